@@ -1,0 +1,243 @@
+//! `qinglian bench`: the numbers the foundation promises, measured on this machine.
+//! - roster import of N rows from an XLSX file (target: 20,000 rows < 2 s), then re-import;
+//! - the progress board for U units × 10 activities over HTTP (target: p99 < 50 ms);
+//! - requests per second for `/healthz` and the sign-in page, 32 keep-alive connections.
+//!
+//! It builds its own database in a temporary directory (or uses `QINGLIAN_BENCH_DATABASE_URL`)
+//! and starts the real server on a free port.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::config::Config;
+use crate::domain::Role;
+use crate::services::{auth, campaigns, roster, units, users, App};
+
+pub async fn run(rows: usize, unit_count: usize, seconds: u64) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let url = std::env::var("QINGLIAN_BENCH_DATABASE_URL").ok();
+    let app = crate::start(Config::for_dir(dir.path().to_path_buf(), url)).await?;
+    println!("engine: {:?}", app.db.engine);
+    let (campaign_id, admin_password) = seed(&app, unit_count).await?;
+
+    // 1. Roster import.
+    let xlsx = roster_xlsx(&app, rows).await?;
+    let system = users::system_actor();
+    let t = Instant::now();
+    let report = roster::import(&app, &system, &xlsx, "bench.xlsx", roster::ImportMode::All, crate::i18n::Lang::Zh)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let first = t.elapsed();
+    anyhow::ensure!(report.written && report.created == rows, "import wrote {} of {rows}", report.created);
+    let t = Instant::now();
+    let report = roster::import(&app, &system, &xlsx, "bench.xlsx", roster::ImportMode::All, crate::i18n::Lang::Zh)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let second = t.elapsed();
+    anyhow::ensure!(report.updated == rows, "re-import updated {} of {rows}", report.updated);
+    println!("roster import, {rows} rows (xlsx {} KiB): new {:.0} ms, re-import {:.0} ms", xlsx.len() / 1024, ms(first), ms(second));
+
+    // The server, as users meet it.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(crate::http::run(listener, app.clone(), async {
+        let _ = stopped.await;
+    }));
+    let session = auth::login(&app, "bench", &admin_password, "127.0.0.1").await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let auth_header = format!("Authorization: Bearer {}\r\n", session.token);
+
+    // 2. Board latency.
+    let board_path = format!("/api/v1/campaigns/{campaign_id}/board?per_page=50");
+    let mut conn = Conn::open(addr).await?;
+    for _ in 0..5 {
+        conn.get(&board_path, &auth_header).await?;
+    }
+    let mut samples = Vec::new();
+    for _ in 0..300 {
+        let t = Instant::now();
+        let status = conn.get(&board_path, &auth_header).await?;
+        samples.push(t.elapsed());
+        anyhow::ensure!(status == 200, "board answered {status}");
+    }
+    samples.sort();
+    println!(
+        "progress board, {unit_count} units × 10 activities ({} tasks): p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        unit_count * 10,
+        ms(samples[samples.len() / 2]),
+        ms(samples[samples.len() * 99 / 100]),
+        ms(samples[samples.len() - 1])
+    );
+
+    // 3. Throughput.
+    for path in ["/healthz", "/login"] {
+        let rps = throughput(addr, path, 32, Duration::from_secs(seconds)).await?;
+        println!("{path}: {rps:.0} requests/s (32 connections, {seconds} s)");
+    }
+    let _ = stop.send(());
+    let _ = server.await;
+    Ok(())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// A city of `unit_count` units under one root, a campaign with ten activities, and one
+/// assignment per activity to every unit, with statuses spread across the workflow.
+async fn seed(app: &App, unit_count: usize) -> anyhow::Result<(i64, String)> {
+    let password = "Bench#2022pass".to_string();
+    let system = users::system_actor();
+    users::add(app, &system, "bench", "Bench", &password, false).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    users::grant(app, &system, "bench", Role::Organiser, None).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let mut tx = app.db.begin().await?;
+    let root = units::insert(&mut tx, "基准市", "city", None).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let root_path = format!("/{root}/");
+    for i in 0..unit_count {
+        units::insert(&mut tx, &format!("基准单位{i:05}"), "department", Some((root, &root_path)))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    }
+    tx.commit().await?;
+    let bench_actor = auth::load_actor(&app.db, users::id_by_name(app, "bench").await.map_err(|e| anyhow::anyhow!("{e:?}"))?, "bench")
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?
+        .context("bench user")?;
+    let campaign = campaigns::create(app, &bench_actor, campaigns::CampaignInput {
+        title: "基准宣传周".into(),
+        year: 2022,
+        theme: String::new(),
+        start_date: "2022-05-16".into(),
+        end_date: "2022-05-22".into(),
+        guiding_text: String::new(),
+        requirements: String::new(),
+        issuer_unit_id: Some(root),
+        themes: vec![],
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    for a in 0..10 {
+        let activity = campaigns::add_activity(app, &bench_actor, campaign, campaigns::ActivityInput {
+            kind: "custom".into(),
+            title: format!("活动{a}"),
+            lead_unit_id: root,
+            co_unit_ids: vec![],
+            description: String::new(),
+            audience: String::new(),
+            start_date: "2022-05-16".into(),
+            end_date: "2022-05-22".into(),
+            theme_ids: vec![],
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        campaigns::assign(app, &bench_actor, activity, campaigns::AssignmentInput {
+            title: format!("任务{a}"),
+            description: String::new(),
+            due_date: if a % 2 == 0 { "2022-06-05".into() } else { "2099-06-05".into() },
+            targets: campaigns::Targets::Below { unit_id: root },
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    }
+    sqlx::query("UPDATE tasks SET status = CASE id % 4 WHEN 0 THEN 'accepted' WHEN 1 THEN 'submitted' WHEN 2 THEN 'returned' ELSE 'pending' END")
+        .execute(&app.db.pool)
+        .await?;
+    Ok((campaign, password))
+}
+
+/// An XLSX roster of `rows` people spread over the seeded units, with a title row as offices make them.
+async fn roster_xlsx(app: &App, rows: usize) -> anyhow::Result<Vec<u8>> {
+    let unit_names: Vec<String> = sqlx::query_scalar("SELECT name FROM units WHERE type_code = 'department' ORDER BY id")
+        .fetch_all(&app.db.pool)
+        .await?;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "基准市干部花名册")?;
+    for (c, h) in ["序号", "姓名", "单位", "职务", "职级", "手机号", "是否党员", "工号"].iter().enumerate() {
+        sheet.write_string(1, c as u16, *h)?;
+    }
+    for i in 0..rows {
+        let r = (i + 2) as u32;
+        sheet.write_number(r, 0, (i + 1) as f64)?;
+        sheet.write_string(r, 1, format!("干部{i}"))?;
+        sheet.write_string(r, 2, &unit_names[i % unit_names.len()])?;
+        sheet.write_string(r, 3, "科员")?;
+        sheet.write_string(r, 4, if i % 10 == 0 { "科级" } else { "一般干部" })?;
+        sheet.write_number(r, 5, (13_000_000_000u64 + i as u64) as f64)?;
+        sheet.write_string(r, 6, if i % 3 == 0 { "否" } else { "是" })?;
+        sheet.write_string(r, 7, format!("B{i:07}"))?;
+    }
+    Ok(book.save_to_buffer()?)
+}
+
+/// One keep-alive HTTP/1.1 connection; enough of the protocol for our own server's replies.
+struct Conn {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Conn {
+    async fn open(addr: std::net::SocketAddr) -> anyhow::Result<Conn> {
+        let stream = TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(Conn { stream, buf: Vec::with_capacity(64 * 1024) })
+    }
+
+    async fn get(&mut self, path: &str, extra_headers: &str) -> anyhow::Result<u16> {
+        let req = format!("GET {path} HTTP/1.1\r\nHost: bench\r\n{extra_headers}\r\n");
+        self.stream.write_all(req.as_bytes()).await?;
+        // Read the head, then exactly Content-Length bytes of body.
+        let head_end = loop {
+            if let Some(p) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break p + 4;
+            }
+            self.fill().await?;
+        };
+        let head = String::from_utf8_lossy(&self.buf[..head_end]).to_string();
+        let status: u16 = head.split(' ').nth(1).and_then(|s| s.parse().ok()).context("bad status line")?;
+        let len: usize = head
+            .lines()
+            .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_string()))
+            .and_then(|v| v.parse().ok())
+            .context("no content-length")?;
+        while self.buf.len() < head_end + len {
+            self.fill().await?;
+        }
+        self.buf.drain(..head_end + len);
+        Ok(status)
+    }
+
+    async fn fill(&mut self) -> anyhow::Result<()> {
+        let mut chunk = [0u8; 16 * 1024];
+        let n = self.stream.read(&mut chunk).await?;
+        anyhow::ensure!(n > 0, "connection closed");
+        self.buf.extend_from_slice(&chunk[..n]);
+        Ok(())
+    }
+}
+
+async fn throughput(addr: std::net::SocketAddr, path: &str, connections: usize, duration: Duration) -> anyhow::Result<f64> {
+    let deadline = Instant::now() + duration;
+    let mut workers = Vec::new();
+    for _ in 0..connections {
+        let path = path.to_string();
+        workers.push(tokio::spawn(async move {
+            let mut conn = Conn::open(addr).await?;
+            let mut n = 0u64;
+            while Instant::now() < deadline {
+                let status = conn.get(&path, "").await?;
+                anyhow::ensure!(status == 200, "{path} answered {status}");
+                n += 1;
+            }
+            anyhow::Ok(n)
+        }));
+    }
+    let mut total = 0;
+    for w in workers {
+        total += w.await??;
+    }
+    Ok(total as f64 / duration.as_secs_f64())
+}

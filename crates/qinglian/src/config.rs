@@ -1,0 +1,78 @@
+//! Configuration: command-line flags, then `QINGLIAN_*` variables (both through clap), then an
+//! optional TOML file, then defaults.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    /// Minutes of inactivity after which a session ends.
+    pub idle_timeout_minutes: i64,
+    /// Largest accepted upload, in bytes.
+    pub max_upload_bytes: usize,
+}
+
+/// Values that may come from the TOML file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub bind: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub idle_timeout_minutes: Option<i64>,
+    pub max_upload_mb: Option<usize>,
+}
+
+/// Values from flags or the environment (clap already merged those two).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub bind: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub idle_timeout_minutes: Option<i64>,
+    pub config_file: Option<PathBuf>,
+}
+
+impl Config {
+    pub fn resolve(over: Overrides) -> anyhow::Result<Config> {
+        let file: FileConfig = match &over.config_file {
+            Some(path) => toml::from_str(&std::fs::read_to_string(path)?)?,
+            None => FileConfig::default(),
+        };
+        let data_dir = over
+            .data_dir
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("qinglian-data"));
+        let database_url = over.database_url.or(file.database_url).unwrap_or_else(|| {
+            format!("sqlite://{}?mode=rwc", data_dir.join("qinglian.db").display())
+        });
+        Ok(Config {
+            bind: over
+                .bind
+                .or(file.bind)
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            data_dir,
+            database_url,
+            idle_timeout_minutes: over
+                .idle_timeout_minutes
+                .or(file.idle_timeout_minutes)
+                .unwrap_or(30),
+            max_upload_bytes: file.max_upload_mb.unwrap_or(10) * 1024 * 1024,
+        })
+    }
+
+    /// A configuration for tests and benchmarks: everything under `data_dir`.
+    pub fn for_dir(data_dir: PathBuf, database_url: Option<String>) -> Config {
+        Config::resolve(Overrides {
+            data_dir: Some(data_dir),
+            database_url,
+            ..Overrides::default()
+        })
+        .expect("no config file to read")
+    }
+}

@@ -1,0 +1,275 @@
+//! The demo city 清河市 (made up) and the seed's 2022 Integrity Publicity Week: 50-odd units,
+//! about 2,000 people, the ten activities with their lead departments, one assignment to every
+//! unit with some ledger entries filed, and a few accounts to try each role.
+
+use serde_json::json;
+
+use crate::db::now;
+use crate::domain::Role;
+use crate::error::AppResult;
+use crate::services::{audit, auth, campaigns, units, users, App};
+
+pub const CITY: &str = "清河市";
+/// The seed's "56名新进事业人员".
+pub const NEW_STAFF: usize = 56;
+
+/// A demo account: user name, display name, role, unit of the role.
+pub const ACCOUNTS: [(&str, &str, Role, Option<&str>); 4] = [
+    ("jiwei", "市纪委监委 宣传室", Role::Organiser, None),
+    ("dongzhuang", "东庄乡 管理员", Role::UnitAdmin, Some("东庄乡")),
+    ("wuyilu", "五一路派出所 管理员", Role::UnitAdmin, Some("五一路派出所")),
+    ("shenji", "审计员", Role::Auditor, None),
+];
+
+const DEPARTMENTS: [&str; 16] = [
+    "市纪委监委", "市委办公室", "市委组织部", "市委宣传部", "市委统战部", "市政府办公室", "市妇联",
+    "市教科局", "市公安局", "市行政审批服务管理局", "市财政局", "市卫生健康委员会", "市住房和城乡建设局",
+    "市农业农村局", "市市场监督管理局", "市交通运输局",
+];
+
+const TOWNSHIPS: [(&str, [&str; 3]); 5] = [
+    ("城关街道", ["东关社区", "西关社区", "南街社区"]),
+    ("东庄乡", ["东庄村", "西庄村", "前营村"]),
+    ("柳河镇", ["柳河村", "北河村", "杨树村"]),
+    ("白杨乡", ["白杨村", "石桥村", "南坡村"]),
+    ("青山镇", ["青山村", "大坪村", "小营村"]),
+];
+
+const SCHOOLS: [&str; 4] = ["清河市第一中学", "清河市第二中学", "清河市实验小学", "城关第一小学"];
+const STATIONS: [&str; 3] = ["五一路派出所", "城关派出所", "柳河派出所"];
+const ENTERPRISES: [&str; 5] = [
+    "清河钢铁有限公司", "清河农业科技有限公司", "清河建工集团有限公司", "清河绿源食品有限公司", "清河宏达物流有限公司",
+];
+
+const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤";
+const GIVEN: &str = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志强春梅海燕文博晓东丽娟红梅晓明建华玉兰德明凤英学军立新永刚金凤";
+
+/// Whether the database already holds the demo (or any) city.
+pub async fn loaded(app: &App) -> AppResult<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM units").fetch_one(&app.db.pool).await?;
+    Ok(n > 0)
+}
+
+/// Loads the demo city and campaign; the accounts get `password`. Returns the number of people.
+pub async fn load(app: &App, admin_user: &str, password: &str) -> AppResult<usize> {
+    let hash = auth::hash_password(password).await?;
+    let mut tx = app.db.begin().await?;
+    let t = now();
+
+    let city = units::insert(&mut tx, CITY, "city", None).await?;
+    let city_path = format!("/{city}/");
+    let mut all: Vec<(i64, String, String)> = Vec::new(); // id, name, path
+    let mut add = |id: i64, name: &str, path: String| {
+        all.push((id, name.to_string(), path.clone()));
+        path
+    };
+    let mut dept_ids = std::collections::HashMap::new();
+    for d in DEPARTMENTS {
+        let id = units::insert(&mut tx, d, "department", Some((city, &city_path))).await?;
+        let path = add(id, d, format!("{city_path}{id}/"));
+        dept_ids.insert(d, (id, path));
+    }
+    let (police, police_path) = dept_ids["市公安局"].clone();
+    for s in STATIONS {
+        let id = units::insert(&mut tx, s, "police_station", Some((police, &police_path))).await?;
+        add(id, s, format!("{police_path}{id}/"));
+    }
+    let (edu, edu_path) = dept_ids["市教科局"].clone();
+    for s in SCHOOLS {
+        let id = units::insert(&mut tx, s, "school", Some((edu, &edu_path))).await?;
+        add(id, s, format!("{edu_path}{id}/"));
+    }
+    for (town, villages) in TOWNSHIPS {
+        let tid = units::insert(&mut tx, town, "township", Some((city, &city_path))).await?;
+        let tpath = add(tid, town, format!("{city_path}{tid}/"));
+        let committee = format!("{}纪委", town.trim_end_matches("街道"));
+        let committee = if town.ends_with("街道") { format!("{town}纪工委") } else { committee };
+        let cid = units::insert(&mut tx, &committee, "discipline_committee", Some((tid, &tpath))).await?;
+        add(cid, &committee, format!("{tpath}{cid}/"));
+        for v in villages {
+            let vid = units::insert(&mut tx, v, "village", Some((tid, &tpath))).await?;
+            add(vid, v, format!("{tpath}{vid}/"));
+        }
+    }
+    for e in ENTERPRISES {
+        let id = units::insert(&mut tx, e, "enterprise", Some((city, &city_path))).await?;
+        add(id, e, format!("{city_path}{id}/"));
+    }
+
+    // People: ranks by unit kind, 56 new staff for the induction training, phones unique.
+    let surnames: Vec<char> = SURNAMES.chars().collect();
+    let given: Vec<char> = GIVEN.chars().collect();
+    let mut people = Vec::new();
+    let mut n = 0usize;
+    let mut new_staff = 0;
+    for (idx, (unit_id, name, _)) in all.iter().enumerate() {
+        let size = if DEPARTMENTS.contains(&name.as_str()) { 60 } else if name.ends_with("村") || name.ends_with("社区") { 20 } else { 35 };
+        for k in 0..size {
+            n += 1;
+            let is_dept = DEPARTMENTS.contains(&name.as_str());
+            let rank = if is_dept && k < 3 {
+                "县处级"
+            } else if k <= 5 {
+                "科级"
+            } else if new_staff < NEW_STAFF && n % 25 == 0 {
+                new_staff += 1;
+                "新进事业人员"
+            } else {
+                "一般干部"
+            };
+            let position = match (k, rank) {
+                (0, _) => "主要负责人",
+                (1 | 2, _) => "班子成员",
+                (_, "科级") => "科长",
+                (_, "新进事业人员") => "科员（试用期）",
+                _ => "科员",
+            };
+            let person_name: String = format!(
+                "{}{}{}",
+                surnames[(n * 7 + idx) % surnames.len()],
+                given[(n * 13) % given.len()],
+                if n % 3 == 0 { given[(n * 29 + 5) % given.len()].to_string() } else { String::new() }
+            );
+            people.push((*unit_id, person_name, position.to_string(), rank.to_string(), n % 10 < 7, format!("139{:08}", 10_000_000 + n), format!("QH{n:06}")));
+        }
+    }
+    for chunk in people.chunks(300) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let b = i * 7;
+                format!("(${}, ${}, ${}, ${}, ${}, ${}, ${}, {t}, {t})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7)
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO people (unit_id, name, position, rank, party_member, phone, staff_no, created_at, updated_at) VALUES {}",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for p in chunk {
+            q = q.bind(p.0).bind(&p.1).bind(&p.2).bind(&p.3).bind(p.4 as i64).bind(&p.5).bind(&p.6);
+        }
+        q.execute(&mut *tx).await?;
+    }
+
+    // Accounts.
+    let admin = users::insert(&mut tx, admin_user, "系统管理员", &hash, false).await?;
+    for role in [Role::Admin, Role::Organiser, Role::Auditor] {
+        users::grant_in(&mut tx, admin, role, 0).await?;
+    }
+    let unit_id = |name: &str| all.iter().find(|u| u.1 == name).map(|u| u.0).unwrap_or(city);
+    for (username, display, role, unit) in ACCOUNTS {
+        let id = users::insert(&mut tx, username, display, &hash, false).await?;
+        users::grant_in(&mut tx, id, role, unit.map(unit_id).unwrap_or(0)).await?;
+    }
+
+    // The seed's campaign.
+    let jiwei = unit_id("市纪委监委");
+    let campaign: i64 = sqlx::query_scalar(
+        "INSERT INTO campaigns (title, year, theme, start_date, end_date, guiding_text, requirements, issuer_unit_id, status, created_at, updated_at)
+         VALUES ($1, 2022, $2, '2022-05-16', '2022-06-15', $3, $4, $5, 'published', $6, $6) RETURNING id",
+    )
+    .bind("2022年清廉清河宣传周")
+    .bind("清廉清河建设为引领，助力全方位高质量发展")
+    .bind(GUIDING)
+    .bind(REQUIREMENTS)
+    .bind(jiwei)
+    .bind(t)
+    .fetch_one(&mut *tx)
+    .await?;
+    let mut theme_ids = Vec::new();
+    for (i, name) in campaigns::DEFAULT_THEMES.iter().enumerate() {
+        let id: i64 = sqlx::query_scalar("INSERT INTO campaign_themes (campaign_id, name, sort) VALUES ($1, $2, $3) RETURNING id")
+            .bind(campaign)
+            .bind(*name)
+            .bind(i as i64)
+            .fetch_one(&mut *tx)
+            .await?;
+        theme_ids.push(id);
+    }
+    let mut activity_ids = Vec::new();
+    for (kind, title, lead, co, themes, audience, description) in ACTIVITIES {
+        let input = campaigns::ActivityInput {
+            kind: kind.to_string(),
+            title: title.to_string(),
+            lead_unit_id: unit_id(lead),
+            co_unit_ids: co.iter().map(|c| unit_id(c)).collect(),
+            description: description.to_string(),
+            audience: audience.to_string(),
+            start_date: "2022-05-16".into(),
+            end_date: "2022-05-22".into(),
+            theme_ids: themes.iter().map(|i| theme_ids[*i]).collect(),
+        };
+        activity_ids.push(campaigns::insert_activity(&mut tx, campaign, &input).await?);
+    }
+
+    // "同时要求各单位开展一次集中警示教育大会": asked of every unit, some already reported.
+    let assignment: i64 = sqlx::query_scalar(
+        "INSERT INTO assignments (activity_id, title, description, due_date, created_by, created_at)
+         VALUES ($1, '开展一次集中警示教育大会', '观看电视专题片《零容忍》，以案明纪、以案说法，用身边事教育身边人。', '2022-06-05', $2, $3) RETURNING id",
+    )
+    .bind(activity_ids[1])
+    .bind(admin)
+    .bind(t)
+    .fetch_one(&mut *tx)
+    .await?;
+    for (i, (uid, uname, _)) in all.iter().enumerate() {
+        let status = match i % 4 { 0 => "accepted", 1 => "submitted", _ => "pending" };
+        let task: i64 = sqlx::query_scalar("INSERT INTO tasks (assignment_id, unit_id, status, updated_at) VALUES ($1, $2, $3, $4) RETURNING id")
+            .bind(assignment)
+            .bind(uid)
+            .bind(status)
+            .bind(t)
+            .fetch_one(&mut *tx)
+            .await?;
+        if status != "pending" {
+            sqlx::query(
+                "INSERT INTO ledger_entries (activity_id, task_id, unit_id, entry_date, place, participants, summary, status, created_by, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+            )
+            .bind(activity_ids[1])
+            .bind(task)
+            .bind(uid)
+            .bind(format!("2022-05-{:02}", 17 + i % 10))
+            .bind(format!("{uname}会议室"))
+            .bind(20 + (i as i64 * 7) % 60)
+            .bind(format!("{uname}组织全体干部职工观看电视专题片《零容忍》，主要负责人结合典型案例讲廉政党课。"))
+            .bind(status)
+            .bind(admin)
+            .bind(t)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    let system = users::system_actor();
+    audit::record(&mut tx, &system, "demo.load", "campaign", campaign, json!({"units": all.len() + 1, "people": people.len()})).await?;
+    tx.commit().await?;
+    Ok(people.len())
+}
+
+const GUIDING: &str = "深入贯彻落实中央、省、市关于全面推进清廉建设的部署要求，全方位、多层次、有重点地开展“清廉清河宣传周”活动，坚持面上推进、点上打造、点面结合，在全市各部门、各层级、各领域广泛开展宣传活动，不断浓厚清廉清河宣传氛围。";
+const REQUIREMENTS: &str = "一、提高思想认识，各单位主要负责人亲自部署、亲自推动。\n二、结合本地本单位实际，认真组织开展“十个一”系列活动，做到有计划、有记录、有成效。\n三、各单位于活动结束后及时报送工作台账（时间、地点、参加人数、活动简况及图片资料）。";
+
+type ActivitySeed = (&'static str, &'static str, &'static str, &'static [&'static str], &'static [usize], &'static str, &'static str);
+
+const ACTIVITIES: [ActivitySeed; 10] = [
+    ("lecture", "开展一次集中教育宣讲", "市纪委监委", &[], &[1], "党员干部、公职人员，特别是党员领导干部",
+     "结合《监察法》公布施行四周年，聚焦深入学习贯彻《监察法实施条例》，开展集中教育和宣讲解读；向县级干部赠阅、督促科级干部订阅《监察法实施条例》。"),
+    ("warning_education", "开展一次集中警示教育", "市纪委监委", &[], &[1], "全市科级以上领导干部",
+     "组织集中观看警示教育片，发放忏悔录、《曝光台》，实行阅后签名制度；各单位开展一次集中警示教育大会。"),
+    ("interview", "开展一次访谈约稿活动", "市纪委监委", &[], &[1], "各单位“一把手”",
+     "在主流媒体开辟“清廉清河建设大家谈”栏目，以视频访谈或书面约稿形式邀请各单位“一把手”谈认识、讲举措、话进展。"),
+    ("publicity", "开展一轮社会层面宣传", "市委宣传部", &[], &[3], "全社会",
+     "运用网络媒体、公共场所、交通工具、电子屏等载体，制作标语、横幅、海报、展板、围挡、宣传品，开展社会宣传。"),
+    ("call_for_works", "开展一次“清廉清河”诗歌散文征集活动", "市委宣传部", &[], &[], "社会公众",
+     "面向社会公开征集以廉洁为主题的优秀诗歌散文作品，在主流媒体和平台公开展出。"),
+    ("party_day", "开展一次主题党日活动", "市委组织部", &[], &[1], "全市基层党组织",
+     "围绕“正风肃纪零容忍，警钟长鸣守廉洁”主题，通报典型案例、观看警示教育片、签订廉洁自律承诺书、学习相关文件。"),
+    ("training", "开展一次廉洁教育主题活动", "市委组织部", &[], &[1], "全市新进事业人员",
+     "以“建设清廉清河，年轻干部扣好第一粒风纪扣”为主题，在党群服务中心开展为期三天的初任培训。"),
+    ("family", "开展一次清廉家风创建系列活动", "市妇联", &["市教科局"], &[2], "党员干部家庭、中小学生",
+     "以“树清廉家风，建最美家庭”“小手拉大手，廉洁树家风”等为主题，把清廉从政和廉洁齐家、清廉学校与廉洁家风结合起来。"),
+    ("enterprise_forum", "开展一次清廉民企论谈会", "市委统战部", &[], &[2], "民营企业",
+     "成立清廉民企联盟，开展亲清政商关系承诺签名活动，组织“共商清廉建设，共谋清河发展”主题论谈会。"),
+    ("business_environment", "开展一次优化营商环境活动", "市行政审批服务管理局", &[], &[3], "政务服务窗口工作人员",
+     "组织“阳光政务、清廉审批、我践行”签名活动，建立“清廉窗口”，推进“清廉机关”建设。"),
+];

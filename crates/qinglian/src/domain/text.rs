@@ -1,0 +1,83 @@
+//! Normalising text typed into Chinese office spreadsheets: full-width letters and digits,
+//! ideographic spaces, stray spaces inside names.
+
+/// Full-width ASCII → half-width, ideographic space → space, runs of whitespace → one space,
+/// trimmed. Chinese punctuation other than the full-width ASCII block is left alone.
+pub fn normalize(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut last_space = true;
+    for c in raw.chars() {
+        let c = match c {
+            '\u{3000}' | '\u{00a0}' | '\t' | '\r' | '\n' => ' ',
+            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+            '\u{200b}' | '\u{feff}' => continue,
+            _ => c,
+        };
+        if c == ' ' {
+            if !last_space {
+                out.push(' ');
+            }
+            last_space = true;
+        } else {
+            out.push(c);
+            last_space = false;
+        }
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
+/// A person's or unit's name: normalised, and spaces between Chinese characters removed
+/// ("张  三" is how Excel users align two-character names).
+pub fn normalize_name(raw: &str) -> String {
+    let s = normalize(raw);
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    for (i, c) in chars.iter().enumerate() {
+        if *c == ' ' {
+            let prev_cjk = i > 0 && is_cjk(chars[i - 1]);
+            let next_cjk = chars.get(i + 1).is_some_and(|n| is_cjk(*n));
+            if prev_cjk || next_cjk {
+                continue;
+            }
+        }
+        out.push(*c);
+    }
+    out
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}' | '·')
+}
+
+/// Yes/no as offices write it: 是/否, 党员/群众, Y/N, 1/0, √.
+pub fn parse_yes_no(raw: &str) -> Option<bool> {
+    match normalize(raw).to_lowercase().as_str() {
+        "是" | "党员" | "中共党员" | "y" | "yes" | "1" | "√" | "true" | "预备党员" => Some(true),
+        "否" | "非党员" | "群众" | "n" | "no" | "0" | "false" | "" | "×" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_width_and_spaces() {
+        assert_eq!(normalize("　ＡＢＣ１２３　 x\t y "), "ABC123 x y");
+        assert_eq!(normalize_name(" 张　 三 "), "张三");
+        assert_eq!(normalize_name("John  Smith"), "John Smith");
+        assert_eq!(normalize_name("阿依·买买提"), "阿依·买买提");
+    }
+
+    #[test]
+    fn yes_no() {
+        assert_eq!(parse_yes_no("是"), Some(true));
+        assert_eq!(parse_yes_no("中共党员"), Some(true));
+        assert_eq!(parse_yes_no("群众"), Some(false));
+        assert_eq!(parse_yes_no("也许"), None);
+    }
+}

@@ -1,0 +1,339 @@
+//! `/api/v1`: the same use cases as the pages, as JSON. Every route is listed in the OpenAPI
+//! document (`/api/openapi.json`) through its `#[utoipa::path]`.
+
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::OpenApi;
+
+use super::auth::{ApiActor, Caller};
+use crate::error::{AppError, AppResult};
+use crate::i18n::{self, Msg};
+use crate::services::{audit, auth, board, campaigns, ledger, people, roster, units, Actor, App, Page, Paging};
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/auth/login", post(login))
+        .route("/auth/logout", post(logout))
+        .route("/me", get(me))
+        .route("/me/password", post(change_password))
+        .route("/tokens", post(create_token))
+        .route("/units", get(list_units).post(create_unit))
+        .route("/people", get(list_people))
+        .route("/people/import", post(import_people))
+        .route("/campaigns", get(list_campaigns).post(create_campaign))
+        .route("/campaigns/{id}", get(get_campaign))
+        .route("/campaigns/{id}/status", post(set_campaign_status))
+        .route("/campaigns/{id}/activities", post(add_activity))
+        .route("/campaigns/{id}/board", get(get_board))
+        .route("/activities/{id}", get(get_activity))
+        .route("/activities/{id}/assignments", post(assign))
+        .route("/tasks", get(list_tasks))
+        .route("/tasks/{id}", get(get_task))
+        .route("/tasks/{id}/entries", get(task_entries).post(file_entry))
+        .route("/entries/{id}", get(get_entry))
+        .route("/entries/{id}/review", post(review_entry))
+        .route("/entries/{id}/resubmit", post(resubmit_entry))
+        .route("/files/{id}", get(super::pages::file))
+        .route("/audit", get(list_audit))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Qinglian API", version = "1", description = "清廉建设平台接口。Errors are `{\"error\": {\"code\", \"message\", \"fields\"}}`; lists take `page` and `per_page` and return `total`."),
+    paths(
+        login, logout, me, change_password, create_token, list_units, create_unit, list_people, import_people,
+        list_campaigns, create_campaign, get_campaign, set_campaign_status, add_activity, get_board, get_activity,
+        assign, list_tasks, get_task, task_entries, file_entry, get_entry, review_entry, resubmit_entry, list_audit,
+    ),
+    components(schemas(ErrorBody, ErrorDetail)),
+    modifiers(&BearerAuth),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new("bearer", Vec::<String>::new())]);
+    }
+}
+
+pub async fn openapi_json() -> Response {
+    Json(ApiDoc::openapi()).into_response()
+}
+
+/// The error body of every failed request.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine code: unauthorized, forbidden, not_found, validation, conflict, csrf, …
+    pub code: String,
+    /// Human message in the request's language.
+    pub message: String,
+    /// Per-field messages for `validation`.
+    pub fields: std::collections::HashMap<String, String>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer …`, or use the session cookie set alongside.
+    pub token: String,
+    /// Echo as `X-CSRF-Token` on writes made with the cookie.
+    pub csrf_token: String,
+    pub must_change_password: bool,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn login(State(app): State<App>, caller: Caller, Json(req): Json<LoginRequest>) -> AppResult<Response> {
+    let s = auth::login(&app, &req.username, &req.password, &caller.ip).await?;
+    let cookie = super::pages::session_cookie(&s.token);
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        Json(LoginResponse { token: s.token, csrf_token: s.csrf_token, must_change_password: s.must_change_password }),
+    )
+        .into_response())
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
+async fn logout(State(app): State<App>, caller: Caller, ApiActor(actor): ApiActor, req_headers: axum::http::HeaderMap) -> AppResult<Response> {
+    let token = caller.session_token.or_else(|| {
+        req_headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).map(str::to_string)
+    });
+    if let Some(t) = token {
+        auth::logout(&app, &actor, &t).await?;
+    }
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, body = Actor), (status = 401, body = ErrorBody)))]
+async fn me(ApiActor(actor): ApiActor) -> Json<Actor> {
+    Json(actor)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct PasswordChange {
+    pub current: String,
+    pub password: String,
+}
+
+/// Also allowed while a password change is required (it is how one gets out of that state).
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", request_body = PasswordChange,
+    responses((status = 204), (status = 422, body = ErrorBody)))]
+async fn change_password(State(app): State<App>, caller: Caller, Json(req): Json<PasswordChange>) -> AppResult<Response> {
+    let actor = caller.actor.ok_or(AppError::Unauthorized)?;
+    auth::change_password(&app, &actor, &req.current, &req.password).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct TokenRequest {
+    pub name: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TokenResponse {
+    /// Shown once; store it safely.
+    pub token: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "auth", request_body = TokenRequest, responses((status = 200, body = TokenResponse)))]
+async fn create_token(State(app): State<App>, ApiActor(actor): ApiActor, Json(req): Json<TokenRequest>) -> AppResult<Json<TokenResponse>> {
+    Ok(Json(TokenResponse { token: auth::create_api_token(&app, &actor, &req.name).await? }))
+}
+
+#[utoipa::path(get, path = "/api/v1/units", tag = "units", responses((status = 200, body = Vec<units::Unit>)))]
+async fn list_units(State(app): State<App>, _actor: ApiActor) -> AppResult<Json<Vec<units::Unit>>> {
+    Ok(Json(units::list(&app).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/units", tag = "units", request_body = units::NewUnit,
+    responses((status = 200, body = units::Unit), (status = 422, body = ErrorBody)))]
+async fn create_unit(State(app): State<App>, ApiActor(actor): ApiActor, Json(req): Json<units::NewUnit>) -> AppResult<Json<units::Unit>> {
+    Ok(Json(units::create(&app, &actor, req).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/people", tag = "people", params(people::PeopleFilter, Paging),
+    responses((status = 200, body = Page<people::Person>)))]
+async fn list_people(State(app): State<App>, ApiActor(actor): ApiActor, Query(f): Query<people::PeopleFilter>, Query(p): Query<Paging>) -> AppResult<Json<Page<people::Person>>> {
+    Ok(Json(people::list(&app, &actor, &f, p).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ImportParams {
+    /// preview (default), all, or valid_only.
+    pub mode: Option<String>,
+}
+
+/// Multipart with one file field (XLSX, XLS or CSV).
+#[utoipa::path(post, path = "/api/v1/people/import", tag = "people", params(ImportParams),
+    request_body(content_type = "multipart/form-data", content = String),
+    responses((status = 200, body = roster::ImportReport), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn import_people(State(app): State<App>, ApiActor(actor): ApiActor, Query(q): Query<ImportParams>, mut mp: Multipart) -> AppResult<Json<roster::ImportReport>> {
+    let too_large = || AppError::TooLarge(Msg::new("err.request_too_large"));
+    let mut upload = None;
+    while let Some(part) = mp.next_field().await.map_err(|_| too_large())? {
+        if let Some(name) = part.file_name().map(str::to_string) {
+            upload = Some((name, part.bytes().await.map_err(|_| too_large())?));
+        }
+    }
+    let (name, bytes) = upload.ok_or_else(|| AppError::invalid("file", Msg::new("err.file_required")))?;
+    if bytes.len() > app.config.max_upload_bytes {
+        return Err(AppError::TooLarge(Msg::new("err.file_too_large").arg("name", &name).arg("mb", app.config.max_upload_bytes / 1024 / 1024)));
+    }
+    let mode = roster::ImportMode::parse(q.mode.as_deref().unwrap_or("preview"));
+    Ok(Json(roster::import(&app, &actor, &bytes, &name, mode, i18n::current()).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", responses((status = 200, body = Vec<campaigns::CampaignSummary>)))]
+async fn list_campaigns(State(app): State<App>, _actor: ApiActor) -> AppResult<Json<Vec<campaigns::CampaignSummary>>> {
+    Ok(Json(campaigns::list(&app).await?))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
+#[utoipa::path(post, path = "/api/v1/campaigns", tag = "campaigns", request_body = campaigns::CampaignInput,
+    responses((status = 200, body = Created), (status = 422, body = ErrorBody)))]
+async fn create_campaign(State(app): State<App>, ApiActor(actor): ApiActor, Json(req): Json<campaigns::CampaignInput>) -> AppResult<Json<Created>> {
+    Ok(Json(Created { id: campaigns::create(&app, &actor, req).await? }))
+}
+
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}", tag = "campaigns", params(("id" = i64, Path)),
+    responses((status = 200, body = campaigns::Campaign), (status = 404, body = ErrorBody)))]
+async fn get_campaign(State(app): State<App>, _actor: ApiActor, Path(id): Path<i64>) -> AppResult<Json<campaigns::Campaign>> {
+    Ok(Json(campaigns::get(&app, id).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct StatusChange {
+    /// published or closed.
+    pub status: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/status", tag = "campaigns", params(("id" = i64, Path)), request_body = StatusChange,
+    responses((status = 204), (status = 409, body = ErrorBody)))]
+async fn set_campaign_status(State(app): State<App>, ApiActor(actor): ApiActor, Path(id): Path<i64>, Json(req): Json<StatusChange>) -> AppResult<Response> {
+    campaigns::set_status(&app, &actor, id, &req.status).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/activities", tag = "campaigns", params(("id" = i64, Path)), request_body = campaigns::ActivityInput,
+    responses((status = 200, body = Created), (status = 422, body = ErrorBody)))]
+async fn add_activity(State(app): State<App>, ApiActor(actor): ApiActor, Path(id): Path<i64>, Json(req): Json<campaigns::ActivityInput>) -> AppResult<Json<Created>> {
+    Ok(Json(Created { id: campaigns::add_activity(&app, &actor, id, req).await? }))
+}
+
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/board", tag = "progress", params(("id" = i64, Path), board::BoardFilter, Paging),
+    responses((status = 200, body = board::Board)))]
+async fn get_board(State(app): State<App>, ApiActor(actor): ApiActor, Path(id): Path<i64>, Query(f): Query<board::BoardFilter>, Query(p): Query<Paging>) -> AppResult<Json<board::Board>> {
+    Ok(Json(board::board(&app, &actor, id, &f, p).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/activities/{id}", tag = "campaigns", params(("id" = i64, Path)),
+    responses((status = 200, body = campaigns::Activity), (status = 404, body = ErrorBody)))]
+async fn get_activity(State(app): State<App>, _actor: ApiActor, Path(id): Path<i64>) -> AppResult<Json<campaigns::Activity>> {
+    Ok(Json(campaigns::activity(&app, id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/activities/{id}/assignments", tag = "progress", params(("id" = i64, Path)), request_body = campaigns::AssignmentInput,
+    responses((status = 200, body = campaigns::AssignmentCreated), (status = 422, body = ErrorBody)))]
+async fn assign(State(app): State<App>, ApiActor(actor): ApiActor, Path(id): Path<i64>, Json(req): Json<campaigns::AssignmentInput>) -> AppResult<Json<campaigns::AssignmentCreated>> {
+    Ok(Json(campaigns::assign(&app, &actor, id, req).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/tasks", tag = "progress", params(ledger::TaskFilter, Paging), responses((status = 200, body = Page<ledger::Task>)))]
+async fn list_tasks(State(app): State<App>, ApiActor(actor): ApiActor, Query(f): Query<ledger::TaskFilter>, Query(p): Query<Paging>) -> AppResult<Json<Page<ledger::Task>>> {
+    Ok(Json(ledger::tasks(&app, &actor, &f, p).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/tasks/{id}", tag = "progress", params(("id" = i64, Path)),
+    responses((status = 200, body = ledger::Task), (status = 404, body = ErrorBody)))]
+async fn get_task(State(app): State<App>, ApiActor(actor): ApiActor, Path(id): Path<i64>) -> AppResult<Json<ledger::Task>> {
+    Ok(Json(ledger::task(&app, &actor, id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/tasks/{id}/entries", tag = "ledger", params(("id" = i64, Path)), responses((status = 200, body = Vec<ledger::Entry>)))]
+async fn task_entries(State(app): State<App>, ApiActor(actor): ApiActor, Path(id): Path<i64>) -> AppResult<Json<Vec<ledger::Entry>>> {
+    Ok(Json(ledger::entries_of_task(&app, &actor, id).await?))
+}
+
+/// A ledger entry from either a JSON body (no files) or a multipart form (fields and `files`).
+struct EntryBody(ledger::EntryInput, Vec<ledger::Upload>);
+
+impl<S: Send + Sync> FromRequest<S> for EntryBody {
+    type Rejection = AppError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
+        if is_json {
+            let Json(input) = Json::<ledger::EntryInput>::from_request(req, state)
+                .await
+                .map_err(|e| AppError::invalid("body", Msg::new("err.bad_json").arg("detail", e.body_text())))?;
+            Ok(EntryBody(input, Vec::new()))
+        } else {
+            let mp = Multipart::from_request(req, state).await.map_err(|_| AppError::UnsupportedType(Msg::new("err.body_type")))?;
+            let (input, files) = super::pages::read_entry_form(mp).await?;
+            Ok(EntryBody(input, files))
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/entries", tag = "ledger", params(("id" = i64, Path)),
+    request_body(content = ledger::EntryInput, description = "JSON, or multipart/form-data with the same fields plus `files`"),
+    responses((status = 200, body = Created), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn file_entry(State(app): State<App>, ApiActor(actor): ApiActor, Path(id): Path<i64>, EntryBody(input, files): EntryBody) -> AppResult<Json<Created>> {
+    Ok(Json(Created { id: ledger::file_for_task(&app, &actor, id, input, files).await? }))
+}
+
+#[utoipa::path(get, path = "/api/v1/entries/{id}", tag = "ledger", params(("id" = i64, Path)),
+    responses((status = 200, body = ledger::Entry), (status = 404, body = ErrorBody)))]
+async fn get_entry(State(app): State<App>, ApiActor(actor): ApiActor, Path(id): Path<i64>) -> AppResult<Json<ledger::Entry>> {
+    Ok(Json(ledger::get(&app, &actor, id).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ReviewRequest {
+    pub decision: ledger::Decision,
+    /// Required when returning.
+    #[serde(default)]
+    pub comment: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/entries/{id}/review", tag = "ledger", params(("id" = i64, Path)), request_body = ReviewRequest,
+    responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn review_entry(State(app): State<App>, ApiActor(actor): ApiActor, Path(id): Path<i64>, Json(req): Json<ReviewRequest>) -> AppResult<Response> {
+    ledger::review(&app, &actor, id, req.decision, &req.comment).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+#[utoipa::path(post, path = "/api/v1/entries/{id}/resubmit", tag = "ledger", params(("id" = i64, Path)), request_body = ledger::EntryInput,
+    responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn resubmit_entry(State(app): State<App>, ApiActor(actor): ApiActor, Path(id): Path<i64>, EntryBody(input, files): EntryBody) -> AppResult<Response> {
+    ledger::resubmit(&app, &actor, id, input, files).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(audit::AuditFilter, Paging),
+    responses((status = 200, body = Page<audit::AuditEntry>), (status = 403, body = ErrorBody)))]
+async fn list_audit(State(app): State<App>, ApiActor(actor): ApiActor, Query(f): Query<audit::AuditFilter>, Query(p): Query<Paging>) -> AppResult<Json<Page<audit::AuditEntry>>> {
+    Ok(Json(audit::list(&app, &actor, &f, p).await?))
+}

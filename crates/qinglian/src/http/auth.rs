@@ -1,0 +1,183 @@
+//! Who is calling, and whether a write may proceed.
+//!
+//! A browser carries the session in an HttpOnly cookie and must echo the session's CSRF token
+//! (a form field `_csrf` or an `X-CSRF-Token` header) on every write. Before sign-in, forms are
+//! protected by a double-submit cookie. API clients send `Authorization: Bearer`, which no other
+//! site can make a browser send, so they need no CSRF token.
+
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::error::AppError;
+use crate::services::{auth as auth_svc, Actor, App};
+
+pub const SESSION_COOKIE: &str = "ql_session";
+pub const PRE_SESSION_COOKIE: &str = "ql_pre";
+
+/// What the authentication middleware found, stored in the request's extensions.
+#[derive(Clone)]
+pub struct Caller {
+    pub actor: Option<Actor>,
+    /// The session secret when the caller came with a cookie (needed to sign out).
+    pub session_token: Option<String>,
+    pub csrf_token: String,
+    pub ip: String,
+}
+
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+fn client_ip(req: &Request) -> String {
+    req.extensions()
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_default()
+}
+
+pub async fn authenticate(State(app): State<App>, mut req: Request, next: Next) -> Response {
+    let ip = client_ip(&req);
+    let bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|s| s.trim().to_string());
+    let session_cookie = cookie(req.headers(), SESSION_COOKIE);
+    let mut caller = Caller { actor: None, session_token: None, csrf_token: String::new(), ip: ip.clone() };
+    let result = if let Some(token) = &bearer {
+        auth_svc::bearer(&app, token, &ip).await.map(|a| caller.actor = a)
+    } else if let Some(token) = &session_cookie {
+        auth_svc::session(&app, token, &ip).await.map(|s| {
+            if let Some(s) = s {
+                caller.actor = Some(s.actor);
+                caller.csrf_token = s.csrf_token;
+                caller.session_token = Some(token.clone());
+            }
+        })
+    } else {
+        Ok(())
+    };
+    if let Err(e) = result {
+        return e.into_response();
+    }
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if unsafe_method && bearer.is_none() {
+        let expected = if caller.session_token.is_some() {
+            Some(caller.csrf_token.clone())
+        } else {
+            cookie(req.headers(), PRE_SESSION_COOKIE)
+        };
+        let (parts, body) = req.into_parts();
+        let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+            Ok(b) => b,
+            Err(_) => return AppError::TooLarge(crate::i18n::Msg::new("err.request_too_large")).into_response(),
+        };
+        let is_json = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        // A JSON body without any cookie session (API sign-in) has nothing to forge.
+        let exempt = is_json && caller.session_token.is_none();
+        if !exempt {
+            let sent = submitted_csrf(&parts.headers, &bytes);
+            let ok = matches!((&expected, &sent), (Some(e), Some(s)) if !e.is_empty() && constant_eq(e, s));
+            if !ok {
+                tracing::warn!(path = %parts.uri.path(), "csrf check failed");
+                return csrf_refusal(parts.uri.path());
+            }
+        }
+        req = Request::from_parts(parts, axum::body::Body::from(bytes));
+    }
+    req.extensions_mut().insert(caller);
+    next.run(req).await
+}
+
+fn csrf_refusal(path: &str) -> Response {
+    if path.starts_with("/api/") {
+        AppError::Csrf.into_response()
+    } else {
+        super::pages::error_page(&AppError::Csrf)
+    }
+}
+
+fn constant_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The token from the header, a urlencoded form field or a multipart field named `_csrf`.
+fn submitted_csrf(headers: &HeaderMap, body: &[u8]) -> Option<String> {
+    if let Some(v) = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) {
+        return Some(v.to_string());
+    }
+    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if ct.starts_with("application/x-www-form-urlencoded") {
+        return url::form_urlencoded::parse(body).find(|(k, _)| k == "_csrf").map(|(_, v)| v.to_string());
+    }
+    if ct.starts_with("multipart/form-data") {
+        let marker = b"name=\"_csrf\"";
+        let at = body.windows(marker.len()).position(|w| w == marker)?;
+        let rest = &body[at..];
+        let start = rest.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+        let len = rest[start..].windows(2).position(|w| w == b"\r\n")?;
+        return std::str::from_utf8(&rest[start..start + len]).ok().map(str::to_string);
+    }
+    None
+}
+
+/// The signed-in actor of an API request; 401 JSON otherwise.
+pub struct ApiActor(pub Actor);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiActor {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let caller = parts.extensions.get::<Caller>().cloned();
+        match caller.and_then(|c| c.actor) {
+            Some(a) if a.must_change_password => Err(AppError::PasswordChangeRequired),
+            Some(a) => Ok(ApiActor(a)),
+            None => Err(AppError::Unauthorized),
+        }
+    }
+}
+
+/// The caller as found, signed in or not.
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Caller>().cloned().ok_or(AppError::Internal("authentication middleware missing".into()))
+    }
+}
+
+/// The signed-in actor of a page; a redirect to the sign-in page (or to the forced password
+/// change) otherwise.
+pub struct PageActor {
+    pub actor: Actor,
+    pub caller: Caller,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PageActor {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let caller = parts.extensions.get::<Caller>().cloned();
+        let Some((actor, caller)) = caller.and_then(|c| Some((c.actor.clone()?, c))) else {
+            let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+            let target = format!("/login?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+            return Err(Redirect::to(&target).into_response());
+        };
+        if actor.must_change_password && parts.uri.path() != "/account/password" {
+            return Err(Redirect::to("/account/password").into_response());
+        }
+        Ok(PageActor { actor, caller })
+    }
+}

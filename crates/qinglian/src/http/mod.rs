@@ -1,0 +1,115 @@
+//! The HTTP surface: server-rendered pages (`pages`) and the JSON API (`api`), both thin over
+//! the services. Middleware here decides the request's language, who is calling (session cookie
+//! or bearer token) and refuses cross-site writes (CSRF).
+
+pub mod api;
+pub mod auth;
+pub mod pages;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use tokio::net::TcpListener;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::i18n::{self, Lang};
+use crate::services::App;
+
+pub const LANG_COOKIE: &str = "ql_lang";
+
+/// Builds the whole application router.
+pub fn router(app: App) -> Router {
+    let body_limit = app.config.max_upload_bytes * 3 + 1024 * 1024;
+    Router::new()
+        .merge(pages::routes())
+        .nest("/api/v1", api::routes())
+        .route("/api/openapi.json", get(api::openapi_json))
+        .route("/healthz", get(healthz))
+        .route("/static/{file}", get(static_file))
+        .layer(middleware::from_fn_with_state(app.clone(), auth::authenticate))
+        .layer(middleware::from_fn(language))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(app)
+}
+
+/// Serves on an already-bound listener until `shutdown` resolves; tests bind port 0.
+pub async fn run(listener: TcpListener, app: App, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    let router = router(app);
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+async fn healthz(State(app): State<App>) -> Response {
+    if app.db.ping().await {
+        (StatusCode::OK, "ok").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+    }
+}
+
+/// Picks the language: `?lang=` (remembered in a cookie), then the cookie, then Chinese. Pages are
+/// Chinese unless the user chooses English; only API clients are served by Accept-Language.
+async fn language(req: Request, next: Next) -> Response {
+    let from_query = req
+        .uri()
+        .query()
+        .and_then(|q| url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "lang").map(|(_, v)| v.to_string()))
+        .and_then(|v| Lang::parse(&v));
+    let from_cookie = auth::cookie(req.headers(), LANG_COOKIE).and_then(|v| Lang::parse(&v));
+    let from_header = req
+        .uri()
+        .path()
+        .starts_with("/api/")
+        .then(|| req.headers().get(header::ACCEPT_LANGUAGE))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .map(Lang::from_accept_language);
+    let lang = from_query.or(from_cookie).or(from_header).unwrap_or_default();
+    let mut resp = i18n::with_lang(lang, next.run(req)).await;
+    if let Some(l) = from_query {
+        if let Ok(v) = HeaderValue::from_str(&format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", l.code())) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    resp
+}
+
+static CSS: &str = include_str!("../../static/app.css");
+static JS: &str = include_str!("../../static/app.js");
+
+async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    let (body, ty) = match file.as_str() {
+        "app.css" => (CSS, "text/css; charset=utf-8"),
+        "app.js" => (JS, "text/javascript; charset=utf-8"),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    ([(header::CONTENT_TYPE, ty), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
+}
+
+/// Unix seconds → "2022-05-16 09:30" in China time.
+pub fn format_time(t: i64) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .map(|d| d.to_offset(time::macros::offset!(+8)).format(&fmt).unwrap_or_default())
+        .unwrap_or_default()
+}
+
+/// Shared by every page: the translator, the signed-in user and the CSRF token.
+pub type SharedApp = Arc<App>;

@@ -1,0 +1,680 @@
+//! Server-rendered pages (askama). Each handler parses, calls one service, renders.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use super::auth::{Caller, PageActor, PRE_SESSION_COOKIE, SESSION_COOKIE};
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::i18n::{self, Msg, T};
+use crate::services::{audit, auth, board, campaigns, ledger, people, roster, units, Actor, App, Paging};
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/account/password", get(password_form).post(change_password))
+        .route("/campaigns/{id}", get(campaign_page))
+        .route("/campaigns/{id}/activities", post(add_activity))
+        .route("/campaigns/{id}/board", get(board_page))
+        .route("/activities/{id}", get(activity_page))
+        .route("/activities/{id}/assign", post(assign))
+        .route("/tasks", get(tasks_page))
+        .route("/tasks/{id}", get(task_page))
+        .route("/tasks/{id}/entries", post(file_entry))
+        .route("/entries/{id}/review", post(review_entry))
+        .route("/entries/{id}/resubmit", post(resubmit_entry))
+        .route("/files/{id}", get(file))
+        .route("/people", get(people_page))
+        .route("/people/import", get(import_form).post(import))
+        .route("/units", get(units_page).post(add_unit))
+        .route("/audit", get(audit_page))
+        .route("/audit/export.csv", get(audit_export))
+}
+
+/// What the layout needs on every page.
+pub struct Ctx {
+    pub t: T,
+    pub user: Option<Actor>,
+    pub csrf: String,
+    pub notice: Option<&'static str>,
+    pub can_organise: bool,
+    pub can_audit: bool,
+    pub path: String,
+}
+
+impl Ctx {
+    fn new(caller: &Caller, notice: Option<&str>) -> Ctx {
+        let t = T(i18n::current());
+        let user = caller.actor.clone();
+        Ctx {
+            t,
+            can_organise: user.as_ref().is_some_and(|u| u.campaign_wide()),
+            can_audit: user.as_ref().is_some_and(|u| u.can_read_audit()),
+            user,
+            csrf: caller.csrf_token.clone(),
+            notice: notice.filter(|k| k.starts_with("ok.") && i18n::has_key(k)).map(|k| t.get(k)),
+            path: String::new(),
+        }
+    }
+    pub fn user_name(&self) -> &str {
+        self.user.as_ref().map(|u| u.display_name.as_str()).unwrap_or("")
+    }
+    pub fn status(&self, s: &str) -> &'static str {
+        self.t.get(&format!("status.{s}"))
+    }
+}
+
+fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => error_page(&AppError::Internal(e.to_string())),
+    }
+}
+
+/// A page-handler error: rendered as an HTML page in the user's language.
+pub struct PageError(AppError);
+
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> Self {
+        PageError(e)
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        error_page(&self.0)
+    }
+}
+
+type PageResult = Result<Response, PageError>;
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    t: T,
+    message: String,
+    fields: Vec<String>,
+    signed_out: bool,
+}
+
+pub fn error_page(e: &AppError) -> Response {
+    if let AppError::Internal(detail) = e {
+        tracing::error!(%detail, "internal error");
+    }
+    let lang = i18n::current();
+    let page = ErrorPage {
+        t: T(lang),
+        message: e.message(lang),
+        fields: e.fields().iter().map(|f| f.render(lang)).collect(),
+        signed_out: matches!(e, AppError::Unauthorized),
+    };
+    (e.status(), Html(page.render().unwrap_or_else(|_| e.message(lang)))).into_response()
+}
+
+#[derive(Deserialize, Default)]
+struct Notice {
+    ok: Option<String>,
+}
+
+fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+// ---- sign-in ----
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    ctx: Ctx,
+    next: String,
+    error: Option<String>,
+    username: String,
+}
+
+#[derive(Deserialize)]
+struct NextParam {
+    next: Option<String>,
+}
+
+/// Only local paths are followed after sign-in (no open redirects).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+async fn login_form(caller: Caller, Query(q): Query<NextParam>) -> Response {
+    if caller.actor.is_some() {
+        return see_other(&safe_next(q.next.as_deref()));
+    }
+    login_page(caller, q.next.as_deref(), None, String::new(), StatusCode::OK)
+}
+
+fn login_page(caller: Caller, next: Option<&str>, error: Option<String>, username: String, status: StatusCode) -> Response {
+    let pre = auth::random_token();
+    let mut ctx = Ctx::new(&caller, None);
+    ctx.csrf = pre.clone();
+    let page = LoginPage { ctx, next: safe_next(next), error, username };
+    let mut resp = render(&page);
+    *resp.status_mut() = status;
+    let cookie = format!("{PRE_SESSION_COOKIE}={pre}; Path=/; HttpOnly; SameSite=Strict");
+    if let Ok(v) = cookie.parse() {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    next: Option<String>,
+}
+
+async fn login(State(app): State<App>, caller: Caller, Form(f): Form<LoginForm>) -> Response {
+    match auth::login(&app, &f.username, &f.password, &caller.ip).await {
+        Ok(session) => {
+            let to = if session.must_change_password { "/account/password".to_string() } else { safe_next(f.next.as_deref()) };
+            let mut resp = see_other(&to);
+            if let Ok(v) = session_cookie(&session.token).parse() {
+                resp.headers_mut().append(header::SET_COOKIE, v);
+            }
+            resp
+        }
+        Err(e) => {
+            let msg = e.message(i18n::current());
+            login_page(caller, f.next.as_deref(), Some(msg), f.username, e.status())
+        }
+    }
+}
+
+pub fn session_cookie(token: &str) -> String {
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax")
+}
+
+async fn logout(State(app): State<App>, PageActor { actor, caller }: PageActor) -> PageResult {
+    if let Some(token) = &caller.session_token {
+        auth::logout(&app, &actor, token).await?;
+    }
+    let mut resp = see_other("/login");
+    if let Ok(v) = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0").parse() {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    ctx: Ctx,
+    forced: bool,
+    error: Option<String>,
+}
+
+async fn password_form(PageActor { actor, caller }: PageActor) -> Response {
+    render(&PasswordPage { ctx: Ctx::new(&caller, None), forced: actor.must_change_password, error: None })
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    current: String,
+    password: String,
+    confirm: String,
+}
+
+async fn change_password(State(app): State<App>, PageActor { actor, caller }: PageActor, Form(f): Form<PasswordForm>) -> Response {
+    let result = if f.password != f.confirm {
+        Err(AppError::invalid("confirm", Msg::new("err.password_mismatch")))
+    } else {
+        auth::change_password(&app, &actor, &f.current, &f.password).await
+    };
+    match result {
+        Ok(()) => see_other("/?ok=ok.password_changed"),
+        Err(e) => {
+            let page = PasswordPage { ctx: Ctx::new(&caller, None), forced: actor.must_change_password, error: Some(e.message(i18n::current())) };
+            let mut resp = render(&page);
+            *resp.status_mut() = e.status();
+            resp
+        }
+    }
+}
+
+// ---- campaign ----
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    ctx: Ctx,
+    campaigns: Vec<campaigns::CampaignSummary>,
+}
+
+async fn home(State(app): State<App>, PageActor { caller, .. }: PageActor, Query(n): Query<Notice>) -> PageResult {
+    let list = campaigns::list(&app).await?;
+    Ok(render(&HomePage { ctx: Ctx::new(&caller, n.ok.as_deref()), campaigns: list }))
+}
+
+#[derive(Template)]
+#[template(path = "campaign.html")]
+struct CampaignPage {
+    ctx: Ctx,
+    c: campaigns::Campaign,
+    kinds: Vec<campaigns::ActivityKind>,
+    units: Vec<units::Unit>,
+    board: board::Board,
+}
+
+async fn campaign_page(State(app): State<App>, PageActor { actor, caller }: PageActor, Path(id): Path<i64>, Query(n): Query<Notice>) -> PageResult {
+    let c = campaigns::get(&app, id).await?;
+    let b = board::board(&app, &actor, id, &board::BoardFilter::default(), Paging { page: Some(1), per_page: Some(1) }).await?;
+    Ok(render(&CampaignPage {
+        ctx: Ctx::new(&caller, n.ok.as_deref()),
+        c,
+        kinds: campaigns::kinds(&app).await?,
+        units: if actor.campaign_wide() { units::list(&app).await? } else { Vec::new() },
+        board: b,
+    }))
+}
+
+/// Repeated form fields (`theme_ids=1&theme_ids=2`) arrive as a list of pairs.
+type Pairs = Vec<(String, String)>;
+
+fn field<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
+    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+}
+
+fn ids(pairs: &Pairs, name: &str) -> Vec<i64> {
+    pairs.iter().filter(|(k, _)| k == name).filter_map(|(_, v)| v.parse().ok()).collect()
+}
+
+fn int_field(pairs: &Pairs, name: &'static str) -> Result<i64, AppError> {
+    let raw = crate::domain::text::normalize(field(pairs, name));
+    raw.parse().map_err(|_| AppError::invalid(name, Msg::new("err.number")))
+}
+
+async fn add_activity(State(app): State<App>, PageActor { actor, .. }: PageActor, Path(id): Path<i64>, Form(f): Form<Pairs>) -> PageResult {
+    let input = campaigns::ActivityInput {
+        kind: field(&f, "kind").to_string(),
+        title: field(&f, "title").to_string(),
+        lead_unit_id: int_field(&f, "lead_unit_id")?,
+        co_unit_ids: ids(&f, "co_unit_ids"),
+        description: field(&f, "description").to_string(),
+        audience: field(&f, "audience").to_string(),
+        start_date: field(&f, "start_date").to_string(),
+        end_date: field(&f, "end_date").to_string(),
+        theme_ids: ids(&f, "theme_ids"),
+    };
+    let aid = campaigns::add_activity(&app, &actor, id, input).await?;
+    Ok(see_other(&format!("/activities/{aid}?ok=ok.activity_added")))
+}
+
+#[derive(Template)]
+#[template(path = "activity.html")]
+struct ActivityPage {
+    ctx: Ctx,
+    a: campaigns::Activity,
+    board: board::Board,
+    types: Vec<units::UnitType>,
+    units: Vec<units::Unit>,
+}
+
+async fn activity_page(State(app): State<App>, PageActor { actor, caller }: PageActor, Path(id): Path<i64>, Query(n): Query<Notice>) -> PageResult {
+    let a = campaigns::activity(&app, id).await?;
+    let filter = board::BoardFilter { activity_id: Some(id), ..Default::default() };
+    let b = board::board(&app, &actor, a.campaign_id, &filter, Paging { page: Some(1), per_page: Some(1) }).await?;
+    Ok(render(&ActivityPage {
+        ctx: Ctx::new(&caller, n.ok.as_deref()),
+        a,
+        board: b,
+        types: units::types(&app).await?,
+        units: if actor.campaign_wide() { units::list(&app).await? } else { Vec::new() },
+    }))
+}
+
+async fn assign(State(app): State<App>, PageActor { actor, .. }: PageActor, Path(id): Path<i64>, Form(f): Form<Pairs>) -> PageResult {
+    let targets = match field(&f, "by") {
+        "types" => campaigns::Targets::Types { type_codes: f.iter().filter(|(k, _)| k == "type_codes").map(|(_, v)| v.clone()).collect() },
+        "units" => campaigns::Targets::Units { unit_ids: ids(&f, "unit_ids") },
+        _ => campaigns::Targets::Below { unit_id: int_field(&f, "below_unit_id")? },
+    };
+    let input = campaigns::AssignmentInput {
+        title: field(&f, "title").to_string(),
+        description: field(&f, "description").to_string(),
+        due_date: field(&f, "due_date").to_string(),
+        targets,
+    };
+    campaigns::assign(&app, &actor, id, input).await?;
+    Ok(see_other(&format!("/activities/{id}?ok=ok.assigned")))
+}
+
+#[derive(Template)]
+#[template(path = "board.html")]
+struct BoardPage {
+    ctx: Ctx,
+    c: campaigns::Campaign,
+    b: board::Board,
+    f: BoardQuery,
+    query_base: String,
+}
+
+#[derive(Deserialize, Default)]
+struct BoardQuery {
+    activity_id: Option<String>,
+    status: Option<String>,
+    overdue: Option<String>,
+    page: Option<i64>,
+}
+
+async fn board_page(State(app): State<App>, PageActor { actor, caller }: PageActor, Path(id): Path<i64>, Query(q): Query<BoardQuery>) -> PageResult {
+    let c = campaigns::get(&app, id).await?;
+    let filter = board::BoardFilter {
+        activity_id: q.activity_id.as_deref().and_then(|s| s.parse().ok()),
+        unit_id: None,
+        overdue: Some(q.overdue.as_deref() == Some("1")),
+        status: q.status.clone().filter(|s| !s.is_empty()),
+    };
+    let b = board::board(&app, &actor, id, &filter, Paging { page: q.page, per_page: Some(50) }).await?;
+    let query_base = format!(
+        "activity_id={}&status={}&overdue={}",
+        q.activity_id.as_deref().unwrap_or(""),
+        q.status.as_deref().unwrap_or(""),
+        q.overdue.as_deref().unwrap_or("")
+    );
+    Ok(render(&BoardPage { ctx: Ctx::new(&caller, None), c, b, f: q, query_base }))
+}
+
+// ---- tasks and ledger ----
+
+#[derive(Template)]
+#[template(path = "tasks.html")]
+struct TasksPage {
+    ctx: Ctx,
+    tasks: crate::services::Page<ledger::Task>,
+    status: String,
+}
+
+#[derive(Deserialize)]
+struct TasksQuery {
+    status: Option<String>,
+    page: Option<i64>,
+}
+
+async fn tasks_page(State(app): State<App>, PageActor { actor, caller }: PageActor, Query(q): Query<TasksQuery>) -> PageResult {
+    let filter = ledger::TaskFilter { status: q.status.clone(), ..Default::default() };
+    let tasks = ledger::tasks(&app, &actor, &filter, Paging { page: q.page, per_page: Some(50) }).await?;
+    Ok(render(&TasksPage { ctx: Ctx::new(&caller, None), tasks, status: q.status.unwrap_or_default() }))
+}
+
+#[derive(Template)]
+#[template(path = "task.html")]
+struct TaskPage {
+    ctx: Ctx,
+    task: ledger::Task,
+    entries: Vec<ledger::Entry>,
+    themes: Vec<campaigns::Theme>,
+    today: String,
+}
+
+async fn task_page(State(app): State<App>, PageActor { actor, caller }: PageActor, Path(id): Path<i64>, Query(n): Query<Notice>) -> PageResult {
+    let task = ledger::task(&app, &actor, id).await?;
+    let entries = ledger::entries_of_task(&app, &actor, id).await?;
+    let themes = campaigns::get(&app, task.campaign_id).await?.themes;
+    Ok(render(&TaskPage { ctx: Ctx::new(&caller, n.ok.as_deref()), task, entries, themes, today: crate::domain::today() }))
+}
+
+/// A ledger entry as a multipart form: fields plus up to nine files.
+pub(crate) async fn read_entry_form(mut mp: Multipart) -> Result<(ledger::EntryInput, Vec<ledger::Upload>), AppError> {
+    let mut fields: Pairs = Vec::new();
+    let mut files = Vec::new();
+    let too_large = || AppError::TooLarge(Msg::new("err.request_too_large"));
+    while let Some(part) = mp.next_field().await.map_err(|_| too_large())? {
+        let name = part.name().unwrap_or("").to_string();
+        if let Some(file_name) = part.file_name().map(str::to_string) {
+            let bytes = part.bytes().await.map_err(|_| too_large())?;
+            if !bytes.is_empty() {
+                files.push(ledger::Upload { file_name, bytes: bytes.to_vec() });
+            }
+        } else {
+            fields.push((name, part.text().await.map_err(|_| too_large())?));
+        }
+    }
+    let participants = crate::domain::text::normalize(field(&fields, "participants"));
+    let input = ledger::EntryInput {
+        entry_date: field(&fields, "entry_date").to_string(),
+        place: field(&fields, "place").to_string(),
+        participants: if participants.is_empty() {
+            return Err(AppError::invalid("participants", Msg::new("err.participants")));
+        } else {
+            participants.parse().map_err(|_| AppError::invalid("participants", Msg::new("err.participants")))?
+        },
+        summary: field(&fields, "summary").to_string(),
+        theme_ids: ids(&fields, "theme_ids"),
+    };
+    Ok((input, files))
+}
+
+async fn file_entry(State(app): State<App>, PageActor { actor, .. }: PageActor, Path(id): Path<i64>, mp: Multipart) -> PageResult {
+    let (input, files) = read_entry_form(mp).await?;
+    ledger::file_for_task(&app, &actor, id, input, files).await?;
+    Ok(see_other(&format!("/tasks/{id}?ok=ok.entry_filed")))
+}
+
+#[derive(Deserialize)]
+struct ReviewForm {
+    decision: String,
+    #[serde(default)]
+    comment: String,
+}
+
+async fn review_entry(State(app): State<App>, PageActor { actor, .. }: PageActor, Path(id): Path<i64>, Form(f): Form<ReviewForm>) -> PageResult {
+    let decision = if f.decision == "accept" { ledger::Decision::Accept } else { ledger::Decision::Return };
+    ledger::review(&app, &actor, id, decision, &f.comment).await?;
+    let entry = ledger::get(&app, &actor, id).await?;
+    let key = if decision == ledger::Decision::Accept { "ok.accepted" } else { "ok.returned" };
+    Ok(see_other(&format!("/tasks/{}?ok={key}", entry.task_id.unwrap_or_default())))
+}
+
+async fn resubmit_entry(State(app): State<App>, PageActor { actor, .. }: PageActor, Path(id): Path<i64>, mp: Multipart) -> PageResult {
+    let (input, files) = read_entry_form(mp).await?;
+    ledger::resubmit(&app, &actor, id, input, files).await?;
+    let entry = ledger::get(&app, &actor, id).await?;
+    Ok(see_other(&format!("/tasks/{}?ok=ok.resubmitted", entry.task_id.unwrap_or_default())))
+}
+
+pub(crate) async fn file(State(app): State<App>, caller: Caller, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let actor = caller.actor.ok_or(AppError::Unauthorized)?;
+    let (att, bytes) = ledger::attachment(&app, &actor, id).await?;
+    let disposition = format!("inline; filename*=UTF-8''{}", url::form_urlencoded::byte_serialize(att.file_name.as_bytes()).collect::<String>());
+    Ok((
+        [
+            (header::CONTENT_TYPE, att.content_type),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "private, max-age=3600".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+// ---- people and units ----
+
+#[derive(Template)]
+#[template(path = "people.html")]
+struct PeoplePage {
+    ctx: Ctx,
+    list: crate::services::Page<people::Person>,
+    q: String,
+    can_import: bool,
+}
+
+#[derive(Deserialize)]
+struct PeopleQuery {
+    q: Option<String>,
+    page: Option<i64>,
+}
+
+async fn people_page(State(app): State<App>, PageActor { actor, caller }: PageActor, Query(q): Query<PeopleQuery>) -> PageResult {
+    let filter = people::PeopleFilter { q: q.q.clone(), ..Default::default() };
+    let list = people::list(&app, &actor, &filter, Paging { page: q.page, per_page: Some(50) }).await?;
+    let can_import = actor.campaign_wide() || actor.has(Role::UnitAdmin);
+    Ok(render(&PeoplePage { ctx: Ctx::new(&caller, None), list, q: q.q.unwrap_or_default(), can_import }))
+}
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct ImportPage {
+    ctx: Ctx,
+    report: Option<roster::ImportReport>,
+    file_key: String,
+    file_name: String,
+}
+
+async fn import_form(PageActor { caller, .. }: PageActor) -> Response {
+    render(&ImportPage { ctx: Ctx::new(&caller, None), report: None, file_key: String::new(), file_name: String::new() })
+}
+
+async fn import(State(app): State<App>, PageActor { actor, caller }: PageActor, mut mp: Multipart) -> PageResult {
+    let mut fields: HashMap<String, String> = HashMap::new();
+    let mut upload: Option<(String, Vec<u8>)> = None;
+    let too_large = || AppError::TooLarge(Msg::new("err.request_too_large"));
+    while let Some(part) = mp.next_field().await.map_err(|_| too_large())? {
+        let name = part.name().unwrap_or("").to_string();
+        match part.file_name().map(str::to_string) {
+            Some(file_name) => {
+                let bytes = part.bytes().await.map_err(|_| too_large())?;
+                if !bytes.is_empty() {
+                    upload = Some((file_name, bytes.to_vec()));
+                }
+            }
+            None => {
+                fields.insert(name, part.text().await.map_err(|_| too_large())?);
+            }
+        }
+    }
+    // The first step uploads the file; choosing "valid rows only" afterwards re-reads it from the
+    // file store by its digest, so any server behind the load balancer can take the second step.
+    let (file_name, bytes) = match upload {
+        Some(u) => u,
+        None => {
+            let key = fields.get("file_key").cloned().unwrap_or_default();
+            if key.is_empty() {
+                return Err(AppError::invalid("file", Msg::new("err.file_required")).into());
+            }
+            let bytes = app.files.get(&key).await.map_err(|_| AppError::invalid("file", Msg::new("err.file_required")))?;
+            (fields.get("file_name").cloned().unwrap_or_default(), bytes)
+        }
+    };
+    if bytes.len() > app.config.max_upload_bytes {
+        return Err(AppError::TooLarge(Msg::new("err.file_too_large").arg("name", &file_name).arg("mb", app.config.max_upload_bytes / 1024 / 1024)).into());
+    }
+    let mode = roster::ImportMode::parse(fields.get("mode").map(String::as_str).unwrap_or("all"));
+    let report = roster::import(&app, &actor, &bytes, &file_name, mode, i18n::current()).await?;
+    let file_key = if report.written {
+        String::new()
+    } else {
+        let key = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+        app.files.put(&key, &bytes).await.map_err(AppError::from)?;
+        key
+    };
+    Ok(render(&ImportPage { ctx: Ctx::new(&caller, None), report: Some(report), file_key, file_name }))
+}
+
+#[derive(Template)]
+#[template(path = "units.html")]
+struct UnitsPage {
+    ctx: Ctx,
+    units: Vec<units::Unit>,
+    types: Vec<units::UnitType>,
+}
+
+async fn units_page(State(app): State<App>, PageActor { caller, .. }: PageActor, Query(n): Query<Notice>) -> PageResult {
+    Ok(render(&UnitsPage { ctx: Ctx::new(&caller, n.ok.as_deref()), units: units::list(&app).await?, types: units::types(&app).await? }))
+}
+
+#[derive(Deserialize)]
+struct UnitForm {
+    name: String,
+    type_code: String,
+    parent_id: Option<String>,
+}
+
+async fn add_unit(State(app): State<App>, PageActor { actor, .. }: PageActor, Form(f): Form<UnitForm>) -> PageResult {
+    let parent_id = f.parent_id.as_deref().and_then(|s| s.parse().ok());
+    units::create(&app, &actor, units::NewUnit { name: f.name, type_code: f.type_code, parent_id }).await?;
+    Ok(see_other("/units?ok=ok.unit_added"))
+}
+
+// ---- audit ----
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    ctx: Ctx,
+    list: crate::services::Page<audit::AuditEntry>,
+    f: AuditQuery,
+    query: String,
+}
+
+#[derive(Deserialize, Default, Clone)]
+struct AuditQuery {
+    actor: Option<String>,
+    action: Option<String>,
+    outcome: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    page: Option<i64>,
+}
+
+impl AuditQuery {
+    fn filter(&self) -> audit::AuditFilter {
+        audit::AuditFilter {
+            actor: self.actor.clone(),
+            action: self.action.clone(),
+            entity: None,
+            outcome: self.outcome.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+        }
+    }
+    fn query_string(&self) -> String {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [("actor", &self.actor), ("action", &self.action), ("outcome", &self.outcome), ("from", &self.from), ("to", &self.to)] {
+            if let Some(v) = v {
+                s.append_pair(k, v);
+            }
+        }
+        s.finish()
+    }
+}
+
+async fn audit_page(State(app): State<App>, PageActor { actor, caller }: PageActor, Query(q): Query<AuditQuery>) -> PageResult {
+    let list = audit::list(&app, &actor, &q.filter(), Paging { page: q.page, per_page: Some(50) }).await?;
+    let query = q.query_string();
+    Ok(render(&AuditPage { ctx: Ctx::new(&caller, None), list, f: q, query }))
+}
+
+async fn audit_export(State(app): State<App>, PageActor { actor, .. }: PageActor, Query(q): Query<AuditQuery>) -> PageResult {
+    let csv = audit::export_csv(&app, &actor, &q.filter()).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"audit-log.csv\""),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+/// Template helper: unix seconds as local time.
+pub fn time_of(t: &i64) -> String {
+    super::format_time(*t)
+}

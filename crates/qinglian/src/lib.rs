@@ -1,0 +1,42 @@
+//! Qinglian (清廉): a city's integrity-building campaigns, end to end.
+//!
+//! # Layout
+//! - [`domain`]: plain types and rules (dates, phones, passwords, roles); no I/O.
+//! - [`services`]: one function per use case. Each checks permission, validates, runs one
+//!   transaction and writes its audit record in it. Pages and the API both call these.
+//! - [`http`]: axum router; `pages` (askama HTML, Chinese first) and `api` (JSON + OpenAPI).
+//! - [`db`]: the SQLite / PostgreSQL pool, migrations per engine, write transactions.
+//! - [`storage`]: uploaded files behind one interface (local directory by default).
+//! - [`i18n`]: the message catalogue (`locales.toml`), Simplified Chinese and English.
+//! - [`demo`]: the made-up city 清河市 and the seed's 2022 campaign.
+//! - [`bench`]: the benchmarks behind `qinglian bench`.
+//!
+//! [`start`] wires it together so that the binary, the tests and the benchmarks start the very
+//! same server.
+
+pub mod bench;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod i18n;
+pub mod services;
+pub mod storage;
+
+use std::sync::Arc;
+
+use config::Config;
+use services::App;
+
+/// Connects to the database, runs migrations and opens the file store.
+pub async fn start(config: Config) -> anyhow::Result<App> {
+    if config.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir)?;
+    }
+    let db = db::Db::connect(&config.database_url).await?;
+    db.migrate().await?;
+    let files = storage::LocalDir::new(config.data_dir.join("files"))?;
+    Ok(App { db, files: Arc::new(files), config: Arc::new(config) })
+}

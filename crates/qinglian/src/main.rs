@@ -1,0 +1,204 @@
+//! The `qinglian` command: serve, migrate, import, user, bench.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use qinglian::config::{Config, Overrides};
+use qinglian::domain::Role;
+use qinglian::services::{roster, users};
+
+#[derive(Parser)]
+#[command(name = "qinglian", version, about = "清廉建设平台 · Integrity campaign platform")]
+struct Cli {
+    /// Directory for the embedded database and uploaded files.
+    #[arg(long, global = true, env = "QINGLIAN_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// sqlite:PATH or postgres://… (default: SQLite in the data directory).
+    #[arg(long, global = true, env = "QINGLIAN_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Optional TOML configuration file.
+    #[arg(long, global = true, env = "QINGLIAN_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "QINGLIAN_BIND")]
+        bind: Option<SocketAddr>,
+        /// On an empty database, load the demo city and campaign.
+        #[arg(long)]
+        demo: bool,
+        /// Minutes of inactivity before a session ends.
+        #[arg(long, env = "QINGLIAN_IDLE_TIMEOUT_MINUTES")]
+        idle_timeout_minutes: Option<i64>,
+    },
+    /// Create or update the database schema, then exit.
+    Migrate,
+    /// Import a roster (XLSX, XLS or CSV with Chinese headers).
+    Import {
+        file: PathBuf,
+        /// preview, all (nothing written if any row is invalid) or valid_only.
+        #[arg(long, default_value = "all")]
+        mode: String,
+    },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Measure roster import, the progress board and request throughput.
+    Bench {
+        #[arg(long, default_value_t = 20_000)]
+        rows: usize,
+        #[arg(long, default_value_t = 2_000)]
+        units: usize,
+        /// Seconds of load for each throughput measurement.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Add an account; without --password a random one is printed and must be changed at first sign-in.
+    Add {
+        username: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Set a new password (the user must change it at next sign-in unless --password is given).
+    ResetPassword {
+        username: String,
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Grant a role: admin, organiser, auditor, unit_admin (needs --unit) or member.
+    Grant {
+        username: String,
+        role: String,
+        #[arg(long)]
+        unit: Option<String>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("QINGLIAN_LOG").unwrap_or_else(|_| "qinglian=info,warn".into()))
+        .init();
+    let cli = Cli::parse();
+    let mut over = Overrides { data_dir: cli.data_dir, database_url: cli.database_url, config_file: cli.config, ..Overrides::default() };
+    match cli.command {
+        Command::Serve { bind, demo, idle_timeout_minutes } => {
+            over.bind = bind;
+            over.idle_timeout_minutes = idle_timeout_minutes;
+            serve(Config::resolve(over)?, demo).await
+        }
+        Command::Migrate => {
+            qinglian::start(Config::resolve(over)?).await?;
+            println!("数据库已是最新结构 (migrations applied)");
+            Ok(())
+        }
+        Command::Import { file, mode } => {
+            let app = qinglian::start(Config::resolve(over)?).await?;
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let report = roster::import(&app, &users::system_actor(), &bytes, &name, roster::ImportMode::parse(&mode), qinglian::i18n::Lang::Zh)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message(qinglian::i18n::Lang::Zh)))?;
+            for row in report.rows.iter().filter(|r| !r.errors.is_empty()) {
+                println!("第{}行 {} {}: {}", row.row, row.name, row.unit, row.errors.join("；"));
+            }
+            println!(
+                "共{}行，有效{}行，无效{}行；新增{}人，更新{}人{}",
+                report.total, report.valid, report.invalid, report.created, report.updated,
+                if report.written { "" } else { "（未写入）" }
+            );
+            if !report.written && mode != "preview" {
+                std::process::exit(2);
+            }
+            Ok(())
+        }
+        Command::User { action } => {
+            let app = qinglian::start(Config::resolve(over)?).await?;
+            let system = users::system_actor();
+            let zh = |e: qinglian::error::AppError| anyhow::anyhow!(e.message(qinglian::i18n::Lang::Zh));
+            match action {
+                UserAction::Add { username, name, password } => {
+                    let (pw, generated) = password.map(|p| (p, false)).unwrap_or_else(|| (generate_password(), true));
+                    users::add(&app, &system, &username, &name, &pw, generated).await.map_err(zh)?;
+                    println!("已添加用户 {username}");
+                    if generated {
+                        println!("初始密码（首次登录须修改）: {pw}");
+                    }
+                }
+                UserAction::ResetPassword { username, password } => {
+                    let (pw, generated) = password.map(|p| (p, false)).unwrap_or_else(|| (generate_password(), true));
+                    users::reset_password(&app, &system, &username, &pw, generated).await.map_err(zh)?;
+                    println!("已重置 {username} 的密码");
+                    if generated {
+                        println!("新密码（登录后须修改）: {pw}");
+                    }
+                }
+                UserAction::Grant { username, role, unit } => {
+                    let role = Role::parse(&role).context("role must be admin, organiser, auditor, unit_admin or member")?;
+                    users::grant(&app, &system, &username, role, unit.as_deref()).await.map_err(zh)?;
+                    println!("已授予 {username} 角色 {}", role.as_str());
+                }
+            }
+            Ok(())
+        }
+        Command::Bench { rows, units, seconds } => qinglian::bench::run(rows, units, seconds).await,
+    }
+}
+
+/// A random password that satisfies the rules (upper, lower, digit, symbol).
+fn generate_password() -> String {
+    let token = qinglian::services::auth::random_token();
+    let core: String = token.chars().filter(|c| c.is_ascii_alphanumeric()).take(12).collect();
+    format!("Ql{core}#7")
+}
+
+async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    let bind = config.bind;
+    let app = qinglian::start(config).await?;
+    let mut login_note = String::new();
+    if demo && !qinglian::demo::loaded(&app).await? {
+        let user = std::env::var("QINGLIAN_ADMIN_USER").unwrap_or_else(|_| "admin".into());
+        let (password, generated) = match std::env::var("QINGLIAN_ADMIN_PASSWORD") {
+            Ok(p) => (p, false),
+            Err(_) => (generate_password(), true),
+        };
+        qinglian::domain::check_password_rules(&password)
+            .map_err(|e| anyhow::anyhow!("QINGLIAN_ADMIN_PASSWORD: {}", e.message(qinglian::i18n::Lang::Zh)))?;
+        let people = qinglian::demo::load(&app, &user, &password).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
+        login_note = format!(
+            "演示数据已载入（{}，{people}人，2022年清廉清河宣传周）\n管理员 admin login: {user} / {password}{}\n其他演示账号（密码相同）: {}",
+            qinglian::demo::CITY,
+            if generated { "  (仅显示一次 shown once)" } else { "" },
+            qinglian::demo::ACCOUNTS.iter().map(|a| a.0).collect::<Vec<_>>().join(", ")
+        );
+    } else if demo {
+        login_note = "演示数据已存在；管理员密码见首次启动时的输出，或运行 `qinglian user reset-password admin`".into();
+    }
+    let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
+    let addr = listener.local_addr()?;
+    println!("清廉 Qinglian 已启动: http://{addr}/");
+    if !login_note.is_empty() {
+        println!("{login_note}");
+    }
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    qinglian::http::run(listener, app, shutdown).await?;
+    Ok(())
+}

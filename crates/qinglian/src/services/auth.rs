@@ -1,0 +1,329 @@
+//! Signing in and out, sessions, API tokens and passwords.
+//!
+//! Sessions live in the database (any server can serve any request); the cookie and bearer
+//! token carry a random secret whose SHA-256 is the key, so a stolen database does not yield
+//! live sessions. Five failed attempts lock an account for fifteen minutes.
+
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use base64::Engine as _;
+use rand::RngCore;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use super::{audit, Actor, App};
+use crate::db::{now, Db};
+use crate::domain::{check_password_rules, Role, RoleGrant};
+use crate::error::{AppError, AppResult};
+use crate::i18n::Msg;
+
+pub const MAX_FAILED_ATTEMPTS: i64 = 5;
+pub const LOCKOUT_SECONDS: i64 = 15 * 60;
+/// Prefix of long-lived integration tokens (session tokens have none).
+pub const API_TOKEN_PREFIX: &str = "qlt_";
+
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Hashes a password with argon2id on a blocking thread (it takes tens of milliseconds).
+pub async fn hash_password(password: &str) -> AppResult<String> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| AppError::Internal(e.to_string()))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+async fn verify_password(password: &str, hash: &str) -> bool {
+    let (password, hash) = (password.to_string(), hash.to_string());
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A fresh session: the secret goes to the client, its hash to the database.
+pub struct NewSession {
+    pub token: String,
+    pub csrf_token: String,
+    pub must_change_password: bool,
+}
+
+pub async fn login(app: &App, username: &str, password: &str, ip: &str) -> AppResult<NewSession> {
+    let username = username.trim();
+    if username.is_empty() || password.is_empty() {
+        return Err(AppError::invalid("username", Msg::new("err.bad_credentials")));
+    }
+    let row = sqlx::query(
+        "SELECT id, password_hash, failed_attempts, locked_until, disabled, must_change_password
+         FROM users WHERE username = $1",
+    )
+    .bind(username)
+    .fetch_optional(&app.db.pool)
+    .await?;
+    let Some(row) = row else {
+        // Spend the same time as a real check so that timing does not reveal which names exist.
+        verify_password(password, DUMMY_HASH).await;
+        audit::record_standalone(&app.db, None, username, ip, "auth.login", json!({"reason": "unknown_user"}), "failed").await?;
+        return Err(AppError::invalid("username", Msg::new("err.bad_credentials")));
+    };
+    let user_id: i64 = row.get("id");
+    let locked_until: i64 = row.get("locked_until");
+    let t = now();
+    if locked_until > t {
+        audit::record_standalone(&app.db, Some(user_id), username, ip, "auth.login", json!({"reason": "locked"}), "failed").await?;
+        let minutes = (locked_until - t + 59) / 60;
+        return Err(AppError::TooMany(Msg::new("err.locked").arg("minutes", minutes)));
+    }
+    if row.get::<i64, _>("disabled") != 0 {
+        audit::record_standalone(&app.db, Some(user_id), username, ip, "auth.login", json!({"reason": "disabled"}), "failed").await?;
+        return Err(AppError::invalid("username", Msg::new("err.bad_credentials")));
+    }
+    let hash: String = row.get("password_hash");
+    if !verify_password(password, &hash).await {
+        // Counted in the database so that every server sees the same count.
+        let failed: i64 = sqlx::query_scalar(
+            "UPDATE users SET failed_attempts = failed_attempts + 1 WHERE id = $1 RETURNING failed_attempts",
+        )
+        .bind(user_id)
+        .fetch_one(&app.db.pool)
+        .await?;
+        let locked = failed >= MAX_FAILED_ATTEMPTS;
+        if locked {
+            sqlx::query("UPDATE users SET locked_until = $1, failed_attempts = 0 WHERE id = $2")
+                .bind(t + LOCKOUT_SECONDS)
+                .bind(user_id)
+                .execute(&app.db.pool)
+                .await?;
+        }
+        audit::record_standalone(&app.db, Some(user_id), username, ip, "auth.login", json!({"reason": "bad_password", "locked": locked}), "failed").await?;
+        if locked {
+            return Err(AppError::TooMany(Msg::new("err.locked").arg("minutes", LOCKOUT_SECONDS / 60)));
+        }
+        return Err(AppError::invalid("username", Msg::new("err.bad_credentials")));
+    }
+    let session = NewSession {
+        token: random_token(),
+        csrf_token: random_token(),
+        must_change_password: row.get::<i64, _>("must_change_password") != 0,
+    };
+    let mut tx = app.db.begin().await?;
+    sqlx::query("UPDATE users SET failed_attempts = 0, locked_until = 0 WHERE id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, ip)
+         VALUES ($1, $2, $3, $4, $4, $5)",
+    )
+    .bind(token_hash(&session.token))
+    .bind(user_id)
+    .bind(&session.csrf_token)
+    .bind(t)
+    .bind(ip)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor_user_id, actor_name, ip, action, entity, entity_id, detail, outcome)
+         VALUES ($1, $2, $3, $4, 'auth.login', 'user', $5, '{}', 'ok')",
+    )
+    .bind(t)
+    .bind(user_id)
+    .bind(username)
+    .bind(ip)
+    .bind(user_id.to_string())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(session)
+}
+
+/// An argon2id hash of a random string, used to equalise timing for unknown users.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0kb2tOvc6KsYpNwqYyGBxH1KuWUZqPXPkFkMSmDNXYI";
+
+/// A signed-in session as found from its token.
+pub struct SessionInfo {
+    pub actor: Actor,
+    pub csrf_token: String,
+}
+
+/// Looks up a live session and refreshes its idle timer; `None` if unknown or idle too long.
+pub async fn session(app: &App, token: &str, ip: &str) -> AppResult<Option<SessionInfo>> {
+    let hash = token_hash(token);
+    let row = sqlx::query("SELECT user_id, csrf_token, last_seen_at FROM sessions WHERE token_hash = $1")
+        .bind(&hash)
+        .fetch_optional(&app.db.pool)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let t = now();
+    let last_seen: i64 = row.get("last_seen_at");
+    if t - last_seen > app.config.idle_timeout_minutes * 60 {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(&hash)
+            .execute(&app.db.pool)
+            .await?;
+        return Ok(None);
+    }
+    // Refreshing on every request would turn every read into a write; once a minute is enough.
+    if t - last_seen >= 60 {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+            .bind(t)
+            .bind(&hash)
+            .execute(&app.db.pool)
+            .await?;
+    }
+    let user_id: i64 = row.get("user_id");
+    let Some(actor) = load_actor(&app.db, user_id, ip).await? else {
+        return Ok(None);
+    };
+    Ok(Some(SessionInfo {
+        actor,
+        csrf_token: row.get("csrf_token"),
+    }))
+}
+
+/// Resolves an `Authorization: Bearer` secret: a session token or an integration token.
+pub async fn bearer(app: &App, token: &str, ip: &str) -> AppResult<Option<Actor>> {
+    if token.starts_with(API_TOKEN_PREFIX) {
+        let user_id: Option<i64> = sqlx::query_scalar(
+            "SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at = 0",
+        )
+        .bind(token_hash(token))
+        .fetch_optional(&app.db.pool)
+        .await?;
+        return match user_id {
+            Some(id) => load_actor(&app.db, id, ip).await,
+            None => Ok(None),
+        };
+    }
+    Ok(session(app, token, ip).await?.map(|s| s.actor))
+}
+
+pub async fn load_actor(db: &Db, user_id: i64, ip: &str) -> AppResult<Option<Actor>> {
+    let row = sqlx::query(
+        "SELECT username, display_name, must_change_password, disabled FROM users WHERE id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    if row.get::<i64, _>("disabled") != 0 {
+        return Ok(None);
+    }
+    let grants = sqlx::query(
+        "SELECT r.role, r.unit_id, u.path FROM user_roles r LEFT JOIN units u ON u.id = r.unit_id
+         WHERE r.user_id = $1 ORDER BY r.id",
+    )
+    .bind(user_id)
+    .fetch_all(&db.pool)
+    .await?
+    .into_iter()
+    .filter_map(|r| {
+        let role = Role::parse(&r.get::<String, _>("role"))?;
+        let unit_id: i64 = r.get("unit_id");
+        Some(RoleGrant {
+            role,
+            unit_id: (unit_id != 0).then_some(unit_id),
+            unit_path: r.get::<Option<String>, _>("path"),
+        })
+    })
+    .collect();
+    Ok(Some(Actor {
+        user_id,
+        username: row.get("username"),
+        display_name: row.get("display_name"),
+        grants,
+        must_change_password: row.get::<i64, _>("must_change_password") != 0,
+        ip: ip.to_string(),
+    }))
+}
+
+pub async fn logout(app: &App, actor: &Actor, token: &str) -> AppResult<()> {
+    let mut tx = app.db.begin().await?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash(token))
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut tx, actor, "auth.logout", "user", actor.user_id, json!({})).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn change_password(app: &App, actor: &Actor, current: &str, new: &str) -> AppResult<()> {
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(actor.user_id)
+        .fetch_one(&app.db.pool)
+        .await?;
+    if !verify_password(current, &hash).await {
+        return Err(AppError::invalid("current", Msg::new("err.current_password")));
+    }
+    check_password_rules(new)?;
+    if new == current {
+        return Err(AppError::invalid("password", Msg::new("err.password_same")));
+    }
+    let new_hash = hash_password(new).await?;
+    let mut tx = app.db.begin().await?;
+    sqlx::query("UPDATE users SET password_hash = $1, must_change_password = 0 WHERE id = $2")
+        .bind(new_hash)
+        .bind(actor.user_id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut tx, actor, "auth.change_password", "user", actor.user_id, json!({})).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Creates a long-lived integration token; the secret is shown once.
+pub async fn create_api_token(app: &App, actor: &Actor, name: &str) -> AppResult<String> {
+    let name = super::clean_text("name", name, 100, true)?;
+    let token = format!("{API_TOKEN_PREFIX}{}", random_token());
+    let mut tx = app.db.begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(actor.user_id)
+    .bind(&name)
+    .bind(token_hash(&token))
+    .bind(now())
+    .fetch_one(&mut *tx)
+    .await?;
+    audit::record(&mut tx, actor, "token.create", "api_token", id, json!({"name": name})).await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn dummy_hash_is_a_valid_argon2id_hash() {
+        assert!(PasswordHash::new(DUMMY_HASH).is_ok());
+        assert!(!verify_password("anything", DUMMY_HASH).await);
+    }
+
+    #[tokio::test]
+    async fn hashes_verify() {
+        let h = hash_password("Secret#123").await.unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("Secret#123", &h).await);
+        assert!(!verify_password("secret#123", &h).await);
+    }
+}

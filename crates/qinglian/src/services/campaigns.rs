@@ -1,0 +1,472 @@
+//! Campaigns, their activities and the assignments that turn an activity into one task per unit.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::Row;
+
+use super::{audit, clean_text, Actor, App};
+use crate::db::{now, Tx};
+use crate::domain::{parse_date, status};
+use crate::error::{AppError, AppResult};
+use crate::i18n::Msg;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CampaignSummary {
+    pub id: i64,
+    pub title: String,
+    pub year: i64,
+    pub status: String,
+    pub start_date: String,
+    pub end_date: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Campaign {
+    pub id: i64,
+    pub title: String,
+    pub year: i64,
+    pub theme: String,
+    pub start_date: String,
+    pub end_date: String,
+    pub guiding_text: String,
+    pub requirements: String,
+    pub issuer_unit_id: Option<i64>,
+    pub issuer_name: Option<String>,
+    pub status: String,
+    pub themes: Vec<Theme>,
+    pub activities: Vec<Activity>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Theme {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Activity {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub seq: i64,
+    pub kind: String,
+    pub kind_name: String,
+    pub title: String,
+    pub lead_unit_id: i64,
+    pub lead_unit_name: String,
+    pub co_units: Vec<NamedId>,
+    pub description: String,
+    pub audience: String,
+    pub start_date: String,
+    pub end_date: String,
+    pub themes: Vec<Theme>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct NamedId {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ActivityKind {
+    pub code: String,
+    pub name: String,
+}
+
+pub async fn list(app: &App) -> AppResult<Vec<CampaignSummary>> {
+    Ok(sqlx::query("SELECT id, title, year, status, start_date, end_date FROM campaigns ORDER BY year DESC, id DESC")
+        .fetch_all(&app.db.pool)
+        .await?
+        .iter()
+        .map(|r| CampaignSummary {
+            id: r.get("id"),
+            title: r.get("title"),
+            year: r.get("year"),
+            status: r.get("status"),
+            start_date: r.get("start_date"),
+            end_date: r.get("end_date"),
+        })
+        .collect())
+}
+
+pub async fn kinds(app: &App) -> AppResult<Vec<ActivityKind>> {
+    Ok(sqlx::query("SELECT code, name FROM activity_kinds ORDER BY sort, code")
+        .fetch_all(&app.db.pool)
+        .await?
+        .iter()
+        .map(|r| ActivityKind { code: r.get("code"), name: r.get("name") })
+        .collect())
+}
+
+pub async fn get(app: &App, id: i64) -> AppResult<Campaign> {
+    let r = sqlx::query(
+        "SELECT c.*, u.name AS issuer_name FROM campaigns c LEFT JOIN units u ON u.id = c.issuer_unit_id WHERE c.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&app.db.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let themes = sqlx::query("SELECT id, name FROM campaign_themes WHERE campaign_id = $1 ORDER BY sort, id")
+        .bind(id)
+        .fetch_all(&app.db.pool)
+        .await?
+        .iter()
+        .map(|r| Theme { id: r.get("id"), name: r.get("name") })
+        .collect();
+    Ok(Campaign {
+        id,
+        title: r.get("title"),
+        year: r.get("year"),
+        theme: r.get("theme"),
+        start_date: r.get("start_date"),
+        end_date: r.get("end_date"),
+        guiding_text: r.get("guiding_text"),
+        requirements: r.get("requirements"),
+        issuer_unit_id: r.get("issuer_unit_id"),
+        issuer_name: r.get("issuer_name"),
+        status: r.get("status"),
+        themes,
+        activities: activities(app, id, None).await?,
+    })
+}
+
+async fn activities(app: &App, campaign_id: i64, only: Option<i64>) -> AppResult<Vec<Activity>> {
+    let rows = sqlx::query(
+        "SELECT a.*, k.name AS kind_name, u.name AS lead_unit_name
+         FROM activities a JOIN activity_kinds k ON k.code = a.kind JOIN units u ON u.id = a.lead_unit_id
+         WHERE a.campaign_id = $1 AND ($2 = 0 OR a.id = $2) ORDER BY a.seq, a.id",
+    )
+    .bind(campaign_id)
+    .bind(only.unwrap_or(0))
+    .fetch_all(&app.db.pool)
+    .await?;
+    let co = sqlx::query(
+        "SELECT c.activity_id, u.id, u.name FROM activity_co_units c JOIN units u ON u.id = c.unit_id
+         JOIN activities a ON a.id = c.activity_id WHERE a.campaign_id = $1 ORDER BY u.path",
+    )
+    .bind(campaign_id)
+    .fetch_all(&app.db.pool)
+    .await?;
+    let tags = sqlx::query(
+        "SELECT at.activity_id, t.id, t.name FROM activity_themes at JOIN campaign_themes t ON t.id = at.theme_id
+         WHERE t.campaign_id = $1 ORDER BY t.sort, t.id",
+    )
+    .bind(campaign_id)
+    .fetch_all(&app.db.pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let id: i64 = r.get("id");
+            Activity {
+                id,
+                campaign_id,
+                seq: r.get("seq"),
+                kind: r.get("kind"),
+                kind_name: r.get("kind_name"),
+                title: r.get("title"),
+                lead_unit_id: r.get("lead_unit_id"),
+                lead_unit_name: r.get("lead_unit_name"),
+                co_units: co
+                    .iter()
+                    .filter(|c| c.get::<i64, _>("activity_id") == id)
+                    .map(|c| NamedId { id: c.get("id"), name: c.get("name") })
+                    .collect(),
+                description: r.get("description"),
+                audience: r.get("audience"),
+                start_date: r.get("start_date"),
+                end_date: r.get("end_date"),
+                themes: tags
+                    .iter()
+                    .filter(|c| c.get::<i64, _>("activity_id") == id)
+                    .map(|c| Theme { id: c.get("id"), name: c.get("name") })
+                    .collect(),
+            }
+        })
+        .collect())
+}
+
+pub async fn activity(app: &App, id: i64) -> AppResult<Activity> {
+    let campaign_id: i64 = sqlx::query_scalar("SELECT campaign_id FROM activities WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&app.db.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    activities(app, campaign_id, Some(id)).await?.pop().ok_or(AppError::NotFound)
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct CampaignInput {
+    pub title: String,
+    pub year: i64,
+    #[serde(default)]
+    pub theme: String,
+    pub start_date: String,
+    pub end_date: String,
+    #[serde(default)]
+    pub guiding_text: String,
+    #[serde(default)]
+    pub requirements: String,
+    pub issuer_unit_id: Option<i64>,
+    /// Theme tags; the seed's 四个结合 when empty.
+    #[serde(default)]
+    pub themes: Vec<String>,
+}
+
+pub const DEFAULT_THEMES: [&str; 4] = ["疫情防控", "机关建设", "乡村振兴", "基层服务"];
+
+fn check_period(start: &str, end: &str) -> AppResult<(String, String)> {
+    let s = parse_date("start_date", start)?;
+    let e = parse_date("end_date", end)?;
+    if e < s {
+        return Err(AppError::invalid("end_date", Msg::new("err.period_order")));
+    }
+    Ok((s, e))
+}
+
+pub async fn create(app: &App, actor: &Actor, input: CampaignInput) -> AppResult<i64> {
+    actor.require_organiser()?;
+    let title = clean_text("title", &input.title, 200, true)?;
+    if !(2000..=2100).contains(&input.year) {
+        return Err(AppError::invalid("year", Msg::new("err.year")));
+    }
+    let (start, end) = check_period(&input.start_date, &input.end_date)?;
+    let mut tx = app.db.begin().await?;
+    let t = now();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO campaigns (title, year, theme, start_date, end_date, guiding_text, requirements, issuer_unit_id, status, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+    )
+    .bind(&title)
+    .bind(input.year)
+    .bind(clean_text("theme", &input.theme, 500, false)?)
+    .bind(&start)
+    .bind(&end)
+    .bind(clean_text("guiding_text", &input.guiding_text, 20_000, false)?)
+    .bind(clean_text("requirements", &input.requirements, 20_000, false)?)
+    .bind(input.issuer_unit_id)
+    .bind(status::CAMPAIGN_DRAFT)
+    .bind(t)
+    .fetch_one(&mut *tx)
+    .await?;
+    let themes: Vec<String> = if input.themes.is_empty() {
+        DEFAULT_THEMES.iter().map(|s| s.to_string()).collect()
+    } else {
+        input.themes.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+    };
+    for (i, name) in themes.iter().enumerate() {
+        sqlx::query("INSERT INTO campaign_themes (campaign_id, name, sort) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(name)
+            .bind(i as i64)
+            .execute(&mut *tx)
+            .await?;
+    }
+    audit::record(&mut tx, actor, "campaign.create", "campaign", id, json!({"title": title})).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// draft → published → closed.
+pub async fn set_status(app: &App, actor: &Actor, id: i64, new_status: &str) -> AppResult<()> {
+    actor.require_organiser()?;
+    let current: String = sqlx::query_scalar("SELECT status FROM campaigns WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&app.db.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let allowed = matches!(
+        (current.as_str(), new_status),
+        (status::CAMPAIGN_DRAFT, status::CAMPAIGN_PUBLISHED) | (status::CAMPAIGN_PUBLISHED, status::CAMPAIGN_CLOSED)
+    );
+    if !allowed {
+        return Err(AppError::Conflict(Msg::new("err.status_transition")));
+    }
+    let mut tx = app.db.begin().await?;
+    sqlx::query("UPDATE campaigns SET status = $1, updated_at = $2 WHERE id = $3")
+        .bind(new_status)
+        .bind(now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut tx, actor, "campaign.status", "campaign", id, json!({"from": current, "to": new_status})).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct ActivityInput {
+    pub kind: String,
+    pub title: String,
+    pub lead_unit_id: i64,
+    #[serde(default)]
+    pub co_unit_ids: Vec<i64>,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub audience: String,
+    pub start_date: String,
+    pub end_date: String,
+    #[serde(default)]
+    pub theme_ids: Vec<i64>,
+}
+
+pub async fn add_activity(app: &App, actor: &Actor, campaign_id: i64, input: ActivityInput) -> AppResult<i64> {
+    actor.require_organiser()?;
+    let mut tx = app.db.begin().await?;
+    let id = insert_activity(&mut tx, campaign_id, &input).await?;
+    audit::record(&mut tx, actor, "activity.create", "activity", id, json!({"campaign_id": campaign_id, "title": input.title})).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Validates and inserts an activity; shared with the demo loader.
+pub async fn insert_activity(tx: &mut Tx, campaign_id: i64, input: &ActivityInput) -> AppResult<i64> {
+    let title = clean_text("title", &input.title, 200, true)?;
+    let (start, end) = check_period(&input.start_date, &input.end_date)?;
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM campaigns WHERE id = $1")
+        .bind(campaign_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    exists.ok_or(AppError::NotFound)?;
+    let kind: Option<String> = sqlx::query_scalar("SELECT code FROM activity_kinds WHERE code = $1")
+        .bind(&input.kind)
+        .fetch_optional(&mut **tx)
+        .await?;
+    kind.ok_or_else(|| AppError::invalid("kind", Msg::new("err.kind_unknown")))?;
+    let lead: Option<i64> = sqlx::query_scalar("SELECT id FROM units WHERE id = $1")
+        .bind(input.lead_unit_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    lead.ok_or_else(|| AppError::invalid("lead_unit_id", Msg::new("err.unit_unknown")))?;
+    let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM activities WHERE campaign_id = $1")
+        .bind(campaign_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let t = now();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO activities (campaign_id, seq, kind, title, lead_unit_id, description, audience, start_date, end_date, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+    )
+    .bind(campaign_id)
+    .bind(seq)
+    .bind(&input.kind)
+    .bind(&title)
+    .bind(input.lead_unit_id)
+    .bind(clean_text("description", &input.description, 20_000, false)?)
+    .bind(clean_text("audience", &input.audience, 500, false)?)
+    .bind(start)
+    .bind(end)
+    .bind(t)
+    .fetch_one(&mut **tx)
+    .await?;
+    for unit_id in input.co_unit_ids.iter().filter(|u| **u != input.lead_unit_id) {
+        sqlx::query("INSERT INTO activity_co_units (activity_id, unit_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(unit_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for theme_id in &input.theme_ids {
+        let n = sqlx::query(
+            "INSERT INTO activity_themes (activity_id, theme_id)
+             SELECT $1, id FROM campaign_themes WHERE id = $2 AND campaign_id = $3 ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(theme_id)
+        .bind(campaign_id)
+        .execute(&mut **tx)
+        .await?;
+        if n.rows_affected() == 0 {
+            return Err(AppError::invalid("theme_ids", Msg::new("err.theme_unknown")));
+        }
+    }
+    Ok(id)
+}
+
+/// Which units an assignment asks.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum Targets {
+    /// These units.
+    Units { unit_ids: Vec<i64> },
+    /// Every unit of these types.
+    Types { type_codes: Vec<String> },
+    /// Every unit below this one (not the unit itself).
+    Below { unit_id: i64 },
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct AssignmentInput {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub due_date: String,
+    pub targets: Targets,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AssignmentCreated {
+    pub id: i64,
+    pub tasks: usize,
+}
+
+pub async fn assign(app: &App, actor: &Actor, activity_id: i64, input: AssignmentInput) -> AppResult<AssignmentCreated> {
+    actor.require_organiser()?;
+    let title = clean_text("title", &input.title, 200, true)?;
+    let due = parse_date("due_date", &input.due_date)?;
+    activity(app, activity_id).await?;
+    let unit_ids: Vec<i64> = match &input.targets {
+        Targets::Units { unit_ids } => {
+            let mut ids = unit_ids.clone();
+            ids.sort_unstable();
+            ids.dedup();
+            let known = crate::services::units::list(app).await?;
+            if let Some(bad) = ids.iter().find(|id| !known.iter().any(|u| u.id == **id)) {
+                return Err(AppError::invalid("targets", Msg::new("err.unit_unknown_id").arg("id", bad)));
+            }
+            ids
+        }
+        Targets::Types { type_codes } => {
+            let all = crate::services::units::list(app).await?;
+            all.iter().filter(|u| type_codes.contains(&u.type_code)).map(|u| u.id).collect()
+        }
+        Targets::Below { unit_id } => {
+            let root = crate::services::units::get(app, *unit_id)
+                .await
+                .map_err(|_| AppError::invalid("targets", Msg::new("err.unit_unknown")))?;
+            let all = crate::services::units::list(app).await?;
+            all.iter().filter(|u| u.path.starts_with(&root.path) && u.id != root.id).map(|u| u.id).collect()
+        }
+    };
+    if unit_ids.is_empty() {
+        return Err(AppError::invalid("targets", Msg::new("err.no_targets")));
+    }
+    let t = now();
+    let mut tx = app.db.begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO assignments (activity_id, title, description, due_date, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(activity_id)
+    .bind(&title)
+    .bind(clean_text("description", &input.description, 20_000, false)?)
+    .bind(&due)
+    .bind(actor.user_id)
+    .bind(t)
+    .fetch_one(&mut *tx)
+    .await?;
+    for chunk in unit_ids.chunks(500) {
+        let values: Vec<String> = (0..chunk.len()).map(|i| format!("($1, ${}, 'pending', $2)", i + 3)).collect();
+        let sql = format!("INSERT INTO tasks (assignment_id, unit_id, status, updated_at) VALUES {}", values.join(", "));
+        let mut q = sqlx::query(&sql).bind(id).bind(t);
+        for u in chunk {
+            q = q.bind(*u);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    audit::record(&mut tx, actor, "assignment.create", "assignment", id,
+        json!({"activity_id": activity_id, "title": title, "due_date": due, "units": unit_ids.len()})).await?;
+    tx.commit().await?;
+    Ok(AssignmentCreated { id, tasks: unit_ids.len() })
+}

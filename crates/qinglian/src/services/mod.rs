@@ -1,0 +1,176 @@
+//! Use cases, one function each. Every function that reads checks the actor's permission; every
+//! function that writes also validates its input, runs in one transaction and records an audit
+//! entry in that same transaction. HTML pages and the JSON API both call these.
+
+pub mod audit;
+pub mod auth;
+pub mod board;
+pub mod campaigns;
+pub mod ledger;
+pub mod people;
+pub mod roster;
+pub mod units;
+pub mod users;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::domain::{Role, RoleGrant};
+use crate::error::{AppError, AppResult};
+use crate::storage::FileStore;
+
+/// What every use case needs: the database, the file store and the configuration.
+#[derive(Clone)]
+pub struct App {
+    pub db: Db,
+    pub files: Arc<dyn FileStore>,
+    pub config: Arc<Config>,
+}
+
+/// The signed-in caller of a use case.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Actor {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub grants: Vec<RoleGrant>,
+    pub must_change_password: bool,
+    #[serde(skip)]
+    pub ip: String,
+}
+
+impl Actor {
+    pub fn has(&self, role: Role) -> bool {
+        self.grants.iter().any(|g| g.role == role)
+    }
+
+    /// Admins and organisers act on the whole city.
+    pub fn campaign_wide(&self) -> bool {
+        self.has(Role::Admin) || self.has(Role::Organiser)
+    }
+
+    pub fn require_organiser(&self) -> AppResult<()> {
+        if self.campaign_wide() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    pub fn require_admin(&self) -> AppResult<()> {
+        if self.has(Role::Admin) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// The unit subtrees this actor administers (empty for city-wide or unscoped roles).
+    fn admin_paths(&self) -> impl Iterator<Item = &str> {
+        self.grants
+            .iter()
+            .filter(|g| g.role == Role::UnitAdmin)
+            .filter_map(|g| g.unit_path.as_deref())
+    }
+
+    /// Whether the actor may act on a unit with materialised path `path`.
+    pub fn covers(&self, path: &str) -> bool {
+        self.campaign_wide() || self.admin_paths().any(|root| path.starts_with(root))
+    }
+
+    /// A SQL condition restricting `column` (a units.path) to what the actor may see.
+    /// Paths are made only of digits and slashes by this program, so they are safe to inline.
+    pub fn scope_sql(&self, column: &str) -> String {
+        if self.campaign_wide() {
+            return "1=1".to_string();
+        }
+        let parts: Vec<String> = self
+            .admin_paths()
+            .filter(|p| p.chars().all(|c| c.is_ascii_digit() || c == '/'))
+            .map(|p| format!("{column} LIKE '{p}%'"))
+            .collect();
+        if parts.is_empty() {
+            "1=0".to_string()
+        } else {
+            format!("({})", parts.join(" OR "))
+        }
+    }
+
+    /// Whether the actor sees full phone numbers of people in unit `path`.
+    pub fn sees_phones_of(&self, path: &str) -> bool {
+        self.has(Role::Admin) || self.admin_paths().any(|root| path.starts_with(root))
+    }
+
+    pub fn can_read_audit(&self) -> bool {
+        self.has(Role::Admin) || self.has(Role::Auditor)
+    }
+}
+
+/// `?page=&per_page=` of every list.
+#[derive(Clone, Copy, Debug, Deserialize, utoipa::IntoParams)]
+pub struct Paging {
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+impl Paging {
+    pub fn page(&self) -> i64 {
+        self.page.unwrap_or(1).max(1)
+    }
+    pub fn per_page(&self) -> i64 {
+        self.per_page.unwrap_or(50).clamp(1, 500)
+    }
+    pub fn offset(&self) -> i64 {
+        (self.page() - 1) * self.per_page()
+    }
+    pub fn sql(&self) -> String {
+        format!(" LIMIT {} OFFSET {}", self.per_page(), self.offset())
+    }
+}
+
+/// A page of a list, with the total across all pages.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl<T> Page<T> {
+    pub fn new(items: Vec<T>, total: i64, paging: Paging) -> Page<T> {
+        Page {
+            items,
+            total,
+            page: paging.page(),
+            per_page: paging.per_page(),
+        }
+    }
+    pub fn pages(&self) -> i64 {
+        ((self.total + self.per_page - 1) / self.per_page).max(1)
+    }
+}
+
+/// Trimmed text with a length limit in characters; `None` if empty.
+pub(crate) fn clean_text(
+    field: &'static str,
+    raw: &str,
+    max_chars: usize,
+    required: bool,
+) -> AppResult<String> {
+    use crate::i18n::Msg;
+    let s = raw.trim().to_string();
+    if required && s.is_empty() {
+        return Err(AppError::invalid(field, Msg::new("err.required")));
+    }
+    if s.chars().count() > max_chars {
+        return Err(AppError::invalid(
+            field,
+            Msg::new("err.too_long").arg("max", max_chars),
+        ));
+    }
+    Ok(s)
+}

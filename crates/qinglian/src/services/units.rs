@@ -1,0 +1,147 @@
+//! The unit tree: city → departments and townships → villages, stations, schools, enterprises.
+//! Unit types are data (`unit_types`); the tree is kept as a materialised path for subtree scans.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::Row;
+
+use super::{audit, clean_text, Actor, App};
+use crate::db::{now, Tx};
+use crate::error::{AppError, AppResult};
+use crate::i18n::Msg;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Unit {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub name: String,
+    pub type_code: String,
+    pub type_name: String,
+    pub path: String,
+    pub depth: i64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UnitType {
+    pub code: String,
+    pub name: String,
+}
+
+const UNIT_COLUMNS: &str = "u.id, u.parent_id, u.name, u.type_code, t.name AS type_name, u.path, u.depth";
+
+fn unit_from_row(r: &sqlx::any::AnyRow) -> Unit {
+    Unit {
+        id: r.get("id"),
+        parent_id: r.get("parent_id"),
+        name: r.get("name"),
+        type_code: r.get("type_code"),
+        type_name: r.get("type_name"),
+        path: r.get("path"),
+        depth: r.get("depth"),
+    }
+}
+
+/// All units in tree order (a city has hundreds to a few thousand; lists are cheap).
+pub async fn list(app: &App) -> AppResult<Vec<Unit>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {UNIT_COLUMNS} FROM units u JOIN unit_types t ON t.code = u.type_code ORDER BY u.path"
+    ))
+    .fetch_all(&app.db.pool)
+    .await?;
+    Ok(rows.iter().map(unit_from_row).collect())
+}
+
+pub async fn get(app: &App, id: i64) -> AppResult<Unit> {
+    sqlx::query(&format!(
+        "SELECT {UNIT_COLUMNS} FROM units u JOIN unit_types t ON t.code = u.type_code WHERE u.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&app.db.pool)
+    .await?
+    .map(|r| unit_from_row(&r))
+    .ok_or(AppError::NotFound)
+}
+
+pub async fn types(app: &App) -> AppResult<Vec<UnitType>> {
+    Ok(sqlx::query("SELECT code, name FROM unit_types ORDER BY sort, code")
+        .fetch_all(&app.db.pool)
+        .await?
+        .iter()
+        .map(|r| UnitType {
+            code: r.get("code"),
+            name: r.get("name"),
+        })
+        .collect())
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct NewUnit {
+    pub name: String,
+    pub type_code: String,
+    pub parent_id: Option<i64>,
+}
+
+/// Adds a unit under `parent_id`; admins and organisers anywhere, unit admins inside their subtree.
+pub async fn create(app: &App, actor: &Actor, input: NewUnit) -> AppResult<Unit> {
+    let name = crate::domain::text::normalize_name(&clean_text("name", &input.name, 100, true)?);
+    let mut tx = app.db.begin().await?;
+    let parent = match input.parent_id {
+        Some(pid) => {
+            let path: Option<String> = sqlx::query_scalar("SELECT path FROM units WHERE id = $1")
+                .bind(pid)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let path = path.ok_or_else(|| AppError::invalid("parent_id", Msg::new("err.unit_unknown")))?;
+            if !actor.covers(&path) {
+                return Err(AppError::Forbidden);
+            }
+            Some((pid, path))
+        }
+        None => {
+            actor.require_organiser()?;
+            None
+        }
+    };
+    let type_ok: Option<String> = sqlx::query_scalar("SELECT code FROM unit_types WHERE code = $1")
+        .bind(&input.type_code)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if type_ok.is_none() {
+        return Err(AppError::invalid("type_code", Msg::new("err.unit_type_unknown")));
+    }
+    let id = insert(&mut tx, &name, &input.type_code, parent.as_ref().map(|(id, p)| (*id, p.as_str()))).await?;
+    audit::record(&mut tx, actor, "unit.create", "unit", id, json!({"name": name, "parent_id": input.parent_id})).await?;
+    tx.commit().await?;
+    get(app, id).await
+}
+
+/// Inserts one unit and fills in its path; shared by the service and the demo loader.
+pub async fn insert(tx: &mut Tx, name: &str, type_code: &str, parent: Option<(i64, &str)>) -> AppResult<i64> {
+    let dup: Option<i64> = sqlx::query_scalar("SELECT id FROM units WHERE name = $1")
+        .bind(name)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if dup.is_some() {
+        return Err(AppError::invalid("name", Msg::new("err.unit_exists").arg("name", name)));
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO units (parent_id, name, type_code, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(parent.map(|(id, _)| id))
+    .bind(name)
+    .bind(type_code)
+    .bind(now())
+    .fetch_one(&mut **tx)
+    .await?;
+    let (path, depth) = match parent {
+        Some((_, parent_path)) => (format!("{parent_path}{id}/"), parent_path.matches('/').count() as i64),
+        None => (format!("/{id}/"), 0),
+    };
+    sqlx::query("UPDATE units SET path = $1, depth = $2 WHERE id = $3")
+        .bind(path)
+        .bind(depth)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(id)
+}
