@@ -110,7 +110,28 @@ fn cell_text(d: &Data) -> String {
     }
 }
 
-fn read_sheet(bytes: &[u8], file_name: &str) -> AppResult<Sheet> {
+/// Text as Chinese offices save it: UTF-16 with a BOM ("Unicode text"), UTF-8 (with or without
+/// BOM), or GBK/GB18030 (Excel's default CSV encoding in China). `None` for binary content.
+fn decode_text(bytes: &[u8]) -> Option<String> {
+    if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+        return Some(encoding_rs::UTF_16LE.decode_without_bom_handling(rest).0.into_owned());
+    }
+    if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
+        return Some(encoding_rs::UTF_16BE.decode_without_bom_handling(rest).0.into_owned());
+    }
+    if bytes.iter().take(4096).any(|b| *b == 0) {
+        return None;
+    }
+    match std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)) {
+        Ok(s) => Some(s.to_string()),
+        Err(_) => {
+            let (s, _, bad) = encoding_rs::GB18030.decode(bytes);
+            (!bad).then(|| s.into_owned())
+        }
+    }
+}
+
+fn read_sheet(bytes: &[u8]) -> AppResult<Sheet> {
     let unreadable = || AppError::UnsupportedType(Msg::new("err.roster_unreadable"));
     let is_zip = bytes.starts_with(b"PK\x03\x04");
     let is_ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
@@ -128,24 +149,14 @@ fn read_sheet(bytes: &[u8], file_name: &str) -> AppResult<Sheet> {
             .collect();
         return Ok(Sheet { rows });
     }
-    let lower = file_name.to_lowercase();
-    if !(lower.ends_with(".csv") || lower.ends_with(".txt")) && bytes.iter().take(512).any(|b| *b == 0) {
-        return Err(unreadable());
-    }
-    // Excel in China saves CSV as GBK unless told otherwise; UTF-8 (with or without BOM) is tried first.
-    let text = match std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)) {
-        Ok(s) => s.to_string(),
-        Err(_) => {
-            let (s, _, bad) = encoding_rs::GB18030.decode(bytes);
-            if bad {
-                return Err(unreadable());
-            }
-            s.into_owned()
-        }
-    };
+    let text = decode_text(bytes).ok_or_else(unreadable)?;
+    // Excel's "Unicode text" export is tab-separated; its CSV export uses commas.
+    let first_line = text.lines().next().unwrap_or("");
+    let delimiter = if first_line.contains('\t') && !first_line.contains(',') { b'\t' } else { b',' };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
+        .delimiter(delimiter)
         .from_reader(text.as_bytes());
     let mut rows = Vec::new();
     for (i, rec) in reader.records().enumerate() {
@@ -173,7 +184,7 @@ pub async fn import(app: &App, actor: &Actor, bytes: &[u8], file_name: &str, mod
     if !actor.campaign_wide() && !actor.has(crate::domain::Role::UnitAdmin) {
         return Err(AppError::Forbidden);
     }
-    let sheet = read_sheet(bytes, file_name)?;
+    let sheet = read_sheet(bytes)?;
     // Offices put a title row or two above the headers: the header row is the first naming 姓名.
     let header_at = sheet
         .rows
@@ -407,13 +418,23 @@ mod tests {
     #[test]
     fn gbk_csv_is_read() {
         let (bytes, _, _) = encoding_rs::GBK.encode("姓名,单位\n张三,市纪委监委\n");
-        let sheet = read_sheet(&bytes, "花名册.csv").unwrap();
+        let sheet = read_sheet(&bytes).unwrap();
         assert_eq!(sheet.rows[1].1, vec!["张三".to_string(), "市纪委监委".to_string()]);
+    }
+
+    #[test]
+    fn excel_unicode_text_is_read() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for unit in "姓名\t单位\r\n张三\t东庄村\r\n".encode_utf16() {
+            bytes.extend_from_slice(&unit.to_le_bytes());
+        }
+        let sheet = read_sheet(&bytes).unwrap();
+        assert_eq!(sheet.rows[1].1, vec!["张三".to_string(), "东庄村".to_string()]);
     }
 
     #[test]
     fn binary_garbage_is_refused() {
         let junk = [0u8, 1, 2, 3, 0, 0, 159, 146, 150];
-        assert!(read_sheet(&junk, "roster.xlsx").is_err());
+        assert!(read_sheet(&junk).is_err());
     }
 }

@@ -1,0 +1,11 @@
+//! The behavioural suite: every scenario drives the real HTTP surface of a real server, once on
+//! SQLite and once on PostgreSQL.
+
+mod harness;
+
+mod accounts;
+mod audit_log;
+mod campaign;
+mod ledger;
+mod roster;
+mod surface;

@@ -1,0 +1,68 @@
+//! The outer contract: health, OpenAPI, error shape, language, security headers.
+
+use crate::harness::{error_of, TestApp};
+
+async fn health_openapi_and_headers(t: TestApp) {
+    let c = t.client();
+    let resp = c.get("/healthz").await;
+    assert_eq!(resp.status(), 200);
+    let csp = resp.headers().get("content-security-policy").expect("CSP").to_str().unwrap().to_string();
+    assert!(csp.contains("default-src 'self'"));
+
+    let doc = c.get_json("/api/openapi.json").await;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let paths = doc["paths"].as_object().unwrap();
+    for p in ["/api/v1/auth/login", "/api/v1/campaigns/{id}/board", "/api/v1/tasks/{id}/entries", "/api/v1/people/import", "/api/v1/audit"] {
+        assert!(paths.contains_key(p), "OpenAPI lacks {p}");
+    }
+}
+
+async fn errors_are_json_in_the_callers_language(t: TestApp) {
+    let c = t.client();
+    let (status, code, message, _) = error_of(c.get("/api/v1/me").await).await;
+    assert_eq!((status, code.as_str()), (401, "unauthorized"));
+    assert!(message.contains("登录"), "{message}");
+
+    let en = c.http.get(format!("{}/api/v1/me", c.base)).header("accept-language", "en-US,en;q=0.9").send().await.unwrap();
+    let (_, _, message, _) = error_of(en).await;
+    assert!(message.contains("sign in"), "{message}");
+}
+
+async fn pages_are_chinese_unless_english_is_chosen(t: TestApp) {
+    let c = t.client();
+    let html = c.http.get(format!("{}/login", c.base)).header("accept-language", "en-US").send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("lang=\"zh-CN\"") && html.contains("用户名"));
+    let html = c.text("/login?lang=en").await;
+    assert!(html.contains("lang=\"en\"") && html.contains("User name"));
+    // The choice sticks (cookie).
+    let html = c.text("/login").await;
+    assert!(html.contains("User name"));
+}
+
+async fn pages_need_sign_in(t: TestApp) {
+    let c = t.client();
+    let resp = c.get("/campaigns/1/board").await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(resp.headers()["location"], "/login?next=%2Fcampaigns%2F1%2Fboard");
+}
+
+async fn list_endpoints_page_and_count(t: TestApp) {
+    let c = t.api_as("admin").await;
+    let all = t.scalar("SELECT COUNT(*) FROM people").await;
+    let page = c.get_json("/api/v1/people?page=3&per_page=25").await;
+    assert_eq!(page["total"].as_i64().unwrap(), all);
+    assert_eq!(page["items"].as_array().unwrap().len(), 25);
+    assert_eq!(page["page"], 3);
+    let search = c.get_json("/api/v1/people?q=%E5%BC%A0&per_page=500").await;
+    let items = search["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    assert!(items.iter().all(|p| p["name"].as_str().unwrap().contains('张')));
+}
+
+crate::on_both_engines!(
+    health_openapi_and_headers,
+    errors_are_json_in_the_callers_language,
+    pages_are_chinese_unless_english_is_chosen,
+    pages_need_sign_in,
+    list_endpoints_page_and_count,
+);
