@@ -25,20 +25,16 @@ pub async fn run(rows: usize, unit_count: usize, seconds: u64) -> anyhow::Result
 
     // 1. Roster import.
     let xlsx = roster_xlsx(&app, rows).await?;
-    let system = users::system_actor();
-    let t = Instant::now();
-    let report = roster::import(&app, &system, &xlsx, "bench.xlsx", roster::ImportMode::All, crate::i18n::Lang::Zh)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let first = t.elapsed();
+    let (first, report) = timed_import(&app, &xlsx).await?;
     anyhow::ensure!(report.written && report.created == rows, "import wrote {} of {rows}", report.created);
-    let t = Instant::now();
-    let report = roster::import(&app, &system, &xlsx, "bench.xlsx", roster::ImportMode::All, crate::i18n::Lang::Zh)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let second = t.elapsed();
+    let (second, report) = timed_import(&app, &xlsx).await?;
     anyhow::ensure!(report.updated == rows, "re-import updated {} of {rows}", report.updated);
-    println!("roster import, {rows} rows (xlsx {} KiB): new {:.0} ms, re-import {:.0} ms", xlsx.len() / 1024, ms(first), ms(second));
+    println!(
+        "roster import, {rows} rows (xlsx {} KiB): new {:.0} ms, re-import {:.0} ms",
+        xlsx.len() / 1024,
+        ms(first),
+        ms(second)
+    );
 
     // The server, as users meet it.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -47,7 +43,9 @@ pub async fn run(rows: usize, unit_count: usize, seconds: u64) -> anyhow::Result
     let server = tokio::spawn(crate::http::run(listener, app.clone(), async {
         let _ = stopped.await;
     }));
-    let session = auth::login(&app, "bench", &admin_password, "127.0.0.1").await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let session = auth::login(&app, "bench", &admin_password, "127.0.0.1")
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let auth_header = format!("Authorization: Bearer {}\r\n", session.token);
 
     // 2. Board latency.
@@ -82,6 +80,21 @@ pub async fn run(rows: usize, unit_count: usize, seconds: u64) -> anyhow::Result
     Ok(())
 }
 
+async fn timed_import(app: &App, xlsx: &[u8]) -> anyhow::Result<(Duration, roster::ImportReport)> {
+    let t = Instant::now();
+    let report = roster::import(
+        app,
+        &users::system_actor(),
+        xlsx,
+        "bench.xlsx",
+        roster::ImportMode::All,
+        crate::i18n::Lang::Zh,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    Ok((t.elapsed(), report))
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -91,7 +104,9 @@ fn ms(d: Duration) -> f64 {
 async fn seed(app: &App, unit_count: usize) -> anyhow::Result<(i64, String)> {
     let password = "Bench#2022pass".to_string();
     let system = users::system_actor();
-    users::add(app, &system, "bench", "Bench", &password, false).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    users::add(app, &system, "bench", "Bench", &password, false)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     users::grant(app, &system, "bench", Role::Organiser, None).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let mut tx = app.db.begin().await?;
     let root = units::insert(&mut tx, "基准市", "city", None).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
@@ -102,43 +117,61 @@ async fn seed(app: &App, unit_count: usize) -> anyhow::Result<(i64, String)> {
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     }
     tx.commit().await?;
-    let bench_actor = auth::load_actor(&app.db, users::id_by_name(app, "bench").await.map_err(|e| anyhow::anyhow!("{e:?}"))?, "bench")
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?
-        .context("bench user")?;
-    let campaign = campaigns::create(app, &bench_actor, campaigns::CampaignInput {
-        title: "基准宣传周".into(),
-        year: 2022,
-        theme: String::new(),
-        start_date: "2022-05-16".into(),
-        end_date: "2022-05-22".into(),
-        guiding_text: String::new(),
-        requirements: String::new(),
-        issuer_unit_id: Some(root),
-        themes: vec![],
-    })
+    let bench_actor = auth::load_actor(
+        &app.db,
+        users::id_by_name(app, "bench").await.map_err(|e| anyhow::anyhow!("{e:?}"))?,
+        "bench",
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e:?}"))?
+    .context("bench user")?;
+    let campaign = campaigns::create(
+        app,
+        &bench_actor,
+        campaigns::CampaignInput {
+            title: "基准宣传周".into(),
+            year: 2022,
+            theme: String::new(),
+            start_date: "2022-05-16".into(),
+            end_date: "2022-05-22".into(),
+            guiding_text: String::new(),
+            requirements: String::new(),
+            issuer_unit_id: Some(root),
+            themes: vec![],
+        },
+    )
     .await
     .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     for a in 0..10 {
-        let activity = campaigns::add_activity(app, &bench_actor, campaign, campaigns::ActivityInput {
-            kind: "custom".into(),
-            title: format!("活动{a}"),
-            lead_unit_id: root,
-            co_unit_ids: vec![],
-            description: String::new(),
-            audience: String::new(),
-            start_date: "2022-05-16".into(),
-            end_date: "2022-05-22".into(),
-            theme_ids: vec![],
-        })
+        let activity = campaigns::add_activity(
+            app,
+            &bench_actor,
+            campaign,
+            campaigns::ActivityInput {
+                kind: "custom".into(),
+                title: format!("活动{a}"),
+                lead_unit_id: root,
+                co_unit_ids: vec![],
+                description: String::new(),
+                audience: String::new(),
+                start_date: "2022-05-16".into(),
+                end_date: "2022-05-22".into(),
+                theme_ids: vec![],
+            },
+        )
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-        campaigns::assign(app, &bench_actor, activity, campaigns::AssignmentInput {
-            title: format!("任务{a}"),
-            description: String::new(),
-            due_date: if a % 2 == 0 { "2022-06-05".into() } else { "2099-06-05".into() },
-            targets: campaigns::Targets::Below { unit_id: root },
-        })
+        campaigns::assign(
+            app,
+            &bench_actor,
+            activity,
+            campaigns::AssignmentInput {
+                title: format!("任务{a}"),
+                description: String::new(),
+                due_date: if a % 2 == 0 { "2022-06-05".into() } else { "2099-06-05".into() },
+                targets: campaigns::Targets::Below { unit_id: root },
+            },
+        )
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     }
@@ -150,13 +183,15 @@ async fn seed(app: &App, unit_count: usize) -> anyhow::Result<(i64, String)> {
 
 /// An XLSX roster of `rows` people spread over the seeded units, with a title row as offices make them.
 async fn roster_xlsx(app: &App, rows: usize) -> anyhow::Result<Vec<u8>> {
-    let unit_names: Vec<String> = sqlx::query_scalar("SELECT name FROM units WHERE type_code = 'department' ORDER BY id")
-        .fetch_all(&app.db.pool)
-        .await?;
+    let unit_names: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM units WHERE type_code = 'department' ORDER BY id")
+            .fetch_all(&app.db.pool)
+            .await?;
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     sheet.write_string(0, 0, "基准市干部花名册")?;
-    for (c, h) in ["序号", "姓名", "单位", "职务", "职级", "手机号", "是否党员", "工号"].iter().enumerate() {
+    for (c, h) in ["序号", "姓名", "单位", "职务", "职级", "手机号", "是否党员", "工号"].iter().enumerate()
+    {
         sheet.write_string(1, c as u16, *h)?;
     }
     for i in 0..rows {
@@ -200,7 +235,9 @@ impl Conn {
         let status: u16 = head.split(' ').nth(1).and_then(|s| s.parse().ok()).context("bad status line")?;
         let len: usize = head
             .lines()
-            .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_string()))
+            .find_map(|l| {
+                l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_string())
+            })
             .and_then(|v| v.parse().ok())
             .context("no content-length")?;
         while self.buf.len() < head_end + len {
@@ -219,7 +256,12 @@ impl Conn {
     }
 }
 
-async fn throughput(addr: std::net::SocketAddr, path: &str, connections: usize, duration: Duration) -> anyhow::Result<f64> {
+async fn throughput(
+    addr: std::net::SocketAddr,
+    path: &str,
+    connections: usize,
+    duration: Duration,
+) -> anyhow::Result<f64> {
     let deadline = Instant::now() + duration;
     let mut workers = Vec::new();
     for _ in 0..connections {

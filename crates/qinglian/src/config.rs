@@ -44,35 +44,23 @@ impl Config {
             Some(path) => toml::from_str(&std::fs::read_to_string(path)?)?,
             None => FileConfig::default(),
         };
-        let data_dir = over
-            .data_dir
-            .or(file.data_dir)
-            .unwrap_or_else(|| PathBuf::from("qinglian-data"));
-        let database_url = over.database_url.or(file.database_url).unwrap_or_else(|| {
-            format!("sqlite://{}?mode=rwc", data_dir.join("qinglian.db").display())
-        });
+        let data_dir = over.data_dir.or(file.data_dir).unwrap_or_else(|| PathBuf::from("qinglian-data"));
+        let database_url = over
+            .database_url
+            .or(file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("qinglian.db").display()));
         Ok(Config {
-            bind: over
-                .bind
-                .or(file.bind)
-                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            bind: over.bind.or(file.bind).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
             data_dir,
             database_url,
-            idle_timeout_minutes: over
-                .idle_timeout_minutes
-                .or(file.idle_timeout_minutes)
-                .unwrap_or(30),
+            idle_timeout_minutes: over.idle_timeout_minutes.or(file.idle_timeout_minutes).unwrap_or(30),
             max_upload_bytes: file.max_upload_mb.unwrap_or(10) * 1024 * 1024,
         })
     }
 
     /// A configuration for tests and benchmarks: everything under `data_dir`.
     pub fn for_dir(data_dir: PathBuf, database_url: Option<String>) -> Config {
-        Config::resolve(Overrides {
-            data_dir: Some(data_dir),
-            database_url,
-            ..Overrides::default()
-        })
-        .expect("no config file to read")
+        Config::resolve(Overrides { data_dir: Some(data_dir), database_url, ..Overrides::default() })
+            .expect("no config file to read")
     }
 }

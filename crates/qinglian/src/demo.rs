@@ -22,9 +22,22 @@ pub const ACCOUNTS: [(&str, &str, Role, Option<&str>); 4] = [
 ];
 
 const DEPARTMENTS: [&str; 16] = [
-    "市纪委监委", "市委办公室", "市委组织部", "市委宣传部", "市委统战部", "市政府办公室", "市妇联",
-    "市教科局", "市公安局", "市行政审批服务管理局", "市财政局", "市卫生健康委员会", "市住房和城乡建设局",
-    "市农业农村局", "市市场监督管理局", "市交通运输局",
+    "市纪委监委",
+    "市委办公室",
+    "市委组织部",
+    "市委宣传部",
+    "市委统战部",
+    "市政府办公室",
+    "市妇联",
+    "市教科局",
+    "市公安局",
+    "市行政审批服务管理局",
+    "市财政局",
+    "市卫生健康委员会",
+    "市住房和城乡建设局",
+    "市农业农村局",
+    "市市场监督管理局",
+    "市交通运输局",
 ];
 
 const TOWNSHIPS: [(&str, [&str; 3]); 5] = [
@@ -38,7 +51,11 @@ const TOWNSHIPS: [(&str, [&str; 3]); 5] = [
 const SCHOOLS: [&str; 4] = ["清河市第一中学", "清河市第二中学", "清河市实验小学", "城关第一小学"];
 const STATIONS: [&str; 3] = ["五一路派出所", "城关派出所", "柳河派出所"];
 const ENTERPRISES: [&str; 5] = [
-    "清河钢铁有限公司", "清河农业科技有限公司", "清河建工集团有限公司", "清河绿源食品有限公司", "清河宏达物流有限公司",
+    "清河钢铁有限公司",
+    "清河农业科技有限公司",
+    "清河建工集团有限公司",
+    "清河绿源食品有限公司",
+    "清河宏达物流有限公司",
 ];
 
 const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤";
@@ -103,7 +120,13 @@ pub async fn load(app: &App, admin_user: &str, password: &str) -> AppResult<usiz
     let mut n = 0usize;
     let mut new_staff = 0;
     for (idx, (unit_id, name, _)) in all.iter().enumerate() {
-        let size = if DEPARTMENTS.contains(&name.as_str()) { 60 } else if name.ends_with("村") || name.ends_with("社区") { 20 } else { 35 };
+        let size = if DEPARTMENTS.contains(&name.as_str()) {
+            60
+        } else if name.ends_with("村") || name.ends_with("社区") {
+            20
+        } else {
+            35
+        };
         for k in 0..size {
             n += 1;
             let is_dept = DEPARTMENTS.contains(&name.as_str());
@@ -111,7 +134,7 @@ pub async fn load(app: &App, admin_user: &str, password: &str) -> AppResult<usiz
                 "县处级"
             } else if k <= 5 {
                 "科级"
-            } else if new_staff < NEW_STAFF && n % 25 == 0 {
+            } else if new_staff < NEW_STAFF && n.is_multiple_of(25) {
                 new_staff += 1;
                 "新进事业人员"
             } else {
@@ -128,16 +151,37 @@ pub async fn load(app: &App, admin_user: &str, password: &str) -> AppResult<usiz
                 "{}{}{}",
                 surnames[(n * 7 + idx) % surnames.len()],
                 given[(n * 13) % given.len()],
-                if n % 3 == 0 { given[(n * 29 + 5) % given.len()].to_string() } else { String::new() }
+                if n.is_multiple_of(3) {
+                    given[(n * 29 + 5) % given.len()].to_string()
+                } else {
+                    String::new()
+                }
             );
-            people.push((*unit_id, person_name, position.to_string(), rank.to_string(), n % 10 < 7, format!("139{:08}", 10_000_000 + n), format!("QH{n:06}")));
+            people.push((
+                *unit_id,
+                person_name,
+                position.to_string(),
+                rank.to_string(),
+                n % 10 < 7,
+                format!("139{:08}", 10_000_000 + n),
+                format!("QH{n:06}"),
+            ));
         }
     }
     for chunk in people.chunks(300) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| {
                 let b = i * 7;
-                format!("(${}, ${}, ${}, ${}, ${}, ${}, ${}, {t}, {t})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7)
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, {t}, {t})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7
+                )
             })
             .collect();
         let sql = format!(
@@ -178,12 +222,14 @@ pub async fn load(app: &App, admin_user: &str, password: &str) -> AppResult<usiz
     .await?;
     let mut theme_ids = Vec::new();
     for (i, name) in campaigns::DEFAULT_THEMES.iter().enumerate() {
-        let id: i64 = sqlx::query_scalar("INSERT INTO campaign_themes (campaign_id, name, sort) VALUES ($1, $2, $3) RETURNING id")
-            .bind(campaign)
-            .bind(*name)
-            .bind(i as i64)
-            .fetch_one(&mut *tx)
-            .await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO campaign_themes (campaign_id, name, sort) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(campaign)
+        .bind(*name)
+        .bind(i as i64)
+        .fetch_one(&mut *tx)
+        .await?;
         theme_ids.push(id);
     }
     let mut activity_ids = Vec::new();
@@ -213,7 +259,11 @@ pub async fn load(app: &App, admin_user: &str, password: &str) -> AppResult<usiz
     .fetch_one(&mut *tx)
     .await?;
     for (i, (uid, uname, _)) in all.iter().enumerate() {
-        let status = match i % 4 { 0 => "accepted", 1 => "submitted", _ => "pending" };
+        let status = match i % 4 {
+            0 => "accepted",
+            1 => "submitted",
+            _ => "pending",
+        };
         let task: i64 = sqlx::query_scalar("INSERT INTO tasks (assignment_id, unit_id, status, updated_at) VALUES ($1, $2, $3, $4) RETURNING id")
             .bind(assignment)
             .bind(uid)
@@ -241,7 +291,15 @@ pub async fn load(app: &App, admin_user: &str, password: &str) -> AppResult<usiz
         }
     }
     let system = users::system_actor();
-    audit::record(&mut tx, &system, "demo.load", "campaign", campaign, json!({"units": all.len() + 1, "people": people.len()})).await?;
+    audit::record(
+        &mut tx,
+        &system,
+        "demo.load",
+        "campaign",
+        campaign,
+        json!({"units": all.len() + 1, "people": people.len()}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(people.len())
 }
@@ -249,7 +307,15 @@ pub async fn load(app: &App, admin_user: &str, password: &str) -> AppResult<usiz
 const GUIDING: &str = "深入贯彻落实中央、省、市关于全面推进清廉建设的部署要求，全方位、多层次、有重点地开展“清廉清河宣传周”活动，坚持面上推进、点上打造、点面结合，在全市各部门、各层级、各领域广泛开展宣传活动，不断浓厚清廉清河宣传氛围。";
 const REQUIREMENTS: &str = "一、提高思想认识，各单位主要负责人亲自部署、亲自推动。\n二、结合本地本单位实际，认真组织开展“十个一”系列活动，做到有计划、有记录、有成效。\n三、各单位于活动结束后及时报送工作台账（时间、地点、参加人数、活动简况及图片资料）。";
 
-type ActivitySeed = (&'static str, &'static str, &'static str, &'static [&'static str], &'static [usize], &'static str, &'static str);
+type ActivitySeed = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static [usize],
+    &'static str,
+    &'static str,
+);
 
 const ACTIVITIES: [ActivitySeed; 10] = [
     ("lecture", "开展一次集中教育宣讲", "市纪委监委", &[], &[1], "党员干部、公职人员，特别是党员领导干部",

@@ -66,10 +66,7 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     pub fn invalid(field: impl Into<String>, msg: Msg) -> AppError {
-        AppError::Invalid(vec![FieldError {
-            field: field.into(),
-            msg,
-        }])
+        AppError::Invalid(vec![FieldError { field: field.into(), msg }])
     }
 
     pub fn status(&self) -> StatusCode {
@@ -155,11 +152,8 @@ impl IntoResponse for AppError {
         if let AppError::Internal(detail) = &self {
             tracing::error!(%detail, "internal error");
         }
-        let fields: serde_json::Map<String, serde_json::Value> = self
-            .fields()
-            .iter()
-            .map(|f| (f.field.clone(), json!(f.render(lang))))
-            .collect();
+        let fields: serde_json::Map<String, serde_json::Value> =
+            self.fields().iter().map(|f| (f.field.clone(), json!(f.render(lang)))).collect();
         let body = json!({"error": {
             "code": self.code(),
             "message": self.message(lang),

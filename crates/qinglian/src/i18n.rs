@@ -49,9 +49,8 @@ struct Entry {
     en: String,
 }
 
-static CATALOGUE: LazyLock<HashMap<String, Entry>> = LazyLock::new(|| {
-    toml::from_str(include_str!("locales.toml")).expect("locales.toml is valid")
-});
+static CATALOGUE: LazyLock<HashMap<String, Entry>> =
+    LazyLock::new(|| toml::from_str(include_str!("locales.toml")).expect("locales.toml is valid"));
 
 tokio::task_local! {
     static REQUEST_LANG: Lang;

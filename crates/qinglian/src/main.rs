@@ -93,10 +93,18 @@ enum UserAction {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("QINGLIAN_LOG").unwrap_or_else(|_| "qinglian=info,warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("QINGLIAN_LOG")
+                .unwrap_or_else(|_| "qinglian=info,warn".into()),
+        )
         .init();
     let cli = Cli::parse();
-    let mut over = Overrides { data_dir: cli.data_dir, database_url: cli.database_url, config_file: cli.config, ..Overrides::default() };
+    let mut over = Overrides {
+        data_dir: cli.data_dir,
+        database_url: cli.database_url,
+        config_file: cli.config,
+        ..Overrides::default()
+    };
     match cli.command {
         Command::Serve { bind, demo, idle_timeout_minutes } => {
             over.bind = bind;
@@ -112,15 +120,26 @@ async fn main() -> anyhow::Result<()> {
             let app = qinglian::start(Config::resolve(over)?).await?;
             let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-            let report = roster::import(&app, &users::system_actor(), &bytes, &name, roster::ImportMode::parse(&mode), qinglian::i18n::Lang::Zh)
-                .await
-                .map_err(|e| anyhow::anyhow!(e.message(qinglian::i18n::Lang::Zh)))?;
+            let report = roster::import(
+                &app,
+                &users::system_actor(),
+                &bytes,
+                &name,
+                roster::ImportMode::parse(&mode),
+                qinglian::i18n::Lang::Zh,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message(qinglian::i18n::Lang::Zh)))?;
             for row in report.rows.iter().filter(|r| !r.errors.is_empty()) {
                 println!("第{}行 {} {}: {}", row.row, row.name, row.unit, row.errors.join("；"));
             }
             println!(
                 "共{}行，有效{}行，无效{}行；新增{}人，更新{}人{}",
-                report.total, report.valid, report.invalid, report.created, report.updated,
+                report.total,
+                report.valid,
+                report.invalid,
+                report.created,
+                report.updated,
                 if report.written { "" } else { "（未写入）" }
             );
             if !report.written && mode != "preview" {
@@ -134,7 +153,8 @@ async fn main() -> anyhow::Result<()> {
             let zh = |e: qinglian::error::AppError| anyhow::anyhow!(e.message(qinglian::i18n::Lang::Zh));
             match action {
                 UserAction::Add { username, name, password } => {
-                    let (pw, generated) = password.map(|p| (p, false)).unwrap_or_else(|| (generate_password(), true));
+                    let (pw, generated) =
+                        password.map(|p| (p, false)).unwrap_or_else(|| (generate_password(), true));
                     users::add(&app, &system, &username, &name, &pw, generated).await.map_err(zh)?;
                     println!("已添加用户 {username}");
                     if generated {
@@ -142,7 +162,8 @@ async fn main() -> anyhow::Result<()> {
                     }
                 }
                 UserAction::ResetPassword { username, password } => {
-                    let (pw, generated) = password.map(|p| (p, false)).unwrap_or_else(|| (generate_password(), true));
+                    let (pw, generated) =
+                        password.map(|p| (p, false)).unwrap_or_else(|| (generate_password(), true));
                     users::reset_password(&app, &system, &username, &pw, generated).await.map_err(zh)?;
                     println!("已重置 {username} 的密码");
                     if generated {
@@ -150,7 +171,8 @@ async fn main() -> anyhow::Result<()> {
                     }
                 }
                 UserAction::Grant { username, role, unit } => {
-                    let role = Role::parse(&role).context("role must be admin, organiser, auditor, unit_admin or member")?;
+                    let role = Role::parse(&role)
+                        .context("role must be admin, organiser, auditor, unit_admin or member")?;
                     users::grant(&app, &system, &username, role, unit.as_deref()).await.map_err(zh)?;
                     println!("已授予 {username} 角色 {}", role.as_str());
                 }
@@ -178,9 +200,11 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             Ok(p) => (p, false),
             Err(_) => (generate_password(), true),
         };
-        qinglian::domain::check_password_rules(&password)
-            .map_err(|e| anyhow::anyhow!("QINGLIAN_ADMIN_PASSWORD: {}", e.message(qinglian::i18n::Lang::Zh)))?;
-        let people = qinglian::demo::load(&app, &user, &password).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
+        qinglian::domain::check_password_rules(&password).map_err(|e| {
+            anyhow::anyhow!("QINGLIAN_ADMIN_PASSWORD: {}", e.message(qinglian::i18n::Lang::Zh))
+        })?;
+        let people =
+            qinglian::demo::load(&app, &user, &password).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
         login_note = format!(
             "演示数据已载入（{}，{people}人，2022年清廉清河宣传周）\n管理员 admin login: {user} / {password}{}\n其他演示账号（密码相同）: {}",
             qinglian::demo::CITY,
@@ -188,9 +212,12 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             qinglian::demo::ACCOUNTS.iter().map(|a| a.0).collect::<Vec<_>>().join(", ")
         );
     } else if demo {
-        login_note = "演示数据已存在；管理员密码见首次启动时的输出，或运行 `qinglian user reset-password admin`".into();
+        login_note =
+            "演示数据已存在；管理员密码见首次启动时的输出，或运行 `qinglian user reset-password admin`"
+                .into();
     }
-    let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
+    let listener =
+        tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
     println!("清廉 Qinglian 已启动: http://{addr}/");
     if !login_note.is_empty() {

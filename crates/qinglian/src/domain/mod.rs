@@ -12,9 +12,7 @@ use crate::i18n::Msg;
 pub fn parse_date(field: &str, raw: &str) -> Result<String, AppError> {
     let raw = text::normalize(raw);
     // Offices write 2022/6/5, 2022.6.5 and 2022年6月5日 as often as 2022-06-05.
-    let cleaned: String = raw
-        .replace(['/', '.', '年', '月'], "-")
-        .replace('日', "");
+    let cleaned: String = raw.replace(['/', '.', '年', '月'], "-").replace('日', "");
     let parts: Vec<&str> = cleaned.split('-').collect();
     let bad = || AppError::invalid(field, Msg::new("err.date"));
     if parts.len() != 3 {
@@ -42,12 +40,7 @@ pub fn today() -> String {
 pub fn chinese_date(iso: &str) -> String {
     let parts: Vec<&str> = iso.split('-').collect();
     match parts.as_slice() {
-        [y, m, d] => format!(
-            "{}年{}月{}日",
-            y,
-            m.trim_start_matches('0'),
-            d.trim_start_matches('0')
-        ),
+        [y, m, d] => format!("{}年{}月{}日", y, m.trim_start_matches('0'), d.trim_start_matches('0')),
         _ => iso.to_string(),
     }
 }
@@ -68,18 +61,11 @@ pub fn check_password_rules(password: &str) -> Result<(), AppError> {
 
 /// A mainland mobile number: 11 digits starting with 1, after normalisation (+86, spaces, dashes).
 pub fn parse_phone(raw: &str) -> Option<String> {
-    let digits: String = text::normalize(raw)
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
-        .collect();
-    let digits = digits
-        .strip_prefix("+86")
-        .or_else(|| digits.strip_prefix("0086"))
-        .unwrap_or(&digits);
-    (digits.len() == 11
-        && digits.starts_with('1')
-        && digits.chars().all(|c| c.is_ascii_digit()))
-    .then(|| digits.to_string())
+    let digits: String =
+        text::normalize(raw).chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect();
+    let digits = digits.strip_prefix("+86").or_else(|| digits.strip_prefix("0086")).unwrap_or(&digits);
+    (digits.len() == 11 && digits.starts_with('1') && digits.chars().all(|c| c.is_ascii_digit()))
+        .then(|| digits.to_string())
 }
 
 /// 13812341234 → 138****1234.

@@ -19,13 +19,7 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::Admin,
-        Role::Organiser,
-        Role::Auditor,
-        Role::UnitAdmin,
-        Role::Member,
-    ];
+    pub const ALL: [Role; 5] = [Role::Admin, Role::Organiser, Role::Auditor, Role::UnitAdmin, Role::Member];
 
     pub fn as_str(self) -> &'static str {
         match self {

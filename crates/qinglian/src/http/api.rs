@@ -12,7 +12,9 @@ use utoipa::OpenApi;
 use super::auth::{ApiActor, Caller};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Msg};
-use crate::services::{audit, auth, board, campaigns, ledger, people, roster, units, Actor, App, Page, Paging};
+use crate::services::{
+    audit, auth, board, campaigns, ledger, people, roster, units, Actor, App, Page, Paging,
+};
 
 pub fn routes() -> Router<App> {
     Router::new()
@@ -60,8 +62,12 @@ impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
-        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new("bearer", Vec::<String>::new())]);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        openapi.security =
+            Some(vec![utoipa::openapi::security::SecurityRequirement::new("bearer", Vec::<String>::new())]);
     }
 }
 
@@ -107,15 +113,28 @@ async fn login(State(app): State<App>, caller: Caller, Json(req): Json<LoginRequ
     let cookie = super::pages::session_cookie(&s.token);
     Ok((
         [(header::SET_COOKIE, cookie)],
-        Json(LoginResponse { token: s.token, csrf_token: s.csrf_token, must_change_password: s.must_change_password }),
+        Json(LoginResponse {
+            token: s.token,
+            csrf_token: s.csrf_token,
+            must_change_password: s.must_change_password,
+        }),
     )
         .into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
-async fn logout(State(app): State<App>, caller: Caller, ApiActor(actor): ApiActor, req_headers: axum::http::HeaderMap) -> AppResult<Response> {
+async fn logout(
+    State(app): State<App>,
+    caller: Caller,
+    ApiActor(actor): ApiActor,
+    req_headers: axum::http::HeaderMap,
+) -> AppResult<Response> {
     let token = caller.session_token.or_else(|| {
-        req_headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).map(str::to_string)
+        req_headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::to_string)
     });
     if let Some(t) = token {
         auth::logout(&app, &actor, &t).await?;
@@ -137,7 +156,11 @@ pub struct PasswordChange {
 /// Also allowed while a password change is required (it is how one gets out of that state).
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", request_body = PasswordChange,
     responses((status = 204), (status = 422, body = ErrorBody)))]
-async fn change_password(State(app): State<App>, caller: Caller, Json(req): Json<PasswordChange>) -> AppResult<Response> {
+async fn change_password(
+    State(app): State<App>,
+    caller: Caller,
+    Json(req): Json<PasswordChange>,
+) -> AppResult<Response> {
     let actor = caller.actor.ok_or(AppError::Unauthorized)?;
     auth::change_password(&app, &actor, &req.current, &req.password).await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
@@ -155,7 +178,11 @@ pub struct TokenResponse {
 }
 
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "auth", request_body = TokenRequest, responses((status = 200, body = TokenResponse)))]
-async fn create_token(State(app): State<App>, ApiActor(actor): ApiActor, Json(req): Json<TokenRequest>) -> AppResult<Json<TokenResponse>> {
+async fn create_token(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Json(req): Json<TokenRequest>,
+) -> AppResult<Json<TokenResponse>> {
     Ok(Json(TokenResponse { token: auth::create_api_token(&app, &actor, &req.name).await? }))
 }
 
@@ -166,13 +193,22 @@ async fn list_units(State(app): State<App>, _actor: ApiActor) -> AppResult<Json<
 
 #[utoipa::path(post, path = "/api/v1/units", tag = "units", request_body = units::NewUnit,
     responses((status = 200, body = units::Unit), (status = 422, body = ErrorBody)))]
-async fn create_unit(State(app): State<App>, ApiActor(actor): ApiActor, Json(req): Json<units::NewUnit>) -> AppResult<Json<units::Unit>> {
+async fn create_unit(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Json(req): Json<units::NewUnit>,
+) -> AppResult<Json<units::Unit>> {
     Ok(Json(units::create(&app, &actor, req).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/people", tag = "people", params(people::PeopleFilter, Paging),
     responses((status = 200, body = Page<people::Person>)))]
-async fn list_people(State(app): State<App>, ApiActor(actor): ApiActor, Query(f): Query<people::PeopleFilter>, Query(p): Query<Paging>) -> AppResult<Json<Page<people::Person>>> {
+async fn list_people(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Query(f): Query<people::PeopleFilter>,
+    Query(p): Query<Paging>,
+) -> AppResult<Json<Page<people::Person>>> {
     Ok(Json(people::list(&app, &actor, &f, p).await?))
 }
 
@@ -186,24 +222,31 @@ pub struct ImportParams {
 #[utoipa::path(post, path = "/api/v1/people/import", tag = "people", params(ImportParams),
     request_body(content_type = "multipart/form-data", content = String),
     responses((status = 200, body = roster::ImportReport), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn import_people(State(app): State<App>, ApiActor(actor): ApiActor, Query(q): Query<ImportParams>, mut mp: Multipart) -> AppResult<Json<roster::ImportReport>> {
-    let too_large = || AppError::TooLarge(Msg::new("err.request_too_large"));
-    let mut upload = None;
-    while let Some(part) = mp.next_field().await.map_err(|_| too_large())? {
-        if let Some(name) = part.file_name().map(str::to_string) {
-            upload = Some((name, part.bytes().await.map_err(|_| too_large())?));
-        }
-    }
+async fn import_people(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Query(q): Query<ImportParams>,
+    mp: Multipart,
+) -> AppResult<Json<roster::ImportReport>> {
+    let (_, mut files) = super::form::read_multipart(mp).await?;
+    let upload = files.pop().map(|u| (u.file_name, u.bytes));
     let (name, bytes) = upload.ok_or_else(|| AppError::invalid("file", Msg::new("err.file_required")))?;
     if bytes.len() > app.config.max_upload_bytes {
-        return Err(AppError::TooLarge(Msg::new("err.file_too_large").arg("name", &name).arg("mb", app.config.max_upload_bytes / 1024 / 1024)));
+        return Err(AppError::TooLarge(
+            Msg::new("err.file_too_large")
+                .arg("name", &name)
+                .arg("mb", app.config.max_upload_bytes / 1024 / 1024),
+        ));
     }
     let mode = roster::ImportMode::parse(q.mode.as_deref().unwrap_or("preview"));
     Ok(Json(roster::import(&app, &actor, &bytes, &name, mode, i18n::current()).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", responses((status = 200, body = Vec<campaigns::CampaignSummary>)))]
-async fn list_campaigns(State(app): State<App>, _actor: ApiActor) -> AppResult<Json<Vec<campaigns::CampaignSummary>>> {
+async fn list_campaigns(
+    State(app): State<App>,
+    _actor: ApiActor,
+) -> AppResult<Json<Vec<campaigns::CampaignSummary>>> {
     Ok(Json(campaigns::list(&app).await?))
 }
 
@@ -214,13 +257,21 @@ pub struct Created {
 
 #[utoipa::path(post, path = "/api/v1/campaigns", tag = "campaigns", request_body = campaigns::CampaignInput,
     responses((status = 200, body = Created), (status = 422, body = ErrorBody)))]
-async fn create_campaign(State(app): State<App>, ApiActor(actor): ApiActor, Json(req): Json<campaigns::CampaignInput>) -> AppResult<Json<Created>> {
+async fn create_campaign(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Json(req): Json<campaigns::CampaignInput>,
+) -> AppResult<Json<Created>> {
     Ok(Json(Created { id: campaigns::create(&app, &actor, req).await? }))
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}", tag = "campaigns", params(("id" = i64, Path)),
     responses((status = 200, body = campaigns::Campaign), (status = 404, body = ErrorBody)))]
-async fn get_campaign(State(app): State<App>, _actor: ApiActor, Path(id): Path<i64>) -> AppResult<Json<campaigns::Campaign>> {
+async fn get_campaign(
+    State(app): State<App>,
+    _actor: ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Json<campaigns::Campaign>> {
     Ok(Json(campaigns::get(&app, id).await?))
 }
 
@@ -232,48 +283,86 @@ pub struct StatusChange {
 
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/status", tag = "campaigns", params(("id" = i64, Path)), request_body = StatusChange,
     responses((status = 204), (status = 409, body = ErrorBody)))]
-async fn set_campaign_status(State(app): State<App>, ApiActor(actor): ApiActor, Path(id): Path<i64>, Json(req): Json<StatusChange>) -> AppResult<Response> {
+async fn set_campaign_status(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<StatusChange>,
+) -> AppResult<Response> {
     campaigns::set_status(&app, &actor, id, &req.status).await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/activities", tag = "campaigns", params(("id" = i64, Path)), request_body = campaigns::ActivityInput,
     responses((status = 200, body = Created), (status = 422, body = ErrorBody)))]
-async fn add_activity(State(app): State<App>, ApiActor(actor): ApiActor, Path(id): Path<i64>, Json(req): Json<campaigns::ActivityInput>) -> AppResult<Json<Created>> {
+async fn add_activity(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<campaigns::ActivityInput>,
+) -> AppResult<Json<Created>> {
     Ok(Json(Created { id: campaigns::add_activity(&app, &actor, id, req).await? }))
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/board", tag = "progress", params(("id" = i64, Path), board::BoardFilter, Paging),
     responses((status = 200, body = board::Board)))]
-async fn get_board(State(app): State<App>, ApiActor(actor): ApiActor, Path(id): Path<i64>, Query(f): Query<board::BoardFilter>, Query(p): Query<Paging>) -> AppResult<Json<board::Board>> {
+async fn get_board(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Query(f): Query<board::BoardFilter>,
+    Query(p): Query<Paging>,
+) -> AppResult<Json<board::Board>> {
     Ok(Json(board::board(&app, &actor, id, &f, p).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/activities/{id}", tag = "campaigns", params(("id" = i64, Path)),
     responses((status = 200, body = campaigns::Activity), (status = 404, body = ErrorBody)))]
-async fn get_activity(State(app): State<App>, _actor: ApiActor, Path(id): Path<i64>) -> AppResult<Json<campaigns::Activity>> {
+async fn get_activity(
+    State(app): State<App>,
+    _actor: ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Json<campaigns::Activity>> {
     Ok(Json(campaigns::activity(&app, id).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/activities/{id}/assignments", tag = "progress", params(("id" = i64, Path)), request_body = campaigns::AssignmentInput,
     responses((status = 200, body = campaigns::AssignmentCreated), (status = 422, body = ErrorBody)))]
-async fn assign(State(app): State<App>, ApiActor(actor): ApiActor, Path(id): Path<i64>, Json(req): Json<campaigns::AssignmentInput>) -> AppResult<Json<campaigns::AssignmentCreated>> {
+async fn assign(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<campaigns::AssignmentInput>,
+) -> AppResult<Json<campaigns::AssignmentCreated>> {
     Ok(Json(campaigns::assign(&app, &actor, id, req).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "progress", params(ledger::TaskFilter, Paging), responses((status = 200, body = Page<ledger::Task>)))]
-async fn list_tasks(State(app): State<App>, ApiActor(actor): ApiActor, Query(f): Query<ledger::TaskFilter>, Query(p): Query<Paging>) -> AppResult<Json<Page<ledger::Task>>> {
+async fn list_tasks(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Query(f): Query<ledger::TaskFilter>,
+    Query(p): Query<Paging>,
+) -> AppResult<Json<Page<ledger::Task>>> {
     Ok(Json(ledger::tasks(&app, &actor, &f, p).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/tasks/{id}", tag = "progress", params(("id" = i64, Path)),
     responses((status = 200, body = ledger::Task), (status = 404, body = ErrorBody)))]
-async fn get_task(State(app): State<App>, ApiActor(actor): ApiActor, Path(id): Path<i64>) -> AppResult<Json<ledger::Task>> {
+async fn get_task(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Json<ledger::Task>> {
     Ok(Json(ledger::task(&app, &actor, id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/tasks/{id}/entries", tag = "ledger", params(("id" = i64, Path)), responses((status = 200, body = Vec<ledger::Entry>)))]
-async fn task_entries(State(app): State<App>, ApiActor(actor): ApiActor, Path(id): Path<i64>) -> AppResult<Json<Vec<ledger::Entry>>> {
+async fn task_entries(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Vec<ledger::Entry>>> {
     Ok(Json(ledger::entries_of_task(&app, &actor, id).await?))
 }
 
@@ -283,14 +372,20 @@ struct EntryBody(ledger::EntryInput, Vec<ledger::Upload>);
 impl<S: Send + Sync> FromRequest<S> for EntryBody {
     type Rejection = AppError;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
         if is_json {
-            let Json(input) = Json::<ledger::EntryInput>::from_request(req, state)
-                .await
-                .map_err(|e| AppError::invalid("body", Msg::new("err.bad_json").arg("detail", e.body_text())))?;
+            let Json(input) = Json::<ledger::EntryInput>::from_request(req, state).await.map_err(|e| {
+                AppError::invalid("body", Msg::new("err.bad_json").arg("detail", e.body_text()))
+            })?;
             Ok(EntryBody(input, Vec::new()))
         } else {
-            let mp = Multipart::from_request(req, state).await.map_err(|_| AppError::UnsupportedType(Msg::new("err.body_type")))?;
+            let mp = Multipart::from_request(req, state)
+                .await
+                .map_err(|_| AppError::UnsupportedType(Msg::new("err.body_type")))?;
             let (input, files) = super::pages::read_entry_form(mp).await?;
             Ok(EntryBody(input, files))
         }
@@ -300,13 +395,22 @@ impl<S: Send + Sync> FromRequest<S> for EntryBody {
 #[utoipa::path(post, path = "/api/v1/tasks/{id}/entries", tag = "ledger", params(("id" = i64, Path)),
     request_body(content = ledger::EntryInput, description = "JSON, or multipart/form-data with the same fields plus `files`"),
     responses((status = 200, body = Created), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn file_entry(State(app): State<App>, ApiActor(actor): ApiActor, Path(id): Path<i64>, EntryBody(input, files): EntryBody) -> AppResult<Json<Created>> {
+async fn file_entry(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    EntryBody(input, files): EntryBody,
+) -> AppResult<Json<Created>> {
     Ok(Json(Created { id: ledger::file_for_task(&app, &actor, id, input, files).await? }))
 }
 
 #[utoipa::path(get, path = "/api/v1/entries/{id}", tag = "ledger", params(("id" = i64, Path)),
     responses((status = 200, body = ledger::Entry), (status = 404, body = ErrorBody)))]
-async fn get_entry(State(app): State<App>, ApiActor(actor): ApiActor, Path(id): Path<i64>) -> AppResult<Json<ledger::Entry>> {
+async fn get_entry(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Json<ledger::Entry>> {
     Ok(Json(ledger::get(&app, &actor, id).await?))
 }
 
@@ -320,20 +424,35 @@ pub struct ReviewRequest {
 
 #[utoipa::path(post, path = "/api/v1/entries/{id}/review", tag = "ledger", params(("id" = i64, Path)), request_body = ReviewRequest,
     responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn review_entry(State(app): State<App>, ApiActor(actor): ApiActor, Path(id): Path<i64>, Json(req): Json<ReviewRequest>) -> AppResult<Response> {
+async fn review_entry(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<ReviewRequest>,
+) -> AppResult<Response> {
     ledger::review(&app, &actor, id, req.decision, &req.comment).await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/entries/{id}/resubmit", tag = "ledger", params(("id" = i64, Path)), request_body = ledger::EntryInput,
     responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn resubmit_entry(State(app): State<App>, ApiActor(actor): ApiActor, Path(id): Path<i64>, EntryBody(input, files): EntryBody) -> AppResult<Response> {
+async fn resubmit_entry(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    EntryBody(input, files): EntryBody,
+) -> AppResult<Response> {
     ledger::resubmit(&app, &actor, id, input, files).await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(audit::AuditFilter, Paging),
     responses((status = 200, body = Page<audit::AuditEntry>), (status = 403, body = ErrorBody)))]
-async fn list_audit(State(app): State<App>, ApiActor(actor): ApiActor, Query(f): Query<audit::AuditFilter>, Query(p): Query<Paging>) -> AppResult<Json<Page<audit::AuditEntry>>> {
+async fn list_audit(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Query(f): Query<audit::AuditFilter>,
+    Query(p): Query<Paging>,
+) -> AppResult<Json<Page<audit::AuditEntry>>> {
     Ok(Json(audit::list(&app, &actor, &f, p).await?))
 }

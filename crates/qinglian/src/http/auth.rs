@@ -81,7 +81,9 @@ pub async fn authenticate(State(app): State<App>, mut req: Request, next: Next) 
         let (parts, body) = req.into_parts();
         let bytes = match axum::body::to_bytes(body, usize::MAX).await {
             Ok(b) => b,
-            Err(_) => return AppError::TooLarge(crate::i18n::Msg::new("err.request_too_large")).into_response(),
+            Err(_) => {
+                return AppError::TooLarge(crate::i18n::Msg::new("err.request_too_large")).into_response()
+            }
         };
         let is_json = parts
             .headers
@@ -155,7 +157,11 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiActor {
 impl<S: Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<Caller>().cloned().ok_or(AppError::Internal("authentication middleware missing".into()))
+        parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .ok_or(AppError::Internal("authentication middleware missing".into()))
     }
 }
 
@@ -172,7 +178,10 @@ impl<S: Send + Sync> FromRequestParts<S> for PageActor {
         let caller = parts.extensions.get::<Caller>().cloned();
         let Some((actor, caller)) = caller.and_then(|c| Some((c.actor.clone()?, c))) else {
             let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-            let target = format!("/login?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+            let target = format!(
+                "/login?next={}",
+                url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+            );
             return Err(Redirect::to(&target).into_response());
         };
         if actor.must_change_password && parts.uri.path() != "/account/password" {

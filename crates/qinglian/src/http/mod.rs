@@ -4,10 +4,10 @@
 
 pub mod api;
 pub mod auth;
+pub mod form;
 pub mod pages;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -49,7 +49,11 @@ pub fn router(app: App) -> Router {
 }
 
 /// Serves on an already-bound listener until `shutdown` resolves; tests bind port 0.
-pub async fn run(listener: TcpListener, app: App, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn run(
+    listener: TcpListener,
+    app: App,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let router = router(app);
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
@@ -70,7 +74,9 @@ async fn language(req: Request, next: Next) -> Response {
     let from_query = req
         .uri()
         .query()
-        .and_then(|q| url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "lang").map(|(_, v)| v.to_string()))
+        .and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "lang").map(|(_, v)| v.to_string())
+        })
         .and_then(|v| Lang::parse(&v));
     let from_cookie = auth::cookie(req.headers(), LANG_COOKIE).and_then(|v| Lang::parse(&v));
     let from_header = req
@@ -84,7 +90,10 @@ async fn language(req: Request, next: Next) -> Response {
     let lang = from_query.or(from_cookie).or(from_header).unwrap_or_default();
     let mut resp = i18n::with_lang(lang, next.run(req)).await;
     if let Some(l) = from_query {
-        if let Ok(v) = HeaderValue::from_str(&format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", l.code())) {
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            l.code()
+        )) {
             resp.headers_mut().append(header::SET_COOKIE, v);
         }
     }
@@ -110,6 +119,3 @@ pub fn format_time(t: i64) -> String {
         .map(|d| d.to_offset(time::macros::offset!(+8)).format(&fmt).unwrap_or_default())
         .unwrap_or_default()
 }
-
-/// Shared by every page: the translator, the signed-in user and the CSRF token.
-pub type SharedApp = Arc<App>;

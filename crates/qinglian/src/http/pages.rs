@@ -1,7 +1,5 @@
 //! Server-rendered pages (askama). Each handler parses, calls one service, renders.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, StatusCode};
@@ -11,6 +9,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::auth::{Caller, PageActor, PRE_SESSION_COOKIE, SESSION_COOKIE};
+use super::form::{read_multipart, Fields};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::i18n::{self, Msg, T};
@@ -160,7 +159,13 @@ async fn login_form(caller: Caller, Query(q): Query<NextParam>) -> Response {
     login_page(caller, q.next.as_deref(), None, String::new(), StatusCode::OK)
 }
 
-fn login_page(caller: Caller, next: Option<&str>, error: Option<String>, username: String, status: StatusCode) -> Response {
+fn login_page(
+    caller: Caller,
+    next: Option<&str>,
+    error: Option<String>,
+    username: String,
+    status: StatusCode,
+) -> Response {
     let pre = auth::random_token();
     let mut ctx = Ctx::new(&caller, None);
     ctx.csrf = pre.clone();
@@ -184,7 +189,11 @@ struct LoginForm {
 async fn login(State(app): State<App>, caller: Caller, Form(f): Form<LoginForm>) -> Response {
     match auth::login(&app, &f.username, &f.password, &caller.ip).await {
         Ok(session) => {
-            let to = if session.must_change_password { "/account/password".to_string() } else { safe_next(f.next.as_deref()) };
+            let to = if session.must_change_password {
+                "/account/password".to_string()
+            } else {
+                safe_next(f.next.as_deref())
+            };
             let mut resp = see_other(&to);
             if let Ok(v) = session_cookie(&session.token).parse() {
                 resp.headers_mut().append(header::SET_COOKIE, v);
@@ -232,7 +241,11 @@ struct PasswordForm {
     confirm: String,
 }
 
-async fn change_password(State(app): State<App>, PageActor { actor, caller }: PageActor, Form(f): Form<PasswordForm>) -> Response {
+async fn change_password(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Form(f): Form<PasswordForm>,
+) -> Response {
     let result = if f.password != f.confirm {
         Err(AppError::invalid("confirm", Msg::new("err.password_mismatch")))
     } else {
@@ -241,7 +254,11 @@ async fn change_password(State(app): State<App>, PageActor { actor, caller }: Pa
     match result {
         Ok(()) => see_other("/?ok=ok.password_changed"),
         Err(e) => {
-            let page = PasswordPage { ctx: Ctx::new(&caller, None), forced: actor.must_change_password, error: Some(e.message(i18n::current())) };
+            let page = PasswordPage {
+                ctx: Ctx::new(&caller, None),
+                forced: actor.must_change_password,
+                error: Some(e.message(i18n::current())),
+            };
             let mut resp = render(&page);
             *resp.status_mut() = e.status();
             resp
@@ -258,7 +275,11 @@ struct HomePage {
     campaigns: Vec<campaigns::CampaignSummary>,
 }
 
-async fn home(State(app): State<App>, PageActor { caller, .. }: PageActor, Query(n): Query<Notice>) -> PageResult {
+async fn home(
+    State(app): State<App>,
+    PageActor { caller, .. }: PageActor,
+    Query(n): Query<Notice>,
+) -> PageResult {
     let list = campaigns::list(&app).await?;
     Ok(render(&HomePage { ctx: Ctx::new(&caller, n.ok.as_deref()), campaigns: list }))
 }
@@ -273,9 +294,21 @@ struct CampaignPage {
     board: board::Board,
 }
 
-async fn campaign_page(State(app): State<App>, PageActor { actor, caller }: PageActor, Path(id): Path<i64>, Query(n): Query<Notice>) -> PageResult {
+async fn campaign_page(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Path(id): Path<i64>,
+    Query(n): Query<Notice>,
+) -> PageResult {
     let c = campaigns::get(&app, id).await?;
-    let b = board::board(&app, &actor, id, &board::BoardFilter::default(), Paging { page: Some(1), per_page: Some(1) }).await?;
+    let b = board::board(
+        &app,
+        &actor,
+        id,
+        &board::BoardFilter::default(),
+        Paging { page: Some(1), per_page: Some(1) },
+    )
+    .await?;
     Ok(render(&CampaignPage {
         ctx: Ctx::new(&caller, n.ok.as_deref()),
         c,
@@ -285,33 +318,25 @@ async fn campaign_page(State(app): State<App>, PageActor { actor, caller }: Page
     }))
 }
 
-/// Repeated form fields (`theme_ids=1&theme_ids=2`) arrive as a list of pairs.
 type Pairs = Vec<(String, String)>;
 
-fn field<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
-    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
-}
-
-fn ids(pairs: &Pairs, name: &str) -> Vec<i64> {
-    pairs.iter().filter(|(k, _)| k == name).filter_map(|(_, v)| v.parse().ok()).collect()
-}
-
-fn int_field(pairs: &Pairs, name: &'static str) -> Result<i64, AppError> {
-    let raw = crate::domain::text::normalize(field(pairs, name));
-    raw.parse().map_err(|_| AppError::invalid(name, Msg::new("err.number")))
-}
-
-async fn add_activity(State(app): State<App>, PageActor { actor, .. }: PageActor, Path(id): Path<i64>, Form(f): Form<Pairs>) -> PageResult {
+async fn add_activity(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    let f = Fields(f);
     let input = campaigns::ActivityInput {
-        kind: field(&f, "kind").to_string(),
-        title: field(&f, "title").to_string(),
-        lead_unit_id: int_field(&f, "lead_unit_id")?,
-        co_unit_ids: ids(&f, "co_unit_ids"),
-        description: field(&f, "description").to_string(),
-        audience: field(&f, "audience").to_string(),
-        start_date: field(&f, "start_date").to_string(),
-        end_date: field(&f, "end_date").to_string(),
-        theme_ids: ids(&f, "theme_ids"),
+        kind: f.get("kind").to_string(),
+        title: f.get("title").to_string(),
+        lead_unit_id: f.int("lead_unit_id", "err.unit_unknown")?,
+        co_unit_ids: f.ids("co_unit_ids"),
+        description: f.get("description").to_string(),
+        audience: f.get("audience").to_string(),
+        start_date: f.get("start_date").to_string(),
+        end_date: f.get("end_date").to_string(),
+        theme_ids: f.ids("theme_ids"),
     };
     let aid = campaigns::add_activity(&app, &actor, id, input).await?;
     Ok(see_other(&format!("/activities/{aid}?ok=ok.activity_added")))
@@ -327,10 +352,16 @@ struct ActivityPage {
     units: Vec<units::Unit>,
 }
 
-async fn activity_page(State(app): State<App>, PageActor { actor, caller }: PageActor, Path(id): Path<i64>, Query(n): Query<Notice>) -> PageResult {
+async fn activity_page(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Path(id): Path<i64>,
+    Query(n): Query<Notice>,
+) -> PageResult {
     let a = campaigns::activity(&app, id).await?;
     let filter = board::BoardFilter { activity_id: Some(id), ..Default::default() };
-    let b = board::board(&app, &actor, a.campaign_id, &filter, Paging { page: Some(1), per_page: Some(1) }).await?;
+    let b = board::board(&app, &actor, a.campaign_id, &filter, Paging { page: Some(1), per_page: Some(1) })
+        .await?;
     Ok(render(&ActivityPage {
         ctx: Ctx::new(&caller, n.ok.as_deref()),
         a,
@@ -340,16 +371,22 @@ async fn activity_page(State(app): State<App>, PageActor { actor, caller }: Page
     }))
 }
 
-async fn assign(State(app): State<App>, PageActor { actor, .. }: PageActor, Path(id): Path<i64>, Form(f): Form<Pairs>) -> PageResult {
-    let targets = match field(&f, "by") {
-        "types" => campaigns::Targets::Types { type_codes: f.iter().filter(|(k, _)| k == "type_codes").map(|(_, v)| v.clone()).collect() },
-        "units" => campaigns::Targets::Units { unit_ids: ids(&f, "unit_ids") },
-        _ => campaigns::Targets::Below { unit_id: int_field(&f, "below_unit_id")? },
+async fn assign(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    let f = Fields(f);
+    let targets = match f.get("by") {
+        "types" => campaigns::Targets::Types { type_codes: f.all("type_codes") },
+        "units" => campaigns::Targets::Units { unit_ids: f.ids("unit_ids") },
+        _ => campaigns::Targets::Below { unit_id: f.int("below_unit_id", "err.unit_unknown")? },
     };
     let input = campaigns::AssignmentInput {
-        title: field(&f, "title").to_string(),
-        description: field(&f, "description").to_string(),
-        due_date: field(&f, "due_date").to_string(),
+        title: f.get("title").to_string(),
+        description: f.get("description").to_string(),
+        due_date: f.get("due_date").to_string(),
         targets,
     };
     campaigns::assign(&app, &actor, id, input).await?;
@@ -374,7 +411,12 @@ struct BoardQuery {
     page: Option<i64>,
 }
 
-async fn board_page(State(app): State<App>, PageActor { actor, caller }: PageActor, Path(id): Path<i64>, Query(q): Query<BoardQuery>) -> PageResult {
+async fn board_page(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Path(id): Path<i64>,
+    Query(q): Query<BoardQuery>,
+) -> PageResult {
     let c = campaigns::get(&app, id).await?;
     let filter = board::BoardFilter {
         activity_id: q.activity_id.as_deref().and_then(|s| s.parse().ok()),
@@ -408,7 +450,11 @@ struct TasksQuery {
     page: Option<i64>,
 }
 
-async fn tasks_page(State(app): State<App>, PageActor { actor, caller }: PageActor, Query(q): Query<TasksQuery>) -> PageResult {
+async fn tasks_page(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Query(q): Query<TasksQuery>,
+) -> PageResult {
     let filter = ledger::TaskFilter { status: q.status.clone(), ..Default::default() };
     let tasks = ledger::tasks(&app, &actor, &filter, Paging { page: q.page, per_page: Some(50) }).await?;
     Ok(render(&TasksPage { ctx: Ctx::new(&caller, None), tasks, status: q.status.unwrap_or_default() }))
@@ -424,45 +470,38 @@ struct TaskPage {
     today: String,
 }
 
-async fn task_page(State(app): State<App>, PageActor { actor, caller }: PageActor, Path(id): Path<i64>, Query(n): Query<Notice>) -> PageResult {
+async fn task_page(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Path(id): Path<i64>,
+    Query(n): Query<Notice>,
+) -> PageResult {
     let task = ledger::task(&app, &actor, id).await?;
     let entries = ledger::entries_of_task(&app, &actor, id).await?;
     let themes = campaigns::get(&app, task.campaign_id).await?.themes;
-    Ok(render(&TaskPage { ctx: Ctx::new(&caller, n.ok.as_deref()), task, entries, themes, today: crate::domain::today() }))
+    Ok(render(&TaskPage {
+        ctx: Ctx::new(&caller, n.ok.as_deref()),
+        task,
+        entries,
+        themes,
+        today: crate::domain::today(),
+    }))
 }
 
 /// A ledger entry as a multipart form: fields plus up to nine files.
-pub(crate) async fn read_entry_form(mut mp: Multipart) -> Result<(ledger::EntryInput, Vec<ledger::Upload>), AppError> {
-    let mut fields: Pairs = Vec::new();
-    let mut files = Vec::new();
-    let too_large = || AppError::TooLarge(Msg::new("err.request_too_large"));
-    while let Some(part) = mp.next_field().await.map_err(|_| too_large())? {
-        let name = part.name().unwrap_or("").to_string();
-        if let Some(file_name) = part.file_name().map(str::to_string) {
-            let bytes = part.bytes().await.map_err(|_| too_large())?;
-            if !bytes.is_empty() {
-                files.push(ledger::Upload { file_name, bytes: bytes.to_vec() });
-            }
-        } else {
-            fields.push((name, part.text().await.map_err(|_| too_large())?));
-        }
-    }
-    let participants = crate::domain::text::normalize(field(&fields, "participants"));
-    let input = ledger::EntryInput {
-        entry_date: field(&fields, "entry_date").to_string(),
-        place: field(&fields, "place").to_string(),
-        participants: if participants.is_empty() {
-            return Err(AppError::invalid("participants", Msg::new("err.participants")));
-        } else {
-            participants.parse().map_err(|_| AppError::invalid("participants", Msg::new("err.participants")))?
-        },
-        summary: field(&fields, "summary").to_string(),
-        theme_ids: ids(&fields, "theme_ids"),
-    };
-    Ok((input, files))
+pub(crate) async fn read_entry_form(
+    mp: Multipart,
+) -> Result<(ledger::EntryInput, Vec<ledger::Upload>), AppError> {
+    let (fields, files) = read_multipart(mp).await?;
+    Ok((fields.entry()?, files))
 }
 
-async fn file_entry(State(app): State<App>, PageActor { actor, .. }: PageActor, Path(id): Path<i64>, mp: Multipart) -> PageResult {
+async fn file_entry(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    mp: Multipart,
+) -> PageResult {
     let (input, files) = read_entry_form(mp).await?;
     ledger::file_for_task(&app, &actor, id, input, files).await?;
     Ok(see_other(&format!("/tasks/{id}?ok=ok.entry_filed")))
@@ -475,7 +514,12 @@ struct ReviewForm {
     comment: String,
 }
 
-async fn review_entry(State(app): State<App>, PageActor { actor, .. }: PageActor, Path(id): Path<i64>, Form(f): Form<ReviewForm>) -> PageResult {
+async fn review_entry(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<ReviewForm>,
+) -> PageResult {
     let decision = if f.decision == "accept" { ledger::Decision::Accept } else { ledger::Decision::Return };
     ledger::review(&app, &actor, id, decision, &f.comment).await?;
     let entry = ledger::get(&app, &actor, id).await?;
@@ -483,17 +527,29 @@ async fn review_entry(State(app): State<App>, PageActor { actor, .. }: PageActor
     Ok(see_other(&format!("/tasks/{}?ok={key}", entry.task_id.unwrap_or_default())))
 }
 
-async fn resubmit_entry(State(app): State<App>, PageActor { actor, .. }: PageActor, Path(id): Path<i64>, mp: Multipart) -> PageResult {
+async fn resubmit_entry(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    mp: Multipart,
+) -> PageResult {
     let (input, files) = read_entry_form(mp).await?;
     ledger::resubmit(&app, &actor, id, input, files).await?;
     let entry = ledger::get(&app, &actor, id).await?;
     Ok(see_other(&format!("/tasks/{}?ok=ok.resubmitted", entry.task_id.unwrap_or_default())))
 }
 
-pub(crate) async fn file(State(app): State<App>, caller: Caller, Path(id): Path<i64>) -> Result<Response, AppError> {
+pub(crate) async fn file(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
     let actor = caller.actor.ok_or(AppError::Unauthorized)?;
     let (att, bytes) = ledger::attachment(&app, &actor, id).await?;
-    let disposition = format!("inline; filename*=UTF-8''{}", url::form_urlencoded::byte_serialize(att.file_name.as_bytes()).collect::<String>());
+    let disposition = format!(
+        "inline; filename*=UTF-8''{}",
+        url::form_urlencoded::byte_serialize(att.file_name.as_bytes()).collect::<String>()
+    );
     Ok((
         [
             (header::CONTENT_TYPE, att.content_type),
@@ -522,7 +578,11 @@ struct PeopleQuery {
     page: Option<i64>,
 }
 
-async fn people_page(State(app): State<App>, PageActor { actor, caller }: PageActor, Query(q): Query<PeopleQuery>) -> PageResult {
+async fn people_page(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Query(q): Query<PeopleQuery>,
+) -> PageResult {
     let filter = people::PeopleFilter { q: q.q.clone(), ..Default::default() };
     let list = people::list(&app, &actor, &filter, Paging { page: q.page, per_page: Some(50) }).await?;
     let can_import = actor.campaign_wide() || actor.has(Role::UnitAdmin);
@@ -539,44 +599,46 @@ struct ImportPage {
 }
 
 async fn import_form(PageActor { caller, .. }: PageActor) -> Response {
-    render(&ImportPage { ctx: Ctx::new(&caller, None), report: None, file_key: String::new(), file_name: String::new() })
+    render(&ImportPage {
+        ctx: Ctx::new(&caller, None),
+        report: None,
+        file_key: String::new(),
+        file_name: String::new(),
+    })
 }
 
-async fn import(State(app): State<App>, PageActor { actor, caller }: PageActor, mut mp: Multipart) -> PageResult {
-    let mut fields: HashMap<String, String> = HashMap::new();
-    let mut upload: Option<(String, Vec<u8>)> = None;
-    let too_large = || AppError::TooLarge(Msg::new("err.request_too_large"));
-    while let Some(part) = mp.next_field().await.map_err(|_| too_large())? {
-        let name = part.name().unwrap_or("").to_string();
-        match part.file_name().map(str::to_string) {
-            Some(file_name) => {
-                let bytes = part.bytes().await.map_err(|_| too_large())?;
-                if !bytes.is_empty() {
-                    upload = Some((file_name, bytes.to_vec()));
-                }
-            }
-            None => {
-                fields.insert(name, part.text().await.map_err(|_| too_large())?);
-            }
-        }
-    }
+async fn import(State(app): State<App>, PageActor { actor, caller }: PageActor, mp: Multipart) -> PageResult {
+    let (fields, mut files) = read_multipart(mp).await?;
+    let upload = files.pop().map(|u| (u.file_name, u.bytes));
     // The first step uploads the file; choosing "valid rows only" afterwards re-reads it from the
     // file store by its digest, so any server behind the load balancer can take the second step.
     let (file_name, bytes) = match upload {
         Some(u) => u,
         None => {
-            let key = fields.get("file_key").cloned().unwrap_or_default();
+            let key = fields.get("file_key");
             if key.is_empty() {
                 return Err(AppError::invalid("file", Msg::new("err.file_required")).into());
             }
-            let bytes = app.files.get(&key).await.map_err(|_| AppError::invalid("file", Msg::new("err.file_required")))?;
-            (fields.get("file_name").cloned().unwrap_or_default(), bytes)
+            let bytes = app
+                .files
+                .get(key)
+                .await
+                .map_err(|_| AppError::invalid("file", Msg::new("err.file_required")))?;
+            (fields.get("file_name").to_string(), bytes)
         }
     };
     if bytes.len() > app.config.max_upload_bytes {
-        return Err(AppError::TooLarge(Msg::new("err.file_too_large").arg("name", &file_name).arg("mb", app.config.max_upload_bytes / 1024 / 1024)).into());
+        return Err(AppError::TooLarge(
+            Msg::new("err.file_too_large")
+                .arg("name", &file_name)
+                .arg("mb", app.config.max_upload_bytes / 1024 / 1024),
+        )
+        .into());
     }
-    let mode = roster::ImportMode::parse(fields.get("mode").map(String::as_str).unwrap_or("all"));
+    let mode = match fields.get("mode") {
+        "" => roster::ImportMode::All,
+        m => roster::ImportMode::parse(m),
+    };
     let report = roster::import(&app, &actor, &bytes, &file_name, mode, i18n::current()).await?;
     let file_key = if report.written {
         String::new()
@@ -596,8 +658,16 @@ struct UnitsPage {
     types: Vec<units::UnitType>,
 }
 
-async fn units_page(State(app): State<App>, PageActor { caller, .. }: PageActor, Query(n): Query<Notice>) -> PageResult {
-    Ok(render(&UnitsPage { ctx: Ctx::new(&caller, n.ok.as_deref()), units: units::list(&app).await?, types: units::types(&app).await? }))
+async fn units_page(
+    State(app): State<App>,
+    PageActor { caller, .. }: PageActor,
+    Query(n): Query<Notice>,
+) -> PageResult {
+    Ok(render(&UnitsPage {
+        ctx: Ctx::new(&caller, n.ok.as_deref()),
+        units: units::list(&app).await?,
+        types: units::types(&app).await?,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -607,7 +677,11 @@ struct UnitForm {
     parent_id: Option<String>,
 }
 
-async fn add_unit(State(app): State<App>, PageActor { actor, .. }: PageActor, Form(f): Form<UnitForm>) -> PageResult {
+async fn add_unit(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Form(f): Form<UnitForm>,
+) -> PageResult {
     let parent_id = f.parent_id.as_deref().and_then(|s| s.parse().ok());
     units::create(&app, &actor, units::NewUnit { name: f.name, type_code: f.type_code, parent_id }).await?;
     Ok(see_other("/units?ok=ok.unit_added"))
@@ -647,7 +721,13 @@ impl AuditQuery {
     }
     fn query_string(&self) -> String {
         let mut s = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [("actor", &self.actor), ("action", &self.action), ("outcome", &self.outcome), ("from", &self.from), ("to", &self.to)] {
+        for (k, v) in [
+            ("actor", &self.actor),
+            ("action", &self.action),
+            ("outcome", &self.outcome),
+            ("from", &self.from),
+            ("to", &self.to),
+        ] {
             if let Some(v) = v {
                 s.append_pair(k, v);
             }
@@ -656,13 +736,21 @@ impl AuditQuery {
     }
 }
 
-async fn audit_page(State(app): State<App>, PageActor { actor, caller }: PageActor, Query(q): Query<AuditQuery>) -> PageResult {
+async fn audit_page(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Query(q): Query<AuditQuery>,
+) -> PageResult {
     let list = audit::list(&app, &actor, &q.filter(), Paging { page: q.page, per_page: Some(50) }).await?;
     let query = q.query_string();
     Ok(render(&AuditPage { ctx: Ctx::new(&caller, None), list, f: q, query }))
 }
 
-async fn audit_export(State(app): State<App>, PageActor { actor, .. }: PageActor, Query(q): Query<AuditQuery>) -> PageResult {
+async fn audit_export(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Query(q): Query<AuditQuery>,
+) -> PageResult {
     let csv = audit::export_csv(&app, &actor, &q.filter()).await?;
     Ok((
         [

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
+use super::filter::Where;
 use super::{Actor, App, Page, Paging};
 use crate::db::{now, Db, Tx};
 use crate::error::{AppError, AppResult};
@@ -100,52 +101,36 @@ pub async fn list(
     if !actor.can_read_audit() {
         return Err(AppError::Forbidden);
     }
-    let mut conds = vec!["1=1".to_string()];
-    let mut binds: Vec<String> = Vec::new();
-    let mut push = |cond: &str, value: String| {
-        binds.push(value);
-        conds.push(cond.replace('?', &format!("${}", binds.len())));
-    };
-    if let Some(a) = filter.actor.as_deref().filter(|s| !s.trim().is_empty()) {
-        push("actor_name = ?", a.trim().to_string());
+    let mut w = Where::default();
+    let given =
+        |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    if let Some(a) = given(&filter.actor) {
+        w.bind("actor_name = ?", a);
     }
-    if let Some(a) = filter.action.as_deref().filter(|s| !s.trim().is_empty()) {
-        push("action LIKE ?", format!("{}%", a.trim()));
+    if let Some(a) = given(&filter.action) {
+        w.bind("action LIKE ?", format!("{a}%"));
     }
-    if let Some(a) = filter.entity.as_deref().filter(|s| !s.trim().is_empty()) {
-        push("entity = ?", a.trim().to_string());
+    if let Some(a) = given(&filter.entity) {
+        w.bind("entity = ?", a);
     }
-    if let Some(a) = filter.outcome.as_deref().filter(|s| !s.trim().is_empty()) {
-        push("outcome = ?", a.trim().to_string());
+    if let Some(a) = given(&filter.outcome) {
+        w.bind("outcome = ?", a);
     }
-    let mut time_conds = Vec::new();
     if let Some(t) = filter.from.as_deref().and_then(day_start) {
-        time_conds.push(format!("at >= {t}"));
+        w.fixed(format!("at >= {t}"));
     }
     if let Some(t) = filter.to.as_deref().and_then(day_start) {
-        time_conds.push(format!("at < {}", t + 86_400));
+        w.fixed(format!("at < {}", t + 86_400));
     }
-    conds.extend(time_conds);
-    let where_sql = conds.join(" AND ");
-
-    let count_sql = format!("SELECT COUNT(*) FROM audit_log WHERE {where_sql}");
-    let mut q = sqlx::query_scalar::<_, i64>(&count_sql);
-    for b in &binds {
-        q = q.bind(b);
-    }
-    let total = q.fetch_one(&app.db.pool).await?;
-
-    let list_sql = format!(
+    let total = w.count(&app.db.pool, "FROM audit_log").await?;
+    let sql = format!(
         "SELECT id, at, actor_name, ip, action, entity, entity_id, detail, outcome
-         FROM audit_log WHERE {where_sql} ORDER BY id DESC{}",
+         FROM audit_log WHERE {} ORDER BY id DESC{}",
+        w.sql(),
         paging.sql()
     );
-    let mut q = sqlx::query(&list_sql);
-    for b in &binds {
-        q = q.bind(b);
-    }
-    let items = q
-        .fetch_all(&app.db.pool)
+    let items = w
+        .fetch_all(&app.db.pool, &sql)
         .await?
         .into_iter()
         .map(|r| AuditEntry {

@@ -80,19 +80,19 @@ pub async fn login(app: &App, username: &str, password: &str, ip: &str) -> AppRe
     let Some(row) = row else {
         // Spend the same time as a real check so that timing does not reveal which names exist.
         verify_password(password, DUMMY_HASH).await;
-        audit::record_standalone(&app.db, None, username, ip, "auth.login", json!({"reason": "unknown_user"}), "failed").await?;
+        failed_login(app, None, username, ip, json!({"reason": "unknown_user"})).await?;
         return Err(AppError::invalid("username", Msg::new("err.bad_credentials")));
     };
     let user_id: i64 = row.get("id");
     let locked_until: i64 = row.get("locked_until");
     let t = now();
     if locked_until > t {
-        audit::record_standalone(&app.db, Some(user_id), username, ip, "auth.login", json!({"reason": "locked"}), "failed").await?;
+        failed_login(app, Some(user_id), username, ip, json!({"reason": "locked"})).await?;
         let minutes = (locked_until - t + 59) / 60;
         return Err(AppError::TooMany(Msg::new("err.locked").arg("minutes", minutes)));
     }
     if row.get::<i64, _>("disabled") != 0 {
-        audit::record_standalone(&app.db, Some(user_id), username, ip, "auth.login", json!({"reason": "disabled"}), "failed").await?;
+        failed_login(app, Some(user_id), username, ip, json!({"reason": "disabled"})).await?;
         return Err(AppError::invalid("username", Msg::new("err.bad_credentials")));
     }
     let hash: String = row.get("password_hash");
@@ -112,7 +112,8 @@ pub async fn login(app: &App, username: &str, password: &str, ip: &str) -> AppRe
                 .execute(&app.db.pool)
                 .await?;
         }
-        audit::record_standalone(&app.db, Some(user_id), username, ip, "auth.login", json!({"reason": "bad_password", "locked": locked}), "failed").await?;
+        failed_login(app, Some(user_id), username, ip, json!({"reason": "bad_password", "locked": locked}))
+            .await?;
         if locked {
             return Err(AppError::TooMany(Msg::new("err.locked").arg("minutes", LOCKOUT_SECONDS / 60)));
         }
@@ -158,6 +159,17 @@ pub async fn login(app: &App, username: &str, password: &str, ip: &str) -> AppRe
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0kb2tOvc6KsYpNwqYyGBxH1KuWUZqPXPkFkMSmDNXYI";
 
+/// A refused sign-in, recorded with its reason.
+async fn failed_login(
+    app: &App,
+    user_id: Option<i64>,
+    username: &str,
+    ip: &str,
+    detail: serde_json::Value,
+) -> AppResult<()> {
+    audit::record_standalone(&app.db, user_id, username, ip, "auth.login", detail, "failed").await
+}
+
 /// A signed-in session as found from its token.
 pub struct SessionInfo {
     pub actor: Actor,
@@ -175,10 +187,7 @@ pub async fn session(app: &App, token: &str, ip: &str) -> AppResult<Option<Sessi
     let t = now();
     let last_seen: i64 = row.get("last_seen_at");
     if t - last_seen > app.config.idle_timeout_minutes * 60 {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(&hash)
-            .execute(&app.db.pool)
-            .await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(&hash).execute(&app.db.pool).await?;
         return Ok(None);
     }
     // Refreshing on every request would turn every read into a write; once a minute is enough.
@@ -193,21 +202,17 @@ pub async fn session(app: &App, token: &str, ip: &str) -> AppResult<Option<Sessi
     let Some(actor) = load_actor(&app.db, user_id, ip).await? else {
         return Ok(None);
     };
-    Ok(Some(SessionInfo {
-        actor,
-        csrf_token: row.get("csrf_token"),
-    }))
+    Ok(Some(SessionInfo { actor, csrf_token: row.get("csrf_token") }))
 }
 
 /// Resolves an `Authorization: Bearer` secret: a session token or an integration token.
 pub async fn bearer(app: &App, token: &str, ip: &str) -> AppResult<Option<Actor>> {
     if token.starts_with(API_TOKEN_PREFIX) {
-        let user_id: Option<i64> = sqlx::query_scalar(
-            "SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at = 0",
-        )
-        .bind(token_hash(token))
-        .fetch_optional(&app.db.pool)
-        .await?;
+        let user_id: Option<i64> =
+            sqlx::query_scalar("SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at = 0")
+                .bind(token_hash(token))
+                .fetch_optional(&app.db.pool)
+                .await?;
         return match user_id {
             Some(id) => load_actor(&app.db, id, ip).await,
             None => Ok(None),
@@ -217,12 +222,11 @@ pub async fn bearer(app: &App, token: &str, ip: &str) -> AppResult<Option<Actor>
 }
 
 pub async fn load_actor(db: &Db, user_id: i64, ip: &str) -> AppResult<Option<Actor>> {
-    let row = sqlx::query(
-        "SELECT username, display_name, must_change_password, disabled FROM users WHERE id = $1",
-    )
-    .bind(user_id)
-    .fetch_optional(&db.pool)
-    .await?;
+    let row =
+        sqlx::query("SELECT username, display_name, must_change_password, disabled FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&db.pool)
+            .await?;
     let Some(row) = row else { return Ok(None) };
     if row.get::<i64, _>("disabled") != 0 {
         return Ok(None);

@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
+use super::filter::Where;
+use super::ledger::TASK_FROM;
 use super::{Actor, App, Page, Paging};
 use crate::domain::status;
 use crate::error::AppResult;
@@ -38,11 +40,19 @@ impl Counts {
     }
     /// Accepted share in whole percent.
     pub fn percent_done(&self) -> i64 {
-        if self.total == 0 { 0 } else { self.accepted * 100 / self.total }
+        if self.total == 0 {
+            0
+        } else {
+            self.accepted * 100 / self.total
+        }
     }
     /// Share that has at least reported (submitted or accepted), in whole percent.
     pub fn percent_reported(&self) -> i64 {
-        if self.total == 0 { 0 } else { (self.accepted + self.submitted) * 100 / self.total }
+        if self.total == 0 {
+            0
+        } else {
+            (self.accepted + self.submitted) * 100 / self.total
+        }
     }
 }
 
@@ -81,33 +91,33 @@ pub struct BoardFilter {
     pub status: Option<String>,
 }
 
-pub async fn board(app: &App, actor: &Actor, campaign_id: i64, filter: &BoardFilter, paging: Paging) -> AppResult<Board> {
-    let mut conds = vec![format!("ac.campaign_id = {campaign_id}"), actor.scope_sql("u.path")];
-    let mut binds: Vec<String> = vec![crate::domain::today()];
+pub async fn board(
+    app: &App,
+    actor: &Actor,
+    campaign_id: i64,
+    filter: &BoardFilter,
+    paging: Paging,
+) -> AppResult<Board> {
+    let mut w = Where::new([format!("ac.campaign_id = {campaign_id}"), actor.scope_sql("u.path")]);
     if let Some(a) = filter.activity_id {
-        conds.push(format!("ac.id = {a}"));
+        w.fixed(format!("ac.id = {a}"));
     }
     if let Some(unit_id) = filter.unit_id {
         let unit = super::units::get(app, unit_id).await?;
-        binds.push(format!("{}%", unit.path));
-        conds.push(format!("u.path LIKE ${}", binds.len()));
+        w.bind("u.path LIKE ?", format!("{}%", unit.path));
     }
-    let where_sql = conds.join(" AND ");
-    let from = "FROM tasks t JOIN assignments a ON a.id = t.assignment_id JOIN activities ac ON ac.id = a.activity_id
-                JOIN units u ON u.id = t.unit_id";
+    // Today is made here, digits and dashes only, so it can stand in the SQL as a literal.
+    let late = format!("CASE WHEN a.due_date < '{}' THEN 1 ELSE 0 END", crate::domain::today());
+    let from = TASK_FROM;
 
     // Per activity.
     let sql = format!(
-        "SELECT ac.id, t.status, CASE WHEN a.due_date < $1 THEN 1 ELSE 0 END AS late, COUNT(*) AS n
-         {from} WHERE {where_sql} GROUP BY ac.id, t.status, CASE WHEN a.due_date < $1 THEN 1 ELSE 0 END"
+        "SELECT ac.id, t.status, {late} AS late, COUNT(*) AS n {from} WHERE {} GROUP BY ac.id, t.status, {late}",
+        w.sql()
     );
-    let mut q = sqlx::query(&sql);
-    for b in &binds {
-        q = q.bind(b);
-    }
     let mut per_activity: BTreeMap<i64, Counts> = BTreeMap::new();
     let mut totals = Counts::default();
-    for r in q.fetch_all(&app.db.pool).await? {
+    for r in w.fetch_all(&app.db.pool, &sql).await? {
         let s: String = r.get("status");
         let late = r.get::<i64, _>("late") == 1;
         let n: i64 = r.get("n");
@@ -134,15 +144,12 @@ pub async fn board(app: &App, actor: &Actor, campaign_id: i64, filter: &BoardFil
 
     // Per unit: grouped in SQL, filtered and paged here (a city has at most a few thousand units).
     let sql = format!(
-        "SELECT u.id, u.name, u.path, t.status, CASE WHEN a.due_date < $1 THEN 1 ELSE 0 END AS late, COUNT(*) AS n
-         {from} WHERE {where_sql} GROUP BY u.id, u.name, u.path, t.status, CASE WHEN a.due_date < $1 THEN 1 ELSE 0 END"
+        "SELECT u.id, u.name, u.path, t.status, {late} AS late, COUNT(*) AS n
+         {from} WHERE {} GROUP BY u.id, u.name, u.path, t.status, {late}",
+        w.sql()
     );
-    let mut q = sqlx::query(&sql);
-    for b in &binds {
-        q = q.bind(b);
-    }
     let mut per_unit: BTreeMap<(String, i64), (String, Counts)> = BTreeMap::new();
-    for r in q.fetch_all(&app.db.pool).await? {
+    for r in w.fetch_all(&app.db.pool, &sql).await? {
         let key = (r.get::<String, _>("path"), r.get::<i64, _>("id"));
         let entry = per_unit.entry(key).or_insert_with(|| (r.get("name"), Counts::default()));
         entry.1.add(&r.get::<String, _>("status"), r.get::<i64, _>("late") == 1, r.get("n"));

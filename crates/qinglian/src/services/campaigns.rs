@@ -74,19 +74,21 @@ pub struct ActivityKind {
 }
 
 pub async fn list(app: &App) -> AppResult<Vec<CampaignSummary>> {
-    Ok(sqlx::query("SELECT id, title, year, status, start_date, end_date FROM campaigns ORDER BY year DESC, id DESC")
-        .fetch_all(&app.db.pool)
-        .await?
-        .iter()
-        .map(|r| CampaignSummary {
-            id: r.get("id"),
-            title: r.get("title"),
-            year: r.get("year"),
-            status: r.get("status"),
-            start_date: r.get("start_date"),
-            end_date: r.get("end_date"),
-        })
-        .collect())
+    Ok(sqlx::query(
+        "SELECT id, title, year, status, start_date, end_date FROM campaigns ORDER BY year DESC, id DESC",
+    )
+    .fetch_all(&app.db.pool)
+    .await?
+    .iter()
+    .map(|r| CampaignSummary {
+        id: r.get("id"),
+        title: r.get("title"),
+        year: r.get("year"),
+        status: r.get("status"),
+        start_date: r.get("start_date"),
+        end_date: r.get("end_date"),
+    })
+    .collect())
 }
 
 pub async fn kinds(app: &App) -> AppResult<Vec<ActivityKind>> {
@@ -277,7 +279,8 @@ pub async fn set_status(app: &App, actor: &Actor, id: i64, new_status: &str) -> 
         .ok_or(AppError::NotFound)?;
     let allowed = matches!(
         (current.as_str(), new_status),
-        (status::CAMPAIGN_DRAFT, status::CAMPAIGN_PUBLISHED) | (status::CAMPAIGN_PUBLISHED, status::CAMPAIGN_CLOSED)
+        (status::CAMPAIGN_DRAFT, status::CAMPAIGN_PUBLISHED)
+            | (status::CAMPAIGN_PUBLISHED, status::CAMPAIGN_CLOSED)
     );
     if !allowed {
         return Err(AppError::Conflict(Msg::new("err.status_transition")));
@@ -289,7 +292,15 @@ pub async fn set_status(app: &App, actor: &Actor, id: i64, new_status: &str) -> 
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    audit::record(&mut tx, actor, "campaign.status", "campaign", id, json!({"from": current, "to": new_status})).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "campaign.status",
+        "campaign",
+        id,
+        json!({"from": current, "to": new_status}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -311,11 +322,24 @@ pub struct ActivityInput {
     pub theme_ids: Vec<i64>,
 }
 
-pub async fn add_activity(app: &App, actor: &Actor, campaign_id: i64, input: ActivityInput) -> AppResult<i64> {
+pub async fn add_activity(
+    app: &App,
+    actor: &Actor,
+    campaign_id: i64,
+    input: ActivityInput,
+) -> AppResult<i64> {
     actor.require_organiser()?;
     let mut tx = app.db.begin().await?;
     let id = insert_activity(&mut tx, campaign_id, &input).await?;
-    audit::record(&mut tx, actor, "activity.create", "activity", id, json!({"campaign_id": campaign_id, "title": input.title})).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "activity.create",
+        "activity",
+        id,
+        json!({"campaign_id": campaign_id, "title": input.title}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -339,10 +363,11 @@ pub async fn insert_activity(tx: &mut Tx, campaign_id: i64, input: &ActivityInpu
         .fetch_optional(&mut **tx)
         .await?;
     lead.ok_or_else(|| AppError::invalid("lead_unit_id", Msg::new("err.unit_unknown")))?;
-    let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM activities WHERE campaign_id = $1")
-        .bind(campaign_id)
-        .fetch_one(&mut **tx)
-        .await?;
+    let seq: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM activities WHERE campaign_id = $1")
+            .bind(campaign_id)
+            .fetch_one(&mut **tx)
+            .await?;
     let t = now();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO activities (campaign_id, seq, kind, title, lead_unit_id, description, audience, start_date, end_date, created_at, updated_at)
@@ -361,11 +386,13 @@ pub async fn insert_activity(tx: &mut Tx, campaign_id: i64, input: &ActivityInpu
     .fetch_one(&mut **tx)
     .await?;
     for unit_id in input.co_unit_ids.iter().filter(|u| **u != input.lead_unit_id) {
-        sqlx::query("INSERT INTO activity_co_units (activity_id, unit_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(id)
-            .bind(unit_id)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO activity_co_units (activity_id, unit_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(unit_id)
+        .execute(&mut **tx)
+        .await?;
     }
     for theme_id in &input.theme_ids {
         let n = sqlx::query(
@@ -411,7 +438,12 @@ pub struct AssignmentCreated {
     pub tasks: usize,
 }
 
-pub async fn assign(app: &App, actor: &Actor, activity_id: i64, input: AssignmentInput) -> AppResult<AssignmentCreated> {
+pub async fn assign(
+    app: &App,
+    actor: &Actor,
+    activity_id: i64,
+    input: AssignmentInput,
+) -> AppResult<AssignmentCreated> {
     actor.require_organiser()?;
     let title = clean_text("title", &input.title, 200, true)?;
     let due = parse_date("due_date", &input.due_date)?;
@@ -457,16 +489,27 @@ pub async fn assign(app: &App, actor: &Actor, activity_id: i64, input: Assignmen
     .fetch_one(&mut *tx)
     .await?;
     for chunk in unit_ids.chunks(500) {
-        let values: Vec<String> = (0..chunk.len()).map(|i| format!("($1, ${}, 'pending', $2)", i + 3)).collect();
-        let sql = format!("INSERT INTO tasks (assignment_id, unit_id, status, updated_at) VALUES {}", values.join(", "));
+        let values: Vec<String> =
+            (0..chunk.len()).map(|i| format!("($1, ${}, 'pending', $2)", i + 3)).collect();
+        let sql = format!(
+            "INSERT INTO tasks (assignment_id, unit_id, status, updated_at) VALUES {}",
+            values.join(", ")
+        );
         let mut q = sqlx::query(&sql).bind(id).bind(t);
         for u in chunk {
             q = q.bind(*u);
         }
         q.execute(&mut *tx).await?;
     }
-    audit::record(&mut tx, actor, "assignment.create", "assignment", id,
-        json!({"activity_id": activity_id, "title": title, "due_date": due, "units": unit_ids.len()})).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "assignment.create",
+        "assignment",
+        id,
+        json!({"activity_id": activity_id, "title": title, "due_date": due, "units": unit_ids.len()}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(AssignmentCreated { id, tasks: unit_ids.len() })
 }

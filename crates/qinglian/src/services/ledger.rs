@@ -7,6 +7,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
+use super::filter::Where;
 use super::{audit, clean_text, Actor, App};
 use crate::db::{now, Tx};
 use crate::domain::{parse_date, status};
@@ -76,10 +77,11 @@ pub struct Task {
     pub overdue: bool,
 }
 
-const TASK_SELECT: &str = "SELECT t.id, t.assignment_id, a.title, a.description, a.due_date, a.activity_id,
-        ac.title AS activity_title, ac.campaign_id, t.unit_id, u.name AS unit_name, u.path, t.status
-     FROM tasks t JOIN assignments a ON a.id = t.assignment_id JOIN activities ac ON ac.id = a.activity_id
-     JOIN units u ON u.id = t.unit_id";
+pub(crate) const TASK_FROM: &str = "FROM tasks t JOIN assignments a ON a.id = t.assignment_id
+     JOIN activities ac ON ac.id = a.activity_id JOIN units u ON u.id = t.unit_id";
+
+const TASK_COLUMNS: &str = "t.id, t.assignment_id, a.title, a.description, a.due_date, a.activity_id,
+    ac.title AS activity_title, ac.campaign_id, t.unit_id, u.name AS unit_name, u.path, t.status";
 
 fn task_from_row(r: &sqlx::any::AnyRow, today: &str) -> Task {
     let status: String = r.get("status");
@@ -108,43 +110,36 @@ pub struct TaskFilter {
 }
 
 /// Tasks the actor may see (his units' for a unit admin; all for organisers), most urgent first.
-pub async fn tasks(app: &App, actor: &Actor, filter: &TaskFilter, paging: super::Paging) -> AppResult<super::Page<Task>> {
-    let mut conds = vec![actor.scope_sql("u.path")];
-    let mut binds: Vec<String> = Vec::new();
+pub async fn tasks(
+    app: &App,
+    actor: &Actor,
+    filter: &TaskFilter,
+    paging: super::Paging,
+) -> AppResult<super::Page<Task>> {
+    let mut w = Where::new([actor.scope_sql("u.path")]);
     if let Some(s) = filter.status.as_deref().filter(|s| !s.is_empty()) {
-        binds.push(s.to_string());
-        conds.push(format!("t.status = ${}", binds.len()));
+        w.bind("t.status = ?", s);
     }
     if let Some(a) = filter.activity_id {
-        conds.push(format!("a.activity_id = {a}"));
+        w.fixed(format!("a.activity_id = {a}"));
     }
     if let Some(c) = filter.campaign_id {
-        conds.push(format!("ac.campaign_id = {c}"));
+        w.fixed(format!("ac.campaign_id = {c}"));
     }
-    let where_sql = conds.join(" AND ");
-    let from = "FROM tasks t JOIN assignments a ON a.id = t.assignment_id JOIN activities ac ON ac.id = a.activity_id JOIN units u ON u.id = t.unit_id";
-    let count_sql = format!("SELECT COUNT(*) {from} WHERE {where_sql}");
-    let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
-    for b in &binds {
-        count = count.bind(b);
-    }
-    let total = count.fetch_one(&app.db.pool).await?;
+    let total = w.count(&app.db.pool, TASK_FROM).await?;
     let sql = format!(
-        "{TASK_SELECT} WHERE {where_sql}
+        "SELECT {TASK_COLUMNS} {TASK_FROM} WHERE {}
          ORDER BY CASE t.status WHEN 'returned' THEN 0 WHEN 'pending' THEN 1 WHEN 'submitted' THEN 2 ELSE 3 END, a.due_date, u.path{}",
+        w.sql(),
         paging.sql()
     );
-    let mut list = sqlx::query(&sql);
-    for b in &binds {
-        list = list.bind(b);
-    }
     let today = crate::domain::today();
-    let items = list.fetch_all(&app.db.pool).await?.iter().map(|r| task_from_row(r, &today)).collect();
+    let items = w.fetch_all(&app.db.pool, &sql).await?.iter().map(|r| task_from_row(r, &today)).collect();
     Ok(super::Page::new(items, total, paging))
 }
 
 pub async fn task(app: &App, actor: &Actor, id: i64) -> AppResult<Task> {
-    let r = sqlx::query(&format!("{TASK_SELECT} WHERE t.id = $1"))
+    let r = sqlx::query(&format!("SELECT {TASK_COLUMNS} {TASK_FROM} WHERE t.id = $1"))
         .bind(id)
         .fetch_optional(&app.db.pool)
         .await?
@@ -157,11 +152,18 @@ pub async fn task(app: &App, actor: &Actor, id: i64) -> AppResult<Task> {
 
 fn validate(input: &EntryInput) -> AppResult<(String, String, String)> {
     let mut errors = Vec::new();
-    let date = parse_date("entry_date", &input.entry_date).map_err(|e| errors.extend(e.fields().to_vec())).ok();
-    let place = clean_text("place", &input.place, 200, true).map_err(|e| errors.extend(e.fields().to_vec())).ok();
-    let summary = clean_text("summary", &input.summary, 5_000, true).map_err(|e| errors.extend(e.fields().to_vec())).ok();
+    let date =
+        parse_date("entry_date", &input.entry_date).map_err(|e| errors.extend(e.fields().to_vec())).ok();
+    let place =
+        clean_text("place", &input.place, 200, true).map_err(|e| errors.extend(e.fields().to_vec())).ok();
+    let summary = clean_text("summary", &input.summary, 5_000, true)
+        .map_err(|e| errors.extend(e.fields().to_vec()))
+        .ok();
     if !(0..=1_000_000).contains(&input.participants) {
-        errors.push(crate::error::FieldError { field: "participants".into(), msg: Msg::new("err.participants") });
+        errors.push(crate::error::FieldError {
+            field: "participants".into(),
+            msg: Msg::new("err.participants"),
+        });
     }
     match (date, place, summary) {
         (Some(d), Some(p), Some(s)) if errors.is_empty() => Ok((d, p, s)),
@@ -179,7 +181,9 @@ fn check_uploads(app: &App, files: &[Upload]) -> AppResult<Vec<&'static str>> {
         .map(|f| {
             if f.bytes.len() > app.config.max_upload_bytes {
                 return Err(AppError::TooLarge(
-                    Msg::new("err.file_too_large").arg("name", &f.file_name).arg("mb", app.config.max_upload_bytes / 1024 / 1024),
+                    Msg::new("err.file_too_large")
+                        .arg("name", &f.file_name)
+                        .arg("mb", app.config.max_upload_bytes / 1024 / 1024),
                 ));
             }
             crate::storage::sniff(&f.bytes)
@@ -188,11 +192,18 @@ fn check_uploads(app: &App, files: &[Upload]) -> AppResult<Vec<&'static str>> {
         .collect()
 }
 
-async fn store_files(app: &App, tx: &mut Tx, entry_id: i64, files: &[Upload], types: &[&str]) -> AppResult<()> {
+async fn store_files(
+    app: &App,
+    tx: &mut Tx,
+    entry_id: i64,
+    files: &[Upload],
+    types: &[&str],
+) -> AppResult<()> {
     for (f, content_type) in files.iter().zip(types) {
         let sha = hex::encode(Sha256::digest(&f.bytes));
         app.files.put(&sha, &f.bytes).await?;
-        let name: String = f.file_name.chars().filter(|c| !c.is_control() && *c != '/' && *c != '\\').take(120).collect();
+        let name: String =
+            f.file_name.chars().filter(|c| !c.is_control() && *c != '/' && *c != '\\').take(120).collect();
         sqlx::query(
             "INSERT INTO attachments (ledger_entry_id, storage_key, file_name, content_type, size_bytes, sha256, created_at)
              VALUES ($1, $2, $3, $4, $5, $2, $6)",
@@ -210,7 +221,10 @@ async fn store_files(app: &App, tx: &mut Tx, entry_id: i64, files: &[Upload], ty
 }
 
 async fn tag(tx: &mut Tx, entry_id: i64, campaign_id: i64, theme_ids: &[i64]) -> AppResult<()> {
-    sqlx::query("DELETE FROM ledger_entry_themes WHERE entry_id = $1").bind(entry_id).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM ledger_entry_themes WHERE entry_id = $1")
+        .bind(entry_id)
+        .execute(&mut **tx)
+        .await?;
     for theme_id in theme_ids {
         sqlx::query(
             "INSERT INTO ledger_entry_themes (entry_id, theme_id)
@@ -225,8 +239,27 @@ async fn tag(tx: &mut Tx, entry_id: i64, campaign_id: i64, theme_ids: &[i64]) ->
     Ok(())
 }
 
+/// The task follows its latest entry's state.
+async fn set_task_status(tx: &mut Tx, task_id: Option<i64>, status_: &str, at: i64) -> AppResult<()> {
+    if let Some(id) = task_id {
+        sqlx::query("UPDATE tasks SET status = $1, updated_at = $2 WHERE id = $3")
+            .bind(status_)
+            .bind(at)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Files a ledger entry for a task on behalf of the task's unit.
-pub async fn file_for_task(app: &App, actor: &Actor, task_id: i64, input: EntryInput, files: Vec<Upload>) -> AppResult<i64> {
+pub async fn file_for_task(
+    app: &App,
+    actor: &Actor,
+    task_id: i64,
+    input: EntryInput,
+    files: Vec<Upload>,
+) -> AppResult<i64> {
     let task = task(app, actor, task_id).await?;
     let (date, place, summary) = validate(&input)?;
     let types = check_uploads(app, &files)?;
@@ -253,12 +286,7 @@ pub async fn file_for_task(app: &App, actor: &Actor, task_id: i64, input: EntryI
     .await?;
     store_files(app, &mut tx, id, &files, &types).await?;
     tag(&mut tx, id, task.campaign_id, &input.theme_ids).await?;
-    sqlx::query("UPDATE tasks SET status = $1, updated_at = $2 WHERE id = $3")
-        .bind(status::SUBMITTED)
-        .bind(t)
-        .bind(task.id)
-        .execute(&mut *tx)
-        .await?;
+    set_task_status(&mut tx, Some(task.id), status::SUBMITTED, t).await?;
     audit::record(&mut tx, actor, "ledger.submit", "ledger_entry", id,
         json!({"task_id": task.id, "unit_id": task.unit_id, "date": date, "participants": input.participants, "files": files.len()})).await?;
     tx.commit().await?;
@@ -313,10 +341,11 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<Entry> {
 /// Entries of a task, newest first.
 pub async fn entries_of_task(app: &App, actor: &Actor, task_id: i64) -> AppResult<Vec<Entry>> {
     task(app, actor, task_id).await?;
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM ledger_entries WHERE task_id = $1 ORDER BY id DESC")
-        .bind(task_id)
-        .fetch_all(&app.db.pool)
-        .await?;
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM ledger_entries WHERE task_id = $1 ORDER BY id DESC")
+            .bind(task_id)
+            .fetch_all(&app.db.pool)
+            .await?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         out.push(get(app, actor, id).await?);
@@ -361,22 +390,28 @@ pub async fn review(app: &App, actor: &Actor, id: i64, decision: Decision, comme
     if n.rows_affected() == 0 {
         return Err(AppError::Conflict(Msg::new("err.entry_not_submitted")));
     }
-    if let Some(task_id) = entry.task_id {
-        sqlx::query("UPDATE tasks SET status = $1, updated_at = $2 WHERE id = $3")
-            .bind(new_status)
-            .bind(t)
-            .bind(task_id)
-            .execute(&mut *tx)
-            .await?;
-    }
-    audit::record(&mut tx, actor, &format!("ledger.{}", if decision == Decision::Accept { "accept" } else { "return" }),
-        "ledger_entry", id, json!({"comment": comment})).await?;
+    set_task_status(&mut tx, entry.task_id, new_status, t).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        &format!("ledger.{}", if decision == Decision::Accept { "accept" } else { "return" }),
+        "ledger_entry",
+        id,
+        json!({"comment": comment}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// The unit corrects a returned entry and submits it again; new files are added to the old.
-pub async fn resubmit(app: &App, actor: &Actor, id: i64, input: EntryInput, files: Vec<Upload>) -> AppResult<()> {
+pub async fn resubmit(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    input: EntryInput,
+    files: Vec<Upload>,
+) -> AppResult<()> {
     let entry = get(app, actor, id).await?;
     if entry.status != status::RETURNED {
         return Err(AppError::Conflict(Msg::new("err.entry_not_returned")));
@@ -408,14 +443,7 @@ pub async fn resubmit(app: &App, actor: &Actor, id: i64, input: EntryInput, file
     }
     store_files(app, &mut tx, id, &files, &types).await?;
     tag(&mut tx, id, campaign_id, &input.theme_ids).await?;
-    if let Some(task_id) = entry.task_id {
-        sqlx::query("UPDATE tasks SET status = $1, updated_at = $2 WHERE id = $3")
-            .bind(status::SUBMITTED)
-            .bind(t)
-            .bind(task_id)
-            .execute(&mut *tx)
-            .await?;
-    }
+    set_task_status(&mut tx, entry.task_id, status::SUBMITTED, t).await?;
     audit::record(&mut tx, actor, "ledger.resubmit", "ledger_entry", id,
         json!({"before": {"date": entry.entry_date, "place": entry.place, "participants": entry.participants, "summary": entry.summary},
                "after": {"date": date, "place": place, "participants": input.participants, "summary": summary}, "files_added": files.len()})).await?;
@@ -433,7 +461,12 @@ pub async fn attachment(app: &App, actor: &Actor, id: i64) -> AppResult<(Attachm
     get(app, actor, r.get("ledger_entry_id")).await?;
     let bytes = app.files.get(&r.get::<String, _>("storage_key")).await?;
     Ok((
-        Attachment { id, file_name: r.get("file_name"), content_type: r.get("content_type"), size_bytes: r.get("size_bytes") },
+        Attachment {
+            id,
+            file_name: r.get("file_name"),
+            content_type: r.get("content_type"),
+            size_bytes: r.get("size_bytes"),
+        },
         bytes,
     ))
 }

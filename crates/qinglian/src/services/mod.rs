@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod board;
 pub mod campaigns;
+pub mod filter;
 pub mod ledger;
 pub mod people;
 pub mod roster;
@@ -70,10 +71,7 @@ impl Actor {
 
     /// The unit subtrees this actor administers (empty for city-wide or unscoped roles).
     fn admin_paths(&self) -> impl Iterator<Item = &str> {
-        self.grants
-            .iter()
-            .filter(|g| g.role == Role::UnitAdmin)
-            .filter_map(|g| g.unit_path.as_deref())
+        self.grants.iter().filter(|g| g.role == Role::UnitAdmin).filter_map(|g| g.unit_path.as_deref())
     }
 
     /// Whether the actor may act on a unit with materialised path `path`.
@@ -142,12 +140,7 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     pub fn new(items: Vec<T>, total: i64, paging: Paging) -> Page<T> {
-        Page {
-            items,
-            total,
-            page: paging.page(),
-            per_page: paging.per_page(),
-        }
+        Page { items, total, page: paging.page(), per_page: paging.per_page() }
     }
     pub fn pages(&self) -> i64 {
         ((self.total + self.per_page - 1) / self.per_page).max(1)
@@ -167,10 +160,7 @@ pub(crate) fn clean_text(
         return Err(AppError::invalid(field, Msg::new("err.required")));
     }
     if s.chars().count() > max_chars {
-        return Err(AppError::invalid(
-            field,
-            Msg::new("err.too_long").arg("max", max_chars),
-        ));
+        return Err(AppError::invalid(field, Msg::new("err.too_long").arg("max", max_chars)));
     }
     Ok(s)
 }

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
+use super::filter::Where;
 use super::{Actor, App, Page, Paging};
 use crate::domain::mask_phone;
 use crate::error::AppResult;
@@ -30,42 +31,34 @@ pub struct PeopleFilter {
     pub rank: Option<String>,
 }
 
-pub async fn list(app: &App, actor: &Actor, filter: &PeopleFilter, paging: Paging) -> AppResult<Page<Person>> {
-    let mut conds = vec![actor.scope_sql("u.path")];
-    let mut binds: Vec<String> = Vec::new();
+pub async fn list(
+    app: &App,
+    actor: &Actor,
+    filter: &PeopleFilter,
+    paging: Paging,
+) -> AppResult<Page<Person>> {
+    let mut w = Where::new([actor.scope_sql("u.path")]);
     if let Some(q) = filter.q.as_deref().map(crate::domain::text::normalize_name).filter(|s| !s.is_empty()) {
-        binds.push(format!("%{q}%"));
-        conds.push(format!("p.name LIKE ${}", binds.len()));
+        w.bind("p.name LIKE ?", format!("%{q}%"));
     }
     if let Some(rank) = filter.rank.as_deref().filter(|s| !s.is_empty()) {
-        binds.push(rank.to_string());
-        conds.push(format!("p.rank = ${}", binds.len()));
+        w.bind("p.rank = ?", rank);
     }
     if let Some(unit_id) = filter.unit_id {
         let unit = super::units::get(app, unit_id).await?;
-        binds.push(format!("{}%", unit.path));
-        conds.push(format!("u.path LIKE ${}", binds.len()));
+        w.bind("u.path LIKE ?", format!("{}%", unit.path));
     }
-    let where_sql = conds.join(" AND ");
-    let count_sql = format!("SELECT COUNT(*) FROM people p JOIN units u ON u.id = p.unit_id WHERE {where_sql}");
-    let mut q = sqlx::query_scalar::<_, i64>(&count_sql);
-    for b in &binds {
-        q = q.bind(b);
-    }
-    let total = q.fetch_one(&app.db.pool).await?;
+    let from = "FROM people p JOIN units u ON u.id = p.unit_id";
+    let total = w.count(&app.db.pool, from).await?;
     let sql = format!(
         "SELECT p.id, p.name, p.unit_id, u.name AS unit_name, u.path, p.staff_no, p.position, p.rank,
                 p.party_member, p.phone
-         FROM people p JOIN units u ON u.id = p.unit_id WHERE {where_sql}
-         ORDER BY u.path, p.id{}",
+         {from} WHERE {} ORDER BY u.path, p.id{}",
+        w.sql(),
         paging.sql()
     );
-    let mut q = sqlx::query(&sql);
-    for b in &binds {
-        q = q.bind(b);
-    }
-    let items = q
-        .fetch_all(&app.db.pool)
+    let items = w
+        .fetch_all(&app.db.pool, &sql)
         .await?
         .into_iter()
         .map(|r| {

@@ -15,8 +15,8 @@ use sqlx::Row;
 
 use super::{audit, Actor, App};
 use crate::db::now;
-use crate::domain::text::{normalize, normalize_name, parse_yes_no};
 use crate::domain::parse_phone;
+use crate::domain::text::{normalize, normalize_name, parse_yes_no};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, Msg};
 
@@ -103,7 +103,13 @@ fn cell_text(d: &Data) -> String {
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
         Data::Float(f) => f.to_string(),
         Data::Int(i) => i.to_string(),
-        Data::Bool(b) => if *b { "是".into() } else { "否".into() },
+        Data::Bool(b) => {
+            if *b {
+                "是".into()
+            } else {
+                "否".into()
+            }
+        }
         Data::DateTime(dt) => dt.to_string(),
         Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
         Data::Error(_) => String::new(),
@@ -136,11 +142,9 @@ fn read_sheet(bytes: &[u8]) -> AppResult<Sheet> {
     let is_zip = bytes.starts_with(b"PK\x03\x04");
     let is_ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
     if is_zip || is_ole {
-        let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|_| unreadable())?;
-        let range = workbook
-            .worksheet_range_at(0)
-            .ok_or_else(unreadable)?
-            .map_err(|_| unreadable())?;
+        let mut workbook =
+            calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|_| unreadable())?;
+        let range = workbook.worksheet_range_at(0).ok_or_else(unreadable)?.map_err(|_| unreadable())?;
         let start = range.start().map(|(r, _)| r as usize).unwrap_or(0);
         let rows = range
             .rows()
@@ -180,7 +184,14 @@ struct Valid {
 
 pub const MAX_ROWS: usize = 50_000;
 
-pub async fn import(app: &App, actor: &Actor, bytes: &[u8], file_name: &str, mode: ImportMode, lang: Lang) -> AppResult<ImportReport> {
+pub async fn import(
+    app: &App,
+    actor: &Actor,
+    bytes: &[u8],
+    file_name: &str,
+    mode: ImportMode,
+    lang: Lang,
+) -> AppResult<ImportReport> {
     if !actor.campaign_wide() && !actor.has(crate::domain::Role::UnitAdmin) {
         return Err(AppError::Forbidden);
     }
@@ -200,7 +211,10 @@ pub async fn import(app: &App, actor: &Actor, bytes: &[u8], file_name: &str, mod
     }
     for (col, label) in [(Column::Name, "姓名"), (Column::Unit, "单位")] {
         if !columns.contains_key(&col) {
-            return Err(AppError::invalid("file", Msg::new("err.roster_missing_column").arg("column", label)));
+            return Err(AppError::invalid(
+                "file",
+                Msg::new("err.roster_missing_column").arg("column", label),
+            ));
         }
     }
     let data_rows: Vec<&(usize, Vec<String>)> = sheet.rows[header_at + 1..]
@@ -252,7 +266,9 @@ pub async fn import(app: &App, actor: &Actor, bytes: &[u8], file_name: &str, mod
         match unit {
             None if unit_name.is_empty() => errors.push(Msg::new("roster.unit_missing")),
             None => errors.push(Msg::new("roster.unit_unknown").arg("unit", &unit_name)),
-            Some((_, path)) if !actor.covers(path) => errors.push(Msg::new("roster.unit_out_of_scope").arg("unit", &unit_name)),
+            Some((_, path)) if !actor.covers(path) => {
+                errors.push(Msg::new("roster.unit_out_of_scope").arg("unit", &unit_name))
+            }
             Some(_) => {}
         }
         let phone_raw = cell(cells, Column::Phone);
@@ -292,7 +308,13 @@ pub async fn import(app: &App, actor: &Actor, bytes: &[u8], file_name: &str, mod
             }
         }
         let existing = by_staff_id.or(by_phone_id);
-        let action = if !errors.is_empty() { "error" } else if existing.is_some() { "update" } else { "create" };
+        let action = if !errors.is_empty() {
+            "error"
+        } else if existing.is_some() {
+            "update"
+        } else {
+            "create"
+        };
         report.push(RowReport {
             row: *row_no,
             name: name.clone(),

@@ -67,10 +67,7 @@ pub async fn types(app: &App) -> AppResult<Vec<UnitType>> {
         .fetch_all(&app.db.pool)
         .await?
         .iter()
-        .map(|r| UnitType {
-            code: r.get("code"),
-            name: r.get("name"),
-        })
+        .map(|r| UnitType { code: r.get("code"), name: r.get("name") })
         .collect())
 }
 
@@ -109,8 +106,17 @@ pub async fn create(app: &App, actor: &Actor, input: NewUnit) -> AppResult<Unit>
     if type_ok.is_none() {
         return Err(AppError::invalid("type_code", Msg::new("err.unit_type_unknown")));
     }
-    let id = insert(&mut tx, &name, &input.type_code, parent.as_ref().map(|(id, p)| (*id, p.as_str()))).await?;
-    audit::record(&mut tx, actor, "unit.create", "unit", id, json!({"name": name, "parent_id": input.parent_id})).await?;
+    let id =
+        insert(&mut tx, &name, &input.type_code, parent.as_ref().map(|(id, p)| (*id, p.as_str()))).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "unit.create",
+        "unit",
+        id,
+        json!({"name": name, "parent_id": input.parent_id}),
+    )
+    .await?;
     tx.commit().await?;
     get(app, id).await
 }

@@ -23,10 +23,20 @@ pub fn system_actor() -> Actor {
 }
 
 /// Adds an account. `must_change` forces a new password at first sign-in.
-pub async fn add(app: &App, actor: &Actor, username: &str, display_name: &str, password: &str, must_change: bool) -> AppResult<i64> {
+pub async fn add(
+    app: &App,
+    actor: &Actor,
+    username: &str,
+    display_name: &str,
+    password: &str,
+    must_change: bool,
+) -> AppResult<i64> {
     actor.require_admin()?;
     let username = username.trim();
-    if username.is_empty() || username.len() > 64 || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
+    if username.is_empty()
+        || username.len() > 64
+        || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
         return Err(AppError::invalid("username", Msg::new("err.username")));
     }
     check_password_rules(password)?;
@@ -38,7 +48,13 @@ pub async fn add(app: &App, actor: &Actor, username: &str, display_name: &str, p
     Ok(id)
 }
 
-pub async fn insert(tx: &mut Tx, username: &str, display_name: &str, hash: &str, must_change: bool) -> AppResult<i64> {
+pub async fn insert(
+    tx: &mut Tx,
+    username: &str,
+    display_name: &str,
+    hash: &str,
+    must_change: bool,
+) -> AppResult<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO users (username, display_name, password_hash, must_change_password, created_at)
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -61,7 +77,13 @@ pub async fn id_by_name(app: &App, username: &str) -> AppResult<i64> {
 }
 
 /// Sets a new password (and unlocks the account); `must_change` makes it an initial password.
-pub async fn reset_password(app: &App, actor: &Actor, username: &str, password: &str, must_change: bool) -> AppResult<()> {
+pub async fn reset_password(
+    app: &App,
+    actor: &Actor,
+    username: &str,
+    password: &str,
+    must_change: bool,
+) -> AppResult<()> {
     actor.require_admin()?;
     check_password_rules(password)?;
     let id = id_by_name(app, username).await?;
@@ -80,7 +102,13 @@ pub async fn reset_password(app: &App, actor: &Actor, username: &str, password: 
     Ok(())
 }
 
-pub async fn grant(app: &App, actor: &Actor, username: &str, role: Role, unit_name: Option<&str>) -> AppResult<()> {
+pub async fn grant(
+    app: &App,
+    actor: &Actor,
+    username: &str,
+    role: Role,
+    unit_name: Option<&str>,
+) -> AppResult<()> {
     actor.require_admin()?;
     let id = id_by_name(app, username).await?;
     let unit_id = match (role.unit_scoped(), unit_name) {
@@ -94,7 +122,15 @@ pub async fn grant(app: &App, actor: &Actor, username: &str, role: Role, unit_na
     };
     let mut tx = app.db.begin().await?;
     grant_in(&mut tx, id, role, unit_id).await?;
-    audit::record(&mut tx, actor, "user.grant", "user", id, json!({"role": role.as_str(), "unit_id": unit_id})).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "user.grant",
+        "user",
+        id,
+        json!({"role": role.as_str(), "unit_id": unit_id}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -7,7 +7,8 @@ use crate::harness::{error_of, TestApp, PASSWORD};
 async fn wrong_password_then_lockout_after_five(t: TestApp) {
     let c = t.client();
     for i in 0..5 {
-        let resp = c.post_json("/api/v1/auth/login", &json!({"username": "jiwei", "password": "Wrong#pass1"})).await;
+        let resp =
+            c.post_json("/api/v1/auth/login", &json!({"username": "jiwei", "password": "Wrong#pass1"})).await;
         let (status, _, message, _) = error_of(resp).await;
         if i < 4 {
             assert_eq!(status, 422);
@@ -24,7 +25,10 @@ async fn wrong_password_then_lockout_after_five(t: TestApp) {
     let failed = t.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'auth.login' AND outcome = 'failed' AND actor_name = 'jiwei'").await;
     assert_eq!(failed, 6);
     // When the lock expires, the right password works and the counter is reset.
-    sqlx::query("UPDATE users SET locked_until = 1 WHERE username = 'jiwei'").execute(&t.app.db.pool).await.unwrap();
+    sqlx::query("UPDATE users SET locked_until = 1 WHERE username = 'jiwei'")
+        .execute(&t.app.db.pool)
+        .await
+        .unwrap();
     let resp = c.post_json("/api/v1/auth/login", &json!({"username": "jiwei", "password": PASSWORD})).await;
     assert_eq!(resp.status(), 200);
     assert_eq!(t.scalar("SELECT failed_attempts FROM users WHERE username = 'jiwei'").await, 0);
@@ -41,7 +45,10 @@ async fn sessions_end_after_idle_timeout_and_on_logout(t: TestApp) {
     let c = t.api_as("admin").await;
     assert_eq!(c.get("/api/v1/me").await.status(), 200);
     // Thirty-one minutes pass.
-    sqlx::query("UPDATE sessions SET last_seen_at = last_seen_at - 31 * 60").execute(&t.app.db.pool).await.unwrap();
+    sqlx::query("UPDATE sessions SET last_seen_at = last_seen_at - 31 * 60")
+        .execute(&t.app.db.pool)
+        .await
+        .unwrap();
     assert_eq!(c.get("/api/v1/me").await.status(), 401);
 
     let b = t.browser_as("admin").await;
@@ -54,15 +61,26 @@ async fn sessions_end_after_idle_timeout_and_on_logout(t: TestApp) {
 async fn writes_from_pages_need_the_csrf_token(t: TestApp) {
     let b = t.browser_as("admin").await;
     let units_before = t.scalar("SELECT COUNT(*) FROM units").await;
-    let resp = b.post_form("/units", &[("name", "测试新单位"), ("type_code", "other"), ("parent_id", "1")]).await;
+    let resp =
+        b.post_form("/units", &[("name", "测试新单位"), ("type_code", "other"), ("parent_id", "1")]).await;
     assert_eq!(resp.status(), 403);
     assert!(resp.text().await.unwrap().contains("页面已过期"));
-    let resp = b.post_form("/units", &[("_csrf", "forged"), ("name", "测试新单位"), ("type_code", "other"), ("parent_id", "1")]).await;
+    let resp = b
+        .post_form(
+            "/units",
+            &[("_csrf", "forged"), ("name", "测试新单位"), ("type_code", "other"), ("parent_id", "1")],
+        )
+        .await;
     assert_eq!(resp.status(), 403);
     assert_eq!(t.scalar("SELECT COUNT(*) FROM units").await, units_before, "nothing written");
 
     let csrf = b.csrf_from("/units").await;
-    let resp = b.post_form("/units", &[("_csrf", &csrf), ("name", "测试新单位"), ("type_code", "other"), ("parent_id", "1")]).await;
+    let resp = b
+        .post_form(
+            "/units",
+            &[("_csrf", &csrf), ("name", "测试新单位"), ("type_code", "other"), ("parent_id", "1")],
+        )
+        .await;
     assert_eq!(resp.status(), 303);
     assert_eq!(t.scalar("SELECT COUNT(*) FROM units").await, units_before + 1);
 
@@ -83,10 +101,25 @@ async fn initial_password_must_be_changed_and_follow_the_rules(t: TestApp) {
     let resp = b.get("/").await;
     assert_eq!(resp.headers()["location"], "/account/password");
     let csrf = b.csrf_from("/account/password").await;
-    let resp = b.post_form("/account/password", &[("_csrf", &csrf), ("current", PASSWORD), ("password", "short1"), ("confirm", "short1")]).await;
+    let resp = b
+        .post_form(
+            "/account/password",
+            &[("_csrf", &csrf), ("current", PASSWORD), ("password", "short1"), ("confirm", "short1")],
+        )
+        .await;
     assert_eq!(resp.status(), 422);
     assert!(resp.text().await.unwrap().contains("密码至少8位"));
-    let resp = b.post_form("/account/password", &[("_csrf", &csrf), ("current", PASSWORD), ("password", "Better#pass9"), ("confirm", "Better#pass9")]).await;
+    let resp = b
+        .post_form(
+            "/account/password",
+            &[
+                ("_csrf", &csrf),
+                ("current", PASSWORD),
+                ("password", "Better#pass9"),
+                ("confirm", "Better#pass9"),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), 303);
     assert_eq!(b.get("/").await.status(), 200);
     assert_eq!(c.get("/api/v1/me").await.status(), 200);

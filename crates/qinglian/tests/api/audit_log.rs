@@ -11,7 +11,10 @@ async fn audit_is_append_only_in_the_database(t: TestApp) {
 }
 
 async fn auditors_read_and_export_others_cannot(t: TestApp) {
-    let _ = t.client().post_json("/api/v1/auth/login", &serde_json::json!({"username": "wuyilu", "password": "nope"})).await;
+    let _ = t
+        .client()
+        .post_json("/api/v1/auth/login", &serde_json::json!({"username": "wuyilu", "password": "nope"}))
+        .await;
     let unit = t.api_as("wuyilu").await;
     assert_eq!(unit.get("/api/v1/audit").await.status(), 403);
 

@@ -17,23 +17,33 @@ async fn the_seed_campaign_with_ten_activities(t: TestApp) {
     assert_eq!(&leads[..4], &["市纪委监委", "市纪委监委", "市纪委监委", "市委宣传部"]);
     assert_eq!(leads[9], "市行政审批服务管理局");
     assert_eq!(acts[7]["co_units"][0]["name"], "市教科局");
-    let themes: Vec<&str> = camp["themes"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    let themes: Vec<&str> =
+        camp["themes"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
     assert_eq!(themes, ["疫情防控", "机关建设", "乡村振兴", "基层服务"]);
     // The seed's 56 new staff are in the roster.
     assert_eq!(t.scalar("SELECT COUNT(*) FROM people WHERE rank = '新进事业人员'").await, 56);
 
     let b = t.browser_as("jiwei").await;
     let html = b.text(&format!("/campaigns/{id}")).await;
-    assert!(html.contains("清廉清河建设为引领") && html.contains("开展一次优化营商环境活动") && html.contains("指导思想"));
+    assert!(
+        html.contains("清廉清河建设为引领")
+            && html.contains("开展一次优化营商环境活动")
+            && html.contains("指导思想")
+    );
 }
 
 async fn assign_to_all_units_and_watch_the_board(t: TestApp) {
     let c = t.api_as("jiwei").await;
     let camp = c.get_json("/api/v1/campaigns").await[0]["id"].as_i64().unwrap();
-    let resp = c.post_json(&format!("/api/v1/campaigns/{camp}/activities"), &json!({
-        "kind": "warning_education", "title": "各单位警示教育大会", "lead_unit_id": 2,
-        "start_date": "2022-05-16", "end_date": "2022-06-05", "theme_ids": []
-    })).await;
+    let resp = c
+        .post_json(
+            &format!("/api/v1/campaigns/{camp}/activities"),
+            &json!({
+                "kind": "warning_education", "title": "各单位警示教育大会", "lead_unit_id": 2,
+                "start_date": "2022-05-16", "end_date": "2022-06-05", "theme_ids": []
+            }),
+        )
+        .await;
     assert_eq!(resp.status(), 200);
     let activity = resp.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
     let city = t.scalar("SELECT id FROM units WHERE name = '清河市'").await;
@@ -55,7 +65,8 @@ async fn assign_to_all_units_and_watch_the_board(t: TestApp) {
         "title": "清廉派出所自查", "due_date": "2022-06-01", "targets": {"by": "types", "type_codes": ["police_station"]}
     })).await;
     assert_eq!(resp.json::<Value>().await.unwrap()["tasks"], 3);
-    let board = c.get_json(&format!("/api/v1/campaigns/{camp}/board?activity_id={activity}&overdue=true")).await;
+    let board =
+        c.get_json(&format!("/api/v1/campaigns/{camp}/board?activity_id={activity}&overdue=true")).await;
     assert_eq!(board["totals"]["overdue"], 3, "a due date in the past makes them overdue");
     assert_eq!(board["units"]["total"], 3, "overdue filter keeps only those units");
 
@@ -68,24 +79,39 @@ async fn assign_to_all_units_and_watch_the_board(t: TestApp) {
 async fn assignments_are_validated(t: TestApp) {
     let c = t.api_as("jiwei").await;
     let activity = t.scalar("SELECT MIN(id) FROM activities").await;
-    let resp = c.post_json(&format!("/api/v1/activities/{activity}/assignments"), &json!({
-        "title": "", "due_date": "明天", "targets": {"by": "units", "unit_ids": []}
-    })).await;
+    let resp = c
+        .post_json(
+            &format!("/api/v1/activities/{activity}/assignments"),
+            &json!({
+                "title": "", "due_date": "明天", "targets": {"by": "units", "unit_ids": []}
+            }),
+        )
+        .await;
     let (status, code, message, _) = error_of(resp).await;
     assert_eq!((status, code.as_str()), (422, "validation"));
     assert!(message.contains("必填"), "{message}");
-    let resp = c.post_json(&format!("/api/v1/activities/{activity}/assignments"), &json!({
-        "title": "x", "due_date": "2022-06-05", "targets": {"by": "units", "unit_ids": [999999]}
-    })).await;
+    let resp = c
+        .post_json(
+            &format!("/api/v1/activities/{activity}/assignments"),
+            &json!({
+                "title": "x", "due_date": "2022-06-05", "targets": {"by": "units", "unit_ids": [999999]}
+            }),
+        )
+        .await;
     let (status, _, message, _) = error_of(resp).await;
     assert_eq!(status, 422);
     assert!(message.contains("999999"), "{message}");
     assert_eq!(t.scalar("SELECT COUNT(*) FROM assignments").await, 1, "only the demo's assignment");
 
     let dz = t.api_as("dongzhuang").await;
-    let resp = dz.post_json(&format!("/api/v1/activities/{activity}/assignments"), &json!({
-        "title": "x", "due_date": "2022-06-05", "targets": {"by": "units", "unit_ids": [1]}
-    })).await;
+    let resp = dz
+        .post_json(
+            &format!("/api/v1/activities/{activity}/assignments"),
+            &json!({
+                "title": "x", "due_date": "2022-06-05", "targets": {"by": "units", "unit_ids": [1]}
+            }),
+        )
+        .await;
     assert_eq!(resp.status(), 403);
 }
 
@@ -104,9 +130,20 @@ async fn campaign_lifecycle_and_custom_themes(t: TestApp) {
     let camp = c.get_json(&format!("/api/v1/campaigns/{id}")).await;
     assert_eq!(camp["status"], "draft");
     assert_eq!(camp["themes"].as_array().unwrap().len(), 2);
-    assert_eq!(c.post_json(&format!("/api/v1/campaigns/{id}/status"), &json!({"status": "closed"})).await.status(), 409);
-    assert_eq!(c.post_json(&format!("/api/v1/campaigns/{id}/status"), &json!({"status": "published"})).await.status(), 204);
-    assert_eq!(c.post_json(&format!("/api/v1/campaigns/{id}/status"), &json!({"status": "closed"})).await.status(), 204);
+    assert_eq!(
+        c.post_json(&format!("/api/v1/campaigns/{id}/status"), &json!({"status": "closed"})).await.status(),
+        409
+    );
+    assert_eq!(
+        c.post_json(&format!("/api/v1/campaigns/{id}/status"), &json!({"status": "published"}))
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(
+        c.post_json(&format!("/api/v1/campaigns/{id}/status"), &json!({"status": "closed"})).await.status(),
+        204
+    );
 }
 
 crate::on_both_engines!(

@@ -33,7 +33,9 @@ where
     F: FnOnce(TestApp) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let Some(app) = spawn(engine).await else { return };
+    let Some(app) = spawn(engine).await else {
+        return;
+    };
     scenario(app).await;
 }
 
@@ -42,11 +44,15 @@ async fn spawn(engine: Engine) -> Option<TestApp> {
     let (url, pg_database) = match engine {
         Engine::Sqlite => (None, None),
         Engine::Postgres => {
-            let name = format!("qltest_{}", qinglian::services::auth::random_token().to_lowercase().replace(['-', '_'], "")[..16].to_string());
+            let suffix = qinglian::services::auth::token_hash(&qinglian::services::auth::random_token());
+            let name = format!("qltest_{}", &suffix[..16]);
             sqlx::any::install_default_drivers();
             match sqlx::AnyPool::connect(PG_ADMIN_URL).await {
                 Ok(admin) => {
-                    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.expect("create test database");
+                    sqlx::query(&format!("CREATE DATABASE {name}"))
+                        .execute(&admin)
+                        .await
+                        .expect("create test database");
                     admin.close().await;
                 }
                 Err(e) => {
@@ -85,7 +91,9 @@ impl Drop for TestApp {
                 rt.block_on(async move {
                     pool.close().await;
                     if let Ok(admin) = sqlx::AnyPool::connect(PG_ADMIN_URL).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&admin).await;
+                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .execute(&admin)
+                            .await;
                         admin.close().await;
                     }
                 });
@@ -118,7 +126,9 @@ impl TestApp {
     /// An API client signed in as `username` (bearer token).
     pub async fn api_as(&self, username: &str) -> Client {
         let mut c = self.client();
-        let resp = c.post_json("/api/v1/auth/login", &serde_json::json!({"username": username, "password": PASSWORD})).await;
+        let resp = c
+            .post_json("/api/v1/auth/login", &serde_json::json!({"username": username, "password": PASSWORD}))
+            .await;
         assert_eq!(resp.status(), 200, "login as {username}");
         let body: Value = resp.json().await.expect("json");
         c.token = Some(body["token"].as_str().expect("token").to_string());

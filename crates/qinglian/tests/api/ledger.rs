@@ -9,10 +9,12 @@ const PHOTO: &[u8] = include_bytes!("../fixtures/meeting.png");
 
 /// The pending demo task of 东庄村 ("开展一次集中警示教育大会").
 async fn dongzhuang_village_task(t: &TestApp) -> i64 {
-    sqlx::query("UPDATE tasks SET status = 'pending' WHERE unit_id = (SELECT id FROM units WHERE name = '东庄村')")
-        .execute(&t.app.db.pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "UPDATE tasks SET status = 'pending' WHERE unit_id = (SELECT id FROM units WHERE name = '东庄村')",
+    )
+    .execute(&t.app.db.pool)
+    .await
+    .unwrap();
     sqlx::query("DELETE FROM ledger_entries WHERE unit_id = (SELECT id FROM units WHERE name = '东庄村')")
         .execute(&t.app.db.pool)
         .await
@@ -55,32 +57,61 @@ async fn file_return_resubmit_accept(t: TestApp) {
     assert_eq!(resp.bytes().await.unwrap().as_ref(), PHOTO);
 
     // Returning needs a comment.
-    let (status, _, message, _) = error_of(org.post_json(&format!("/api/v1/entries/{entry}/review"), &json!({"decision": "return"})).await).await;
+    let (status, _, message, _) = error_of(
+        org.post_json(&format!("/api/v1/entries/{entry}/review"), &json!({"decision": "return"})).await,
+    )
+    .await;
     assert_eq!(status, 422);
     assert!(message.contains("审核意见"), "{message}");
-    let resp = org.post_json(&format!("/api/v1/entries/{entry}/review"), &json!({"decision": "return", "comment": "请补充参会人员签到表照片"})).await;
+    let resp = org
+        .post_json(
+            &format!("/api/v1/entries/{entry}/review"),
+            &json!({"decision": "return", "comment": "请补充参会人员签到表照片"}),
+        )
+        .await;
     assert_eq!(resp.status(), 204);
     assert_eq!(unit.get_json(&format!("/api/v1/tasks/{task}")).await["status"], "returned");
     // A unit administrator cannot review.
-    assert_eq!(unit.post_json(&format!("/api/v1/entries/{entry}/review"), &json!({"decision": "accept"})).await.status(), 403);
+    assert_eq!(
+        unit.post_json(&format!("/api/v1/entries/{entry}/review"), &json!({"decision": "accept"}))
+            .await
+            .status(),
+        403
+    );
 
-    let form = entry_form("2022-05-20", "东庄村党群服务中心", "36", "组织村两委干部观看《零容忍》，补充签到表。")
-        .part("files", Part::bytes(PHOTO.to_vec()).file_name("签到表.png"));
+    let form =
+        entry_form("2022-05-20", "东庄村党群服务中心", "36", "组织村两委干部观看《零容忍》，补充签到表。")
+            .part("files", Part::bytes(PHOTO.to_vec()).file_name("签到表.png"));
     assert_eq!(unit.post_multipart(&format!("/api/v1/entries/{entry}/resubmit"), form).await.status(), 204);
     let e = unit.get_json(&format!("/api/v1/entries/{entry}")).await;
     assert_eq!((e["status"].as_str(), e["participants"].as_i64()), (Some("submitted"), Some(36)));
     assert_eq!(e["attachments"].as_array().unwrap().len(), 2);
 
-    assert_eq!(org.post_json(&format!("/api/v1/entries/{entry}/review"), &json!({"decision": "accept"})).await.status(), 204);
+    assert_eq!(
+        org.post_json(&format!("/api/v1/entries/{entry}/review"), &json!({"decision": "accept"}))
+            .await
+            .status(),
+        204
+    );
     // Reviewing twice is a conflict, not a second decision.
-    assert_eq!(org.post_json(&format!("/api/v1/entries/{entry}/review"), &json!({"decision": "return", "comment": "x"})).await.status(), 409);
+    assert_eq!(
+        org.post_json(
+            &format!("/api/v1/entries/{entry}/review"),
+            &json!({"decision": "return", "comment": "x"})
+        )
+        .await
+        .status(),
+        409
+    );
     let board = org.get_json(&format!("/api/v1/campaigns/{camp}/board")).await["totals"].clone();
     assert_eq!(board["accepted"].as_i64().unwrap(), board_before["accepted"].as_i64().unwrap() + 1);
 
-    let actions: Vec<String> = sqlx::query_scalar(&format!("SELECT action FROM audit_log WHERE entity = 'ledger_entry' AND entity_id = '{entry}' ORDER BY id"))
-        .fetch_all(&t.app.db.pool)
-        .await
-        .unwrap();
+    let actions: Vec<String> = sqlx::query_scalar(&format!(
+        "SELECT action FROM audit_log WHERE entity = 'ledger_entry' AND entity_id = '{entry}' ORDER BY id"
+    ))
+    .fetch_all(&t.app.db.pool)
+    .await
+    .unwrap();
     assert_eq!(actions, ["ledger.submit", "ledger.return", "ledger.resubmit", "ledger.accept"]);
 }
 
@@ -90,22 +121,27 @@ async fn bad_uploads_are_refused_and_nothing_is_written(t: TestApp) {
     let entries = t.scalar("SELECT COUNT(*) FROM ledger_entries").await;
 
     // An executable named like a photo.
-    let form = entry_form("2022-05-20", "会议室", "10", "警示教育").part("files", Part::bytes(b"MZ\x90\x00\x03\x00\x00\x00".to_vec()).file_name("photo.jpg"));
-    let (status, code, message, _) = error_of(unit.post_multipart(&format!("/api/v1/tasks/{task}/entries"), form).await).await;
+    let form = entry_form("2022-05-20", "会议室", "10", "警示教育")
+        .part("files", Part::bytes(b"MZ\x90\x00\x03\x00\x00\x00".to_vec()).file_name("photo.jpg"));
+    let (status, code, message, _) =
+        error_of(unit.post_multipart(&format!("/api/v1/tasks/{task}/entries"), form).await).await;
     assert_eq!((status, code.as_str()), (415, "unsupported_type"));
     assert!(message.contains("photo.jpg") && message.contains("不是图片或PDF"), "{message}");
 
     // Larger than the 10 MB limit for one file.
     let mut big = PHOTO.to_vec();
     big.resize(11 * 1024 * 1024, 0);
-    let form = entry_form("2022-05-20", "会议室", "10", "警示教育").part("files", Part::bytes(big).file_name("big.png"));
-    let (status, _, message, _) = error_of(unit.post_multipart(&format!("/api/v1/tasks/{task}/entries"), form).await).await;
+    let form = entry_form("2022-05-20", "会议室", "10", "警示教育")
+        .part("files", Part::bytes(big).file_name("big.png"));
+    let (status, _, message, _) =
+        error_of(unit.post_multipart(&format!("/api/v1/tasks/{task}/entries"), form).await).await;
     assert_eq!(status, 413);
     assert!(message.contains("超过10MB"), "{message}");
 
     // Field errors, all at once, in Chinese; and in English when asked.
     let form = entry_form("2022-13-40", "", "-3", "x");
-    let (status, _, _, fields) = error_of(unit.post_multipart(&format!("/api/v1/tasks/{task}/entries"), form).await).await;
+    let (status, _, _, fields) =
+        error_of(unit.post_multipart(&format!("/api/v1/tasks/{task}/entries"), form).await).await;
     assert_eq!(status, 422);
     assert!(fields["entry_date"].as_str().unwrap().contains("日期格式不正确"));
     assert!(fields["place"].as_str().unwrap().contains("必填"));
@@ -123,7 +159,10 @@ async fn bad_uploads_are_refused_and_nothing_is_written(t: TestApp) {
     assert_eq!(message, "Place: This is required.");
 
     assert_eq!(t.scalar("SELECT COUNT(*) FROM ledger_entries").await, entries, "nothing written");
-    assert_eq!(t.scalar(&format!("SELECT COUNT(*) FROM tasks WHERE id = {task} AND status = 'pending'")).await, 1);
+    assert_eq!(
+        t.scalar(&format!("SELECT COUNT(*) FROM tasks WHERE id = {task} AND status = 'pending'")).await,
+        1
+    );
 }
 
 async fn another_units_data_is_out_of_reach(t: TestApp) {
@@ -154,12 +193,20 @@ async fn browser_flow_files_with_photo_and_organiser_returns(t: TestApp) {
     assert_eq!(resp.status(), 303);
     let html = unit.text(&format!("/tasks/{task}")).await;
     assert!(html.contains("台账已报送") || html.contains("待审核"));
-    assert_eq!(t.scalar(&format!("SELECT participants FROM ledger_entries WHERE task_id = {task}")).await, 28);
+    assert_eq!(
+        t.scalar(&format!("SELECT participants FROM ledger_entries WHERE task_id = {task}")).await,
+        28
+    );
 
     let org = t.browser_as("jiwei").await;
     let entry = t.scalar(&format!("SELECT id FROM ledger_entries WHERE task_id = {task}")).await;
     let csrf = org.csrf_from(&format!("/tasks/{task}")).await;
-    let resp = org.post_form(&format!("/entries/{entry}/review"), &[("_csrf", &csrf), ("decision", "return"), ("comment", "照片不清晰")]).await;
+    let resp = org
+        .post_form(
+            &format!("/entries/{entry}/review"),
+            &[("_csrf", &csrf), ("decision", "return"), ("comment", "照片不清晰")],
+        )
+        .await;
     assert_eq!(resp.status(), 303);
     let html = unit.text(&format!("/tasks/{task}")).await;
     assert!(html.contains("照片不清晰") && html.contains("重新报送"));

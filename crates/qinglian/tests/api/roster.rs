@@ -10,7 +10,8 @@ fn xlsx(rows: &[[&str; 7]]) -> Vec<u8> {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     sheet.write_string(0, 0, "清河市某单位干部花名册（2022年5月）").unwrap();
-    for (c, h) in ["序号", " 姓 名 ", "单位", "职务", "职级", "手机号码", "政治面貌"].iter().enumerate() {
+    for (c, h) in ["序号", " 姓 名 ", "单位", "职务", "职级", "手机号码", "政治面貌"].iter().enumerate()
+    {
         sheet.write_string(1, c as u16, *h).unwrap();
     }
     for (r, row) in rows.iter().enumerate() {
@@ -46,8 +47,20 @@ async fn xlsx_import_normalises_and_reimport_updates(t: TestApp) {
     let report: Value = resp.json().await.unwrap();
     assert_eq!((report["created"].as_i64(), report["written"].as_bool()), (Some(3), Some(true)), "{report}");
     assert_eq!(t.scalar("SELECT COUNT(*) FROM people").await, before + 3);
-    assert_eq!(t.scalar("SELECT COUNT(*) FROM people WHERE name = '赵一' AND phone = '13700000001' AND party_member = 1").await, 1);
-    assert_eq!(t.scalar("SELECT COUNT(*) FROM people WHERE name = '钱二' AND phone = '13700000002' AND party_member = 0").await, 1);
+    assert_eq!(
+        t.scalar(
+            "SELECT COUNT(*) FROM people WHERE name = '赵一' AND phone = '13700000001' AND party_member = 1"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        t.scalar(
+            "SELECT COUNT(*) FROM people WHERE name = '钱二' AND phone = '13700000002' AND party_member = 0"
+        )
+        .await,
+        1
+    );
     // The report's row numbers are the spreadsheet's (title row, header row, then data).
     assert_eq!(report["rows"][0]["row"], 3);
 
@@ -79,7 +92,15 @@ async fn invalid_rows_block_the_import_unless_valid_only(t: TestApp) {
     assert_eq!(report["written"], false);
     assert_eq!((report["valid"].as_i64(), report["invalid"].as_i64()), (Some(1), Some(4)));
     assert_eq!(t.scalar("SELECT COUNT(*) FROM people").await, before, "nothing written");
-    let errors = |i: usize| report["rows"][i]["errors"].as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_string()).collect::<Vec<_>>().join("|");
+    let errors = |i: usize| {
+        report["rows"][i]["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e.as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+            .join("|")
+    };
     assert!(errors(1).contains("单位“不存在的单位”不存在"), "{}", errors(1));
     assert!(errors(2).contains("手机号“1234”格式不正确"), "{}", errors(2));
     assert!(errors(3).contains("姓名为空"), "{}", errors(3));
@@ -92,11 +113,16 @@ async fn invalid_rows_block_the_import_unless_valid_only(t: TestApp) {
 
 async fn gbk_csv_from_excel_is_read(t: TestApp) {
     let c = t.api_as("admin").await;
-    let text = "姓名,单位,职务,职级,手机号,是否党员,工号\r\n李八,五一路派出所,所长,科级,13700000021,是,GA001\r\n";
+    let text =
+        "姓名,单位,职务,职级,手机号,是否党员,工号\r\n李八,五一路派出所,所长,科级,13700000021,是,GA001\r\n";
     let (gbk, _, _) = encoding_rs::GBK.encode(text);
     let report: Value = upload(&c, "花名册.csv", gbk.into_owned(), "all").await.json().await.unwrap();
     assert_eq!(report["created"], 1, "{report}");
-    assert_eq!(t.scalar("SELECT COUNT(*) FROM people WHERE name = '李八' AND staff_no = 'GA001' AND rank = '科级'").await, 1);
+    assert_eq!(
+        t.scalar("SELECT COUNT(*) FROM people WHERE name = '李八' AND staff_no = 'GA001' AND rank = '科级'")
+            .await,
+        1
+    );
 }
 
 async fn unreadable_files_get_a_clear_refusal(t: TestApp) {
@@ -116,13 +142,17 @@ async fn unreadable_files_get_a_clear_refusal(t: TestApp) {
 async fn unit_admin_cannot_import_into_other_units(t: TestApp) {
     let c = t.api_as("dongzhuang").await;
     let before = t.scalar("SELECT COUNT(*) FROM people").await;
-    let file = xlsx(&[["", "冯九", "五一路派出所", "", "", "13700000031", "否"], ["", "陈十", "东庄村", "", "", "13700000032", "否"]]);
+    let file = xlsx(&[
+        ["", "冯九", "五一路派出所", "", "", "13700000031", "否"],
+        ["", "陈十", "东庄村", "", "", "13700000032", "否"],
+    ]);
     let report: Value = upload(&c, "r.xlsx", file, "all").await.json().await.unwrap();
     assert_eq!(report["written"], false);
     assert!(report["rows"][0]["errors"][0].as_str().unwrap().contains("无权导入"));
     assert_eq!(t.scalar("SELECT COUNT(*) FROM people").await, before);
     let member = t.api_as("shenji").await;
-    let resp = upload(&member, "r.xlsx", xlsx(&[["", "陈十", "东庄村", "", "", "13700000032", "否"]]), "all").await;
+    let resp =
+        upload(&member, "r.xlsx", xlsx(&[["", "陈十", "东庄村", "", "", "13700000032", "否"]]), "all").await;
     assert_eq!(resp.status(), 403);
 }
 
@@ -130,7 +160,10 @@ async fn import_page_offers_valid_rows_only_without_reupload(t: TestApp) {
     let b = t.browser_as("admin").await;
     let before = t.scalar("SELECT COUNT(*) FROM people").await;
     let csrf = b.csrf_from("/people/import").await;
-    let rows = [["", "褚一", "东庄村", "", "", "13700000041", "是"], ["", "卫二", "火星村", "", "", "13700000042", "是"]];
+    let rows = [
+        ["", "褚一", "东庄村", "", "", "13700000041", "是"],
+        ["", "卫二", "火星村", "", "", "13700000042", "是"],
+    ];
     let form = Form::new()
         .text("_csrf", csrf.clone())
         .text("mode", "all")
@@ -140,7 +173,11 @@ async fn import_page_offers_valid_rows_only_without_reupload(t: TestApp) {
     assert_eq!(t.scalar("SELECT COUNT(*) FROM people").await, before);
     let key_at = html.find("name=\"file_key\" value=\"").unwrap() + 23;
     let key = html[key_at..].split('"').next().unwrap().to_string();
-    let form = Form::new().text("_csrf", csrf).text("file_key", key).text("file_name", "花名册.xlsx").text("mode", "valid_only");
+    let form = Form::new()
+        .text("_csrf", csrf)
+        .text("file_key", key)
+        .text("file_name", "花名册.xlsx")
+        .text("mode", "valid_only");
     let resp = b.post_multipart("/people/import", form).await;
     let html = resp.text().await.unwrap();
     assert!(html.contains("导入完成"), "{html}");

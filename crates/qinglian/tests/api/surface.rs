@@ -12,7 +12,13 @@ async fn health_openapi_and_headers(t: TestApp) {
     let doc = c.get_json("/api/openapi.json").await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     let paths = doc["paths"].as_object().unwrap();
-    for p in ["/api/v1/auth/login", "/api/v1/campaigns/{id}/board", "/api/v1/tasks/{id}/entries", "/api/v1/people/import", "/api/v1/audit"] {
+    for p in [
+        "/api/v1/auth/login",
+        "/api/v1/campaigns/{id}/board",
+        "/api/v1/tasks/{id}/entries",
+        "/api/v1/people/import",
+        "/api/v1/audit",
+    ] {
         assert!(paths.contains_key(p), "OpenAPI lacks {p}");
     }
 }
@@ -23,14 +29,29 @@ async fn errors_are_json_in_the_callers_language(t: TestApp) {
     assert_eq!((status, code.as_str()), (401, "unauthorized"));
     assert!(message.contains("登录"), "{message}");
 
-    let en = c.http.get(format!("{}/api/v1/me", c.base)).header("accept-language", "en-US,en;q=0.9").send().await.unwrap();
+    let en = c
+        .http
+        .get(format!("{}/api/v1/me", c.base))
+        .header("accept-language", "en-US,en;q=0.9")
+        .send()
+        .await
+        .unwrap();
     let (_, _, message, _) = error_of(en).await;
     assert!(message.contains("sign in"), "{message}");
 }
 
 async fn pages_are_chinese_unless_english_is_chosen(t: TestApp) {
     let c = t.client();
-    let html = c.http.get(format!("{}/login", c.base)).header("accept-language", "en-US").send().await.unwrap().text().await.unwrap();
+    let html = c
+        .http
+        .get(format!("{}/login", c.base))
+        .header("accept-language", "en-US")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("lang=\"zh-CN\"") && html.contains("用户名"));
     let html = c.text("/login?lang=en").await;
     assert!(html.contains("lang=\"en\"") && html.contains("User name"));

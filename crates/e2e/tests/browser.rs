@@ -1,0 +1,231 @@
+//! The key user flow in a real browser, as the foundation issue tells it: an organiser signs in,
+//! sees the campaign, assigns a task to every unit; a unit administrator files a ledger entry
+//! with a photo; the organiser returns it; the unit sees the comment; the board changes.
+//! Screenshots of each step go to `target/e2e-screenshots/` for people to look at.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+const PASSWORD: &str = "E2e#2022pass";
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn browser() -> (Client, Driver) {
+    for bin in ["/usr/bin/chromium", "/usr/bin/chromedriver"] {
+        assert!(
+            Path::new(bin).exists(),
+            "{bin} is missing: run scripts/setup (it installs Debian's chromium and chromium-driver)"
+        );
+    }
+    let port = free_port();
+    let child = Command::new("/usr/bin/chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let driver = Driver(child);
+    let profile = tempfile::tempdir().unwrap().keep();
+    let caps = json!({
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "mobileEmulation": {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 1.0}},
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--disable-dev-shm-usage", "--window-size=390,844", "--lang=zh-CN",
+                     format!("--user-data-dir={}", profile.display())]
+        }
+    });
+    let caps = caps.as_object().unwrap().clone();
+    let mut last = None;
+    for _ in 0..50 {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => return (c, driver),
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("cannot reach chromedriver: {last:?}");
+}
+
+async fn server() -> (String, qinglian::services::App, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let app =
+        qinglian::start(qinglian::config::Config::for_dir(dir.path().to_path_buf(), None)).await.unwrap();
+    qinglian::demo::load(&app, "admin", PASSWORD).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(qinglian::http::run(listener, app.clone(), std::future::pending()));
+    (base, app, dir)
+}
+
+fn shots_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn shot(c: &Client, name: &str) {
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(shots_dir().join(format!("{name}.png")), png).unwrap();
+}
+
+async fn sign_in(c: &Client, base: &str, user: &str) {
+    c.goto(&format!("{base}/login")).await.unwrap();
+    fill(c, "username", user).await;
+    fill(c, "password", PASSWORD).await;
+    click(c, Locator::Css("form[action='/login'] button[type=submit]")).await;
+    c.wait().for_element(Locator::Css(".who")).await.unwrap();
+}
+
+async fn sign_out(c: &Client) {
+    click(c, Locator::Css("form[action='/logout'] button")).await;
+    c.wait().for_element(Locator::Id("username")).await.unwrap();
+}
+
+async fn click(c: &Client, target: Locator<'_>) {
+    c.find(target).await.unwrap().click().await.unwrap();
+}
+
+async fn fill(c: &Client, id: &str, text: &str) {
+    c.find(Locator::Id(id)).await.unwrap().send_keys(text).await.unwrap();
+}
+
+/// Date inputs take their value from script: typing into them depends on the browser's locale.
+async fn set_value(c: &Client, id: &str, value: &str) {
+    c.execute(&format!("document.getElementById('{id}').value = '{value}';"), vec![]).await.unwrap();
+}
+
+async fn body_text(c: &Client) -> String {
+    c.find(Locator::Css("body")).await.unwrap().text().await.unwrap()
+}
+
+async fn count_in_totals(c: &Client, base: &str, campaign: i64, label: &str) -> i64 {
+    c.goto(&format!("{base}/campaigns/{campaign}/board")).await.unwrap();
+    let text = c.find(Locator::Id("board-totals")).await.unwrap().text().await.unwrap();
+    // "任务总数 53 · 已通过 14 · 待审核 13 · …"
+    let after = text.split(label).nth(1).unwrap_or_else(|| panic!("{label} not in {text}"));
+    after.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn organiser_assigns_unit_files_with_photo_organiser_returns() {
+    let (base, app, _dir) = server().await;
+    let (c, _driver) = browser().await;
+    let campaign: i64 =
+        sqlx::query_scalar("SELECT MIN(id) FROM campaigns").fetch_one(&app.db.pool).await.unwrap();
+
+    // The organiser signs in and sees the seed's campaign, in Chinese, on a phone.
+    sign_in(&c, &base, "admin").await;
+    click(&c, Locator::LinkText("2022年清廉清河宣传周")).await;
+    c.wait().for_element(Locator::Css("dl.facts")).await.unwrap();
+    let text = body_text(&c).await;
+    assert!(text.contains("清廉清河建设为引领，助力全方位高质量发展"));
+    assert!(text.contains("开展一次清廉民企论谈会") && text.contains("市委统战部"));
+    shot(&c, "01-campaign").await;
+
+    // She assigns "every unit holds one warning-education meeting by 5 June" to all units.
+    click(&c, Locator::LinkText("开展一次集中警示教育")).await;
+    let title = c.wait().for_element(Locator::Id("as-title")).await.unwrap();
+    title.send_keys("每个单位召开一次警示教育大会").await.unwrap();
+    set_value(&c, "as-due", "2099-06-05").await;
+    click(&c, Locator::Css("#assign-form button[type=submit]")).await;
+    c.wait().for_element(Locator::Css(".notice")).await.unwrap();
+    assert!(body_text(&c).await.contains("任务已布置到各单位"));
+    shot(&c, "02-assigned").await;
+    let submitted_before = count_in_totals(&c, &base, campaign, "待审核").await;
+    shot(&c, "03-board").await;
+    sign_out(&c).await;
+
+    // The 东庄乡 administrator finds 东庄村's task and files the meeting with a photo.
+    sign_in(&c, &base, "dongzhuang").await;
+    let task: i64 = sqlx::query_scalar(
+        "SELECT t.id FROM tasks t JOIN assignments a ON a.id = t.assignment_id JOIN units u ON u.id = t.unit_id
+         WHERE a.title = '每个单位召开一次警示教育大会' AND u.name = '东庄村'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    c.goto(&format!("{base}/tasks")).await.unwrap();
+    click(&c, Locator::Css(&format!("a[href='/tasks/{task}']"))).await;
+    c.wait().for_element(Locator::Id("entry-form")).await.unwrap();
+    set_value(&c, "n-date", "2022-05-25").await;
+    fill(&c, "n-participants", "32").await;
+    fill(&c, "n-place", "东庄村党群服务中心").await;
+    fill(&c, "n-summary", "组织全体党员观看《零容忍》专题片。").await;
+    let photo = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../qinglian/tests/fixtures/meeting.png")
+        .canonicalize()
+        .unwrap();
+    fill(&c, "n-files", &photo.display().to_string()).await;
+    shot(&c, "04-entry-form").await;
+    click(&c, Locator::Css("#entry-form button[type=submit]")).await;
+    c.wait().for_element(Locator::Css(".notice")).await.unwrap();
+    assert!(body_text(&c).await.contains("台账已报送"));
+    let img = c.find(Locator::Css("ul.files img")).await.unwrap();
+    assert_eq!(img.attr("alt").await.unwrap().as_deref(), Some("meeting.png"));
+    shot(&c, "05-entry-filed").await;
+    sign_out(&c).await;
+
+    // The organiser sees the board change, and returns the entry with a comment.
+    sign_in(&c, &base, "admin").await;
+    assert_eq!(count_in_totals(&c, &base, campaign, "待审核").await, submitted_before + 1);
+    c.goto(&format!("{base}/tasks/{task}")).await.unwrap();
+    let comment = c.wait().for_element(Locator::Css("form.review textarea")).await.unwrap();
+    comment.send_keys("请补充会议签到表照片").await.unwrap();
+    click(&c, Locator::Css("form.review button[value=return]")).await;
+    c.wait().for_element(Locator::Css(".notice")).await.unwrap();
+    assert_eq!(count_in_totals(&c, &base, campaign, "已退回").await, 1);
+    sign_out(&c).await;
+
+    // The unit sees the comment and the form to correct and resubmit.
+    sign_in(&c, &base, "dongzhuang").await;
+    c.goto(&format!("{base}/tasks/{task}")).await.unwrap();
+    let text = body_text(&c).await;
+    assert!(text.contains("请补充会议签到表照片") && text.contains("重新报送"));
+    shot(&c, "06-returned").await;
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_password_and_keyboard_only_sign_in() {
+    let (base, _app, _dir) = server().await;
+    let (c, _driver) = browser().await;
+    c.goto(&format!("{base}/login")).await.unwrap();
+    // Keyboard only: the user name field has focus; Tab reaches the password; Enter submits.
+    c.execute("document.activeElement.value = 'admin';", vec![]).await.unwrap();
+    let focused: serde_json::Value = c.execute("return document.activeElement.id;", vec![]).await.unwrap();
+    assert_eq!(focused, "username");
+    let pw = c.find(Locator::Id("password")).await.unwrap();
+    pw.send_keys("not-the-password\u{E007}").await.unwrap();
+    let err = c.wait().for_element(Locator::Id("login-error")).await.unwrap();
+    assert_eq!(err.text().await.unwrap(), "用户名或密码不正确。");
+    // Every input has a label.
+    let unlabeled: serde_json::Value = c
+        .execute("return [...document.querySelectorAll('input:not([type=hidden])')].filter(i => !i.labels.length).length;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(unlabeled, 0);
+    shot(&c, "00-login-error").await;
+    c.close().await.unwrap();
+}

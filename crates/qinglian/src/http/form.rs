@@ -1,0 +1,64 @@
+//! Reading submitted forms: repeated fields (`theme_ids=1&theme_ids=2`) and multipart uploads,
+//! the same way for pages and the API.
+
+use axum::extract::Multipart;
+
+use crate::error::AppError;
+use crate::i18n::Msg;
+use crate::services::ledger::{EntryInput, Upload};
+
+/// Form fields in the order sent, repeated names kept.
+#[derive(Default)]
+pub struct Fields(pub Vec<(String, String)>);
+
+impl Fields {
+    pub fn get(&self, name: &str) -> &str {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+    }
+
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+    }
+
+    pub fn ids(&self, name: &str) -> Vec<i64> {
+        self.0.iter().filter(|(k, _)| k == name).filter_map(|(_, v)| v.trim().parse().ok()).collect()
+    }
+
+    /// A whole number, typed perhaps with full-width digits.
+    pub fn int(&self, name: &'static str, error_key: &'static str) -> Result<i64, AppError> {
+        crate::domain::text::normalize(self.get(name))
+            .parse()
+            .map_err(|_| AppError::invalid(name, Msg::new(error_key)))
+    }
+
+    /// The fields of a ledger entry.
+    pub fn entry(&self) -> Result<EntryInput, AppError> {
+        Ok(EntryInput {
+            entry_date: self.get("entry_date").to_string(),
+            place: self.get("place").to_string(),
+            participants: self.int("participants", "err.participants")?,
+            summary: self.get("summary").to_string(),
+            theme_ids: self.ids("theme_ids"),
+        })
+    }
+}
+
+/// Reads a whole multipart body: text fields, and the non-empty file parts.
+pub async fn read_multipart(mut mp: Multipart) -> Result<(Fields, Vec<Upload>), AppError> {
+    let too_large = || AppError::TooLarge(Msg::new("err.request_too_large"));
+    let mut fields = Fields::default();
+    let mut files = Vec::new();
+    while let Some(part) = mp.next_field().await.map_err(|_| too_large())? {
+        let name = part.name().unwrap_or("").to_string();
+        match part.file_name().map(str::to_string) {
+            Some(file_name) => {
+                let bytes = part.bytes().await.map_err(|_| too_large())?;
+                if !bytes.is_empty() {
+                    files.push(Upload { file_name, bytes: bytes.to_vec() });
+                }
+            }
+            None => fields.0.push((name, part.text().await.map_err(|_| too_large())?)),
+        }
+    }
+    Ok((fields, files))
+}
