@@ -87,12 +87,41 @@ impl Db {
         }
     }
 
+    /// After a bulk write, refreshes the planner's statistics for `table` so the next reads get
+    /// good plans at once rather than after autovacuum's next pass. PostgreSQL only: SQLite's
+    /// planner does well here without statistics. `table` is one of ours, never user input.
+    pub async fn refresh_statistics(&self, table: &'static str) {
+        if self.engine == Engine::Postgres {
+            if let Err(e) = sqlx::query(&format!("ANALYZE {table}")).execute(&self.pool).await {
+                tracing::warn!(table, error = %e, "could not refresh statistics");
+            }
+        }
+    }
+
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
     }
 }
 
+/// `($1, $2), ($3, $4)`: placeholders for a multi-row VALUES list of `rows` rows of `cols` values.
+pub fn values_placeholders(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            format!("({})", (1..=cols).map(|c| format!("${}", r * cols + c)).collect::<Vec<_>>().join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Seconds since the Unix epoch: how every instant is stored.
 pub fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_number_across_rows() {
+        assert_eq!(super::values_placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+    }
 }

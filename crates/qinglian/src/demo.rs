@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use crate::db::now;
+use crate::db::{now, values_placeholders};
 use crate::domain::Role;
 use crate::error::AppResult;
 use crate::services::{audit, auth, campaigns, units, users, App};
@@ -169,28 +169,22 @@ pub async fn load(app: &App, admin_user: &str, password: &str) -> AppResult<usiz
         }
     }
     for chunk in people.chunks(300) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let b = i * 7;
-                format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, {t}, {t})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7
-                )
-            })
-            .collect();
         let sql = format!(
             "INSERT INTO people (unit_id, name, position, rank, party_member, phone, staff_no, created_at, updated_at) VALUES {}",
-            values.join(", ")
+            values_placeholders(chunk.len(), 9)
         );
         let mut q = sqlx::query(&sql);
         for p in chunk {
-            q = q.bind(p.0).bind(&p.1).bind(&p.2).bind(&p.3).bind(p.4 as i64).bind(&p.5).bind(&p.6);
+            q = q
+                .bind(p.0)
+                .bind(&p.1)
+                .bind(&p.2)
+                .bind(&p.3)
+                .bind(p.4 as i64)
+                .bind(&p.5)
+                .bind(&p.6)
+                .bind(t)
+                .bind(t);
         }
         q.execute(&mut *tx).await?;
     }

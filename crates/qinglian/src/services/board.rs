@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use super::filter::Where;
-use super::ledger::TASK_FROM;
+use super::ledger::{TASK_FROM, TASK_FROM_NO_UNITS};
 use super::{Actor, App, Page, Paging};
 use crate::domain::status;
 use crate::error::AppResult;
@@ -98,17 +98,23 @@ pub async fn board(
     filter: &BoardFilter,
     paging: Paging,
 ) -> AppResult<Board> {
-    let mut w = Where::new([format!("ac.campaign_id = {campaign_id}"), actor.scope_sql("u.path")]);
+    let mut w = Where::new([format!("ac.campaign_id = {campaign_id}")]);
+    // Joining units costs one probe per task; only a unit scope or a unit filter needs it.
+    let mut by_unit = !actor.campaign_wide();
+    if by_unit {
+        w.fixed(actor.scope_sql("u.path"));
+    }
     if let Some(a) = filter.activity_id {
         w.fixed(format!("ac.id = {a}"));
     }
     if let Some(unit_id) = filter.unit_id {
         let unit = super::units::get(app, unit_id).await?;
         w.bind("u.path LIKE ?", format!("{}%", unit.path));
+        by_unit = true;
     }
     // Today is made here, digits and dashes only, so it can stand in the SQL as a literal.
     let late = format!("CASE WHEN a.due_date < '{}' THEN 1 ELSE 0 END", crate::domain::today());
-    let from = TASK_FROM;
+    let from = if by_unit { TASK_FROM } else { TASK_FROM_NO_UNITS };
 
     // Per activity.
     let sql = format!(
@@ -143,9 +149,12 @@ pub async fn board(
     .collect();
 
     // Per unit: grouped in SQL, filtered and paged here (a city has at most a few thousand units).
+    // Grouped on the integer key first; names and paths joined to the 2,000-odd groups after.
     let sql = format!(
-        "SELECT u.id, u.name, u.path, t.status, {late} AS late, COUNT(*) AS n
-         {from} WHERE {} GROUP BY u.id, u.name, u.path, t.status, {late}",
+        "SELECT g.unit_id AS id, u.name, u.path, g.status, g.late, g.n FROM (
+             SELECT t.unit_id, t.status, {late} AS late, COUNT(*) AS n {from} WHERE {}
+             GROUP BY t.unit_id, t.status, {late}
+         ) g JOIN units u ON u.id = g.unit_id",
         w.sql()
     );
     let mut per_unit: BTreeMap<(String, i64), (String, Counts)> = BTreeMap::new();

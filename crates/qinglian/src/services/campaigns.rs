@@ -438,6 +438,9 @@ pub struct AssignmentCreated {
     pub tasks: usize,
 }
 
+/// Writes this large change the planner's picture of a table.
+const BULK: usize = 200;
+
 pub async fn assign(
     app: &App,
     actor: &Actor,
@@ -511,5 +514,8 @@ pub async fn assign(
     )
     .await?;
     tx.commit().await?;
+    if unit_ids.len() >= BULK {
+        app.db.refresh_statistics("tasks").await;
+    }
     Ok(AssignmentCreated { id, tasks: unit_ids.len() })
 }

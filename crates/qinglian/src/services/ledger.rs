@@ -79,6 +79,9 @@ pub struct Task {
 
 pub(crate) const TASK_FROM: &str = "FROM tasks t JOIN assignments a ON a.id = t.assignment_id
      JOIN activities ac ON ac.id = a.activity_id JOIN units u ON u.id = t.unit_id";
+/// The same without the units, for counts that need no unit scope.
+pub(crate) const TASK_FROM_NO_UNITS: &str = "FROM tasks t JOIN assignments a ON a.id = t.assignment_id
+     JOIN activities ac ON ac.id = a.activity_id";
 
 const TASK_COLUMNS: &str = "t.id, t.assignment_id, a.title, a.description, a.due_date, a.activity_id,
     ac.title AS activity_title, ac.campaign_id, t.unit_id, u.name AS unit_name, u.path, t.status";

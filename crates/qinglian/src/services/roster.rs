@@ -14,7 +14,7 @@ use serde_json::json;
 use sqlx::Row;
 
 use super::{audit, Actor, App};
-use crate::db::now;
+use crate::db::{now, values_placeholders};
 use crate::domain::parse_phone;
 use crate::domain::text::{normalize, normalize_name, parse_yes_no};
 use crate::error::{AppError, AppResult};
@@ -360,41 +360,41 @@ pub async fn import(
     Ok(out)
 }
 
+/// Rows written per statement: well inside both engines' limits on bound values.
+const BATCH: usize = 400;
+
 async fn write_rows(app: &App, actor: &Actor, rows: &[Valid], file_name: &str) -> AppResult<(usize, usize)> {
     let t = now();
     let mut tx = app.db.begin().await?;
     let (updates, creates): (Vec<&Valid>, Vec<&Valid>) = rows.iter().partition(|r| r.existing.is_some());
-    for r in &updates {
-        sqlx::query(
-            "UPDATE people SET name = $1, unit_id = $2, position = $3, rank = $4, party_member = $5,
-                    phone = COALESCE($6, phone), staff_no = COALESCE($7, staff_no), updated_at = $8
-             WHERE id = $9",
-        )
-        .bind(&r.name)
-        .bind(r.unit_id)
-        .bind(&r.position)
-        .bind(&r.rank)
-        .bind(r.party as i64)
-        .bind(&r.phone)
-        .bind(&r.staff_no)
-        .bind(t)
-        .bind(r.existing)
-        .execute(&mut *tx)
-        .await?;
+    // Both engines name the columns of a VALUES list column1, column2, …
+    for chunk in updates.chunks(BATCH) {
+        let sql = format!(
+            "UPDATE people SET name = v.column2, unit_id = v.column3, position = v.column4, rank = v.column5,
+                    party_member = v.column6, phone = COALESCE(v.column7, people.phone),
+                    staff_no = COALESCE(v.column8, people.staff_no), updated_at = {t}
+             FROM (VALUES {}) AS v WHERE people.id = v.column1",
+            values_placeholders(chunk.len(), 8)
+        );
+        let mut q = sqlx::query(&sql);
+        for r in chunk {
+            q = q
+                .bind(r.existing)
+                .bind(&r.name)
+                .bind(r.unit_id)
+                .bind(&r.position)
+                .bind(&r.rank)
+                .bind(r.party as i64)
+                .bind(&r.phone)
+                .bind(&r.staff_no);
+        }
+        q.execute(&mut *tx).await?;
     }
-    const COLS: usize = 9;
-    const BATCH: usize = 400;
     for chunk in creates.chunks(BATCH) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let p: Vec<String> = (1..=COLS).map(|c| format!("${}", i * COLS + c)).collect();
-                format!("({})", p.join(", "))
-            })
-            .collect();
         let sql = format!(
             "INSERT INTO people (unit_id, name, staff_no, position, rank, party_member, phone, created_at, updated_at)
              VALUES {}",
-            values.join(", ")
+            values_placeholders(chunk.len(), 9)
         );
         let mut q = sqlx::query(&sql);
         for r in chunk {
@@ -422,6 +422,9 @@ async fn write_rows(app: &App, actor: &Actor, rows: &[Valid], file_name: &str) -
     )
     .await?;
     tx.commit().await?;
+    if rows.len() >= 1000 {
+        app.db.refresh_statistics("people").await;
+    }
     Ok((creates.len(), updates.len()))
 }
 
