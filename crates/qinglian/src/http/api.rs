@@ -33,6 +33,7 @@ pub fn routes() -> Router<App> {
         .route("/campaigns/{id}/board", get(get_board))
         .route("/activities/{id}", get(get_activity))
         .route("/activities/{id}/assignments", post(assign))
+        .route("/activities/{id}/entries", get(activity_entries).post(file_activity_entry))
         .route("/tasks", get(list_tasks))
         .route("/tasks/{id}", get(get_task))
         .route("/tasks/{id}/entries", get(task_entries).post(file_entry))
@@ -49,7 +50,7 @@ pub fn routes() -> Router<App> {
     paths(
         login, logout, me, change_password, create_token, list_units, create_unit, list_people, import_people,
         list_campaigns, create_campaign, get_campaign, set_campaign_status, add_activity, get_board, get_activity,
-        assign, list_tasks, get_task, task_entries, file_entry, get_entry, review_entry, resubmit_entry, list_audit,
+        assign, activity_entries, file_activity_entry, list_tasks, get_task, task_entries, file_entry, get_entry, review_entry, resubmit_entry, list_audit,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),
@@ -187,8 +188,8 @@ async fn create_token(
 }
 
 #[utoipa::path(get, path = "/api/v1/units", tag = "units", responses((status = 200, body = Vec<units::Unit>)))]
-async fn list_units(State(app): State<App>, _actor: ApiActor) -> AppResult<Json<Vec<units::Unit>>> {
-    Ok(Json(units::list(&app).await?))
+async fn list_units(State(app): State<App>, ApiActor(actor): ApiActor) -> AppResult<Json<Vec<units::Unit>>> {
+    Ok(Json(units::visible(&app, &actor).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/units", tag = "units", request_body = units::NewUnit,
@@ -337,6 +338,33 @@ async fn assign(
     Ok(Json(campaigns::assign(&app, &actor, id, req).await?))
 }
 
+#[utoipa::path(get, path = "/api/v1/activities/{id}/entries", tag = "ledger", params(("id" = i64, Path), Paging),
+    responses((status = 200, body = Page<ledger::EntrySummary>)))]
+async fn activity_entries(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Query(p): Query<Paging>,
+) -> AppResult<Json<Page<ledger::EntrySummary>>> {
+    Ok(Json(ledger::entries_of_activity(&app, &actor, id, p).await?))
+}
+
+/// An entry for the activity itself (not for a task), on behalf of a unit the caller administers.
+#[utoipa::path(post, path = "/api/v1/activities/{id}/entries", tag = "ledger", params(("id" = i64, Path)),
+    request_body(content = ActivityEntryInput, description = "JSON, or multipart/form-data with the same fields plus `files`"),
+    responses((status = 200, body = Created), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn file_activity_entry(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    body: EntryBody,
+) -> AppResult<Json<Created>> {
+    let unit_id = body.unit_id.ok_or_else(|| AppError::invalid("unit_id", Msg::new("err.required")))?;
+    Ok(Json(Created {
+        id: ledger::file_for_activity(&app, &actor, id, unit_id, body.input, body.files).await?,
+    }))
+}
+
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "progress", params(ledger::TaskFilter, Paging), responses((status = 200, body = Page<ledger::Task>)))]
 async fn list_tasks(
     State(app): State<App>,
@@ -366,8 +394,27 @@ async fn task_entries(
     Ok(Json(ledger::entries_of_task(&app, &actor, id).await?))
 }
 
-/// A ledger entry from either a JSON body (no files) or a multipart form (fields and `files`).
-struct EntryBody(ledger::EntryInput, Vec<ledger::Upload>);
+/// A ledger entry from either a JSON body (no files) or a multipart form (fields and `files`);
+/// `unit_id` says for which unit when the entry is for an activity rather than a task.
+struct EntryBody {
+    unit_id: Option<i64>,
+    input: ledger::EntryInput,
+    files: Vec<ledger::Upload>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ActivityEntryInput {
+    pub unit_id: i64,
+    #[serde(flatten)]
+    pub entry: ledger::EntryInput,
+}
+
+#[derive(Deserialize)]
+struct EntryJson {
+    unit_id: Option<i64>,
+    #[serde(flatten)]
+    entry: ledger::EntryInput,
+}
 
 impl<S: Send + Sync> FromRequest<S> for EntryBody {
     type Rejection = AppError;
@@ -378,16 +425,20 @@ impl<S: Send + Sync> FromRequest<S> for EntryBody {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/json"));
         if is_json {
-            let Json(input) = Json::<ledger::EntryInput>::from_request(req, state).await.map_err(|e| {
+            let Json(body) = Json::<EntryJson>::from_request(req, state).await.map_err(|e| {
                 AppError::invalid("body", Msg::new("err.bad_json").arg("detail", e.body_text()))
             })?;
-            Ok(EntryBody(input, Vec::new()))
+            Ok(EntryBody { unit_id: body.unit_id, input: body.entry, files: Vec::new() })
         } else {
             let mp = Multipart::from_request(req, state)
                 .await
                 .map_err(|_| AppError::UnsupportedType(Msg::new("err.body_type")))?;
-            let (input, files) = super::pages::read_entry_form(mp).await?;
-            Ok(EntryBody(input, files))
+            let (fields, files) = super::form::read_multipart(mp).await?;
+            let unit_id = Some(fields.get("unit_id"))
+                .filter(|s| !s.is_empty())
+                .map(|_| fields.int("unit_id", "err.unit_unknown"))
+                .transpose()?;
+            Ok(EntryBody { unit_id, input: fields.entry()?, files })
         }
     }
 }
@@ -399,7 +450,7 @@ async fn file_entry(
     State(app): State<App>,
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
-    EntryBody(input, files): EntryBody,
+    EntryBody { input, files, .. }: EntryBody,
 ) -> AppResult<Json<Created>> {
     Ok(Json(Created { id: ledger::file_for_task(&app, &actor, id, input, files).await? }))
 }
@@ -440,7 +491,7 @@ async fn resubmit_entry(
     State(app): State<App>,
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
-    EntryBody(input, files): EntryBody,
+    EntryBody { input, files, .. }: EntryBody,
 ) -> AppResult<Response> {
     ledger::resubmit(&app, &actor, id, input, files).await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())

@@ -26,6 +26,8 @@ pub fn routes() -> Router<App> {
         .route("/campaigns/{id}/board", get(board_page))
         .route("/activities/{id}", get(activity_page))
         .route("/activities/{id}/assign", post(assign))
+        .route("/activities/{id}/entries", post(file_activity_entry))
+        .route("/entries/{id}", get(entry_page))
         .route("/tasks", get(tasks_page))
         .route("/tasks/{id}", get(task_page))
         .route("/tasks/{id}/entries", post(file_entry))
@@ -347,6 +349,8 @@ async fn add_activity(
 struct ActivityPage {
     ctx: Ctx,
     a: campaigns::Activity,
+    entries: crate::services::Page<ledger::EntrySummary>,
+    themes: Vec<campaigns::Theme>,
     board: board::Board,
     types: Vec<units::UnitType>,
     units: Vec<units::Unit>,
@@ -362,13 +366,70 @@ async fn activity_page(
     let filter = board::BoardFilter { activity_id: Some(id), ..Default::default() };
     let b = board::board(&app, &actor, a.campaign_id, &filter, Paging { page: Some(1), per_page: Some(1) })
         .await?;
+    let entries =
+        ledger::entries_of_activity(&app, &actor, id, Paging { page: Some(1), per_page: Some(50) }).await?;
+    let themes = campaigns::get(&app, a.campaign_id).await?.themes;
     Ok(render(&ActivityPage {
         ctx: Ctx::new(&caller, n.ok.as_deref()),
         a,
         board: b,
+        entries,
+        themes,
         types: units::types(&app).await?,
-        units: if actor.campaign_wide() { units::list(&app).await? } else { Vec::new() },
+        // Organisers may act for every unit, a unit administrator for his own subtree.
+        units: units::visible(&app, &actor).await?,
     }))
+}
+
+async fn file_activity_entry(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    mp: Multipart,
+) -> PageResult {
+    let (fields, files) = read_multipart(mp).await?;
+    let unit_id = fields.int("unit_id", "err.unit_unknown")?;
+    let entry = ledger::file_for_activity(&app, &actor, id, unit_id, fields.entry()?, files).await?;
+    Ok(see_other(&format!("/entries/{entry}?ok=ok.entry_filed")))
+}
+
+#[derive(Template)]
+#[template(path = "entry.html")]
+struct EntryPage {
+    ctx: Ctx,
+    heading: String,
+    activity_id: i64,
+    activity_title: String,
+    /// The one entry, as a list so the page shares `_entry.html` with the task page.
+    entries: Vec<ledger::Entry>,
+    themes: Vec<campaigns::Theme>,
+}
+
+async fn entry_page(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Path(id): Path<i64>,
+    Query(n): Query<Notice>,
+) -> PageResult {
+    let e = ledger::get(&app, &actor, id).await?;
+    let campaign_id = campaigns::activity(&app, e.activity_id).await?.campaign_id;
+    let themes = campaigns::get(&app, campaign_id).await?.themes;
+    Ok(render(&EntryPage {
+        ctx: Ctx::new(&caller, n.ok.as_deref()),
+        heading: format!("{} · {}", e.unit_name, e.activity_title),
+        activity_id: e.activity_id,
+        activity_title: e.activity_title.clone(),
+        entries: vec![e],
+        themes,
+    }))
+}
+
+/// Where to go after acting on an entry: its task when it has one, else the entry itself.
+fn entry_home(entry: &ledger::Entry) -> String {
+    match entry.task_id {
+        Some(task) => format!("/tasks/{task}"),
+        None => format!("/entries/{}", entry.id),
+    }
 }
 
 async fn assign(
@@ -524,7 +585,7 @@ async fn review_entry(
     ledger::review(&app, &actor, id, decision, &f.comment).await?;
     let entry = ledger::get(&app, &actor, id).await?;
     let key = if decision == ledger::Decision::Accept { "ok.accepted" } else { "ok.returned" };
-    Ok(see_other(&format!("/tasks/{}?ok={key}", entry.task_id.unwrap_or_default())))
+    Ok(see_other(&format!("{}?ok={key}", entry_home(&entry))))
 }
 
 async fn resubmit_entry(
@@ -536,7 +597,7 @@ async fn resubmit_entry(
     let (input, files) = read_entry_form(mp).await?;
     ledger::resubmit(&app, &actor, id, input, files).await?;
     let entry = ledger::get(&app, &actor, id).await?;
-    Ok(see_other(&format!("/tasks/{}?ok=ok.resubmitted", entry.task_id.unwrap_or_default())))
+    Ok(see_other(&format!("{}?ok=ok.resubmitted", entry_home(&entry))))
 }
 
 pub(crate) async fn file(
@@ -660,12 +721,12 @@ struct UnitsPage {
 
 async fn units_page(
     State(app): State<App>,
-    PageActor { caller, .. }: PageActor,
+    PageActor { actor, caller }: PageActor,
     Query(n): Query<Notice>,
 ) -> PageResult {
     Ok(render(&UnitsPage {
         ctx: Ctx::new(&caller, n.ok.as_deref()),
-        units: units::list(&app).await?,
+        units: units::visible(&app, &actor).await?,
         types: units::types(&app).await?,
     }))
 }

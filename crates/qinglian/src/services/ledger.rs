@@ -255,29 +255,34 @@ async fn set_task_status(tx: &mut Tx, task_id: Option<i64>, status_: &str, at: i
     Ok(())
 }
 
-/// Files a ledger entry for a task on behalf of the task's unit.
-pub async fn file_for_task(
+/// Where a new entry belongs.
+struct Target {
+    activity_id: i64,
+    campaign_id: i64,
+    task_id: Option<i64>,
+    unit_id: i64,
+}
+
+/// Validates, stores the files and writes the entry, its tags, its task's status and the audit
+/// record in one transaction.
+async fn submit(
     app: &App,
     actor: &Actor,
-    task_id: i64,
+    target: Target,
     input: EntryInput,
     files: Vec<Upload>,
 ) -> AppResult<i64> {
-    let task = task(app, actor, task_id).await?;
     let (date, place, summary) = validate(&input)?;
     let types = check_uploads(app, &files)?;
-    if task.status == status::ACCEPTED {
-        return Err(AppError::Conflict(Msg::new("err.task_accepted")));
-    }
     let t = now();
     let mut tx = app.db.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO ledger_entries (activity_id, task_id, unit_id, entry_date, place, participants, summary, status, created_by, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
     )
-    .bind(task.activity_id)
-    .bind(task.id)
-    .bind(task.unit_id)
+    .bind(target.activity_id)
+    .bind(target.task_id)
+    .bind(target.unit_id)
     .bind(&date)
     .bind(&place)
     .bind(input.participants)
@@ -288,12 +293,103 @@ pub async fn file_for_task(
     .fetch_one(&mut *tx)
     .await?;
     store_files(app, &mut tx, id, &files, &types).await?;
-    tag(&mut tx, id, task.campaign_id, &input.theme_ids).await?;
-    set_task_status(&mut tx, Some(task.id), status::SUBMITTED, t).await?;
-    audit::record(&mut tx, actor, "ledger.submit", "ledger_entry", id,
-        json!({"task_id": task.id, "unit_id": task.unit_id, "date": date, "participants": input.participants, "files": files.len()})).await?;
+    tag(&mut tx, id, target.campaign_id, &input.theme_ids).await?;
+    set_task_status(&mut tx, target.task_id, status::SUBMITTED, t).await?;
+    let detail = json!({"activity_id": target.activity_id, "task_id": target.task_id, "unit_id": target.unit_id,
+        "date": date, "participants": input.participants, "files": files.len()});
+    audit::record(&mut tx, actor, "ledger.submit", "ledger_entry", id, detail).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// Files a ledger entry for a task on behalf of the task's unit.
+pub async fn file_for_task(
+    app: &App,
+    actor: &Actor,
+    task_id: i64,
+    input: EntryInput,
+    files: Vec<Upload>,
+) -> AppResult<i64> {
+    let task = task(app, actor, task_id).await?;
+    if task.status == status::ACCEPTED {
+        return Err(AppError::Conflict(Msg::new("err.task_accepted")));
+    }
+    let target = Target {
+        activity_id: task.activity_id,
+        campaign_id: task.campaign_id,
+        task_id: Some(task.id),
+        unit_id: task.unit_id,
+    };
+    submit(app, actor, target, input, files).await
+}
+
+/// Files a ledger entry for an activity itself, e.g. the lead department's own lecture, on
+/// behalf of a unit the actor administers.
+pub async fn file_for_activity(
+    app: &App,
+    actor: &Actor,
+    activity_id: i64,
+    unit_id: i64,
+    input: EntryInput,
+    files: Vec<Upload>,
+) -> AppResult<i64> {
+    let activity = super::campaigns::activity(app, activity_id).await?;
+    let unit = super::units::get(app, unit_id)
+        .await
+        .map_err(|_| AppError::invalid("unit_id", Msg::new("err.unit_unknown")))?;
+    if !actor.covers(&unit.path) {
+        return Err(AppError::Forbidden);
+    }
+    let target = Target { activity_id, campaign_id: activity.campaign_id, task_id: None, unit_id };
+    submit(app, actor, target, input, files).await
+}
+
+/// One line of an activity's ledger.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EntrySummary {
+    pub id: i64,
+    pub task_id: Option<i64>,
+    pub unit_name: String,
+    pub entry_date: String,
+    pub place: String,
+    pub participants: i64,
+    pub status: String,
+    pub files: i64,
+}
+
+/// The entries of an activity that the actor may see, newest first.
+pub async fn entries_of_activity(
+    app: &App,
+    actor: &Actor,
+    activity_id: i64,
+    paging: super::Paging,
+) -> AppResult<super::Page<EntrySummary>> {
+    let w = Where::new([actor.scope_sql("u.path"), format!("e.activity_id = {activity_id}")]);
+    let from = "FROM ledger_entries e JOIN units u ON u.id = e.unit_id";
+    let total = w.count(&app.db.pool, from).await?;
+    let sql = format!(
+        "SELECT e.id, e.task_id, u.name AS unit_name, e.entry_date, e.place, e.participants, e.status,
+                (SELECT COUNT(*) FROM attachments f WHERE f.ledger_entry_id = e.id) AS files
+         {from} WHERE {} ORDER BY e.id DESC{}",
+        w.sql(),
+        paging.sql()
+    );
+    let items = w
+        .fetch_all(&app.db.pool, &sql)
+        .await?
+        .iter()
+        .map(|r| EntrySummary {
+            id: r.get("id"),
+            task_id: r.get("task_id"),
+            unit_name: r.get("unit_name"),
+            entry_date: r.get("entry_date"),
+            place: r.get("place"),
+            participants: r.get("participants"),
+            status: r.get("status"),
+            files: r.get("files"),
+        })
+        .collect();
+    Ok(super::Page::new(items, total, paging))
 }
 
 pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<Entry> {

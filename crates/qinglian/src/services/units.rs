@@ -51,6 +51,12 @@ pub async fn list(app: &App) -> AppResult<Vec<Unit>> {
     Ok(rows.iter().map(unit_from_row).collect())
 }
 
+/// The units an actor may act for: all for campaign-wide roles, his subtrees for a unit
+/// administrator, none otherwise.
+pub async fn visible(app: &App, actor: &Actor) -> AppResult<Vec<Unit>> {
+    Ok(list(app).await?.into_iter().filter(|u| actor.covers(&u.path)).collect())
+}
+
 pub async fn get(app: &App, id: i64) -> AppResult<Unit> {
     sqlx::query(&format!(
         "SELECT {UNIT_COLUMNS} FROM units u JOIN unit_types t ON t.code = u.type_code WHERE u.id = $1"

@@ -212,7 +212,85 @@ async fn browser_flow_files_with_photo_and_organiser_returns(t: TestApp) {
     assert!(html.contains("照片不清晰") && html.contains("重新报送"));
 }
 
+async fn entries_for_an_activity_itself(t: TestApp) {
+    let lecture = t.scalar("SELECT id FROM activities WHERE kind = 'lecture'").await;
+    let jiwei_unit = t.scalar("SELECT id FROM units WHERE name = '市纪委监委'").await;
+    let station = t.scalar("SELECT id FROM units WHERE name = '五一路派出所'").await;
+    let village = t.scalar("SELECT id FROM units WHERE name = '东庄村'").await;
+    let body = |unit: i64| {
+        json!({"unit_id": unit, "entry_date": "2022-05-17", "place": "市委党校报告厅", "participants": 260,
+               "summary": "《监察法实施条例》集中宣讲解读。"})
+    };
+
+    // The lead department's organiser records the lecture itself.
+    let org = t.api_as("jiwei").await;
+    let resp = org.post_json(&format!("/api/v1/activities/{lecture}/entries"), &body(jiwei_unit)).await;
+    assert_eq!(resp.status(), 200);
+    let lecture_entry = resp.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+
+    // A station may record its own part, not a village's.
+    let station_admin = t.api_as("wuyilu").await;
+    assert_eq!(
+        station_admin
+            .post_json(&format!("/api/v1/activities/{lecture}/entries"), &body(village))
+            .await
+            .status(),
+        403
+    );
+    let form = entry_form("2022-05-18", "五一路派出所会议室", "18", "组织民警集中学习。")
+        .text("unit_id", station.to_string())
+        .part("files", Part::bytes(PHOTO.to_vec()).file_name("学习.png"));
+    assert_eq!(
+        station_admin.post_multipart(&format!("/api/v1/activities/{lecture}/entries"), form).await.status(),
+        200
+    );
+    let (status, _, message, _) = error_of(
+        station_admin
+            .post_json(
+                &format!("/api/v1/activities/{lecture}/entries"),
+                &json!({"entry_date": "2022-05-18", "place": "x", "participants": 1, "summary": "x"}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, 422, "{message}");
+
+    let all = org.get_json(&format!("/api/v1/activities/{lecture}/entries")).await;
+    assert_eq!(all["total"], 2);
+    let mine = station_admin.get_json(&format!("/api/v1/activities/{lecture}/entries")).await;
+    assert_eq!(mine["total"], 1);
+    assert_eq!(mine["items"][0]["files"], 1);
+
+    // Reviewed like any other entry; the page of a task-less entry is its own.
+    assert_eq!(
+        org.post_json(&format!("/api/v1/entries/{lecture_entry}/review"), &json!({"decision": "accept"}))
+            .await
+            .status(),
+        204
+    );
+    let b = t.browser_as("jiwei").await;
+    let html = b.text(&format!("/entries/{lecture_entry}")).await;
+    assert!(html.contains("市委党校报告厅") && html.contains("已通过"), "{html}");
+    let html = b.text(&format!("/activities/{lecture}")).await;
+    assert!(html.contains("五一路派出所会议室") && html.contains("报送本活动台账"));
+}
+
+async fn unit_lists_are_scoped(t: TestApp) {
+    let dz = t.api_as("dongzhuang").await;
+    let units = dz.get_json("/api/v1/units").await;
+    let names: Vec<&str> = units.as_array().unwrap().iter().map(|u| u["name"].as_str().unwrap()).collect();
+    assert_eq!(names.len(), 5, "{names:?}");
+    assert!(names.contains(&"东庄村") && !names.contains(&"五一路派出所"));
+    let org = t.api_as("jiwei").await;
+    assert_eq!(
+        org.get_json("/api/v1/units").await.as_array().unwrap().len() as i64,
+        t.scalar("SELECT COUNT(*) FROM units").await
+    );
+}
+
 crate::on_both_engines!(
+    entries_for_an_activity_itself,
+    unit_lists_are_scoped,
     file_return_resubmit_accept,
     bad_uploads_are_refused_and_nothing_is_written,
     another_units_data_is_out_of_reach,
