@@ -13,7 +13,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::config::Config;
-use crate::domain::Role;
 use crate::services::{auth, campaigns, roster, units, users, App};
 
 pub async fn run(rows: usize, unit_count: usize, seconds: u64) -> anyhow::Result<()> {
@@ -104,10 +103,14 @@ fn ms(d: Duration) -> f64 {
 async fn seed(app: &App, unit_count: usize) -> anyhow::Result<(i64, String)> {
     let password = "Bench#2022pass".to_string();
     let system = users::system_actor();
-    users::add(app, &system, "bench", "Bench", &password, false)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    users::grant(app, &system, "bench", Role::Organiser, None).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let bench_user = users::NewUser {
+        username: "bench".into(),
+        display_name: "Bench".into(),
+        password: Some(password.clone()),
+        role: Some("organiser".into()),
+        unit_id: None,
+    };
+    users::add(app, &system, bench_user).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let mut tx = app.db.begin().await?;
     let root = units::insert(&mut tx, "基准市", "city", None).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let root_path = format!("/{root}/");

@@ -153,27 +153,37 @@ async fn main() -> anyhow::Result<()> {
             let zh = |e: qinglian::error::AppError| anyhow::anyhow!(e.message(qinglian::i18n::Lang::Zh));
             match action {
                 UserAction::Add { username, name, password } => {
-                    let (pw, generated) =
-                        password.map(|p| (p, false)).unwrap_or_else(|| (generate_password(), true));
-                    users::add(&app, &system, &username, &name, &pw, generated).await.map_err(zh)?;
+                    let input = users::NewUser {
+                        username: username.clone(),
+                        display_name: name,
+                        password,
+                        role: None,
+                        unit_id: None,
+                    };
+                    let issued = users::add(&app, &system, input).await.map_err(zh)?;
                     println!("已添加用户 {username}");
-                    if generated {
+                    if let Some(pw) = issued.initial_password {
                         println!("初始密码（首次登录须修改）: {pw}");
                     }
                 }
                 UserAction::ResetPassword { username, password } => {
-                    let (pw, generated) =
-                        password.map(|p| (p, false)).unwrap_or_else(|| (generate_password(), true));
-                    users::reset_password(&app, &system, &username, &pw, generated).await.map_err(zh)?;
+                    let id = users::id_by_name(&app, &username).await.map_err(zh)?;
+                    let issued =
+                        users::reset_password(&app, &system, id, password.as_deref()).await.map_err(zh)?;
                     println!("已重置 {username} 的密码");
-                    if generated {
+                    if let Some(pw) = issued.initial_password {
                         println!("新密码（登录后须修改）: {pw}");
                     }
                 }
                 UserAction::Grant { username, role, unit } => {
                     let role = Role::parse(&role)
                         .context("role must be admin, organiser, auditor, unit_admin or member")?;
-                    users::grant(&app, &system, &username, role, unit.as_deref()).await.map_err(zh)?;
+                    let id = users::id_by_name(&app, &username).await.map_err(zh)?;
+                    let unit_id = match unit {
+                        Some(name) => Some(users::unit_id_by_name(&app, &name).await.map_err(zh)?),
+                        None => None,
+                    };
+                    users::grant(&app, &system, id, role, unit_id).await.map_err(zh)?;
                     println!("已授予 {username} 角色 {}", role.as_str());
                 }
             }
@@ -181,13 +191,6 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Bench { rows, units, seconds } => qinglian::bench::run(rows, units, seconds).await,
     }
-}
-
-/// A random password that satisfies the rules (upper, lower, digit, symbol).
-fn generate_password() -> String {
-    let token = qinglian::services::auth::random_token();
-    let core: String = token.chars().filter(|c| c.is_ascii_alphanumeric()).take(12).collect();
-    format!("Ql{core}#7")
 }
 
 async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
@@ -198,7 +201,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         let user = std::env::var("QINGLIAN_ADMIN_USER").unwrap_or_else(|_| "admin".into());
         let (password, generated) = match std::env::var("QINGLIAN_ADMIN_PASSWORD") {
             Ok(p) => (p, false),
-            Err(_) => (generate_password(), true),
+            Err(_) => (qinglian::services::auth::generate_password(), true),
         };
         qinglian::domain::check_password_rules(&password).map_err(|e| {
             anyhow::anyhow!("QINGLIAN_ADMIN_PASSWORD: {}", e.message(qinglian::i18n::Lang::Zh))

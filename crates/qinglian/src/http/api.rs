@@ -13,7 +13,7 @@ use super::auth::{ApiActor, Caller};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Msg};
 use crate::services::{
-    audit, auth, board, campaigns, ledger, people, roster, units, Actor, App, Page, Paging,
+    audit, auth, board, campaigns, ledger, people, roster, units, users, Actor, App, Page, Paging,
 };
 
 pub fn routes() -> Router<App> {
@@ -42,6 +42,11 @@ pub fn routes() -> Router<App> {
         .route("/entries/{id}/resubmit", post(resubmit_entry))
         .route("/files/{id}", get(super::pages::file))
         .route("/audit", get(list_audit))
+        .route("/users", get(list_users).post(create_user))
+        .route("/users/{id}/password-reset", post(reset_user_password))
+        .route("/users/{id}/roles", post(grant_role))
+        .route("/users/{id}/roles/{grant_id}", axum::routing::delete(revoke_role))
+        .route("/users/{id}/disabled", post(set_user_disabled))
 }
 
 #[derive(OpenApi)]
@@ -51,6 +56,7 @@ pub fn routes() -> Router<App> {
         login, logout, me, change_password, create_token, list_units, create_unit, list_people, import_people,
         list_campaigns, create_campaign, get_campaign, set_campaign_status, add_activity, get_board, get_activity,
         assign, activity_entries, file_activity_entry, list_tasks, get_task, task_entries, file_entry, get_entry, review_entry, resubmit_entry, list_audit,
+        list_users, create_user, reset_user_password, grant_role, revoke_role, set_user_disabled,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),
@@ -506,4 +512,99 @@ async fn list_audit(
     Query(p): Query<Paging>,
 ) -> AppResult<Json<Page<audit::AuditEntry>>> {
     Ok(Json(audit::list(&app, &actor, &f, p).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct UserQuery {
+    /// Part of a user name or display name.
+    pub q: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/users", tag = "accounts", params(UserQuery, Paging),
+    responses((status = 200, body = Page<users::User>), (status = 403, body = ErrorBody)))]
+async fn list_users(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Query(q): Query<UserQuery>,
+    Query(p): Query<Paging>,
+) -> AppResult<Json<Page<users::User>>> {
+    Ok(Json(users::list(&app, &actor, q.q.as_deref(), p).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/users", tag = "accounts", request_body = users::NewUser,
+    responses((status = 200, body = users::Issued), (status = 422, body = ErrorBody)))]
+async fn create_user(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Json(req): Json<users::NewUser>,
+) -> AppResult<Json<users::Issued>> {
+    Ok(Json(users::add(&app, &actor, req).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct PasswordReset {
+    /// Left out, a random password is made and must be changed at next sign-in.
+    pub password: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{id}/password-reset", tag = "accounts", params(("id" = i64, Path)),
+    request_body = PasswordReset, responses((status = 200, body = users::Issued)))]
+async fn reset_user_password(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<PasswordReset>,
+) -> AppResult<Json<users::Issued>> {
+    Ok(Json(users::reset_password(&app, &actor, id, req.password.as_deref()).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct RoleRequest {
+    /// admin, organiser, auditor, unit_admin or member.
+    pub role: String,
+    /// Required for unit_admin.
+    pub unit_id: Option<i64>,
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{id}/roles", tag = "accounts", params(("id" = i64, Path)),
+    request_body = RoleRequest, responses((status = 204), (status = 422, body = ErrorBody)))]
+async fn grant_role(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<RoleRequest>,
+) -> AppResult<Response> {
+    let role = crate::domain::Role::parse(&req.role)
+        .ok_or_else(|| AppError::invalid("role", Msg::new("err.role")))?;
+    users::grant(&app, &actor, id, role, req.unit_id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+#[utoipa::path(delete, path = "/api/v1/users/{id}/roles/{grant_id}", tag = "accounts",
+    params(("id" = i64, Path), ("grant_id" = i64, Path)), responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn revoke_role(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path((id, grant_id)): Path<(i64, i64)>,
+) -> AppResult<Response> {
+    users::revoke(&app, &actor, id, grant_id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct DisabledRequest {
+    pub disabled: bool,
+}
+
+/// Disabling ends the user's sessions and revokes his integration tokens.
+#[utoipa::path(post, path = "/api/v1/users/{id}/disabled", tag = "accounts", params(("id" = i64, Path)),
+    request_body = DisabledRequest, responses((status = 204), (status = 409, body = ErrorBody)))]
+async fn set_user_disabled(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<DisabledRequest>,
+) -> AppResult<Response> {
+    users::set_disabled(&app, &actor, id, req.disabled).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }

@@ -13,7 +13,9 @@ use super::form::{read_multipart, Fields};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::i18n::{self, Msg, T};
-use crate::services::{audit, auth, board, campaigns, ledger, people, roster, units, Actor, App, Paging};
+use crate::services::{
+    audit, auth, board, campaigns, ledger, people, roster, units, users, Actor, App, Paging,
+};
 
 pub fn routes() -> Router<App> {
     Router::new()
@@ -38,6 +40,11 @@ pub fn routes() -> Router<App> {
         .route("/people/import", get(import_form).post(import))
         .route("/units", get(units_page).post(add_unit))
         .route("/audit", get(audit_page))
+        .route("/admin/users", get(users_page).post(add_user))
+        .route("/admin/users/{id}/reset", post(reset_user))
+        .route("/admin/users/{id}/roles", post(grant_user_role))
+        .route("/admin/users/{id}/roles/{grant_id}/revoke", post(revoke_user_role))
+        .route("/admin/users/{id}/disabled", post(disable_user))
         .route("/audit/export.csv", get(audit_export))
 }
 
@@ -49,6 +56,7 @@ pub struct Ctx {
     pub notice: Option<&'static str>,
     pub can_organise: bool,
     pub can_audit: bool,
+    pub can_admin: bool,
     pub path: String,
 }
 
@@ -60,6 +68,7 @@ impl Ctx {
             t,
             can_organise: user.as_ref().is_some_and(|u| u.campaign_wide()),
             can_audit: user.as_ref().is_some_and(|u| u.can_read_audit()),
+            can_admin: user.as_ref().is_some_and(|u| u.has(Role::Admin)),
             user,
             csrf: caller.csrf_token.clone(),
             notice: notice.filter(|k| k.starts_with("ok.") && i18n::has_key(k)).map(|k| t.get(k)),
@@ -821,6 +830,131 @@ async fn audit_export(
         csv,
     )
         .into_response())
+}
+
+// ---- accounts ----
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    ctx: Ctx,
+    list: crate::services::Page<users::User>,
+    units: Vec<units::Unit>,
+    q: String,
+    /// A password the system just made, shown once.
+    issued: Option<(String, String)>,
+}
+
+#[derive(Deserialize, Default)]
+struct UsersQuery {
+    q: Option<String>,
+    page: Option<i64>,
+    ok: Option<String>,
+}
+
+async fn render_users(
+    app: &App,
+    actor: &Actor,
+    caller: &Caller,
+    q: UsersQuery,
+    issued: Option<(String, String)>,
+) -> PageResult {
+    let list = users::list(app, actor, q.q.as_deref(), Paging { page: q.page, per_page: Some(50) }).await?;
+    Ok(render(&UsersPage {
+        ctx: Ctx::new(caller, q.ok.as_deref()),
+        list,
+        units: units::list(app).await?,
+        q: q.q.unwrap_or_default(),
+        issued,
+    }))
+}
+
+async fn users_page(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Query(q): Query<UsersQuery>,
+) -> PageResult {
+    render_users(&app, &actor, &caller, q, None).await
+}
+
+async fn add_user(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    let f = Fields(f);
+    let input = users::NewUser {
+        username: f.get("username").to_string(),
+        display_name: f.get("display_name").to_string(),
+        password: None,
+        role: Some(f.get("role").to_string()),
+        unit_id: f.get("unit_id").parse().ok(),
+    };
+    let username = input.username.trim().to_string();
+    let issued = users::add(&app, &actor, input).await?;
+    let shown = issued.initial_password.map(|p| (username, p));
+    render_users(
+        &app,
+        &actor,
+        &caller,
+        UsersQuery { ok: Some("ok.user_added".into()), ..Default::default() },
+        shown,
+    )
+    .await
+}
+
+async fn reset_user(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let issued = users::reset_password(&app, &actor, id, None).await?;
+    let username: String = sqlx::query_scalar("SELECT username FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .map_err(AppError::from)?;
+    let shown = issued.initial_password.map(|p| (username, p));
+    render_users(
+        &app,
+        &actor,
+        &caller,
+        UsersQuery { ok: Some("ok.password_reset".into()), ..Default::default() },
+        shown,
+    )
+    .await
+}
+
+async fn grant_user_role(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    let f = Fields(f);
+    let role = Role::parse(f.get("role")).ok_or_else(|| AppError::invalid("role", Msg::new("err.role")))?;
+    users::grant(&app, &actor, id, role, f.get("unit_id").parse().ok()).await?;
+    Ok(see_other("/admin/users?ok=ok.role_granted"))
+}
+
+async fn revoke_user_role(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path((id, grant_id)): Path<(i64, i64)>,
+) -> PageResult {
+    users::revoke(&app, &actor, id, grant_id).await?;
+    Ok(see_other("/admin/users?ok=ok.role_revoked"))
+}
+
+async fn disable_user(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    let disabled = Fields(f).get("disabled") == "1";
+    users::set_disabled(&app, &actor, id, disabled).await?;
+    Ok(see_other("/admin/users?ok=ok.saved"))
 }
 
 /// Template helper: unix seconds as local time.

@@ -29,6 +29,13 @@ pub fn random_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// A random password that satisfies the rules (upper, lower, digit, symbol), for initial and
+/// reset passwords that the user must change.
+pub fn generate_password() -> String {
+    let core: String = random_token().chars().filter(|c| c.is_ascii_alphanumeric()).take(12).collect();
+    format!("Ql{core}#7")
+}
+
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
@@ -68,7 +75,7 @@ pub struct NewSession {
 pub async fn login(app: &App, username: &str, password: &str, ip: &str) -> AppResult<NewSession> {
     let username = username.trim();
     if username.is_empty() || password.is_empty() {
-        return Err(AppError::invalid("username", Msg::new("err.bad_credentials")));
+        return Err(AppError::invalid("credentials", Msg::new("err.bad_credentials")));
     }
     let row = sqlx::query(
         "SELECT id, password_hash, failed_attempts, locked_until, disabled, must_change_password
@@ -81,7 +88,7 @@ pub async fn login(app: &App, username: &str, password: &str, ip: &str) -> AppRe
         // Spend the same time as a real check so that timing does not reveal which names exist.
         verify_password(password, DUMMY_HASH).await;
         failed_login(app, None, username, ip, json!({"reason": "unknown_user"})).await?;
-        return Err(AppError::invalid("username", Msg::new("err.bad_credentials")));
+        return Err(AppError::invalid("credentials", Msg::new("err.bad_credentials")));
     };
     let user_id: i64 = row.get("id");
     let locked_until: i64 = row.get("locked_until");
@@ -93,7 +100,7 @@ pub async fn login(app: &App, username: &str, password: &str, ip: &str) -> AppRe
     }
     if row.get::<i64, _>("disabled") != 0 {
         failed_login(app, Some(user_id), username, ip, json!({"reason": "disabled"})).await?;
-        return Err(AppError::invalid("username", Msg::new("err.bad_credentials")));
+        return Err(AppError::invalid("credentials", Msg::new("err.bad_credentials")));
     }
     let hash: String = row.get("password_hash");
     if !verify_password(password, &hash).await {
@@ -117,7 +124,7 @@ pub async fn login(app: &App, username: &str, password: &str, ip: &str) -> AppRe
         if locked {
             return Err(AppError::TooMany(Msg::new("err.locked").arg("minutes", LOCKOUT_SECONDS / 60)));
         }
-        return Err(AppError::invalid("username", Msg::new("err.bad_credentials")));
+        return Err(AppError::invalid("credentials", Msg::new("err.bad_credentials")));
     }
     let session = NewSession {
         token: random_token(),

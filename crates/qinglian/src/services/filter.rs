@@ -17,7 +17,7 @@ impl Where {
         Where { conds: fixed.into_iter().collect(), binds: Vec::new() }
     }
 
-    /// Adds `cond`, in which `?` stands for `value`'s placeholder.
+    /// Adds `cond`, in which every `?` stands for `value`'s placeholder.
     pub fn bind(&mut self, cond: &str, value: impl Into<String>) -> &mut Self {
         self.binds.push(value.into());
         self.conds.push(cond.replace('?', &format!("${}", self.binds.len())));

@@ -1,12 +1,15 @@
-//! Accounts: adding users, resetting passwords, granting roles. Used by the `qinglian user`
-//! command (as the system) and by administrators.
+//! Accounts: adding users, resetting passwords, granting and revoking roles, disabling.
+//! Administrators do this from the pages and the API; `qinglian user` does it as the system.
 
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use sqlx::Row;
 
-use super::auth::hash_password;
-use super::{audit, Actor, App};
+use super::auth::{generate_password, hash_password};
+use super::filter::Where;
+use super::{audit, clean_text, Actor, App, Page, Paging};
 use crate::db::{now, Tx};
-use crate::domain::{check_password_rules, Role};
+use crate::domain::{check_password_rules, Role, RoleGrant};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msg;
 
@@ -16,36 +19,97 @@ pub fn system_actor() -> Actor {
         user_id: 0,
         username: "system".into(),
         display_name: "系统".into(),
-        grants: vec![crate::domain::RoleGrant { role: Role::Admin, unit_id: None, unit_path: None }],
+        grants: vec![RoleGrant { role: Role::Admin, unit_id: None, unit_path: None }],
         must_change_password: false,
         ip: "cli".into(),
     }
 }
 
-/// Adds an account. `must_change` forces a new password at first sign-in.
-pub async fn add(
-    app: &App,
-    actor: &Actor,
-    username: &str,
-    display_name: &str,
-    password: &str,
-    must_change: bool,
-) -> AppResult<i64> {
-    actor.require_admin()?;
-    let username = username.trim();
-    if username.is_empty()
-        || username.len() > 64
-        || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
-    {
-        return Err(AppError::invalid("username", Msg::new("err.username")));
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<Grant>,
+    pub must_change_password: bool,
+    pub locked: bool,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Grant {
+    pub id: i64,
+    pub role: Role,
+    pub unit_id: Option<i64>,
+    pub unit_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    /// Left empty, a random initial password is made, returned once, and must be changed.
+    #[serde(default)]
+    pub password: Option<String>,
+    pub role: Option<String>,
+    /// The unit a unit administrator looks after.
+    pub unit_id: Option<i64>,
+}
+
+/// A password made by the system, shown once to the administrator.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Issued {
+    pub user_id: i64,
+    /// Set when the system made the password; the user must change it at first sign-in.
+    pub initial_password: Option<String>,
+}
+
+fn check_username(username: &str) -> AppResult<()> {
+    let ok = !username.is_empty()
+        && username.len() <= 64
+        && username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::invalid("username", Msg::new("err.username")))
     }
-    check_password_rules(password)?;
-    let hash = hash_password(password).await?;
+}
+
+/// The password to set: the one given (checked against the rules), or a new random one that
+/// must be changed at first sign-in.
+fn choose_password(given: Option<&str>) -> AppResult<(String, bool)> {
+    match given.filter(|p| !p.is_empty()) {
+        Some(p) => check_password_rules(p).map(|_| (p.to_string(), false)),
+        None => Ok((generate_password(), true)),
+    }
+}
+
+pub async fn add(app: &App, actor: &Actor, input: NewUser) -> AppResult<Issued> {
+    actor.require_admin()?;
+    let username = input.username.trim().to_string();
+    check_username(&username)?;
+    let display_name = clean_text("display_name", &input.display_name, 50, true)?;
+    let role = match input.role.as_deref().filter(|r| !r.is_empty()) {
+        Some(r) => Some(Role::parse(r).ok_or_else(|| AppError::invalid("role", Msg::new("err.role")))?),
+        None => None,
+    };
+    let (password, generated) = choose_password(input.password.as_deref())?;
+    let hash = hash_password(&password).await?;
     let mut tx = app.db.begin().await?;
-    let id = insert(&mut tx, username, display_name, &hash, must_change).await?;
+    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+        .bind(&username)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if taken.is_some() {
+        return Err(AppError::invalid("username", Msg::new("err.username_taken")));
+    }
+    let id = insert(&mut tx, &username, &display_name, &hash, generated).await?;
     audit::record(&mut tx, actor, "user.create", "user", id, json!({"username": username})).await?;
+    if let Some(role) = role {
+        grant_checked(&mut tx, actor, id, role, input.unit_id).await?;
+    }
     tx.commit().await?;
-    Ok(id)
+    Ok(Issued { user_id: id, initial_password: generated.then_some(password) })
 }
 
 pub async fn insert(
@@ -70,69 +134,96 @@ pub async fn insert(
 
 pub async fn id_by_name(app: &App, username: &str) -> AppResult<i64> {
     sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
-        .bind(username)
+        .bind(username.trim())
         .fetch_optional(&app.db.pool)
         .await?
         .ok_or(AppError::NotFound)
 }
 
-/// Sets a new password (and unlocks the account); `must_change` makes it an initial password.
+pub async fn unit_id_by_name(app: &App, name: &str) -> AppResult<i64> {
+    sqlx::query_scalar("SELECT id FROM units WHERE name = $1")
+        .bind(crate::domain::text::normalize_name(name))
+        .fetch_optional(&app.db.pool)
+        .await?
+        .ok_or_else(|| AppError::invalid("unit", Msg::new("err.unit_unknown")))
+}
+
+/// Sets a new password, unlocks the account and ends its sessions. Without a password a random
+/// one is made, returned once, and must be changed at next sign-in.
 pub async fn reset_password(
     app: &App,
     actor: &Actor,
-    username: &str,
-    password: &str,
-    must_change: bool,
-) -> AppResult<()> {
+    user_id: i64,
+    password: Option<&str>,
+) -> AppResult<Issued> {
     actor.require_admin()?;
-    check_password_rules(password)?;
-    let id = id_by_name(app, username).await?;
-    let hash = hash_password(password).await?;
+    let (password, generated) = choose_password(password)?;
+    let hash = hash_password(&password).await?;
     let mut tx = app.db.begin().await?;
-    sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2, failed_attempts = 0, locked_until = 0 WHERE id = $3")
-        .bind(hash)
-        .bind(must_change as i64)
-        .bind(id)
-        .execute(&mut *tx)
+    let n = sqlx::query(
+        "UPDATE users SET password_hash = $1, must_change_password = $2, failed_attempts = 0, locked_until = 0 WHERE id = $3",
+    )
+    .bind(hash)
+    .bind(generated as i64)
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    if n.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+    audit::record(&mut tx, actor, "user.reset_password", "user", user_id, json!({"generated": generated}))
         .await?;
-    // A new password ends every session of the old one.
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
-    audit::record(&mut tx, actor, "user.reset_password", "user", id, json!({"username": username})).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(Issued { user_id, initial_password: generated.then_some(password) })
 }
 
 pub async fn grant(
     app: &App,
     actor: &Actor,
-    username: &str,
+    user_id: i64,
     role: Role,
-    unit_name: Option<&str>,
+    unit_id: Option<i64>,
 ) -> AppResult<()> {
     actor.require_admin()?;
-    let id = id_by_name(app, username).await?;
-    let unit_id = match (role.unit_scoped(), unit_name) {
-        (true, Some(name)) => sqlx::query_scalar::<_, i64>("SELECT id FROM units WHERE name = $1")
-            .bind(crate::domain::text::normalize_name(name))
-            .fetch_optional(&app.db.pool)
-            .await?
-            .ok_or_else(|| AppError::invalid("unit", Msg::new("err.unit_unknown")))?,
-        (true, None) => return Err(AppError::invalid("unit", Msg::new("err.required"))),
+    let mut tx = app.db.begin().await?;
+    grant_checked(&mut tx, actor, user_id, role, unit_id).await?;
+    tx.commit().await.map_err(AppError::from)
+}
+
+async fn grant_checked(
+    tx: &mut Tx,
+    actor: &Actor,
+    user_id: i64,
+    role: Role,
+    unit_id: Option<i64>,
+) -> AppResult<()> {
+    let unit_id = match (role.unit_scoped(), unit_id) {
+        (true, Some(id)) => {
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM units WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?;
+            exists.ok_or_else(|| AppError::invalid("unit_id", Msg::new("err.unit_unknown")))?
+        }
+        (true, None) => return Err(AppError::invalid("unit_id", Msg::new("err.unit_needed"))),
         (false, _) => 0,
     };
-    let mut tx = app.db.begin().await?;
-    grant_in(&mut tx, id, role, unit_id).await?;
+    let user: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    user.ok_or(AppError::NotFound)?;
+    grant_in(tx, user_id, role, unit_id).await?;
     audit::record(
-        &mut tx,
+        tx,
         actor,
         "user.grant",
         "user",
-        id,
+        user_id,
         json!({"role": role.as_str(), "unit_id": unit_id}),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .await
 }
 
 pub async fn grant_in(tx: &mut Tx, user_id: i64, role: Role, unit_id: i64) -> AppResult<()> {
@@ -143,4 +234,108 @@ pub async fn grant_in(tx: &mut Tx, user_id: i64, role: Role, unit_id: i64) -> Ap
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+pub async fn revoke(app: &App, actor: &Actor, user_id: i64, grant_id: i64) -> AppResult<()> {
+    actor.require_admin()?;
+    if user_id == actor.user_id {
+        // An administrator cannot lock himself out by accident.
+        return Err(AppError::Conflict(Msg::new("err.own_roles")));
+    }
+    let mut tx = app.db.begin().await?;
+    let role: Option<String> =
+        sqlx::query_scalar("DELETE FROM user_roles WHERE id = $1 AND user_id = $2 RETURNING role")
+            .bind(grant_id)
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let role = role.ok_or(AppError::NotFound)?;
+    audit::record(&mut tx, actor, "user.revoke", "user", user_id, json!({"role": role})).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn set_disabled(app: &App, actor: &Actor, user_id: i64, disabled: bool) -> AppResult<()> {
+    actor.require_admin()?;
+    if user_id == actor.user_id {
+        return Err(AppError::Conflict(Msg::new("err.own_account")));
+    }
+    let mut tx = app.db.begin().await?;
+    let n = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+        .bind(disabled as i64)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    if n.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    if disabled {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at = 0")
+            .bind(now())
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let action = if disabled { "user.disable" } else { "user.enable" };
+    audit::record(&mut tx, actor, action, "user", user_id, json!({})).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn list(app: &App, actor: &Actor, q: Option<&str>, paging: Paging) -> AppResult<Page<User>> {
+    actor.require_admin()?;
+    let mut w = Where::default();
+    if let Some(q) = q.map(str::trim).filter(|s| !s.is_empty()) {
+        w.bind("(u.username LIKE ? OR u.display_name LIKE ?)", format!("%{q}%"));
+    }
+    let total = w.count(&app.db.pool, "FROM users u").await?;
+    let sql = format!(
+        "SELECT u.id, u.username, u.display_name, u.must_change_password, u.locked_until, u.disabled
+         FROM users u WHERE {} ORDER BY u.id{}",
+        w.sql(),
+        paging.sql()
+    );
+    let rows = w.fetch_all(&app.db.pool, &sql).await?;
+    let ids: Vec<String> = rows.iter().map(|r| r.get::<i64, _>("id").to_string()).collect();
+    let grants = if ids.is_empty() {
+        Vec::new()
+    } else {
+        sqlx::query(&format!(
+            "SELECT r.id, r.user_id, r.role, r.unit_id, n.name FROM user_roles r LEFT JOIN units n ON n.id = r.unit_id
+             WHERE r.user_id IN ({}) ORDER BY r.id",
+            ids.join(", ")
+        ))
+        .fetch_all(&app.db.pool)
+        .await?
+    };
+    let t = now();
+    let items = rows
+        .iter()
+        .map(|r| {
+            let id: i64 = r.get("id");
+            User {
+                id,
+                username: r.get("username"),
+                display_name: r.get("display_name"),
+                roles: grants
+                    .iter()
+                    .filter(|g| g.get::<i64, _>("user_id") == id)
+                    .filter_map(|g| {
+                        let unit_id: i64 = g.get("unit_id");
+                        Some(Grant {
+                            id: g.get("id"),
+                            role: Role::parse(&g.get::<String, _>("role"))?,
+                            unit_id: (unit_id != 0).then_some(unit_id),
+                            unit_name: g.get("name"),
+                        })
+                    })
+                    .collect(),
+                must_change_password: r.get::<i64, _>("must_change_password") != 0,
+                locked: r.get::<i64, _>("locked_until") > t,
+                disabled: r.get::<i64, _>("disabled") != 0,
+            }
+        })
+        .collect();
+    Ok(Page::new(items, total, paging))
 }

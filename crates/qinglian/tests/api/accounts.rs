@@ -91,35 +91,40 @@ async fn writes_from_pages_need_the_csrf_token(t: TestApp) {
 }
 
 async fn initial_password_must_be_changed_and_follow_the_rules(t: TestApp) {
-    let system = qinglian::services::users::system_actor();
-    qinglian::services::users::add(&t.app, &system, "newcadre", "新干部", PASSWORD, true).await.unwrap();
-    let c = t.api_as("newcadre").await;
+    // An administrator adds the account; the system makes the initial password, shown once.
+    let admin = t.api_as("admin").await;
+    let resp = admin
+        .post_json(
+            "/api/v1/users",
+            &json!({"username": "newcadre", "display_name": "新干部", "role": "member"}),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let initial =
+        resp.json::<serde_json::Value>().await.unwrap()["initial_password"].as_str().unwrap().to_string();
+
+    let c = t.api_with("newcadre", &initial).await;
     let (status, code, _, _) = error_of(c.get("/api/v1/me").await).await;
     assert_eq!((status, code.as_str()), (403, "password_change_required"));
 
-    let b = t.browser_as("newcadre").await;
+    let b = t.browser_with("newcadre", &initial).await;
     let resp = b.get("/").await;
     assert_eq!(resp.headers()["location"], "/account/password");
     let csrf = b.csrf_from("/account/password").await;
-    let resp = b
-        .post_form(
-            "/account/password",
-            &[("_csrf", &csrf), ("current", PASSWORD), ("password", "short1"), ("confirm", "short1")],
-        )
-        .await;
+    let form = |new: &'static str| {
+        [
+            ("_csrf", csrf.clone()),
+            ("current", initial.clone()),
+            ("password", new.into()),
+            ("confirm", new.into()),
+        ]
+    };
+    let resp =
+        b.http.post(format!("{}/account/password", b.base)).form(&form("short1")).send().await.unwrap();
     assert_eq!(resp.status(), 422);
     assert!(resp.text().await.unwrap().contains("密码至少8位"));
-    let resp = b
-        .post_form(
-            "/account/password",
-            &[
-                ("_csrf", &csrf),
-                ("current", PASSWORD),
-                ("password", "Better#pass9"),
-                ("confirm", "Better#pass9"),
-            ],
-        )
-        .await;
+    let resp =
+        b.http.post(format!("{}/account/password", b.base)).form(&form("Better#pass9")).send().await.unwrap();
     assert_eq!(resp.status(), 303);
     assert_eq!(b.get("/").await.status(), 200);
     assert_eq!(c.get("/api/v1/me").await.status(), 200);
@@ -143,7 +148,126 @@ async fn unit_admin_sees_only_his_subtree_with_phones(t: TestApp) {
     }
 }
 
+async fn administrators_manage_accounts(t: TestApp) {
+    let admin = t.api_as("admin").await;
+    assert_eq!(t.api_as("jiwei").await.get("/api/v1/users").await.status(), 403);
+
+    // A unit administrator needs his unit.
+    let (status, _, message, _) = error_of(
+        admin
+            .post_json(
+                "/api/v1/users",
+                &json!({"username": "liucun", "display_name": "柳河村管理员", "role": "unit_admin"}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(message.contains("须选择所管理的单位"), "{message}");
+    assert_eq!(
+        t.scalar("SELECT COUNT(*) FROM users WHERE username = 'liucun'").await,
+        0,
+        "nothing half-written"
+    );
+    let village = t.scalar("SELECT id FROM units WHERE name = '柳河村'").await;
+    let issued: serde_json::Value = admin
+        .post_json("/api/v1/users", &json!({"username": "liucun", "display_name": "柳河村管理员", "role": "unit_admin", "unit_id": village}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = issued["user_id"].as_i64().unwrap();
+    let first = issued["initial_password"].as_str().unwrap().to_string();
+    let (status, _, message, _) =
+        error_of(admin.post_json("/api/v1/users", &json!({"username": "liucun", "display_name": "x"})).await)
+            .await;
+    assert_eq!(status, 422);
+    assert!(message.contains("已被使用"));
+
+    let listed = admin.get_json("/api/v1/users?q=liucun").await;
+    assert_eq!(listed["total"], 1);
+    assert_eq!(listed["items"][0]["roles"][0]["unit_name"], "柳河村");
+    assert_eq!(listed["items"][0]["must_change_password"], true);
+
+    // A reset makes a new initial password and ends the sessions of the old one.
+    let old = t.api_with("liucun", &first).await;
+    let reset: serde_json::Value = admin
+        .post_json(&format!("/api/v1/users/{id}/password-reset"), &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let second = reset["initial_password"].as_str().unwrap().to_string();
+    assert_ne!(first, second);
+    assert_eq!(old.get("/api/v1/me").await.status(), 401);
+    let resp =
+        t.client().post_json("/api/v1/auth/login", &json!({"username": "liucun", "password": first})).await;
+    assert_eq!(resp.status(), 422);
+
+    // Disabling ends sessions and refuses sign-in; administrators cannot disable themselves.
+    let current = t.api_with("liucun", &second).await;
+    assert_eq!(
+        admin.post_json(&format!("/api/v1/users/{id}/disabled"), &json!({"disabled": true})).await.status(),
+        204
+    );
+    assert_eq!(current.get("/api/v1/me").await.status(), 401);
+    let resp =
+        t.client().post_json("/api/v1/auth/login", &json!({"username": "liucun", "password": second})).await;
+    assert_eq!(resp.status(), 422);
+    let me = t.scalar("SELECT id FROM users WHERE username = 'admin'").await;
+    assert_eq!(
+        admin.post_json(&format!("/api/v1/users/{me}/disabled"), &json!({"disabled": true})).await.status(),
+        409
+    );
+    let grant = t.scalar(&format!("SELECT MIN(id) FROM user_roles WHERE user_id = {me}")).await;
+    let resp = admin
+        .http
+        .delete(format!("{}/api/v1/users/{me}/roles/{grant}", admin.base))
+        .bearer_auth(admin.token.as_ref().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 409);
+
+    let actions: Vec<String> = sqlx::query_scalar(&format!("SELECT action FROM audit_log WHERE entity = 'user' AND entity_id = '{id}' AND outcome = 'ok' ORDER BY id"))
+        .fetch_all(&t.app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        actions,
+        ["user.create", "user.grant", "auth.login", "user.reset_password", "auth.login", "user.disable"]
+    );
+}
+
+async fn account_page_shows_the_initial_password_once(t: TestApp) {
+    let b = t.browser_as("admin").await;
+    let csrf = b.csrf_from("/admin/users").await;
+    let unit = t.scalar("SELECT id FROM units WHERE name = '青山镇'").await.to_string();
+    let resp = b
+        .post_form(
+            "/admin/users",
+            &[
+                ("_csrf", &csrf),
+                ("username", "qingshan"),
+                ("display_name", "青山镇管理员"),
+                ("role", "unit_admin"),
+                ("unit_id", &unit),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let html = resp.text().await.unwrap();
+    let at = html.find("<code>").expect("password shown") + 6;
+    let password = html[at..].split('<').next().unwrap().to_string();
+    assert!(html.contains("仅显示一次"));
+    assert!(!b.text("/admin/users").await.contains(&password), "not shown again");
+    let c = t.api_with("qingshan", &password).await;
+    assert_eq!(c.get("/api/v1/me").await.status(), 403, "must change it first");
+}
+
 crate::on_both_engines!(
+    administrators_manage_accounts,
+    account_page_shows_the_initial_password_once,
     wrong_password_then_lockout_after_five,
     unknown_user_is_refused_like_a_wrong_password,
     sessions_end_after_idle_timeout_and_on_logout,

@@ -125,9 +125,13 @@ impl TestApp {
 
     /// An API client signed in as `username` (bearer token).
     pub async fn api_as(&self, username: &str) -> Client {
+        self.api_with(username, PASSWORD).await
+    }
+
+    pub async fn api_with(&self, username: &str, password: &str) -> Client {
         let mut c = self.client();
         let resp = c
-            .post_json("/api/v1/auth/login", &serde_json::json!({"username": username, "password": PASSWORD}))
+            .post_json("/api/v1/auth/login", &serde_json::json!({"username": username, "password": password}))
             .await;
         assert_eq!(resp.status(), 200, "login as {username}");
         let body: Value = resp.json().await.expect("json");
@@ -137,12 +141,16 @@ impl TestApp {
 
     /// A browser client signed in through the sign-in form.
     pub async fn browser_as(&self, username: &str) -> Client {
+        self.browser_with(username, PASSWORD).await
+    }
+
+    pub async fn browser_with(&self, username: &str, password: &str) -> Client {
         let c = self.client();
         let csrf = c.csrf_from("/login").await;
         let resp = c
             .http
             .post(format!("{}/login", c.base))
-            .form(&[("_csrf", csrf.as_str()), ("username", username), ("password", PASSWORD), ("next", "/")])
+            .form(&[("_csrf", csrf.as_str()), ("username", username), ("password", password), ("next", "/")])
             .send()
             .await
             .expect("login");
