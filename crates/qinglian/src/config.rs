@@ -15,6 +15,11 @@ pub struct Config {
     pub idle_timeout_minutes: i64,
     /// Largest accepted upload, in bytes.
     pub max_upload_bytes: usize,
+    /// Behind a load balancer: take the client's address from the last `X-Forwarded-For` hop
+    /// and its scheme from `X-Forwarded-Proto`.
+    pub trust_proxy: bool,
+    /// Mark cookies `Secure` (always, not only when a trusted proxy says https).
+    pub secure_cookies: bool,
 }
 
 /// Values that may come from the TOML file.
@@ -26,6 +31,8 @@ pub struct FileConfig {
     pub database_url: Option<String>,
     pub idle_timeout_minutes: Option<i64>,
     pub max_upload_mb: Option<usize>,
+    pub trust_proxy: Option<bool>,
+    pub secure_cookies: Option<bool>,
 }
 
 /// Values from flags or the environment (clap already merged those two).
@@ -35,6 +42,8 @@ pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
     pub idle_timeout_minutes: Option<i64>,
+    pub trust_proxy: Option<bool>,
+    pub secure_cookies: Option<bool>,
     pub config_file: Option<PathBuf>,
 }
 
@@ -55,6 +64,8 @@ impl Config {
             database_url,
             idle_timeout_minutes: over.idle_timeout_minutes.or(file.idle_timeout_minutes).unwrap_or(30),
             max_upload_bytes: file.max_upload_mb.unwrap_or(10) * 1024 * 1024,
+            trust_proxy: over.trust_proxy.or(file.trust_proxy).unwrap_or(false),
+            secure_cookies: over.secure_cookies.or(file.secure_cookies).unwrap_or(false),
         })
     }
 

@@ -38,6 +38,12 @@ enum Command {
         /// Minutes of inactivity before a session ends.
         #[arg(long, env = "QINGLIAN_IDLE_TIMEOUT_MINUTES")]
         idle_timeout_minutes: Option<i64>,
+        /// Behind a load balancer: trust X-Forwarded-For and X-Forwarded-Proto.
+        #[arg(long, env = "QINGLIAN_TRUST_PROXY")]
+        trust_proxy: Option<bool>,
+        /// Always mark cookies Secure (HTTPS only).
+        #[arg(long, env = "QINGLIAN_SECURE_COOKIES")]
+        secure_cookies: Option<bool>,
     },
     /// Create or update the database schema, then exit.
     Migrate,
@@ -106,9 +112,11 @@ async fn main() -> anyhow::Result<()> {
         ..Overrides::default()
     };
     match cli.command {
-        Command::Serve { bind, demo, idle_timeout_minutes } => {
+        Command::Serve { bind, demo, idle_timeout_minutes, trust_proxy, secure_cookies } => {
             over.bind = bind;
             over.idle_timeout_minutes = idle_timeout_minutes;
+            over.trust_proxy = trust_proxy;
+            over.secure_cookies = secure_cookies;
             serve(Config::resolve(over)?, demo).await
         }
         Command::Migrate => {
@@ -196,29 +204,7 @@ async fn main() -> anyhow::Result<()> {
 async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let bind = config.bind;
     let app = qinglian::start(config).await?;
-    let mut login_note = String::new();
-    if demo && !qinglian::demo::loaded(&app).await? {
-        let user = std::env::var("QINGLIAN_ADMIN_USER").unwrap_or_else(|_| "admin".into());
-        let (password, generated) = match std::env::var("QINGLIAN_ADMIN_PASSWORD") {
-            Ok(p) => (p, false),
-            Err(_) => (qinglian::services::auth::generate_password(), true),
-        };
-        qinglian::domain::check_password_rules(&password).map_err(|e| {
-            anyhow::anyhow!("QINGLIAN_ADMIN_PASSWORD: {}", e.message(qinglian::i18n::Lang::Zh))
-        })?;
-        let people =
-            qinglian::demo::load(&app, &user, &password).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
-        login_note = format!(
-            "演示数据已载入（{}，{people}人，2022年清廉清河宣传周）\n管理员 admin login: {user} / {password}{}\n其他演示账号（密码相同）: {}",
-            qinglian::demo::CITY,
-            if generated { "  (仅显示一次 shown once)" } else { "" },
-            qinglian::demo::ACCOUNTS.iter().map(|a| a.0).collect::<Vec<_>>().join(", ")
-        );
-    } else if demo {
-        login_note =
-            "演示数据已存在；管理员密码见首次启动时的输出，或运行 `qinglian user reset-password admin`"
-                .into();
-    }
+    let login_note = if demo { prepare_demo(&app).await? } else { String::new() };
     let listener =
         tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
@@ -226,9 +212,76 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     if !login_note.is_empty() {
         println!("{login_note}");
     }
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    qinglian::http::run(listener, app, shutdown).await?;
+    qinglian::http::run(listener, app, shutdown_signal()).await?;
     Ok(())
+}
+
+/// Loads the demo on an empty database and says how to sign in. `QINGLIAN_ADMIN_USER` and
+/// `QINGLIAN_ADMIN_PASSWORD`, when set, are made to work on every start, as scripts expect.
+async fn prepare_demo(app: &qinglian::services::App) -> anyhow::Result<String> {
+    let zh = |e: qinglian::error::AppError| anyhow::anyhow!(e.message(qinglian::i18n::Lang::Zh));
+    let user = std::env::var("QINGLIAN_ADMIN_USER").unwrap_or_else(|_| "admin".into());
+    let chosen = std::env::var("QINGLIAN_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
+    if let Some(p) = &chosen {
+        qinglian::domain::check_password_rules(p).map_err(|e| {
+            anyhow::anyhow!("QINGLIAN_ADMIN_PASSWORD: {}", e.message(qinglian::i18n::Lang::Zh))
+        })?;
+    }
+    let others = qinglian::demo::ACCOUNTS.iter().map(|a| a.0).collect::<Vec<_>>().join(", ");
+    if !qinglian::demo::loaded(app).await? {
+        let (password, generated) = match chosen {
+            Some(p) => (p, false),
+            None => (qinglian::services::auth::generate_password(), true),
+        };
+        let people = qinglian::demo::load(app, &user, &password).await.map_err(zh)?;
+        return Ok(format!(
+            "演示数据已载入（{}，{people}人，2022年清廉清河宣传周）\n管理员 admin login: {user} / {password}{}\n其他演示账号（密码相同）: {others}",
+            qinglian::demo::CITY,
+            if generated { "  (仅显示一次 shown once)" } else { "" },
+        ));
+    }
+    let Some(password) = chosen else {
+        return Ok(format!(
+            "演示数据已存在；管理员 {user} 的密码见首次启动时的输出，或运行 `qinglian user reset-password {user}`"
+        ));
+    };
+    let system = users::system_actor();
+    match users::id_by_name(app, &user).await {
+        Ok(id) => {
+            users::reset_password(app, &system, id, Some(&password)).await.map_err(zh)?;
+        }
+        Err(_) => {
+            let input = users::NewUser {
+                username: user.clone(),
+                display_name: "系统管理员".into(),
+                password: Some(password.clone()),
+                role: Some("admin".into()),
+                unit_id: None,
+            };
+            let id = users::add(app, &system, input).await.map_err(zh)?.user_id;
+            for role in [Role::Organiser, Role::Auditor] {
+                users::grant(app, &system, id, role, None).await.map_err(zh)?;
+            }
+        }
+    }
+    Ok(format!("演示数据已存在\n管理员 admin login: {user} / {password}"))
+}
+
+/// Ctrl-C, or SIGTERM from a service manager: finish the requests in flight, then stop.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -27,7 +27,7 @@ pub fn routes() -> Router<App> {
         .route("/people", get(list_people))
         .route("/people/import", post(import_people))
         .route("/campaigns", get(list_campaigns).post(create_campaign))
-        .route("/campaigns/{id}", get(get_campaign))
+        .route("/campaigns/{id}", get(get_campaign).put(update_campaign))
         .route("/campaigns/{id}/status", post(set_campaign_status))
         .route("/campaigns/{id}/activities", post(add_activity))
         .route("/campaigns/{id}/board", get(get_board))
@@ -54,7 +54,7 @@ pub fn routes() -> Router<App> {
     info(title = "Qinglian API", version = "1", description = "清廉建设平台接口。Errors are `{\"error\": {\"code\", \"message\", \"fields\"}}`; lists take `page` and `per_page` and return `total`."),
     paths(
         login, logout, me, change_password, create_token, list_units, create_unit, list_people, import_people,
-        list_campaigns, create_campaign, get_campaign, set_campaign_status, add_activity, get_board, get_activity,
+        list_campaigns, create_campaign, get_campaign, update_campaign, set_campaign_status, add_activity, get_board, get_activity,
         assign, activity_entries, file_activity_entry, list_tasks, get_task, task_entries, file_entry, get_entry, review_entry, resubmit_entry, list_audit,
         list_users, create_user, reset_user_password, grant_role, revoke_role, set_user_disabled,
     ),
@@ -117,7 +117,7 @@ pub struct LoginResponse {
     responses((status = 200, body = LoginResponse), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn login(State(app): State<App>, caller: Caller, Json(req): Json<LoginRequest>) -> AppResult<Response> {
     let s = auth::login(&app, &req.username, &req.password, &caller.ip).await?;
-    let cookie = super::pages::session_cookie(&s.token);
+    let cookie = super::pages::session_cookie(&s.token, caller.secure);
     Ok((
         [(header::SET_COOKIE, cookie)],
         Json(LoginResponse {
@@ -280,6 +280,19 @@ async fn get_campaign(
     Path(id): Path<i64>,
 ) -> AppResult<Json<campaigns::Campaign>> {
     Ok(Json(campaigns::get(&app, id).await?))
+}
+
+/// Replaces the campaign's fields; `themes`, when given, become exactly its theme tags.
+#[utoipa::path(put, path = "/api/v1/campaigns/{id}", tag = "campaigns", params(("id" = i64, Path)), request_body = campaigns::CampaignInput,
+    responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_campaign(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<campaigns::CampaignInput>,
+) -> AppResult<Response> {
+    campaigns::update(&app, &actor, id, req).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -25,6 +25,8 @@ pub struct Caller {
     pub session_token: Option<String>,
     pub csrf_token: String,
     pub ip: String,
+    /// Whether cookies set in the response must be `Secure`.
+    pub secure: bool,
 }
 
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -38,15 +40,45 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-fn client_ip(req: &Request) -> String {
-    req.extensions()
-        .get::<ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_default()
+/// The client's address: the peer's, or behind a trusted load balancer the hop it appended last
+/// to `X-Forwarded-For` (earlier hops are whatever the client claimed).
+fn client_ip(req: &Request, trust_proxy: bool) -> String {
+    let forwarded = trust_proxy
+        .then(|| req.headers().get("x-forwarded-for")?.to_str().ok())
+        .flatten()
+        .and_then(|v| v.rsplit(',').map(str::trim).find(|s| !s.is_empty()))
+        .map(str::to_string);
+    forwarded.unwrap_or_else(|| {
+        req.extensions()
+            .get::<ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_default()
+    })
+}
+
+/// Whether cookies must be `Secure`: always when configured, or when a trusted proxy says the
+/// client came over HTTPS.
+fn secure_request(req: &Request, app: &App) -> bool {
+    app.config.secure_cookies
+        || (app.config.trust_proxy
+            && req.headers().get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https"))
+}
+
+/// A `Set-Cookie` value for our cookies: HttpOnly always; `max_age` 0 deletes.
+pub fn set_cookie(name: &str, value: &str, same_site: &str, max_age: Option<i64>, secure: bool) -> String {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite={same_site}");
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    if secure {
+        c.push_str("; Secure");
+    }
+    c
 }
 
 pub async fn authenticate(State(app): State<App>, mut req: Request, next: Next) -> Response {
-    let ip = client_ip(&req);
+    let ip = client_ip(&req, app.config.trust_proxy);
+    let secure = secure_request(&req, &app);
     let bearer = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -54,7 +86,8 @@ pub async fn authenticate(State(app): State<App>, mut req: Request, next: Next) 
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|s| s.trim().to_string());
     let session_cookie = cookie(req.headers(), SESSION_COOKIE);
-    let mut caller = Caller { actor: None, session_token: None, csrf_token: String::new(), ip: ip.clone() };
+    let mut caller =
+        Caller { actor: None, session_token: None, csrf_token: String::new(), ip: ip.clone(), secure };
     let result = if let Some(token) = &bearer {
         auth_svc::bearer(&app, token, &ip).await.map(|a| caller.actor = a)
     } else if let Some(token) = &session_cookie {

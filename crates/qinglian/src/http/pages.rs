@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use super::auth::{Caller, PageActor, PRE_SESSION_COOKIE, SESSION_COOKIE};
+use super::auth::{set_cookie, Caller, PageActor, PRE_SESSION_COOKIE, SESSION_COOKIE};
 use super::form::{read_multipart, Fields};
 use crate::domain::Role;
 use crate::error::AppError;
@@ -23,7 +23,10 @@ pub fn routes() -> Router<App> {
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
         .route("/account/password", get(password_form).post(change_password))
+        .route("/campaigns", post(create_campaign))
         .route("/campaigns/{id}", get(campaign_page))
+        .route("/campaigns/{id}/edit", post(edit_campaign))
+        .route("/campaigns/{id}/status", post(campaign_status))
         .route("/campaigns/{id}/activities", post(add_activity))
         .route("/campaigns/{id}/board", get(board_page))
         .route("/activities/{id}", get(activity_page))
@@ -183,7 +186,7 @@ fn login_page(
     let page = LoginPage { ctx, next: safe_next(next), error, username };
     let mut resp = render(&page);
     *resp.status_mut() = status;
-    let cookie = format!("{PRE_SESSION_COOKIE}={pre}; Path=/; HttpOnly; SameSite=Strict");
+    let cookie = set_cookie(PRE_SESSION_COOKIE, &pre, "Strict", None, caller.secure);
     if let Ok(v) = cookie.parse() {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -206,7 +209,7 @@ async fn login(State(app): State<App>, caller: Caller, Form(f): Form<LoginForm>)
                 safe_next(f.next.as_deref())
             };
             let mut resp = see_other(&to);
-            if let Ok(v) = session_cookie(&session.token).parse() {
+            if let Ok(v) = session_cookie(&session.token, caller.secure).parse() {
                 resp.headers_mut().append(header::SET_COOKIE, v);
             }
             resp
@@ -218,8 +221,8 @@ async fn login(State(app): State<App>, caller: Caller, Form(f): Form<LoginForm>)
     }
 }
 
-pub fn session_cookie(token: &str) -> String {
-    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax")
+pub fn session_cookie(token: &str, secure: bool) -> String {
+    set_cookie(SESSION_COOKIE, token, "Lax", None, secure)
 }
 
 async fn logout(State(app): State<App>, PageActor { actor, caller }: PageActor) -> PageResult {
@@ -227,7 +230,7 @@ async fn logout(State(app): State<App>, PageActor { actor, caller }: PageActor) 
         auth::logout(&app, &actor, token).await?;
     }
     let mut resp = see_other("/login");
-    if let Ok(v) = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0").parse() {
+    if let Ok(v) = set_cookie(SESSION_COOKIE, "", "Lax", Some(0), caller.secure).parse() {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(resp)
@@ -284,6 +287,57 @@ async fn change_password(
 struct HomePage {
     ctx: Ctx,
     campaigns: Vec<campaigns::CampaignSummary>,
+    form: CampaignForm,
+    units: Vec<units::Unit>,
+}
+
+/// The campaign form's values as text, blank or from a campaign.
+#[derive(Default)]
+struct CampaignForm {
+    title: String,
+    year: String,
+    theme: String,
+    start_date: String,
+    end_date: String,
+    guiding_text: String,
+    requirements: String,
+    issuer_unit_id: Option<i64>,
+    themes: String,
+}
+
+impl CampaignForm {
+    fn issued_by(&self, unit_id: &i64) -> bool {
+        self.issuer_unit_id == Some(*unit_id)
+    }
+
+    fn of(c: &campaigns::Campaign) -> CampaignForm {
+        CampaignForm {
+            title: c.title.clone(),
+            year: c.year.to_string(),
+            theme: c.theme.clone(),
+            start_date: c.start_date.clone(),
+            end_date: c.end_date.clone(),
+            guiding_text: c.guiding_text.clone(),
+            requirements: c.requirements.clone(),
+            issuer_unit_id: c.issuer_unit_id,
+            themes: c.themes.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join("、"),
+        }
+    }
+
+    /// The submitted form as the service's input.
+    fn input(f: &Fields) -> Result<campaigns::CampaignInput, AppError> {
+        Ok(campaigns::CampaignInput {
+            title: f.get("title").to_string(),
+            year: f.int("year", "err.year")?,
+            theme: f.get("theme").to_string(),
+            start_date: f.get("start_date").to_string(),
+            end_date: f.get("end_date").to_string(),
+            guiding_text: f.get("guiding_text").to_string(),
+            requirements: f.get("requirements").to_string(),
+            issuer_unit_id: f.get("issuer_unit_id").parse().ok(),
+            themes: f.get("themes").split(['、', ',', '，', ';', '；', '\n']).map(str::to_string).collect(),
+        })
+    }
 }
 
 async fn home(
@@ -292,7 +346,14 @@ async fn home(
     Query(n): Query<Notice>,
 ) -> PageResult {
     let list = campaigns::list(&app).await?;
-    Ok(render(&HomePage { ctx: Ctx::new(&caller, n.ok.as_deref()), campaigns: list }))
+    let year = time::OffsetDateTime::now_utc().year().to_string();
+    let form = CampaignForm { year, ..CampaignForm::default() };
+    let units = if caller.actor.as_ref().is_some_and(|a| a.campaign_wide()) {
+        units::list(&app).await?
+    } else {
+        Vec::new()
+    };
+    Ok(render(&HomePage { ctx: Ctx::new(&caller, n.ok.as_deref()), campaigns: list, form, units }))
 }
 
 #[derive(Template)]
@@ -303,6 +364,7 @@ struct CampaignPage {
     kinds: Vec<campaigns::ActivityKind>,
     units: Vec<units::Unit>,
     board: board::Board,
+    form: CampaignForm,
 }
 
 async fn campaign_page(
@@ -322,6 +384,7 @@ async fn campaign_page(
     .await?;
     Ok(render(&CampaignPage {
         ctx: Ctx::new(&caller, n.ok.as_deref()),
+        form: CampaignForm::of(&c),
         c,
         kinds: campaigns::kinds(&app).await?,
         units: if actor.campaign_wide() { units::list(&app).await? } else { Vec::new() },
@@ -330,6 +393,35 @@ async fn campaign_page(
 }
 
 type Pairs = Vec<(String, String)>;
+
+async fn create_campaign(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    let id = campaigns::create(&app, &actor, CampaignForm::input(&Fields(f))?).await?;
+    Ok(see_other(&format!("/campaigns/{id}?ok=ok.saved")))
+}
+
+async fn edit_campaign(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    campaigns::update(&app, &actor, id, CampaignForm::input(&Fields(f))?).await?;
+    Ok(see_other(&format!("/campaigns/{id}?ok=ok.saved")))
+}
+
+async fn campaign_status(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    campaigns::set_status(&app, &actor, id, Fields(f).get("status")).await?;
+    Ok(see_other(&format!("/campaigns/{id}?ok=ok.saved")))
+}
 
 async fn add_activity(
     State(app): State<App>,

@@ -20,6 +20,8 @@ use crate::i18n::Msg;
 
 pub const MAX_FAILED_ATTEMPTS: i64 = 5;
 pub const LOCKOUT_SECONDS: i64 = 15 * 60;
+/// Failed sign-ins from one address, over any accounts, before that address must wait.
+pub const MAX_FAILED_PER_ADDRESS: i64 = 30;
 /// Prefix of long-lived integration tokens (session tokens have none).
 pub const API_TOKEN_PREFIX: &str = "qlt_";
 
@@ -76,6 +78,21 @@ pub async fn login(app: &App, username: &str, password: &str, ip: &str) -> AppRe
     let username = username.trim();
     if username.is_empty() || password.is_empty() {
         return Err(AppError::invalid("credentials", Msg::new("err.bad_credentials")));
+    }
+    // One address guessing across many accounts is slowed down too; counted from the audit
+    // log, so every server behind the load balancer sees the same count.
+    let failures_here: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE ip = $1 AND at >= $2 AND action = 'auth.login' AND outcome = 'failed'",
+    )
+    .bind(ip)
+    .bind(now() - LOCKOUT_SECONDS)
+    .fetch_one(&app.db.pool)
+    .await?;
+    if failures_here >= MAX_FAILED_PER_ADDRESS {
+        failed_login(app, None, username, ip, json!({"reason": "address_throttled"})).await?;
+        return Err(AppError::TooMany(
+            Msg::new("err.address_throttled").arg("minutes", LOCKOUT_SECONDS / 60),
+        ));
     }
     let row = sqlx::query(
         "SELECT id, password_hash, failed_attempts, locked_until, disabled, must_change_password

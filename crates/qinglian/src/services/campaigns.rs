@@ -226,47 +226,152 @@ fn check_period(start: &str, end: &str) -> AppResult<(String, String)> {
     Ok((s, e))
 }
 
-pub async fn create(app: &App, actor: &Actor, input: CampaignInput) -> AppResult<i64> {
-    actor.require_organiser()?;
+/// A campaign's fields after validation.
+struct CheckedCampaign {
+    title: String,
+    year: i64,
+    theme: String,
+    start: String,
+    end: String,
+    guiding_text: String,
+    requirements: String,
+    issuer_unit_id: Option<i64>,
+    themes: Vec<String>,
+}
+
+fn check_campaign(input: &CampaignInput) -> AppResult<CheckedCampaign> {
     let title = clean_text("title", &input.title, 200, true)?;
     if !(2000..=2100).contains(&input.year) {
         return Err(AppError::invalid("year", Msg::new("err.year")));
     }
     let (start, end) = check_period(&input.start_date, &input.end_date)?;
+    let mut themes: Vec<String> = Vec::new();
+    for name in input.themes.iter().map(|s| crate::domain::text::normalize(s)).filter(|s| !s.is_empty()) {
+        if name.chars().count() > 20 {
+            return Err(AppError::invalid("themes", Msg::new("err.too_long").arg("max", 20)));
+        }
+        if !themes.contains(&name) {
+            themes.push(name);
+        }
+    }
+    Ok(CheckedCampaign {
+        title,
+        year: input.year,
+        theme: clean_text("theme", &input.theme, 500, false)?,
+        start,
+        end,
+        guiding_text: clean_text("guiding_text", &input.guiding_text, 20_000, false)?,
+        requirements: clean_text("requirements", &input.requirements, 20_000, false)?,
+        issuer_unit_id: input.issuer_unit_id,
+        themes,
+    })
+}
+
+pub async fn create(app: &App, actor: &Actor, input: CampaignInput) -> AppResult<i64> {
+    actor.require_organiser()?;
+    let mut c = check_campaign(&input)?;
+    if c.themes.is_empty() {
+        c.themes = DEFAULT_THEMES.iter().map(|s| s.to_string()).collect();
+    }
     let mut tx = app.db.begin().await?;
     let t = now();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO campaigns (title, year, theme, start_date, end_date, guiding_text, requirements, issuer_unit_id, status, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
     )
-    .bind(&title)
-    .bind(input.year)
-    .bind(clean_text("theme", &input.theme, 500, false)?)
-    .bind(&start)
-    .bind(&end)
-    .bind(clean_text("guiding_text", &input.guiding_text, 20_000, false)?)
-    .bind(clean_text("requirements", &input.requirements, 20_000, false)?)
-    .bind(input.issuer_unit_id)
+    .bind(&c.title)
+    .bind(c.year)
+    .bind(&c.theme)
+    .bind(&c.start)
+    .bind(&c.end)
+    .bind(&c.guiding_text)
+    .bind(&c.requirements)
+    .bind(c.issuer_unit_id)
     .bind(status::CAMPAIGN_DRAFT)
     .bind(t)
     .fetch_one(&mut *tx)
     .await?;
-    let themes: Vec<String> = if input.themes.is_empty() {
-        DEFAULT_THEMES.iter().map(|s| s.to_string()).collect()
-    } else {
-        input.themes.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
-    };
-    for (i, name) in themes.iter().enumerate() {
-        sqlx::query("INSERT INTO campaign_themes (campaign_id, name, sort) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-            .bind(id)
-            .bind(name)
-            .bind(i as i64)
-            .execute(&mut *tx)
-            .await?;
-    }
-    audit::record(&mut tx, actor, "campaign.create", "campaign", id, json!({"title": title})).await?;
+    set_themes(&mut tx, id, &c.themes).await?;
+    audit::record(&mut tx, actor, "campaign.create", "campaign", id, json!({"title": c.title})).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// Makes the campaign's theme tags exactly `names`, in that order. A tag already used by an
+/// activity or a ledger entry cannot be removed.
+async fn set_themes(tx: &mut Tx, campaign_id: i64, names: &[String]) -> AppResult<()> {
+    let existing = sqlx::query("SELECT id, name FROM campaign_themes WHERE campaign_id = $1")
+        .bind(campaign_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    for r in &existing {
+        let name: String = r.get("name");
+        if names.contains(&name) {
+            continue;
+        }
+        let id: i64 = r.get("id");
+        let used: i64 = sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM activity_themes WHERE theme_id = $1) + (SELECT COUNT(*) FROM ledger_entry_themes WHERE theme_id = $1)",
+        )
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+        if used > 0 {
+            return Err(AppError::invalid("themes", Msg::new("err.theme_in_use").arg("name", &name)));
+        }
+        sqlx::query("DELETE FROM campaign_themes WHERE id = $1").bind(id).execute(&mut **tx).await?;
+    }
+    for (i, name) in names.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO campaign_themes (campaign_id, name, sort) VALUES ($1, $2, $3)
+             ON CONFLICT (campaign_id, name) DO UPDATE SET sort = excluded.sort",
+        )
+        .bind(campaign_id)
+        .bind(name)
+        .bind(i as i64)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Changes the campaign's notice: title, theme, period, guiding text, requirements, tags. The
+/// audit record keeps the fields as they were.
+pub async fn update(app: &App, actor: &Actor, id: i64, input: CampaignInput) -> AppResult<()> {
+    actor.require_organiser()?;
+    let c = check_campaign(&input)?;
+    let before = get(app, id).await?;
+    if before.status == status::CAMPAIGN_CLOSED {
+        return Err(AppError::Conflict(Msg::new("err.campaign_closed")));
+    }
+    let mut tx = app.db.begin().await?;
+    sqlx::query(
+        "UPDATE campaigns SET title = $1, year = $2, theme = $3, start_date = $4, end_date = $5, guiding_text = $6,
+                requirements = $7, issuer_unit_id = $8, updated_at = $9 WHERE id = $10",
+    )
+    .bind(&c.title)
+    .bind(c.year)
+    .bind(&c.theme)
+    .bind(&c.start)
+    .bind(&c.end)
+    .bind(&c.guiding_text)
+    .bind(&c.requirements)
+    .bind(c.issuer_unit_id)
+    .bind(now())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if !c.themes.is_empty() {
+        set_themes(&mut tx, id, &c.themes).await?;
+    }
+    let detail = json!({
+        "before": {"title": before.title, "theme": before.theme, "start_date": before.start_date, "end_date": before.end_date,
+                   "themes": before.themes.iter().map(|t| t.name.clone()).collect::<Vec<_>>()},
+        "after": {"title": c.title, "theme": c.theme, "start_date": c.start, "end_date": c.end, "themes": c.themes},
+    });
+    audit::record(&mut tx, actor, "campaign.update", "campaign", id, detail).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// draft → published → closed.

@@ -265,7 +265,28 @@ async fn account_page_shows_the_initial_password_once(t: TestApp) {
     assert_eq!(c.get("/api/v1/me").await.status(), 403, "must change it first");
 }
 
+async fn one_address_guessing_many_accounts_is_slowed(t: TestApp) {
+    let c = t.client();
+    for i in 0..30 {
+        let resp = c
+            .post_json(
+                "/api/v1/auth/login",
+                &json!({"username": format!("guess{i}"), "password": "Wrong#pass1"}),
+            )
+            .await;
+        assert_eq!(resp.status(), 422);
+    }
+    // Now even a right password from this address waits.
+    let (status, _, message, _) = error_of(
+        c.post_json("/api/v1/auth/login", &json!({"username": "admin", "password": PASSWORD})).await,
+    )
+    .await;
+    assert_eq!(status, 429);
+    assert!(message.contains("此地址"), "{message}");
+}
+
 crate::on_both_engines!(
+    one_address_guessing_many_accounts_is_slowed,
     administrators_manage_accounts,
     account_page_shows_the_initial_password_once,
     wrong_password_then_lockout_after_five,

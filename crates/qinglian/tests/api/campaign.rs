@@ -146,7 +146,91 @@ async fn campaign_lifecycle_and_custom_themes(t: TestApp) {
     );
 }
 
+async fn organisers_edit_the_campaign_on_its_page(t: TestApp) {
+    let b = t.browser_as("jiwei").await;
+    let csrf = b.csrf_from("/").await;
+    let resp = b
+        .post_form(
+            "/campaigns",
+            &[
+                ("_csrf", &csrf),
+                ("title", "2023年清廉清河宣传周"),
+                ("year", "2023"),
+                ("start_date", "2023/5/15"),
+                ("end_date", "2023年5月21日"),
+                ("themes", "清廉学校、清廉医院，清廉学校"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 303);
+    let id = t.scalar("SELECT id FROM campaigns WHERE year = 2023").await;
+    assert_eq!(
+        t.scalar(&format!("SELECT COUNT(*) FROM campaign_themes WHERE campaign_id = {id}")).await,
+        2,
+        "duplicates folded"
+    );
+    assert_eq!(t.scalar(&format!("SELECT COUNT(*) FROM campaigns WHERE id = {id} AND start_date = '2023-05-15' AND end_date = '2023-05-21'")).await, 1);
+
+    // The seed campaign: a theme used by activities cannot be dropped; nothing changes then.
+    let seed = t.scalar("SELECT MIN(id) FROM campaigns").await;
+    let path = format!("/campaigns/{seed}/edit");
+    let fields = |themes: &'static str, theme: &'static str| {
+        vec![
+            ("_csrf", csrf.clone()),
+            ("title", "2022年清廉清河宣传周".into()),
+            ("year", "2022".into()),
+            ("theme", theme.into()),
+            ("start_date", "2022-05-16".into()),
+            ("end_date", "2022-06-15".into()),
+            ("themes", themes.into()),
+        ]
+    };
+    let resp = b
+        .http
+        .post(format!("{}{path}", b.base))
+        .form(&fields("疫情防控、乡村振兴", "新主题"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422);
+    assert!(resp.text().await.unwrap().contains("已被活动或台账使用"));
+    assert_eq!(
+        t.scalar(&format!("SELECT COUNT(*) FROM campaigns WHERE id = {seed} AND theme = '新主题'")).await,
+        0
+    );
+
+    let resp = b
+        .http
+        .post(format!("{}{path}", b.base))
+        .form(&fields("疫情防控、机关建设、乡村振兴、基层服务、清廉文化", "新主题"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    let html = b.text(&format!("/campaigns/{seed}")).await;
+    assert!(html.contains("新主题") && html.contains("清廉文化"));
+    let detail: String = sqlx::query_scalar("SELECT detail FROM audit_log WHERE action = 'campaign.update'")
+        .fetch_one(&t.app.db.pool)
+        .await
+        .unwrap();
+    assert!(detail.contains("清廉清河建设为引领") && detail.contains("新主题"), "before and after: {detail}");
+
+    // Close it; a closed campaign no longer changes.
+    let resp =
+        b.post_form(&format!("/campaigns/{seed}/status"), &[("_csrf", &csrf), ("status", "closed")]).await;
+    assert_eq!(resp.status(), 303);
+    let resp = b
+        .http
+        .post(format!("{}{path}", b.base))
+        .form(&fields("疫情防控、机关建设、乡村振兴、基层服务", "又一个"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 409);
+}
+
 crate::on_both_engines!(
+    organisers_edit_the_campaign_on_its_page,
     the_seed_campaign_with_ten_activities,
     assign_to_all_units_and_watch_the_board,
     assignments_are_validated,

@@ -288,7 +288,33 @@ async fn unit_lists_are_scoped(t: TestApp) {
     );
 }
 
+async fn many_units_filing_at_once_all_succeed(t: TestApp) {
+    // Twenty units report in the same second: no "database is locked", nothing lost.
+    let tasks: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM tasks WHERE status = 'pending' ORDER BY id LIMIT 20")
+            .fetch_all(&t.app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(tasks.len(), 20);
+    let org = std::sync::Arc::new(t.api_as("jiwei").await);
+    let before = t.scalar("SELECT COUNT(*) FROM ledger_entries").await;
+    let mut handles = Vec::new();
+    for task in tasks {
+        let org = org.clone();
+        handles.push(tokio::spawn(async move {
+            let form = entry_form("2022-05-20", "会议室", "12", "警示教育大会")
+                .part("files", Part::bytes(PHOTO.to_vec()).file_name("p.png"));
+            org.post_multipart(&format!("/api/v1/tasks/{task}/entries"), form).await.status().as_u16()
+        }));
+    }
+    for h in handles {
+        assert_eq!(h.await.unwrap(), 200);
+    }
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM ledger_entries").await, before + 20);
+}
+
 crate::on_both_engines!(
+    many_units_filing_at_once_all_succeed,
     entries_for_an_activity_itself,
     unit_lists_are_scoped,
     file_return_resubmit_accept,

@@ -80,7 +80,60 @@ async fn list_endpoints_page_and_count(t: TestApp) {
     assert!(items.iter().all(|p| p["name"].as_str().unwrap().contains('张')));
 }
 
+async fn health_fails_when_the_database_is_gone(t: TestApp) {
+    let c = t.client();
+    assert_eq!(c.get("/healthz").await.status(), 200);
+    t.app.db.pool.close().await;
+    assert_eq!(c.get("/healthz").await.status(), 503, "a load balancer must stop sending traffic here");
+}
+
+async fn behind_a_trusted_proxy_the_forwarded_address_is_audited(t: TestApp) {
+    // Without trust, the header is ignored: a client cannot choose his address in the log.
+    let c = t.client();
+    let send = |user: &'static str| {
+        c.http
+            .post(format!("{}/api/v1/auth/login", c.base))
+            .header("x-forwarded-for", "10.9.8.7, 203.0.113.5")
+            .header("x-forwarded-proto", "https")
+            .json(&serde_json::json!({"username": user, "password": "nope"}))
+            .send()
+    };
+    send("nobody1").await.unwrap();
+    let ip: String = sqlx::query_scalar("SELECT ip FROM audit_log WHERE actor_name = 'nobody1'")
+        .fetch_one(&t.app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(ip, "127.0.0.1");
+
+    // With trust, the last hop (the one the load balancer appended) is the client.
+    let mut config = (*t.app.config).clone();
+    config.trust_proxy = true;
+    let proxied = qinglian::services::App { config: std::sync::Arc::new(config), ..t.app.clone() };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(qinglian::http::run(listener, proxied, std::future::pending()));
+    let resp = c
+        .http
+        .post(format!("{base}/api/v1/auth/login"))
+        .header("x-forwarded-for", "10.9.8.7, 203.0.113.5")
+        .header("x-forwarded-proto", "https")
+        .json(&serde_json::json!({"username": "admin", "password": crate::harness::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.headers()["set-cookie"].to_str().unwrap().contains("Secure"));
+    let ip: String = sqlx::query_scalar(
+        "SELECT ip FROM audit_log WHERE action = 'auth.login' AND outcome = 'ok' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&t.app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(ip, "203.0.113.5");
+}
+
 crate::on_both_engines!(
+    health_fails_when_the_database_is_gone,
+    behind_a_trusted_proxy_the_forwarded_address_is_audited,
     health_openapi_and_headers,
     errors_are_json_in_the_callers_language,
     pages_are_chinese_unless_english_is_chosen,
