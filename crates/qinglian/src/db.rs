@@ -10,7 +10,33 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor, Transaction};
 
-pub type Tx = Transaction<'static, sqlx::Any>;
+/// A write transaction. On SQLite it also holds this process's writer lock, so writers queue on
+/// an async mutex instead of SQLite's busy handler (which sleeps in millisecond steps and would
+/// cap sign-ins at a few hundred a second). It dereferences to the connection, so queries take
+/// `&mut *tx` as with a plain sqlx transaction.
+pub struct Tx {
+    inner: Transaction<'static, sqlx::Any>,
+    _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.inner.commit().await
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.inner
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
@@ -22,6 +48,7 @@ pub enum Engine {
 pub struct Db {
     pub pool: AnyPool,
     pub engine: Engine,
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -66,7 +93,7 @@ impl Db {
                     .await?
             }
         };
-        Ok(Db { pool, engine })
+        Ok(Db { pool, engine, writer: Default::default() })
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
@@ -78,12 +105,16 @@ impl Db {
     }
 
     /// Begins a transaction that will write. On SQLite it takes the write lock up front
-    /// (`BEGIN IMMEDIATE`), so two writers queue on the busy timeout instead of one failing when
-    /// it upgrades a read lock.
+    /// (`BEGIN IMMEDIATE`) after this process's writer lock, so writers never fail on a lock
+    /// upgrade; the busy timeout remains for other processes (`qinglian import` beside `serve`).
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         match self.engine {
-            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Engine::Postgres => self.pool.begin().await,
+            Engine::Sqlite => {
+                let writer = self.writer.clone().lock_owned().await;
+                let inner = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                Ok(Tx { inner, _writer: Some(writer) })
+            }
+            Engine::Postgres => Ok(Tx { inner: self.pool.begin().await?, _writer: None }),
         }
     }
 
