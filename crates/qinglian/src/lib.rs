@@ -7,6 +7,7 @@
 //! - [`http`]: axum router; `pages` (askama HTML, Chinese first) and `api` (JSON + OpenAPI).
 //! - [`db`]: the SQLite / PostgreSQL pool, migrations per engine, write transactions.
 //! - [`storage`]: uploaded files behind one interface (local directory by default).
+//! - [`signing`]: the signed short-lived tokens of QR sign-in and certificates.
 //! - [`i18n`]: the message catalogue (`locales.toml`), Simplified Chinese and English.
 //! - [`demo`]: the made-up city 清河市 and the seed's 2022 campaign.
 //! - [`bench`]: the benchmarks behind `qinglian bench`.
@@ -23,6 +24,7 @@ pub mod error;
 pub mod http;
 pub mod i18n;
 pub mod services;
+pub mod signing;
 pub mod storage;
 
 use std::sync::Arc;
@@ -38,5 +40,6 @@ pub async fn start(config: Config) -> anyhow::Result<App> {
     let db = db::Db::connect(&config.database_url).await?;
     db.migrate().await?;
     let files = storage::LocalDir::new(config.data_dir.join("files"))?;
-    Ok(App { db, files: Arc::new(files), config: Arc::new(config) })
+    let signer = signing::Signer::load(&db).await?;
+    Ok(App { db, files: Arc::new(files), config: Arc::new(config), signer: Arc::new(signer) })
 }

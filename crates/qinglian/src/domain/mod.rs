@@ -29,9 +29,35 @@ pub fn parse_date(field: &str, raw: &str) -> Result<String, AppError> {
     Ok(format!("{:04}-{:02}-{:02}", date.year(), m, d))
 }
 
+const CHINA: time::UtcOffset = time::macros::offset!(+8);
+
+/// A local date and time ("2022-05-18 09:00", "2022-05-18T09:00", "2022/5/18 9:00") as unix
+/// seconds; times are China time.
+pub fn parse_datetime(field: &str, raw: &str) -> Result<i64, AppError> {
+    let raw = text::normalize(raw).replace('T', " ");
+    let bad = || AppError::invalid(field, Msg::new("err.datetime"));
+    let (date, clock) = raw.split_once(' ').ok_or_else(bad)?;
+    let date = parse_date(field, date).map_err(|_| bad())?;
+    let (h, m) = clock.trim().split_once([':', '：']).ok_or_else(bad)?;
+    let (h, m): (u8, u8) =
+        (h.parse().map_err(|_| bad())?, m.get(..2).unwrap_or(m).parse().map_err(|_| bad())?);
+    let date = time::Date::parse(&date, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|_| bad())?;
+    let clock = time::Time::from_hms(h, m, 0).map_err(|_| bad())?;
+    Ok(time::PrimitiveDateTime::new(date, clock).assume_offset(CHINA).unix_timestamp())
+}
+
+/// Unix seconds as China time, "2022-05-18 09:00".
+pub fn format_datetime(t: i64) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .map(|d| d.to_offset(CHINA).format(&fmt).unwrap_or_default())
+        .unwrap_or_default()
+}
+
 /// Today's date in China (UTC+8), as stored.
 pub fn today() -> String {
-    let now = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+8));
+    let now = time::OffsetDateTime::now_utc().to_offset(CHINA);
     let d = now.date();
     format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
 }
@@ -103,6 +129,17 @@ mod tests {
         assert!(parse_date("d", "2022-02-30").is_err());
         assert!(parse_date("d", "明天").is_err());
         assert_eq!(chinese_date("2022-05-16"), "2022年5月16日");
+    }
+
+    #[test]
+    fn local_date_times() {
+        let t = parse_datetime("t", "2022-05-18 09:30").unwrap();
+        assert_eq!(t, 1_652_837_400);
+        assert_eq!(parse_datetime("t", "2022-05-18T09:30").unwrap(), t);
+        assert_eq!(parse_datetime("t", "2022/5/18 9:30").unwrap(), t);
+        assert_eq!(format_datetime(t), "2022-05-18 09:30");
+        assert!(parse_datetime("t", "2022-05-18").is_err());
+        assert!(parse_datetime("t", "2022-05-18 25:00").is_err());
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod form;
 pub mod pages;
+pub mod sittings;
 
 use std::net::SocketAddr;
 
@@ -28,6 +29,7 @@ pub fn router(app: App) -> Router {
     let body_limit = app.config.max_upload_bytes * 3 + 1024 * 1024;
     Router::new()
         .merge(pages::routes())
+        .merge(sittings::routes())
         .nest("/api/v1", api::routes())
         .route("/api/openapi.json", get(api::openapi_json))
         .route("/healthz", get(healthz))
@@ -102,11 +104,13 @@ async fn language(req: Request, next: Next) -> Response {
 
 static CSS: &str = include_str!("../../static/app.css");
 static JS: &str = include_str!("../../static/app.js");
+static SCREEN_JS: &str = include_str!("../../static/screen.js");
 
 async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
     let (body, ty) = match file.as_str() {
         "app.css" => (CSS, "text/css; charset=utf-8"),
         "app.js" => (JS, "text/javascript; charset=utf-8"),
+        "screen.js" => (SCREEN_JS, "text/javascript; charset=utf-8"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     ([(header::CONTENT_TYPE, ty), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
@@ -114,8 +118,5 @@ async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> 
 
 /// Unix seconds → "2022-05-16 09:30" in China time.
 pub fn format_time(t: i64) -> String {
-    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .map(|d| d.to_offset(time::macros::offset!(+8)).format(&fmt).unwrap_or_default())
-        .unwrap_or_default()
+    crate::domain::format_datetime(t)
 }

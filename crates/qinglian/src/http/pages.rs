@@ -64,7 +64,7 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    fn new(caller: &Caller, notice: Option<&str>) -> Ctx {
+    pub(crate) fn new(caller: &Caller, notice: Option<&str>) -> Ctx {
         let t = T(i18n::current());
         let user = caller.actor.clone();
         Ctx {
@@ -81,12 +81,15 @@ impl Ctx {
     pub fn user_name(&self) -> &str {
         self.user.as_ref().map(|u| u.display_name.as_str()).unwrap_or("")
     }
+    pub fn sitting_kind(&self, kind: &str) -> &'static str {
+        self.t.get(&format!("sitting.kind.{kind}"))
+    }
     pub fn status(&self, s: &str) -> &'static str {
         self.t.get(&format!("status.{s}"))
     }
 }
 
-fn render(t: &impl Template) -> Response {
+pub(crate) fn render(t: &impl Template) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => error_page(&AppError::Internal(e.to_string())),
@@ -138,7 +141,7 @@ struct Notice {
     ok: Option<String>,
 }
 
-fn see_other(to: &str) -> Response {
+pub(crate) fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
@@ -180,17 +183,26 @@ fn login_page(
     username: String,
     status: StatusCode,
 ) -> Response {
-    let pre = auth::random_token();
-    let mut ctx = Ctx::new(&caller, None);
-    ctx.csrf = pre.clone();
+    let (ctx, cookie) = anonymous_form(&caller);
     let page = LoginPage { ctx, next: safe_next(next), error, username };
     let mut resp = render(&page);
     *resp.status_mut() = status;
-    let cookie = set_cookie(PRE_SESSION_COOKIE, &pre, "Strict", None, caller.secure);
-    if let Ok(v) = cookie.parse() {
+    if let Some(v) = cookie {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
     resp
+}
+
+/// A form for someone who may not be signed in: with a session, its CSRF token; without, a fresh
+/// double-submit token and the cookie that carries it.
+pub(crate) fn anonymous_form(caller: &Caller) -> (Ctx, Option<axum::http::HeaderValue>) {
+    let mut ctx = Ctx::new(caller, None);
+    if caller.session_token.is_some() {
+        return (ctx, None);
+    }
+    let pre = auth::random_token();
+    ctx.csrf = pre.clone();
+    (ctx, set_cookie(PRE_SESSION_COOKIE, &pre, "Strict", None, caller.secure).parse().ok())
 }
 
 #[derive(Deserialize)]
@@ -392,7 +404,7 @@ async fn campaign_page(
     }))
 }
 
-type Pairs = Vec<(String, String)>;
+pub(crate) type Pairs = Vec<(String, String)>;
 
 async fn create_campaign(
     State(app): State<App>,
@@ -452,6 +464,8 @@ struct ActivityPage {
     a: campaigns::Activity,
     entries: crate::services::Page<ledger::EntrySummary>,
     themes: Vec<campaigns::Theme>,
+    sittings: Vec<crate::services::sittings::SittingRow>,
+    ranks: Vec<String>,
     board: board::Board,
     types: Vec<units::UnitType>,
     units: Vec<units::Unit>,
@@ -476,6 +490,8 @@ async fn activity_page(
         board: b,
         entries,
         themes,
+        sittings: crate::services::sittings::list_for_activity(&app, &actor, id).await?,
+        ranks: super::sittings::ranks(&app).await?,
         types: units::types(&app).await?,
         // Organisers may act for every unit, a unit administrator for his own subtree.
         units: units::visible(&app, &actor).await?,

@@ -18,14 +18,33 @@ pub async fn record(
     entity_id: impl ToString,
     detail: serde_json::Value,
 ) -> AppResult<()> {
+    let who = Who { user_id: Some(actor.user_id), name: &actor.username, ip: &actor.ip };
+    record_as(tx, who, action, entity, entity_id, detail).await
+}
+
+/// Who did it, when that may be someone without an account (a member of the public).
+pub struct Who<'a> {
+    pub user_id: Option<i64>,
+    pub name: &'a str,
+    pub ip: &'a str,
+}
+
+pub async fn record_as(
+    tx: &mut Tx,
+    who: Who<'_>,
+    action: &str,
+    entity: &str,
+    entity_id: impl ToString,
+    detail: serde_json::Value,
+) -> AppResult<()> {
     sqlx::query(
         "INSERT INTO audit_log (at, actor_user_id, actor_name, ip, action, entity, entity_id, detail, outcome)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'ok')",
     )
     .bind(now())
-    .bind(actor.user_id)
-    .bind(&actor.username)
-    .bind(&actor.ip)
+    .bind(who.user_id)
+    .bind(who.name)
+    .bind(who.ip)
     .bind(action)
     .bind(entity)
     .bind(entity_id.to_string())

@@ -24,6 +24,12 @@ impl Where {
         self
     }
 
+    /// Binds `value` and returns its placeholder, for conditions composed by the caller.
+    pub fn arg(&mut self, value: impl Into<String>) -> String {
+        self.binds.push(value.into());
+        format!("${}", self.binds.len())
+    }
+
     /// Adds a condition that needs no bound value.
     pub fn fixed(&mut self, cond: impl Into<String>) -> &mut Self {
         self.conds.push(cond.into());
@@ -46,6 +52,15 @@ impl Where {
             q = q.bind(b);
         }
         q.fetch_one(pool).await
+    }
+
+    /// Executes a write `sql`, which must embed `self.sql()`, with the bound values.
+    pub async fn execute(&self, tx: &mut crate::db::Tx, sql: &str) -> Result<u64, sqlx::Error> {
+        let mut q: Query<'_, Any, AnyArguments<'_>> = sqlx::query(sql);
+        for b in &self.binds {
+            q = q.bind(b);
+        }
+        Ok(q.execute(&mut **tx).await?.rows_affected())
     }
 
     /// Runs `sql`, which must embed `self.sql()`, with the bound values.

@@ -256,11 +256,11 @@ async fn set_task_status(tx: &mut Tx, task_id: Option<i64>, status_: &str, at: i
 }
 
 /// Where a new entry belongs.
-struct Target {
-    activity_id: i64,
-    campaign_id: i64,
-    task_id: Option<i64>,
-    unit_id: i64,
+pub(crate) struct Target {
+    pub activity_id: i64,
+    pub campaign_id: i64,
+    pub task_id: Option<i64>,
+    pub unit_id: i64,
 }
 
 /// Validates, stores the files and writes the entry, its tags, its task's status and the audit
@@ -272,10 +272,25 @@ async fn submit(
     input: EntryInput,
     files: Vec<Upload>,
 ) -> AppResult<i64> {
+    let mut tx = app.db.begin().await?;
+    let id = submit_in(app, &mut tx, actor, target, input, files).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The same inside the caller's transaction, for use cases that file an entry as part of a
+/// larger change (a sitting filing its attendance).
+pub(crate) async fn submit_in(
+    app: &App,
+    tx: &mut Tx,
+    actor: &Actor,
+    target: Target,
+    input: EntryInput,
+    files: Vec<Upload>,
+) -> AppResult<i64> {
     let (date, place, summary) = validate(&input)?;
     let types = check_uploads(app, &files)?;
     let t = now();
-    let mut tx = app.db.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO ledger_entries (activity_id, task_id, unit_id, entry_date, place, participants, summary, status, created_by, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
@@ -290,15 +305,14 @@ async fn submit(
     .bind(status::SUBMITTED)
     .bind(actor.user_id)
     .bind(t)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
-    store_files(app, &mut tx, id, &files, &types).await?;
-    tag(&mut tx, id, target.campaign_id, &input.theme_ids).await?;
-    set_task_status(&mut tx, target.task_id, status::SUBMITTED, t).await?;
+    store_files(app, tx, id, &files, &types).await?;
+    tag(tx, id, target.campaign_id, &input.theme_ids).await?;
+    set_task_status(tx, target.task_id, status::SUBMITTED, t).await?;
     let detail = json!({"activity_id": target.activity_id, "task_id": target.task_id, "unit_id": target.unit_id,
         "date": date, "participants": input.participants, "files": files.len()});
-    audit::record(&mut tx, actor, "ledger.submit", "ledger_entry", id, detail).await?;
-    tx.commit().await?;
+    audit::record(tx, actor, "ledger.submit", "ledger_entry", id, detail).await?;
     Ok(id)
 }
 

@@ -10,6 +10,7 @@ pub mod filter;
 pub mod ledger;
 pub mod people;
 pub mod roster;
+pub mod sittings;
 pub mod units;
 pub mod users;
 
@@ -29,6 +30,7 @@ pub struct App {
     pub db: Db,
     pub files: Arc<dyn FileStore>,
     pub config: Arc<Config>,
+    pub signer: Arc<crate::signing::Signer>,
 }
 
 /// The signed-in caller of a use case.

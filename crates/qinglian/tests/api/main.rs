@@ -8,4 +8,5 @@ mod audit_log;
 mod campaign;
 mod ledger;
 mod roster;
+mod sittings;
 mod surface;

@@ -1,0 +1,431 @@
+//! Pages of sittings: scheduling, the venue screen with its rotating QR code, the phone sign-in
+//! page (no account needed), the clerk's desk, registration and a person's own list.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use serde::Deserialize;
+
+use super::auth::{Caller, PageActor};
+use super::form::Fields;
+use super::pages::{anonymous_form, render, see_other, Ctx, PageError, Pairs};
+use crate::error::AppError;
+use crate::i18n::{self, Msg};
+use crate::services::sittings::{self, Audience, SittingInput};
+use crate::services::{App, Paging};
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/activities/{id}/sittings", post(create))
+        .route("/sittings/{id}", get(sitting_page))
+        .route("/sittings/{id}/screen", get(screen))
+        .route("/sittings/{id}/screen.json", get(screen_json))
+        .route("/sittings/{id}/qr.svg", get(qr_svg))
+        .route("/sittings/{id}/checkins", post(clerk_check_in))
+        .route("/sittings/{id}/attendance.xlsx", get(export))
+        .route("/sittings/{id}/ledger", post(file_ledger))
+        .route("/sittings/{id}/register", get(register_form).post(register))
+        .route("/sittings/{id}/cancel", post(cancel))
+        .route("/s/{code}", get(scan))
+        .route("/s", post(sign_in))
+        .route("/me/sittings", get(mine))
+}
+
+type PageResult = Result<Response, PageError>;
+
+/// The sitting form: one day, or a training of several consecutive days.
+pub(crate) fn input_from(f: &Fields) -> Result<(SittingInput, i64, i64), AppError> {
+    let party = match f.get("party") {
+        "1" => Some(true),
+        "0" => Some(false),
+        _ => None,
+    };
+    let input = SittingInput {
+        title: f.get("title").to_string(),
+        kind: f.get("kind").to_string(),
+        host_unit_id: f.int("host_unit_id", "err.unit_unknown")?,
+        venue: f.get("venue").to_string(),
+        starts_at: f.get("starts_at").to_string(),
+        ends_at: f.get("ends_at").to_string(),
+        capacity: if f.get("capacity").trim().is_empty() { 0 } else { f.int("capacity", "err.capacity")? },
+        registration_required: f.get("registration_required") == "1",
+        public: f.get("public") == "1",
+        audience: Audience {
+            unit_id: f.get("audience_unit_id").parse().ok(),
+            ranks: f.all("ranks"),
+            party,
+            person_ids: Vec::new(),
+        },
+        task_id: f.get("task_id").parse().ok(),
+        opens_minutes_before: None,
+        late_after_minutes: None,
+    };
+    let days = if f.get("days").trim().is_empty() { 1 } else { f.int("days", "err.series_days")? };
+    let min_days =
+        if f.get("min_days").trim().is_empty() { 0 } else { f.int("min_days", "err.series_days")? };
+    Ok((input, days, min_days))
+}
+
+async fn create(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(activity): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    let (input, days, min_days) = input_from(&Fields(f))?;
+    if days <= 1 {
+        let id = sittings::create(&app, &actor, activity, input).await?;
+        return Ok(see_other(&format!("/sittings/{id}?ok=ok.sitting_added")));
+    }
+    // A training of `days` days: the same hours on consecutive days, each with its own sign-in.
+    let shift = |raw: &str, d: i64| -> Result<String, AppError> {
+        let t = crate::domain::parse_datetime("starts_at", raw)? + d * 86_400;
+        Ok(crate::domain::format_datetime(t))
+    };
+    let mut list = Vec::new();
+    for d in 0..days.clamp(1, 60) {
+        let mut day = input.clone();
+        day.starts_at = shift(&input.starts_at, d)?;
+        day.ends_at = shift(&input.ends_at, d)?;
+        day.title = format!("{}（第{}天）", input.title, d + 1);
+        list.push(day);
+    }
+    let series = sittings::SeriesInput { title: input.title.clone(), min_days, days: list };
+    sittings::create_series(&app, &actor, activity, series).await?;
+    Ok(see_other(&format!("/activities/{activity}?ok=ok.sitting_added")))
+}
+
+#[derive(Template)]
+#[template(path = "sitting.html")]
+struct SittingPage {
+    ctx: Ctx,
+    s: sittings::Sitting,
+    a: sittings::Attendance,
+    list: crate::services::Page<sittings::AttendeeRow>,
+    show: String,
+    q: String,
+}
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    show: Option<String>,
+    q: Option<String>,
+    page: Option<i64>,
+    ok: Option<String>,
+}
+
+async fn sitting_page(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Path(id): Path<i64>,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    let s = sittings::get(&app, &actor, id).await?;
+    let a = sittings::attendance(&app, &actor, id).await?;
+    let filter = sittings::AttendeeFilter { show: q.show.clone(), q: q.q.clone() };
+    let list =
+        sittings::attendees(&app, &actor, id, &filter, Paging { page: q.page, per_page: Some(50) }).await?;
+    Ok(render(&SittingPage {
+        ctx: Ctx::new(&caller, q.ok.as_deref()),
+        s,
+        a,
+        list,
+        show: q.show.unwrap_or_default(),
+        q: q.q.unwrap_or_default(),
+    }))
+}
+
+/// The address phones should open: this server as the browser reached it.
+fn base_url(headers: &HeaderMap, caller: &Caller) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let scheme = if caller.secure { "https" } else { "http" };
+    format!("{scheme}://{host}")
+}
+
+#[derive(Template)]
+#[template(path = "screen.html")]
+struct ScreenPage {
+    t: i18n::T,
+    s: sittings::Sitting,
+    present: i64,
+    url: String,
+}
+
+async fn screen(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> PageResult {
+    let s = sittings::get(&app, &actor, id).await?;
+    let present = sittings::present_count(&app, id).await?;
+    let url = format!("{}/s/{}", base_url(&headers, &caller), app.signer.qr_token(id, crate::db::now()));
+    Ok(render(&ScreenPage { t: i18n::T(i18n::current()), s, present, url }))
+}
+
+/// What the screen polls: the current code's link, how long it lives, how many have signed in.
+async fn screen_json(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    sittings::get(&app, &actor, id).await?;
+    let t = crate::db::now();
+    let url = format!("{}/s/{}", base_url(&headers, &caller), app.signer.qr_token(id, t));
+    let present = sittings::present_count(&app, id).await?;
+    let period = crate::signing::QR_PERIOD;
+    let body =
+        serde_json::json!({"url": url, "present": present, "refresh_in": period - t.rem_euclid(period)});
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
+}
+
+async fn qr_svg(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    sittings::get(&app, &actor, id).await?;
+    let url = format!("{}/s/{}", base_url(&headers, &caller), app.signer.qr_token(id, crate::db::now()));
+    let code = qrcode::QrCode::new(url.as_bytes()).map_err(|e| AppError::Internal(e.to_string()))?;
+    let svg = code.render::<qrcode::render::svg::Color>().min_dimensions(480, 480).quiet_zone(true).build();
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "no-store")], svg).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "signin.html")]
+struct SignInPage {
+    ctx: Ctx,
+    s: Option<sittings::Sitting>,
+    pass: String,
+    /// Signed in with an account linked to an expected person: sign in with one tap.
+    account_name: Option<String>,
+    error: Option<String>,
+    done: Option<sittings::CheckinOutcome>,
+    name: String,
+}
+
+fn sign_in_page(caller: &Caller, page: SignInPage, status: StatusCode) -> Response {
+    let (ctx, cookie) = anonymous_form(caller);
+    let mut resp = render(&SignInPage { ctx, ..page });
+    *resp.status_mut() = status;
+    if let Some(c) = cookie {
+        resp.headers_mut().append(header::SET_COOKIE, c);
+    }
+    resp
+}
+
+fn empty_page(caller: &Caller) -> SignInPage {
+    SignInPage {
+        ctx: Ctx::new(caller, None),
+        s: None,
+        pass: String::new(),
+        account_name: None,
+        error: None,
+        done: None,
+        name: String::new(),
+    }
+}
+
+/// A phone lands here from the venue screen's code.
+async fn scan(State(app): State<App>, caller: Caller, Path(code): Path<String>) -> Response {
+    let lang = i18n::current();
+    match sittings::scan(&app, &code).await {
+        Ok((s, pass)) => {
+            let account_name = match &caller.actor {
+                Some(actor) => {
+                    sittings::account_attendee(&app, &s, actor).await.ok().flatten().map(|a| a.name)
+                }
+                None => None,
+            };
+            let page = SignInPage { s: Some(s), pass, account_name, ..empty_page(&caller) };
+            sign_in_page(&caller, page, StatusCode::OK)
+        }
+        Err(e) => {
+            let page = SignInPage { error: Some(e.message(lang)), ..empty_page(&caller) };
+            sign_in_page(&caller, page, e.status())
+        }
+    }
+}
+
+async fn sign_in(State(app): State<App>, caller: Caller, Form(f): Form<Pairs>) -> Response {
+    let f = Fields(f);
+    let lang = i18n::current();
+    let s = match sittings::open_pass(&app, f.get("pass")).await {
+        Ok(s) => s,
+        Err(e) => {
+            return sign_in_page(
+                &caller,
+                SignInPage { error: Some(e.message(lang)), ..empty_page(&caller) },
+                e.status(),
+            )
+        }
+    };
+    let result = async {
+        let (who, method) = match (&caller.actor, f.get("as_account") == "1") {
+            (Some(actor), true) => (
+                sittings::account_attendee(&app, &s, actor)
+                    .await?
+                    .ok_or_else(|| AppError::invalid("person_name", Msg::new("err.not_in_audience")))?,
+                "account",
+            ),
+            _ => (sittings::identify(&app, &s, f.get("name"), f.get("last4")).await?, "qr"),
+        };
+        sittings::check_in(&app, &s, &who, method, caller.actor.as_ref(), &caller.ip).await
+    }
+    .await;
+    match result {
+        Ok(done) => sign_in_page(
+            &caller,
+            SignInPage { s: Some(s), done: Some(done), ..empty_page(&caller) },
+            StatusCode::OK,
+        ),
+        Err(e) => {
+            let page = SignInPage {
+                pass: f.get("pass").to_string(),
+                name: f.get("name").to_string(),
+                error: Some(e.message(lang)),
+                s: Some(s),
+                ..empty_page(&caller)
+            };
+            sign_in_page(&caller, page, e.status())
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ClerkForm {
+    person_id: i64,
+    #[serde(default)]
+    q: String,
+}
+
+async fn clerk_check_in(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<ClerkForm>,
+) -> PageResult {
+    let done = sittings::clerk_check_in(&app, &actor, id, f.person_id).await?;
+    let key = if done.new { "ok.checked_in" } else { "ok.already_checked_in" };
+    let q = url::form_urlencoded::byte_serialize(f.q.as_bytes()).collect::<String>();
+    Ok(see_other(&format!("/sittings/{id}?q={q}&ok={key}#attendees")))
+}
+
+async fn export(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let bytes = sittings::attendance_xlsx(&app, &actor, id).await?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"attendance-{id}.xlsx\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+async fn file_ledger(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let entry = sittings::file_ledger(&app, &actor, id).await?;
+    Ok(see_other(&format!("/entries/{entry}?ok=ok.entry_filed")))
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+struct RegisterPage {
+    ctx: Ctx,
+    s: sittings::Sitting,
+    done: Option<sittings::RegistrationOutcome>,
+    cancelled: bool,
+    error: Option<String>,
+}
+
+async fn register_form(State(app): State<App>, caller: Caller, Path(id): Path<i64>) -> PageResult {
+    let s = sittings::load(&app, id).await?;
+    Ok(register_page(
+        &caller,
+        RegisterPage { ctx: Ctx::new(&caller, None), s, done: None, cancelled: false, error: None },
+        StatusCode::OK,
+    ))
+}
+
+fn register_page(caller: &Caller, page: RegisterPage, status: StatusCode) -> Response {
+    let (ctx, cookie) = anonymous_form(caller);
+    let mut resp = render(&RegisterPage { ctx, ..page });
+    *resp.status_mut() = status;
+    if let Some(c) = cookie {
+        resp.headers_mut().append(header::SET_COOKIE, c);
+    }
+    resp
+}
+
+async fn register(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    let f = Fields(f);
+    let s = sittings::load(&app, id).await?;
+    let input =
+        sittings::RegistrationInput { name: f.get("name").to_string(), phone: f.get("phone").to_string() };
+    let page = RegisterPage { ctx: Ctx::new(&caller, None), s, done: None, cancelled: false, error: None };
+    Ok(match sittings::register(&app, id, input, &caller.ip).await {
+        Ok(done) => register_page(&caller, RegisterPage { done: Some(done), ..page }, StatusCode::OK),
+        Err(e) => {
+            let status = e.status();
+            register_page(&caller, RegisterPage { error: Some(e.message(i18n::current())), ..page }, status)
+        }
+    })
+}
+
+async fn cancel(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    let f = Fields(f);
+    let s = sittings::load(&app, id).await?;
+    let page = RegisterPage { ctx: Ctx::new(&caller, None), s, done: None, cancelled: false, error: None };
+    Ok(match sittings::cancel_registration(&app, id, f.get("phone"), &caller.ip).await {
+        Ok(()) => register_page(&caller, RegisterPage { cancelled: true, ..page }, StatusCode::OK),
+        Err(e) => {
+            let status = e.status();
+            register_page(&caller, RegisterPage { error: Some(e.message(i18n::current())), ..page }, status)
+        }
+    })
+}
+
+#[derive(Template)]
+#[template(path = "my_sittings.html")]
+struct MinePage {
+    ctx: Ctx,
+    list: Vec<sittings::MySitting>,
+}
+
+async fn mine(State(app): State<App>, PageActor { actor, caller }: PageActor) -> PageResult {
+    let list = sittings::mine(&app, &actor).await?;
+    Ok(render(&MinePage { ctx: Ctx::new(&caller, None), list }))
+}
+
+/// Distinct ranks on the roster, for the audience checkboxes.
+pub(crate) async fn ranks(app: &App) -> Result<Vec<String>, AppError> {
+    Ok(sqlx::query_scalar("SELECT DISTINCT rank FROM people WHERE rank <> '' ORDER BY rank")
+        .fetch_all(&app.db.pool)
+        .await?)
+}

@@ -1,0 +1,1262 @@
+//! Sittings (场次): lectures, warning-film screenings, theme party days, training days and
+//! forums, each belonging to an activity, with an expected audience drawn from the roster (or
+//! the public, by registration), and attendance taken by QR code, by account or by a clerk.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::Row;
+
+use super::audit::{self, Who};
+use super::filter::Where;
+use super::{clean_text, Actor, App, Page, Paging};
+use crate::db::{now, Tx};
+use crate::domain::{format_datetime, mask_phone, parse_datetime, text};
+use crate::error::{AppError, AppResult};
+use crate::i18n::Msg;
+use crate::signing::TokenError;
+
+pub const KINDS: [&str; 6] = ["lecture", "warning", "party_day", "training", "forum", "custom"];
+
+/// Who is expected: people of a unit subtree, of some ranks, of a party membership, and people
+/// asked by name. With no rule and nobody named, the whole roster.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct Audience {
+    pub unit_id: Option<i64>,
+    #[serde(default)]
+    pub ranks: Vec<String>,
+    /// true: party members only; false: non-members only; absent: both.
+    pub party: Option<bool>,
+    #[serde(default)]
+    pub person_ids: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct SittingInput {
+    pub title: String,
+    /// lecture, warning, party_day, training, forum or custom.
+    pub kind: String,
+    pub host_unit_id: i64,
+    pub venue: String,
+    /// China time, "2022-05-18 09:00".
+    pub starts_at: String,
+    pub ends_at: String,
+    /// 0 for no limit.
+    #[serde(default)]
+    pub capacity: i64,
+    #[serde(default)]
+    pub registration_required: bool,
+    /// Open to the public, who register with name and phone.
+    #[serde(default)]
+    pub public: bool,
+    #[serde(default)]
+    pub audience: Audience,
+    /// The unit task this sitting fulfils (its ledger entry is filed from the attendance).
+    pub task_id: Option<i64>,
+    pub opens_minutes_before: Option<i64>,
+    pub late_after_minutes: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Sitting {
+    pub id: i64,
+    pub activity_id: i64,
+    pub activity_title: String,
+    pub series_id: Option<i64>,
+    pub day_no: i64,
+    pub title: String,
+    pub kind: String,
+    pub host_unit_id: i64,
+    pub host_unit_name: String,
+    #[serde(skip)]
+    pub host_path: String,
+    pub venue: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub capacity: i64,
+    pub registration_required: bool,
+    pub public: bool,
+    pub audience: Audience,
+    pub audience_unit_name: Option<String>,
+    #[serde(skip)]
+    audience_path: Option<String>,
+    pub opens_minutes_before: i64,
+    pub late_after_minutes: i64,
+    pub task_id: Option<i64>,
+    pub ledger_entry_id: Option<i64>,
+}
+
+impl Sitting {
+    pub fn opens_at(&self) -> i64 {
+        self.starts_at - self.opens_minutes_before * 60
+    }
+    pub fn late_at(&self) -> i64 {
+        self.starts_at + self.late_after_minutes * 60
+    }
+    pub fn starts(&self) -> String {
+        format_datetime(self.starts_at)
+    }
+    pub fn ends(&self) -> String {
+        format_datetime(self.ends_at)
+    }
+
+    /// A condition over `people p JOIN units u` that holds for the expected audience.
+    fn audience_sql(&self, w: &mut Where) -> String {
+        let mut rules = Vec::new();
+        if let Some(path) =
+            self.audience_path.as_deref().filter(|p| p.chars().all(|c| c.is_ascii_digit() || c == '/'))
+        {
+            rules.push(format!("u.path LIKE '{path}%'"));
+        }
+        if !self.audience.ranks.is_empty() {
+            let args: Vec<String> = self.audience.ranks.iter().map(|r| w.arg(r.clone())).collect();
+            rules.push(format!("p.rank IN ({})", args.join(", ")));
+        }
+        if let Some(party) = self.audience.party {
+            rules.push(format!("p.party_member = {}", party as i64));
+        }
+        let rules = match (rules.is_empty(), self.audience.person_ids.is_empty()) {
+            (false, _) => rules.join(" AND "),
+            (true, true) => "1=1".to_string(),
+            (true, false) => "1=0".to_string(),
+        };
+        format!(
+            "(({rules}) OR p.id IN (SELECT person_id FROM sitting_invitees WHERE sitting_id = {}))",
+            self.id
+        )
+    }
+}
+
+const SITTING_SELECT: &str =
+    "SELECT s.*, a.title AS activity_title, h.name AS host_unit_name, h.path AS host_path,
+        au.name AS audience_unit_name, au.path AS audience_path
+     FROM sittings s JOIN activities a ON a.id = s.activity_id JOIN units h ON h.id = s.host_unit_id
+     LEFT JOIN units au ON au.id = s.audience_unit_id";
+
+fn sitting_from_row(r: &sqlx::any::AnyRow, person_ids: Vec<i64>) -> Sitting {
+    let ranks: String = r.get("audience_ranks");
+    let party: i64 = r.get("audience_party");
+    Sitting {
+        id: r.get("id"),
+        activity_id: r.get("activity_id"),
+        activity_title: r.get("activity_title"),
+        series_id: r.get("series_id"),
+        day_no: r.get("day_no"),
+        title: r.get("title"),
+        kind: r.get("kind"),
+        host_unit_id: r.get("host_unit_id"),
+        host_unit_name: r.get("host_unit_name"),
+        host_path: r.get("host_path"),
+        venue: r.get("venue"),
+        starts_at: r.get("starts_at"),
+        ends_at: r.get("ends_at"),
+        capacity: r.get("capacity"),
+        registration_required: r.get::<i64, _>("registration_required") != 0,
+        public: r.get::<i64, _>("public") != 0,
+        audience: Audience {
+            unit_id: r.get("audience_unit_id"),
+            ranks: ranks.split('、').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+            party: (party >= 0).then_some(party == 1),
+            person_ids,
+        },
+        audience_unit_name: r.get("audience_unit_name"),
+        audience_path: r.get("audience_path"),
+        opens_minutes_before: r.get("opens_minutes_before"),
+        late_after_minutes: r.get("late_after_minutes"),
+        task_id: r.get("task_id"),
+        ledger_entry_id: r.get("ledger_entry_id"),
+    }
+}
+
+/// A sitting as stored, without a permission check (the public sign-in page needs it).
+pub async fn load(app: &App, id: i64) -> AppResult<Sitting> {
+    let row = sqlx::query(&format!("{SITTING_SELECT} WHERE s.id = $1"))
+        .bind(id)
+        .fetch_optional(&app.db.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let invitees: Vec<i64> =
+        sqlx::query_scalar("SELECT person_id FROM sitting_invitees WHERE sitting_id = $1 ORDER BY person_id")
+            .bind(id)
+            .fetch_all(&app.db.pool)
+            .await?;
+    Ok(sitting_from_row(&row, invitees))
+}
+
+/// A sitting for those who run it: organisers, and administrators of the host unit.
+pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<Sitting> {
+    let s = load(app, id).await?;
+    if !actor.covers(&s.host_path) {
+        return Err(AppError::NotFound);
+    }
+    Ok(s)
+}
+
+struct Checked {
+    title: String,
+    venue: String,
+    starts_at: i64,
+    ends_at: i64,
+    ranks: String,
+}
+
+async fn check_input(app: &App, actor: &Actor, input: &SittingInput) -> AppResult<Checked> {
+    let mut errors = Vec::new();
+    let mut keep =
+        |r: AppResult<String>| r.map_err(|e| errors.extend(e.fields().to_vec())).unwrap_or_default();
+    let title = keep(clean_text("title", &input.title, 200, true));
+    let venue = keep(clean_text("venue", &input.venue, 200, true));
+    let mut times = |field: &'static str, raw: &str| {
+        parse_datetime(field, raw).map_err(|e| errors.extend(e.fields().to_vec())).ok()
+    };
+    let (starts_at, ends_at) = (times("starts_at", &input.starts_at), times("ends_at", &input.ends_at));
+    let field_error =
+        |field: &str, key: &'static str| crate::error::FieldError { field: field.into(), msg: Msg::new(key) };
+    if let (Some(s), Some(e)) = (starts_at, ends_at) {
+        if e <= s || e - s > 7 * 86_400 {
+            errors.push(field_error("ends_at", "err.sitting_times"));
+        }
+    }
+    if !KINDS.contains(&input.kind.as_str()) {
+        errors.push(field_error("kind", "err.kind_unknown"));
+    }
+    if !(0..=100_000).contains(&input.capacity) {
+        errors.push(field_error("capacity", "err.capacity"));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let host = super::units::get(app, input.host_unit_id)
+        .await
+        .map_err(|_| AppError::invalid("host_unit_id", Msg::new("err.unit_unknown")))?;
+    if !actor.covers(&host.path) {
+        return Err(AppError::Forbidden);
+    }
+    if let Some(unit) = input.audience.unit_id {
+        super::units::get(app, unit)
+            .await
+            .map_err(|_| AppError::invalid("audience", Msg::new("err.unit_unknown")))?;
+    }
+    if let Some(task) = input.task_id {
+        let t = super::ledger::task(app, actor, task)
+            .await
+            .map_err(|_| AppError::invalid("task_id", Msg::new("err.task_unknown")))?;
+        if t.unit_id != input.host_unit_id {
+            return Err(AppError::invalid("task_id", Msg::new("err.task_other_unit")));
+        }
+    }
+    let ranks: Vec<String> =
+        input.audience.ranks.iter().map(|r| text::normalize(r)).filter(|r| !r.is_empty()).collect();
+    Ok(Checked {
+        title,
+        venue,
+        starts_at: starts_at.unwrap_or_default(),
+        ends_at: ends_at.unwrap_or_default(),
+        ranks: ranks.join("、"),
+    })
+}
+
+async fn insert(
+    tx: &mut Tx,
+    actor: &Actor,
+    activity_id: i64,
+    series: Option<(i64, i64)>,
+    input: &SittingInput,
+    c: &Checked,
+) -> AppResult<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO sittings (activity_id, series_id, day_no, title, kind, host_unit_id, venue, starts_at, ends_at, capacity,
+            registration_required, public, audience_unit_id, audience_ranks, audience_party, opens_minutes_before,
+            late_after_minutes, task_id, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id",
+    )
+    .bind(activity_id)
+    .bind(series.map(|s| s.0))
+    .bind(series.map(|s| s.1).unwrap_or(1))
+    .bind(&c.title)
+    .bind(&input.kind)
+    .bind(input.host_unit_id)
+    .bind(&c.venue)
+    .bind(c.starts_at)
+    .bind(c.ends_at)
+    .bind(input.capacity)
+    .bind(input.registration_required as i64)
+    .bind(input.public as i64)
+    .bind(input.audience.unit_id)
+    .bind(&c.ranks)
+    .bind(input.audience.party.map(|p| p as i64).unwrap_or(-1))
+    .bind(input.opens_minutes_before.unwrap_or(60).clamp(0, 24 * 60))
+    .bind(input.late_after_minutes.unwrap_or(10).clamp(0, 24 * 60))
+    .bind(input.task_id)
+    .bind(actor.user_id)
+    .bind(now())
+    .fetch_one(&mut **tx)
+    .await?;
+    for person in &input.audience.person_ids {
+        let n = sqlx::query(
+            "INSERT INTO sitting_invitees (sitting_id, person_id) SELECT $1, id FROM people WHERE id = $2 ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(person)
+        .execute(&mut **tx)
+        .await?;
+        if n.rows_affected() == 0 && !input.audience.person_ids.is_empty() {
+            let known: Option<i64> = sqlx::query_scalar("SELECT id FROM people WHERE id = $1")
+                .bind(person)
+                .fetch_optional(&mut **tx)
+                .await?;
+            known.ok_or_else(|| {
+                AppError::invalid("audience", Msg::new("err.person_unknown").arg("id", person))
+            })?;
+        }
+    }
+    audit::record(
+        tx,
+        actor,
+        "sitting.create",
+        "sitting",
+        id,
+        json!({"activity_id": activity_id, "title": c.title, "venue": c.venue}),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Schedules a sitting of an activity, and queues a notice to everyone expected.
+pub async fn create(app: &App, actor: &Actor, activity_id: i64, input: SittingInput) -> AppResult<i64> {
+    super::campaigns::activity(app, activity_id).await?;
+    let checked = check_input(app, actor, &input).await?;
+    let mut tx = app.db.begin().await?;
+    let id = insert(&mut tx, actor, activity_id, None, &input, &checked).await?;
+    tx.commit().await?;
+    notify_expected(app, id).await?;
+    Ok(id)
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct SeriesInput {
+    pub title: String,
+    /// Days to attend for completion; 0 (or absent) means every day.
+    #[serde(default)]
+    pub min_days: i64,
+    /// One sitting per day, in order.
+    pub days: Vec<SittingInput>,
+}
+
+/// A multi-day training: one sitting per day, each with its own sign-in.
+pub async fn create_series(app: &App, actor: &Actor, activity_id: i64, input: SeriesInput) -> AppResult<i64> {
+    super::campaigns::activity(app, activity_id).await?;
+    let title = clean_text("title", &input.title, 200, true)?;
+    if input.days.is_empty() || input.days.len() > 60 {
+        return Err(AppError::invalid("days", Msg::new("err.series_days")));
+    }
+    if !(0..=input.days.len() as i64).contains(&input.min_days) {
+        return Err(AppError::invalid("min_days", Msg::new("err.series_days")));
+    }
+    let mut checked = Vec::new();
+    for day in &input.days {
+        checked.push(check_input(app, actor, day).await?);
+    }
+    let mut tx = app.db.begin().await?;
+    let series: i64 = sqlx::query_scalar(
+        "INSERT INTO sitting_series (activity_id, title, min_days, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(activity_id)
+    .bind(&title)
+    .bind(input.min_days)
+    .bind(now())
+    .fetch_one(&mut *tx)
+    .await?;
+    let mut ids = Vec::new();
+    for (i, (day, c)) in input.days.iter().zip(&checked).enumerate() {
+        ids.push(insert(&mut tx, actor, activity_id, Some((series, i as i64 + 1)), day, c).await?);
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        "series.create",
+        "sitting_series",
+        series,
+        json!({"title": title, "days": ids.len()}),
+    )
+    .await?;
+    tx.commit().await?;
+    if let Some(first) = ids.first() {
+        notify_expected(app, *first).await?;
+    }
+    Ok(series)
+}
+
+/// Queues a notice to everyone expected who has a phone; a delivery channel picks them up later.
+async fn notify_expected(app: &App, sitting_id: i64) -> AppResult<()> {
+    let s = load(app, sitting_id).await?;
+    if s.public {
+        return Ok(());
+    }
+    let mut w = Where::default();
+    let cond = s.audience_sql(&mut w);
+    w.fixed(cond).fixed("p.phone IS NOT NULL");
+    let subject = w.arg(format!("参加通知：{}", s.title));
+    let body = w.arg(format!("请于{}到{}参加“{}”，现场扫码签到。", s.starts(), s.venue, s.title));
+    let sql = format!(
+        "INSERT INTO outbox (channel, recipient, subject, body, created_at)
+         SELECT 'sms', p.phone, {subject}, {body}, {} FROM people p JOIN units u ON u.id = p.unit_id WHERE {}",
+        now(),
+        w.sql()
+    );
+    let mut tx = app.db.begin().await?;
+    w.execute(&mut tx, &sql).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SittingRow {
+    pub id: i64,
+    pub title: String,
+    pub kind: String,
+    pub series_id: Option<i64>,
+    pub day_no: i64,
+    pub host_unit_name: String,
+    pub venue: String,
+    pub starts_at: i64,
+    pub present: i64,
+}
+
+impl SittingRow {
+    pub fn starts(&self) -> String {
+        format_datetime(self.starts_at)
+    }
+}
+
+/// The sittings of an activity that the actor runs (organisers: all).
+pub async fn list_for_activity(app: &App, actor: &Actor, activity_id: i64) -> AppResult<Vec<SittingRow>> {
+    let sql = format!(
+        "SELECT s.id, s.title, s.kind, s.series_id, s.day_no, h.name AS host, s.venue, s.starts_at,
+                (SELECT COUNT(*) FROM checkins c WHERE c.sitting_id = s.id) AS present
+         FROM sittings s JOIN units h ON h.id = s.host_unit_id
+         WHERE s.activity_id = $1 AND {} ORDER BY s.starts_at, s.id",
+        actor.scope_sql("h.path")
+    );
+    Ok(sqlx::query(&sql)
+        .bind(activity_id)
+        .fetch_all(&app.db.pool)
+        .await?
+        .iter()
+        .map(|r| SittingRow {
+            id: r.get("id"),
+            title: r.get("title"),
+            kind: r.get("kind"),
+            series_id: r.get("series_id"),
+            day_no: r.get("day_no"),
+            host_unit_name: r.get("host"),
+            venue: r.get("venue"),
+            starts_at: r.get("starts_at"),
+            present: r.get("present"),
+        })
+        .collect())
+}
+
+// ---- sign-in ----
+
+/// Who is signing in, once identified.
+#[derive(Debug, Clone)]
+pub struct Attendee {
+    key: String,
+    person_id: Option<i64>,
+    registration_id: Option<i64>,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CheckinOutcome {
+    pub name: String,
+    /// false when this person had already signed in (then `checked_at` is the first time).
+    pub new: bool,
+    pub checked_at: i64,
+    pub late: bool,
+}
+
+impl CheckinOutcome {
+    pub fn time(&self) -> String {
+        format_datetime(self.checked_at)
+    }
+}
+
+fn qr_error(e: TokenError) -> AppError {
+    match e {
+        TokenError::Expired => AppError::Conflict(Msg::new("err.qr_expired")),
+        TokenError::Malformed | TokenError::Forged => AppError::invalid("code", Msg::new("err.qr_invalid")),
+    }
+}
+
+/// A scanned code: the sitting, and a pass to finish signing in within ten minutes.
+pub async fn scan(app: &App, code: &str) -> AppResult<(Sitting, String)> {
+    let t = now();
+    let id = app.signer.open_qr(code, t).map_err(qr_error)?;
+    let s = load(app, id).await.map_err(|_| AppError::invalid("code", Msg::new("err.qr_invalid")))?;
+    let pass = app.signer.pass(id, t);
+    Ok((s, pass))
+}
+
+/// The sitting a pass was issued for.
+pub async fn open_pass(app: &App, pass: &str) -> AppResult<Sitting> {
+    let id = app.signer.open_pass(pass, now()).map_err(|e| match e {
+        TokenError::Expired => AppError::Conflict(Msg::new("err.pass_expired")),
+        _ => AppError::invalid("code", Msg::new("err.qr_invalid")),
+    })?;
+    load(app, id).await
+}
+
+fn check_window(s: &Sitting, t: i64) -> AppResult<()> {
+    if t < s.opens_at() {
+        return Err(AppError::Conflict(
+            Msg::new("err.signin_not_open").arg("time", format_datetime(s.opens_at())),
+        ));
+    }
+    if t > s.ends_at {
+        return Err(AppError::Conflict(Msg::new("err.signin_closed")));
+    }
+    Ok(())
+}
+
+/// Finds the person (or registrant) by name and the last four digits of the phone, among those
+/// expected at the sitting.
+pub async fn identify(app: &App, s: &Sitting, name: &str, last4: &str) -> AppResult<Attendee> {
+    let name = text::normalize_name(name);
+    let last4 = text::normalize(last4);
+    let mut errors = Vec::new();
+    if name.is_empty() {
+        errors.push(crate::error::FieldError { field: "person_name".into(), msg: Msg::new("err.required") });
+    }
+    if last4.len() != 4 || !last4.chars().all(|c| c.is_ascii_digit()) {
+        errors.push(crate::error::FieldError { field: "last4".into(), msg: Msg::new("err.last4") });
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let not_found = || AppError::invalid("person_name", Msg::new("err.not_in_audience"));
+    if s.public {
+        let rows = sqlx::query("SELECT id, name, phone FROM registrations WHERE sitting_id = $1 AND name = $2 AND status = 'registered'")
+            .bind(s.id)
+            .bind(&name)
+            .fetch_all(&app.db.pool)
+            .await?;
+        let r = rows.iter().find(|r| r.get::<String, _>("phone").ends_with(&last4)).ok_or_else(not_found)?;
+        let id: i64 = r.get("id");
+        return Ok(Attendee { key: format!("r:{id}"), person_id: None, registration_id: Some(id), name });
+    }
+    let mut w = Where::default();
+    let cond = s.audience_sql(&mut w);
+    let name_arg = w.arg(name.clone());
+    w.fixed(cond).fixed(format!("p.name = {name_arg}"));
+    let sql = format!(
+        "SELECT p.id, p.name, p.phone FROM people p JOIN units u ON u.id = p.unit_id WHERE {}",
+        w.sql()
+    );
+    let rows = w.fetch_all(&app.db.pool, &sql).await?;
+    let r = rows
+        .iter()
+        .find(|r| r.get::<Option<String>, _>("phone").is_some_and(|p| p.ends_with(&last4)))
+        .ok_or_else(not_found)?;
+    let person: i64 = r.get("id");
+    attendee_for_person(app, s, person, name).await
+}
+
+async fn attendee_for_person(app: &App, s: &Sitting, person: i64, name: String) -> AppResult<Attendee> {
+    if s.registration_required {
+        let registered: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM registrations WHERE sitting_id = $1 AND person_id = $2 AND status = 'registered'",
+        )
+        .bind(s.id)
+        .bind(person)
+        .fetch_optional(&app.db.pool)
+        .await?;
+        registered.ok_or_else(|| AppError::Conflict(Msg::new("err.not_registered")))?;
+    }
+    Ok(Attendee { key: format!("p:{person}"), person_id: Some(person), registration_id: None, name })
+}
+
+/// Whether `person` is expected at `s`.
+async fn expects(app: &App, s: &Sitting, person: i64) -> AppResult<Option<String>> {
+    let mut w = Where::default();
+    let cond = s.audience_sql(&mut w);
+    w.fixed(cond).fixed(format!("p.id = {person}"));
+    let sql = format!("SELECT p.name FROM people p JOIN units u ON u.id = p.unit_id WHERE {}", w.sql());
+    Ok(w.fetch_all(&app.db.pool, &sql).await?.first().map(|r| r.get("name")))
+}
+
+/// The person behind a signed-in account, if the account is linked to one and expected here.
+pub async fn account_attendee(app: &App, s: &Sitting, actor: &Actor) -> AppResult<Option<Attendee>> {
+    let person: Option<Option<i64>> = sqlx::query_scalar("SELECT person_id FROM users WHERE id = $1")
+        .bind(actor.user_id)
+        .fetch_optional(&app.db.pool)
+        .await?;
+    let Some(person) = person.flatten() else { return Ok(None) };
+    match expects(app, s, person).await? {
+        Some(name) => Ok(Some(attendee_for_person(app, s, person, name).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Records that `who` is present. The same person twice is one record: the second time says
+/// when the first was.
+pub async fn check_in(
+    app: &App,
+    s: &Sitting,
+    who: &Attendee,
+    method: &str,
+    by: Option<&Actor>,
+    ip: &str,
+) -> AppResult<CheckinOutcome> {
+    let t = now();
+    check_window(s, t)?;
+    let mut tx = app.db.begin().await?;
+    // A full sitting takes nobody more; the count and the insert are one statement.
+    let capacity = if s.capacity > 0 && !s.registration_required && !s.public {
+        format!(" WHERE (SELECT COUNT(*) FROM checkins WHERE sitting_id = {}) < {}", s.id, s.capacity)
+    } else {
+        String::new()
+    };
+    let inserted: Option<i64> = sqlx::query_scalar(&format!(
+        "INSERT INTO checkins (sitting_id, attendee_key, person_id, registration_id, name, method, checked_at, by_user_id)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8{capacity}
+         ON CONFLICT (sitting_id, attendee_key) DO NOTHING RETURNING id"
+    ))
+    .bind(s.id)
+    .bind(&who.key)
+    .bind(who.person_id)
+    .bind(who.registration_id)
+    .bind(&who.name)
+    .bind(method)
+    .bind(t)
+    .bind(by.map(|a| a.user_id))
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(id) = inserted else {
+        let first: Option<i64> =
+            sqlx::query_scalar("SELECT checked_at FROM checkins WHERE sitting_id = $1 AND attendee_key = $2")
+                .bind(s.id)
+                .bind(&who.key)
+                .fetch_optional(&mut *tx)
+                .await?;
+        return match first {
+            Some(at) => Ok(CheckinOutcome {
+                name: who.name.clone(),
+                new: false,
+                checked_at: at,
+                late: at > s.late_at(),
+            }),
+            None => Err(AppError::Conflict(Msg::new("err.sitting_full"))),
+        };
+    };
+    let actor_name = by.map(|a| a.username.as_str()).unwrap_or(&who.name);
+    let audit_who = Who { user_id: by.map(|a| a.user_id), name: actor_name, ip };
+    audit::record_as(
+        &mut tx,
+        audit_who,
+        "sitting.checkin",
+        "sitting",
+        s.id,
+        json!({"checkin": id, "attendee": who.key, "method": method}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(CheckinOutcome { name: who.name.clone(), new: true, checked_at: t, late: t > s.late_at() })
+}
+
+/// A clerk signs in someone expected who has no phone to scan with.
+pub async fn clerk_check_in(
+    app: &App,
+    actor: &Actor,
+    sitting_id: i64,
+    person_id: i64,
+) -> AppResult<CheckinOutcome> {
+    let s = get(app, actor, sitting_id).await?;
+    let name = expects(app, &s, person_id)
+        .await?
+        .ok_or_else(|| AppError::invalid("person_id", Msg::new("err.not_in_audience")))?;
+    let who =
+        Attendee { key: format!("p:{person_id}"), person_id: Some(person_id), registration_id: None, name };
+    check_in(app, &s, &who, "clerk", Some(actor), &actor.ip).await
+}
+
+// ---- attendance ----
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UnitAttendance {
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub expected: i64,
+    pub present: i64,
+    pub late: i64,
+}
+
+impl UnitAttendance {
+    pub fn absent(&self) -> i64 {
+        self.expected - self.present
+    }
+    pub fn rate(&self) -> i64 {
+        if self.expected == 0 {
+            0
+        } else {
+            self.present * 100 / self.expected
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Attendance {
+    pub sitting_id: i64,
+    pub expected: i64,
+    /// Expected people who came.
+    pub present: i64,
+    pub late: i64,
+    pub absent: i64,
+    /// Signed in without being expected (public sittings: everyone).
+    pub others: i64,
+    /// Present among expected, in whole percent.
+    pub rate: i64,
+    pub units: Vec<UnitAttendance>,
+}
+
+/// Counts per unit, computed in the database: a 5,000-person sitting is one grouped query.
+pub async fn attendance(app: &App, actor: &Actor, sitting_id: i64) -> AppResult<Attendance> {
+    let s = get(app, actor, sitting_id).await?;
+    let total_present: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM checkins WHERE sitting_id = $1")
+        .bind(s.id)
+        .fetch_one(&app.db.pool)
+        .await?;
+    let units = if s.public {
+        Vec::new()
+    } else {
+        let mut w = Where::default();
+        let cond = s.audience_sql(&mut w);
+        w.fixed(cond);
+        let sql = format!(
+            "SELECT u.id, u.name, u.path, COUNT(*) AS expected, COUNT(c.id) AS present,
+                    SUM(CASE WHEN c.checked_at > {late} THEN 1 ELSE 0 END) AS late
+             FROM people p JOIN units u ON u.id = p.unit_id
+             LEFT JOIN checkins c ON c.person_id = p.id AND c.sitting_id = {id}
+             WHERE {} GROUP BY u.id, u.name, u.path ORDER BY u.path",
+            w.sql(),
+            late = s.late_at(),
+            id = s.id
+        );
+        w.fetch_all(&app.db.pool, &sql)
+            .await?
+            .iter()
+            .map(|r| UnitAttendance {
+                unit_id: r.get("id"),
+                unit_name: r.get("name"),
+                expected: r.get("expected"),
+                present: r.get("present"),
+                late: r.get::<Option<i64>, _>("late").unwrap_or(0),
+            })
+            .collect()
+    };
+    let (expected, present, late) = if s.public {
+        let registered: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM registrations WHERE sitting_id = $1 AND status = 'registered'",
+        )
+        .bind(s.id)
+        .fetch_one(&app.db.pool)
+        .await?;
+        let late: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM checkins WHERE sitting_id = $1 AND checked_at > $2")
+                .bind(s.id)
+                .bind(s.late_at())
+                .fetch_one(&app.db.pool)
+                .await?;
+        (registered, total_present.min(registered), late)
+    } else {
+        units
+            .iter()
+            .fold((0, 0, 0), |(e, p, l), u: &UnitAttendance| (e + u.expected, p + u.present, l + u.late))
+    };
+    Ok(Attendance {
+        sitting_id: s.id,
+        expected,
+        present,
+        late,
+        absent: expected - present,
+        others: total_present - present,
+        rate: if expected == 0 { 0 } else { present * 100 / expected },
+        units,
+    })
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AttendeeRow {
+    pub person_id: Option<i64>,
+    pub name: String,
+    pub unit_name: String,
+    pub rank: String,
+    /// Masked unless the viewer administers the person's unit.
+    pub phone: String,
+    pub checked_at: Option<i64>,
+    pub late: bool,
+    pub method: Option<String>,
+}
+
+impl AttendeeRow {
+    pub fn time(&self) -> String {
+        self.checked_at.map(format_datetime).unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
+pub struct AttendeeFilter {
+    /// present, absent or all (default).
+    pub show: Option<String>,
+    /// Part of a name.
+    pub q: Option<String>,
+}
+
+/// The expected people with their sign-in, present or absent, a page at a time.
+pub async fn attendees(
+    app: &App,
+    actor: &Actor,
+    sitting_id: i64,
+    filter: &AttendeeFilter,
+    paging: Paging,
+) -> AppResult<Page<AttendeeRow>> {
+    let s = get(app, actor, sitting_id).await?;
+    if s.public {
+        return public_attendees(app, &s, paging).await;
+    }
+    let mut w = Where::default();
+    let cond = s.audience_sql(&mut w);
+    w.fixed(cond);
+    match filter.show.as_deref() {
+        Some("present") => w.fixed("c.id IS NOT NULL"),
+        Some("absent") => w.fixed("c.id IS NULL"),
+        _ => &mut w,
+    };
+    if let Some(q) = filter.q.as_deref().map(text::normalize_name).filter(|q| !q.is_empty()) {
+        w.bind("p.name LIKE ?", format!("%{q}%"));
+    }
+    let from = format!(
+        "FROM people p JOIN units u ON u.id = p.unit_id LEFT JOIN checkins c ON c.person_id = p.id AND c.sitting_id = {}",
+        s.id
+    );
+    let total = w.count(&app.db.pool, &from).await?;
+    let sql = format!(
+        "SELECT p.id, p.name, p.rank, p.phone, u.name AS unit_name, u.path, c.checked_at, c.method {from}
+         WHERE {} ORDER BY u.path, p.id{}",
+        w.sql(),
+        paging.sql()
+    );
+    let items = w
+        .fetch_all(&app.db.pool, &sql)
+        .await?
+        .iter()
+        .map(|r| {
+            let checked_at: Option<i64> = r.get("checked_at");
+            let phone: Option<String> = r.get("phone");
+            let phone = phone.unwrap_or_default();
+            AttendeeRow {
+                person_id: Some(r.get("id")),
+                name: r.get("name"),
+                unit_name: r.get("unit_name"),
+                rank: r.get("rank"),
+                phone: if actor.sees_phones_of(&r.get::<String, _>("path")) {
+                    phone
+                } else {
+                    mask_phone(&phone)
+                },
+                late: checked_at.is_some_and(|t| t > s.late_at()),
+                checked_at,
+                method: r.get("method"),
+            }
+        })
+        .collect();
+    Ok(Page::new(items, total, paging))
+}
+
+async fn public_attendees(app: &App, s: &Sitting, paging: Paging) -> AppResult<Page<AttendeeRow>> {
+    let total: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM registrations WHERE sitting_id = $1 AND status = 'registered'",
+    )
+    .bind(s.id)
+    .fetch_one(&app.db.pool)
+    .await?;
+    let sql = format!(
+        "SELECT r.name, r.phone, c.checked_at, c.method FROM registrations r
+         LEFT JOIN checkins c ON c.registration_id = r.id AND c.sitting_id = r.sitting_id
+         WHERE r.sitting_id = $1 AND r.status = 'registered' ORDER BY r.id{}",
+        paging.sql()
+    );
+    let items = sqlx::query(&sql)
+        .bind(s.id)
+        .fetch_all(&app.db.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            let checked_at: Option<i64> = r.get("checked_at");
+            AttendeeRow {
+                person_id: None,
+                name: r.get("name"),
+                unit_name: String::new(),
+                rank: String::new(),
+                phone: mask_phone(&r.get::<String, _>("phone")),
+                late: checked_at.is_some_and(|t| t > s.late_at()),
+                checked_at,
+                method: r.get("method"),
+            }
+        })
+        .collect();
+    Ok(Page::new(items, total, paging))
+}
+
+/// How many are signed in now: what the venue screen shows.
+pub async fn present_count(app: &App, sitting_id: i64) -> AppResult<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM checkins WHERE sitting_id = $1")
+        .bind(sitting_id)
+        .fetch_one(&app.db.pool)
+        .await?)
+}
+
+// ---- registration ----
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct RegistrationInput {
+    pub name: String,
+    /// The full mobile number: it identifies a person on the roster, and a member of the public.
+    pub phone: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RegistrationOutcome {
+    pub id: i64,
+    /// registered or waitlisted.
+    pub status: String,
+    /// Place on the waiting list (1 = next), when waitlisted.
+    pub waiting_place: Option<i64>,
+}
+
+/// Registers for a sitting that asks for it: a place while there is one, else the waiting list.
+pub async fn register(
+    app: &App,
+    sitting_id: i64,
+    input: RegistrationInput,
+    ip: &str,
+) -> AppResult<RegistrationOutcome> {
+    let s = load(app, sitting_id).await?;
+    if !s.registration_required && !s.public {
+        return Err(AppError::Conflict(Msg::new("err.no_registration")));
+    }
+    if now() > s.ends_at {
+        return Err(AppError::Conflict(Msg::new("err.signin_closed")));
+    }
+    let name = text::normalize_name(&input.name);
+    if name.is_empty() || name.chars().count() > 50 {
+        return Err(AppError::invalid("person_name", Msg::new("err.required")));
+    }
+    let phone = crate::domain::parse_phone(&input.phone)
+        .ok_or_else(|| AppError::invalid("phone", Msg::new("err.phone")))?;
+    // Someone on the roster registers as himself; the public by name and phone.
+    let person = if s.public {
+        None
+    } else {
+        let mut w = Where::default();
+        let cond = s.audience_sql(&mut w);
+        let (n, p) = (w.arg(name.clone()), w.arg(phone.clone()));
+        w.fixed(cond).fixed(format!("p.name = {n} AND p.phone = {p}"));
+        let sql = format!("SELECT p.id FROM people p JOIN units u ON u.id = p.unit_id WHERE {}", w.sql());
+        let row = w.fetch_all(&app.db.pool, &sql).await?;
+        Some(
+            row.first()
+                .map(|r| r.get::<i64, _>("id"))
+                .ok_or_else(|| AppError::invalid("person_name", Msg::new("err.not_in_audience")))?,
+        )
+    };
+    let mut tx = app.db.begin().await?;
+    let existing = sqlx::query(
+        "SELECT id, status FROM registrations WHERE sitting_id = $1 AND phone = $2 AND status <> 'cancelled'",
+    )
+    .bind(s.id)
+    .bind(&phone)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(r) = existing {
+        let id: i64 = r.get("id");
+        let status: String = r.get("status");
+        let place = waiting_place(&mut tx, s.id, id, &status).await?;
+        return Ok(RegistrationOutcome { id, status, waiting_place: place });
+    }
+    let taken: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM registrations WHERE sitting_id = $1 AND status = 'registered'",
+    )
+    .bind(s.id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let status = if s.capacity == 0 || taken < s.capacity { "registered" } else { "waitlisted" };
+    let t = now();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO registrations (sitting_id, person_id, name, phone, status, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+    )
+    .bind(s.id)
+    .bind(person)
+    .bind(&name)
+    .bind(&phone)
+    .bind(status)
+    .bind(t)
+    .fetch_one(&mut *tx)
+    .await?;
+    let who = Who { user_id: None, name: &name, ip };
+    audit::record_as(
+        &mut tx,
+        who,
+        "sitting.register",
+        "sitting",
+        s.id,
+        json!({"registration": id, "status": status}),
+    )
+    .await?;
+    let place = waiting_place(&mut tx, s.id, id, status).await?;
+    tx.commit().await?;
+    Ok(RegistrationOutcome { id, status: status.to_string(), waiting_place: place })
+}
+
+async fn waiting_place(tx: &mut Tx, sitting: i64, id: i64, status: &str) -> AppResult<Option<i64>> {
+    if status != "waitlisted" {
+        return Ok(None);
+    }
+    let ahead: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM registrations WHERE sitting_id = $1 AND status = 'waitlisted' AND id < $2",
+    )
+    .bind(sitting)
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(Some(ahead + 1))
+}
+
+/// Cancels a registration (the registrant proves it with the phone); the first on the waiting
+/// list takes the freed place in the same transaction.
+pub async fn cancel_registration(app: &App, sitting_id: i64, phone: &str, ip: &str) -> AppResult<()> {
+    let phone =
+        crate::domain::parse_phone(phone).ok_or_else(|| AppError::invalid("phone", Msg::new("err.phone")))?;
+    let mut tx = app.db.begin().await?;
+    let row = sqlx::query("SELECT id, name, status FROM registrations WHERE sitting_id = $1 AND phone = $2 AND status <> 'cancelled'")
+        .bind(sitting_id)
+        .bind(&phone)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (id, name, status): (i64, String, String) = (row.get("id"), row.get("name"), row.get("status"));
+    let t = now();
+    sqlx::query("UPDATE registrations SET status = 'cancelled', updated_at = $1 WHERE id = $2")
+        .bind(t)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let mut promoted: Option<i64> = None;
+    if status == "registered" {
+        promoted = sqlx::query_scalar(
+            "UPDATE registrations SET status = 'registered', updated_at = $1
+             WHERE id = (SELECT MIN(id) FROM registrations WHERE sitting_id = $2 AND status = 'waitlisted') RETURNING id",
+        )
+        .bind(t)
+        .bind(sitting_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    }
+    let who = Who { user_id: None, name: &name, ip };
+    audit::record_as(
+        &mut tx,
+        who,
+        "sitting.cancel_registration",
+        "sitting",
+        sitting_id,
+        json!({"registration": id, "promoted": promoted}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+// ---- a person's own list ----
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MySitting {
+    pub id: i64,
+    pub title: String,
+    pub venue: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub checked_at: Option<i64>,
+}
+
+impl MySitting {
+    pub fn starts(&self) -> String {
+        format_datetime(self.starts_at)
+    }
+    pub fn checked(&self) -> String {
+        self.checked_at.map(format_datetime).unwrap_or_default()
+    }
+}
+
+/// The sittings of the last month and those to come that expect the signed-in person, with his
+/// sign-in; empty when the account is not linked to a person on the roster.
+pub async fn mine(app: &App, actor: &Actor) -> AppResult<Vec<MySitting>> {
+    let person: Option<Option<i64>> = sqlx::query_scalar("SELECT person_id FROM users WHERE id = $1")
+        .bind(actor.user_id)
+        .fetch_optional(&app.db.pool)
+        .await?;
+    let Some(person) = person.flatten() else { return Ok(Vec::new()) };
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM sittings WHERE ends_at > $1 AND public = 0 ORDER BY starts_at LIMIT 200",
+    )
+    .bind(now() - 30 * 86_400)
+    .fetch_all(&app.db.pool)
+    .await?;
+    let mut out = Vec::new();
+    for id in ids {
+        let s = load(app, id).await?;
+        if expects(app, &s, person).await?.is_some() {
+            let checked_at: Option<i64> = sqlx::query_scalar(
+                "SELECT checked_at FROM checkins WHERE sitting_id = $1 AND person_id = $2",
+            )
+            .bind(id)
+            .bind(person)
+            .fetch_optional(&app.db.pool)
+            .await?;
+            out.push(MySitting {
+                id,
+                title: s.title,
+                venue: s.venue,
+                starts_at: s.starts_at,
+                ends_at: s.ends_at,
+                checked_at,
+            });
+        }
+    }
+    Ok(out)
+}
+
+// ---- what a sitting leaves behind ----
+
+/// Files the host unit's ledger entry from the attendance: date, venue, number present. For the
+/// task the sitting fulfils when it has one, else for the activity. Once per sitting.
+pub async fn file_ledger(app: &App, actor: &Actor, sitting_id: i64) -> AppResult<i64> {
+    let s = get(app, actor, sitting_id).await?;
+    if s.ledger_entry_id.is_some() {
+        return Err(AppError::Conflict(Msg::new("err.ledger_filed")));
+    }
+    let a = attendance(app, actor, sitting_id).await?;
+    let campaign_id = super::campaigns::activity(app, s.activity_id).await?.campaign_id;
+    let input = super::ledger::EntryInput {
+        entry_date: format_datetime(s.starts_at)[..10].to_string(),
+        place: s.venue.clone(),
+        participants: a.present + a.others,
+        summary: format!(
+            "{}于{}在{}举行，应到{}人，实到{}人（其中迟到{}人），出席率{}%。",
+            s.title,
+            s.starts(),
+            s.venue,
+            a.expected,
+            a.present + a.others,
+            a.late,
+            a.rate
+        ),
+        theme_ids: Vec::new(),
+    };
+    let target = super::ledger::Target {
+        activity_id: s.activity_id,
+        campaign_id,
+        task_id: s.task_id,
+        unit_id: s.host_unit_id,
+    };
+    let mut tx = app.db.begin().await?;
+    let entry = super::ledger::submit_in(app, &mut tx, actor, target, input, Vec::new()).await?;
+    let n = sqlx::query("UPDATE sittings SET ledger_entry_id = $1 WHERE id = $2 AND ledger_entry_id IS NULL")
+        .bind(entry)
+        .bind(s.id)
+        .execute(&mut *tx)
+        .await?;
+    if n.rows_affected() == 0 {
+        return Err(AppError::Conflict(Msg::new("err.ledger_filed")));
+    }
+    tx.commit().await?;
+    Ok(entry)
+}
+
+/// The attendance sheet as XLSX: everyone expected (and the public registered), with the time
+/// and way each signed in, or absent.
+pub async fn attendance_xlsx(app: &App, actor: &Actor, sitting_id: i64) -> AppResult<Vec<u8>> {
+    let s = get(app, actor, sitting_id).await?;
+    let a = attendance(app, actor, sitting_id).await?;
+    let xerr = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("签到表").map_err(xerr)?;
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    sheet.write_string_with_format(0, 0, format!("{}签到表", s.title), &bold).map_err(xerr)?;
+    sheet
+        .write_string(
+            1,
+            0,
+            format!(
+                "{}　{}　应到{}人　实到{}人　迟到{}人　缺席{}人",
+                s.starts(),
+                s.venue,
+                a.expected,
+                a.present,
+                a.late,
+                a.absent
+            ),
+        )
+        .map_err(xerr)?;
+    for (c, h) in ["序号", "姓名", "单位", "职级", "签到时间", "签到方式", "状态"].iter().enumerate()
+    {
+        sheet.write_string_with_format(3, c as u16, *h, &bold).map_err(xerr)?;
+    }
+    let mut row = 4u32;
+    let mut page = 1;
+    loop {
+        let chunk = attendees(
+            app,
+            actor,
+            sitting_id,
+            &AttendeeFilter::default(),
+            Paging { page: Some(page), per_page: Some(500) },
+        )
+        .await?;
+        for p in &chunk.items {
+            let state = match (p.checked_at, p.late) {
+                (None, _) => "缺席",
+                (Some(_), true) => "迟到",
+                (Some(_), false) => "出席",
+            };
+            let method = match p.method.as_deref() {
+                Some("qr") => "扫码",
+                Some("clerk") => "工作人员代签",
+                Some("account") => "账号",
+                _ => "",
+            };
+            let cells = [
+                (row - 3).to_string(),
+                p.name.clone(),
+                p.unit_name.clone(),
+                p.rank.clone(),
+                p.time(),
+                method.into(),
+                state.into(),
+            ];
+            for (c, v) in cells.iter().enumerate() {
+                sheet.write_string(row, c as u16, v).map_err(xerr)?;
+            }
+            row += 1;
+        }
+        if chunk.items.len() < 500 {
+            break;
+        }
+        page += 1;
+    }
+    sheet.set_column_width(1, 10).map_err(xerr)?;
+    sheet.set_column_width(2, 24).map_err(xerr)?;
+    sheet.set_column_width(4, 18).map_err(xerr)?;
+    book.save_to_buffer().map_err(xerr)
+}

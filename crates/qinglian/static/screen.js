@@ -1,0 +1,24 @@
+// The venue screen: swap in the new QR code as each one expires, and show the count rising.
+(function () {
+  var url = document.body.getAttribute('data-poll');
+  var img = document.getElementById('qr');
+  var link = document.getElementById('qr-link');
+  var present = document.getElementById('present');
+  var current = link ? link.getAttribute('href') : '';
+  function poll() {
+    fetch(url, { credentials: 'same-origin', cache: 'no-store' })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+      .then(function (d) {
+        present.textContent = d.present;
+        if (d.url !== current) {
+          current = d.url;
+          img.src = img.src.split('?')[0] + '?t=' + Date.now();
+          link.href = d.url;
+          link.textContent = d.url;
+        }
+        setTimeout(poll, Math.min(3000, d.refresh_in * 1000 + 200));
+      })
+      .catch(function () { setTimeout(poll, 5000); });
+  }
+  poll();
+})();

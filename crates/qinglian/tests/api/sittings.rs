@@ -1,0 +1,351 @@
+//! Sittings and attendance: QR sign-in on a phone, the clerk, capacity, registration with a
+//! waiting list, the unit ledger filled from attendance, a person's own list.
+
+use serde_json::{json, Value};
+
+use crate::harness::{error_of, Client, TestApp};
+
+fn local(t: i64) -> String {
+    qinglian::domain::format_datetime(t)
+}
+
+/// Schedules a sitting of the warning-education activity starting `from_now` seconds from now.
+async fn schedule(t: &TestApp, org: &Client, from_now: i64, extra: Value) -> i64 {
+    let activity = t.scalar("SELECT id FROM activities WHERE kind = 'warning_education'").await;
+    let host = t.scalar("SELECT id FROM units WHERE name = '市纪委监委'").await;
+    let now = qinglian::db::now();
+    let mut body = json!({
+        "title": "集中观看警示教育片（第一场）", "kind": "warning", "host_unit_id": host, "venue": "市委党校礼堂",
+        "starts_at": local(now + from_now), "ends_at": local(now + from_now + 7200),
+        "audience": {"ranks": ["县处级", "科级"]}
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    let resp = org.post_json(&format!("/api/v1/activities/{activity}/sittings"), &body).await;
+    let status = resp.status();
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(status, 200, "{v}");
+    v["id"].as_i64().unwrap()
+}
+
+/// A person of the given rank, with the last four digits of his phone.
+async fn person_of_rank(t: &TestApp, rank: &str) -> (i64, String, String) {
+    let row: (i64, String, String) = sqlx::query_as(&format!(
+        "SELECT id, name, phone FROM people WHERE rank = '{rank}' ORDER BY id LIMIT 1"
+    ))
+    .fetch_one(&t.app.db.pool)
+    .await
+    .unwrap();
+    (row.0, row.1, row.2[7..].to_string())
+}
+
+/// What a phone does after scanning: open the link, then submit name and digits.
+async fn phone_sign_in(t: &TestApp, code: &str, name: &str, last4: &str) -> (u16, String) {
+    let phone = t.client();
+    let page = phone.get(&format!("/s/{code}")).await;
+    let status = page.status().as_u16();
+    let html = page.text().await.unwrap();
+    if status != 200 {
+        return (status, html);
+    }
+    let field = |n: &str| {
+        let at = html.find(&format!("name=\"{n}\" value=\"")).expect(n) + n.len() + 15;
+        html[at..].split('"').next().unwrap().to_string()
+    };
+    let resp = phone
+        .post_form(
+            "/s",
+            &[("_csrf", &field("_csrf")), ("pass", &field("pass")), ("name", name), ("last4", last4)],
+        )
+        .await;
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+async fn qr_code(org: &Client, sitting: i64) -> String {
+    org.get_json(&format!("/api/v1/sittings/{sitting}/qr")).await["code"].as_str().unwrap().to_string()
+}
+
+async fn scan_sign_in_once_and_refusals(t: TestApp) {
+    let org = t.api_as("jiwei").await;
+    let sitting = schedule(&t, &org, -600, json!({})).await;
+    let code = qr_code(&org, sitting).await;
+    let (_, name, last4) = person_of_rank(&t, "科级").await;
+
+    let (status, html) = phone_sign_in(&t, &code, &name, &last4).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("签到成功") && html.contains(&name), "{html}");
+    let (status, html) = phone_sign_in(&t, &code, &name, &last4).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("您已签到，无需重复签到"), "a second scan says so");
+    assert_eq!(t.scalar(&format!("SELECT COUNT(*) FROM checkins WHERE sitting_id = {sitting}")).await, 1);
+
+    // Not expected (a 一般干部), wrong digits, forged, expired: clear messages, no record.
+    let (_, other, other4) = person_of_rank(&t, "一般干部").await;
+    let (status, html) = phone_sign_in(&t, &code, &other, &other4).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("未在本场应到人员中找到您"));
+    let (status, _) = phone_sign_in(&t, &code, &name, "0000").await;
+    assert_eq!(status, 422);
+    let forged = code.replacen(&format!("{sitting}-"), &format!("{}-", sitting + 1), 1);
+    let (status, html) = phone_sign_in(&t, &forged, &name, &last4).await;
+    assert_eq!((status, html.contains("二维码无效")), (422, true));
+    let old = t.app.signer.qr_token(sitting, qinglian::db::now() - 95);
+    let (status, html) = phone_sign_in(&t, &old, &name, &last4).await;
+    assert_eq!((status, html.contains("二维码已过期")), (409, true));
+    assert_eq!(t.scalar(&format!("SELECT COUNT(*) FROM checkins WHERE sitting_id = {sitting}")).await, 1);
+
+    // The attendance view counts the sign-in; the audit log has it.
+    let a = org.get_json(&format!("/api/v1/sittings/{sitting}/attendance")).await;
+    let expected = t.scalar("SELECT COUNT(*) FROM people WHERE rank IN ('县处级', '科级')").await;
+    assert_eq!(
+        (a["expected"].as_i64(), a["present"].as_i64(), a["absent"].as_i64()),
+        (Some(expected), Some(1), Some(expected - 1))
+    );
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'sitting.checkin'").await, 1);
+}
+
+async fn sign_in_only_inside_the_window(t: TestApp) {
+    let org = t.api_as("jiwei").await;
+    let later = schedule(&t, &org, 3 * 3600, json!({})).await;
+    let (_, name, last4) = person_of_rank(&t, "科级").await;
+    let resp = t
+        .client()
+        .post_json(
+            "/api/v1/signin",
+            &json!({"code": qr_code(&org, later).await, "name": name, "last4": last4}),
+        )
+        .await;
+    let (status, _, message, _) = error_of(resp).await;
+    assert_eq!(status, 409);
+    assert!(message.contains("签到尚未开始"), "{message}");
+    let over = schedule(&t, &org, -3 * 3600, json!({})).await;
+    let resp = t
+        .client()
+        .post_json(
+            "/api/v1/signin",
+            &json!({"code": qr_code(&org, over).await, "name": name, "last4": last4}),
+        )
+        .await;
+    let (status, _, message, _) = error_of(resp).await;
+    assert_eq!((status, message.as_str()), (409, "本场签到已结束。"));
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM checkins").await, 0);
+}
+
+async fn clerk_signs_in_and_attendance_per_unit(t: TestApp) {
+    let org = t.api_as("jiwei").await;
+    let town = t.scalar("SELECT id FROM units WHERE name = '东庄乡'").await;
+    let sitting = schedule(
+        &t,
+        &org,
+        -1200,
+        json!({"title": "东庄乡警示教育大会", "host_unit_id": town, "audience": {"unit_id": town}}),
+    )
+    .await;
+    let clerk = t.api_as("dongzhuang").await;
+    let people: Vec<i64> = sqlx::query_scalar(
+        "SELECT p.id FROM people p JOIN units u ON u.id = p.unit_id WHERE u.name IN ('东庄村', '西庄村') ORDER BY p.id LIMIT 3",
+    )
+    .fetch_all(&t.app.db.pool)
+    .await
+    .unwrap();
+    for p in &people {
+        let r =
+            clerk.post_json(&format!("/api/v1/sittings/{sitting}/checkins"), &json!({"person_id": p})).await;
+        assert_eq!(r.status(), 200);
+    }
+    let again: Value = clerk
+        .post_json(&format!("/api/v1/sittings/{sitting}/checkins"), &json!({"person_id": people[0]}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["new"], false);
+    let outsider = t.scalar("SELECT p.id FROM people p JOIN units u ON u.id = p.unit_id WHERE u.name = '五一路派出所' LIMIT 1").await;
+    assert_eq!(
+        clerk
+            .post_json(&format!("/api/v1/sittings/{sitting}/checkins"), &json!({"person_id": outsider}))
+            .await
+            .status(),
+        422
+    );
+    assert_eq!(
+        t.api_as("wuyilu").await.get(&format!("/api/v1/sittings/{sitting}")).await.status(),
+        404,
+        "another unit's sitting"
+    );
+
+    let a = clerk.get_json(&format!("/api/v1/sittings/{sitting}/attendance")).await;
+    let expected = t.scalar("SELECT COUNT(*) FROM people p JOIN units u ON u.id = p.unit_id WHERE u.path LIKE (SELECT path FROM units WHERE name = '东庄乡') || '%'").await;
+    assert_eq!((a["expected"].as_i64(), a["present"].as_i64()), (Some(expected), Some(3)));
+    let units = a["units"].as_array().unwrap();
+    assert_eq!(units.len(), 5);
+    let present: i64 = units.iter().map(|u| u["present"].as_i64().unwrap()).sum();
+    assert_eq!(present, 3);
+    let absent =
+        clerk.get_json(&format!("/api/v1/sittings/{sitting}/attendees?show=absent&per_page=5")).await;
+    assert_eq!(absent["total"].as_i64().unwrap(), expected - 3);
+
+    // The attendance sheet opens as a spreadsheet with one row per expected person.
+    let b = t.browser_as("dongzhuang").await;
+    let resp = b.get(&format!("/sittings/{sitting}/attendance.xlsx")).await;
+    assert_eq!(resp.status(), 200);
+    let bytes = resp.bytes().await.unwrap().to_vec();
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    assert_eq!(sheet.get_size().0 as i64, 4 + expected);
+    let states: Vec<String> = sheet.rows().skip(4).map(|r| r[6].to_string()).collect();
+    assert_eq!(states.iter().filter(|s| *s != "缺席").count(), 3);
+}
+
+async fn a_full_sitting_takes_nobody_more(t: TestApp) {
+    let org = t.api_as("jiwei").await;
+    let sitting = schedule(&t, &org, -600, json!({"capacity": 1})).await;
+    let code = qr_code(&org, sitting).await;
+    let ids: Vec<(String, String)> =
+        sqlx::query_as("SELECT name, phone FROM people WHERE rank = '科级' ORDER BY id LIMIT 2")
+            .fetch_all(&t.app.db.pool)
+            .await
+            .unwrap();
+    let sign = |i: usize| json!({"code": code, "name": ids[i].0, "last4": &ids[i].1[7..]});
+    assert_eq!(t.client().post_json("/api/v1/signin", &sign(0)).await.status(), 200);
+    let (status, _, message, _) = error_of(t.client().post_json("/api/v1/signin", &sign(1)).await).await;
+    assert_eq!((status, message.as_str()), (409, "本场人数已满。"));
+    assert_eq!(t.scalar(&format!("SELECT COUNT(*) FROM checkins WHERE sitting_id = {sitting}")).await, 1);
+}
+
+async fn public_registration_with_waiting_list(t: TestApp) {
+    let org = t.api_as("jiwei").await;
+    let forum_host = t.scalar("SELECT id FROM units WHERE name = '市委统战部'").await;
+    let sitting = schedule(&t, &org, -600, json!({"title": "清廉民企论谈会", "kind": "forum", "host_unit_id": forum_host, "public": true, "capacity": 1, "audience": {}})).await;
+    let public = t.client();
+    let reg = |name: &str, phone: &str| json!({"name": name, "phone": phone});
+    let a: Value = public
+        .post_json(&format!("/api/v1/sittings/{sitting}/registrations"), &reg("周老板", "13900001111"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(a["status"], "registered");
+    let b: Value = public
+        .post_json(&format!("/api/v1/sittings/{sitting}/registrations"), &reg("吴经理", "13900002222"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!((b["status"].as_str(), b["waiting_place"].as_i64()), (Some("waitlisted"), Some(1)));
+    let again: Value = public
+        .post_json(&format!("/api/v1/sittings/{sitting}/registrations"), &reg("周老板", "139 0000 1111"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["id"], a["id"], "registering twice is one registration");
+    let (status, _, _, _) = error_of(
+        public.post_json(&format!("/api/v1/sittings/{sitting}/registrations"), &reg("郑", "123")).await,
+    )
+    .await;
+    assert_eq!(status, 422);
+
+    // The waitlisted cannot sign in yet; when the first cancels, he takes the place.
+    let code = qr_code(&org, sitting).await;
+    let resp =
+        public.post_json("/api/v1/signin", &json!({"code": code, "name": "吴经理", "last4": "2222"})).await;
+    assert_eq!(resp.status(), 422);
+    let resp = public
+        .post_json(
+            &format!("/api/v1/sittings/{sitting}/registrations/cancel"),
+            &json!({"phone": "13900001111"}),
+        )
+        .await;
+    assert_eq!(resp.status(), 204);
+    let resp =
+        public.post_json("/api/v1/signin", &json!({"code": code, "name": "吴经理", "last4": "2222"})).await;
+    assert_eq!(resp.status(), 200);
+    let a = org.get_json(&format!("/api/v1/sittings/{sitting}/attendance")).await;
+    assert_eq!((a["expected"].as_i64(), a["present"].as_i64()), (Some(1), Some(1)));
+}
+
+async fn a_units_meeting_fills_its_ledger(t: TestApp) {
+    let org = t.api_as("jiwei").await;
+    let village = t.scalar("SELECT id FROM units WHERE name = '东庄村'").await;
+    sqlx::query(&format!("UPDATE tasks SET status = 'pending' WHERE unit_id = {village}"))
+        .execute(&t.app.db.pool)
+        .await
+        .unwrap();
+    sqlx::query(&format!("DELETE FROM ledger_entries WHERE unit_id = {village}"))
+        .execute(&t.app.db.pool)
+        .await
+        .unwrap();
+    let task = t.scalar(&format!("SELECT id FROM tasks WHERE unit_id = {village}")).await;
+    let sitting = schedule(
+        &t,
+        &org,
+        -1800,
+        json!({"title": "东庄村警示教育大会", "host_unit_id": village, "venue": "东庄村党群服务中心",
+        "task_id": task, "audience": {"unit_id": village}}),
+    )
+    .await;
+    let unit = t.api_as("dongzhuang").await;
+    let people: Vec<i64> =
+        sqlx::query_scalar(&format!("SELECT id FROM people WHERE unit_id = {village} ORDER BY id LIMIT 12"))
+            .fetch_all(&t.app.db.pool)
+            .await
+            .unwrap();
+    for p in &people {
+        unit.post_json(&format!("/api/v1/sittings/{sitting}/checkins"), &json!({"person_id": p})).await;
+    }
+    let entry: Value =
+        unit.post_json(&format!("/api/v1/sittings/{sitting}/ledger"), &json!({})).await.json().await.unwrap();
+    let entry = unit.get_json(&format!("/api/v1/entries/{}", entry["id"])).await;
+    assert_eq!(
+        (entry["participants"].as_i64(), entry["place"].as_str()),
+        (Some(12), Some("东庄村党群服务中心"))
+    );
+    assert!(entry["summary"].as_str().unwrap().contains("实到12人"));
+    assert_eq!(entry["task_id"].as_i64(), Some(task));
+    assert_eq!(unit.get_json(&format!("/api/v1/tasks/{task}")).await["status"], "submitted");
+    assert_eq!(unit.post_json(&format!("/api/v1/sittings/{sitting}/ledger"), &json!({})).await.status(), 409);
+}
+
+async fn a_cadre_sees_his_sessions_and_signs_in_with_his_account(t: TestApp) {
+    let org = t.api_as("jiwei").await;
+    let sitting = schedule(&t, &org, -300, json!({})).await;
+    let queued = t.scalar("SELECT COUNT(*) FROM outbox WHERE channel = 'sms'").await;
+    let expected =
+        t.scalar("SELECT COUNT(*) FROM people WHERE rank IN ('县处级', '科级') AND phone IS NOT NULL").await;
+    assert_eq!(queued, expected, "a notice queued for everyone expected");
+
+    let (person, _, _) = person_of_rank(&t, "县处级").await;
+    let admin = t.api_as("admin").await;
+    let issued: Value = admin.post_json("/api/v1/users", &json!({"username": "cadre1", "display_name": "干部", "password": "Cadre#2022pw", "role": "member"})).await.json().await.unwrap();
+    sqlx::query(&format!("UPDATE users SET person_id = {person} WHERE id = {}", issued["user_id"]))
+        .execute(&t.app.db.pool)
+        .await
+        .unwrap();
+    let me = t.api_with("cadre1", "Cadre#2022pw").await;
+    let mine = me.get_json("/api/v1/me/sittings").await;
+    assert!(mine.as_array().unwrap().iter().any(|m| m["id"] == sitting && m["checked_at"].is_null()));
+
+    let b = t.browser_with("cadre1", "Cadre#2022pw").await;
+    let html = b.text(&format!("/s/{}", qr_code(&org, sitting).await)).await;
+    assert!(html.contains("一键签到"), "{html}");
+    let at = html.find("name=\"pass\" value=\"").unwrap() + 19;
+    let pass = html[at..].split('"').next().unwrap().to_string();
+    let csrf = b.csrf_from("/").await;
+    let resp = b.post_form("/s", &[("_csrf", &csrf), ("pass", &pass), ("as_account", "1")]).await;
+    assert!(resp.text().await.unwrap().contains("签到成功"));
+    let mine = me.get_json("/api/v1/me/sittings").await;
+    assert!(mine.as_array().unwrap().iter().any(|m| m["id"] == sitting && m["checked_at"].is_i64()));
+}
+
+crate::on_both_engines!(
+    scan_sign_in_once_and_refusals,
+    sign_in_only_inside_the_window,
+    clerk_signs_in_and_attendance_per_unit,
+    a_full_sitting_takes_nobody_more,
+    public_registration_with_waiting_list,
+    a_units_meeting_fills_its_ledger,
+    a_cadre_sees_his_sessions_and_signs_in_with_his_account,
+);
