@@ -9,6 +9,7 @@
 //! - [`storage`]: uploaded files behind one interface (local directory by default).
 //! - [`signing`]: the signed short-lived tokens of QR sign-in and certificates.
 //! - [`i18n`]: the message catalogue (`locales.toml`), Simplified Chinese and English.
+//! - [`documents`]: documents handed out (certificates as PDF).
 //! - [`demo`]: the made-up city 清河市 and the seed's 2022 campaign.
 //! - [`bench`]: the benchmarks behind `qinglian bench`.
 //!
@@ -19,6 +20,7 @@ pub mod bench;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod documents;
 pub mod domain;
 pub mod error;
 pub mod http;

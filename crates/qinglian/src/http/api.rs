@@ -13,7 +13,8 @@ use super::auth::{ApiActor, Caller};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Msg};
 use crate::services::{
-    audit, auth, board, campaigns, ledger, people, roster, sittings, units, users, Actor, App, Page, Paging,
+    audit, auth, board, campaigns, ledger, people, roster, series, sittings, units, users, Actor, App, Page,
+    Paging,
 };
 
 pub fn routes() -> Router<App> {
@@ -53,6 +54,9 @@ pub fn routes() -> Router<App> {
         .route("/sittings/{id}/registrations/cancel", post(cancel_registration))
         .route("/sittings/{id}/ledger", post(sitting_ledger))
         .route("/signin", post(sign_in))
+        .route("/series/{id}", get(series_progress))
+        .route("/series/{id}/certificates", post(issue_certificates))
+        .route("/certificates/{code}", get(verify_certificate))
         .route("/me/sittings", get(my_sittings))
         .route("/users", get(list_users).post(create_user))
         .route("/users/{id}/password-reset", post(reset_user_password))
@@ -69,6 +73,7 @@ pub fn routes() -> Router<App> {
         list_campaigns, create_campaign, get_campaign, update_campaign, set_campaign_status, add_activity, get_board, get_activity,
         assign, activity_entries, file_activity_entry, list_tasks, get_task, task_entries, file_entry, get_entry, review_entry, resubmit_entry, list_audit,
         list_sittings, create_sitting, create_series, get_sitting, sitting_attendance, sitting_attendees, sitting_qr,
+        series_progress, issue_certificates, verify_certificate,
         clerk_checkin, register, cancel_registration, sitting_ledger, sign_in, my_sittings,
         list_users, create_user, reset_user_password, grant_role, revoke_role, set_user_disabled,
     ),
@@ -813,4 +818,40 @@ async fn my_sittings(
     ApiActor(actor): ApiActor,
 ) -> AppResult<Json<Vec<sittings::MySitting>>> {
     Ok(Json(sittings::mine(&app, &actor).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/series/{id}", tag = "sittings", params(("id" = i64, Path)),
+    responses((status = 200, body = series::Progress)))]
+async fn series_progress(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Json<series::Progress>> {
+    Ok(Json(series::progress(&app, &actor, id).await?))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Issued {
+    pub issued: i64,
+}
+
+/// Certificates for everyone who completed the training and has none yet.
+#[utoipa::path(post, path = "/api/v1/series/{id}/certificates", tag = "sittings", params(("id" = i64, Path)),
+    responses((status = 200, body = Issued)))]
+async fn issue_certificates(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Issued>> {
+    Ok(Json(Issued { issued: series::issue_certificates(&app, &actor, id).await? }))
+}
+
+/// Public: checks a certificate's verification code (the holder's name comes masked).
+#[utoipa::path(get, path = "/api/v1/certificates/{code}", tag = "sittings", params(("code" = String, Path)), security(()),
+    responses((status = 200, body = series::Certificate), (status = 404, body = ErrorBody)))]
+async fn verify_certificate(
+    State(app): State<App>,
+    Path(code): Path<String>,
+) -> AppResult<Json<series::Certificate>> {
+    Ok(Json(series::verify(&app, &code).await?))
 }

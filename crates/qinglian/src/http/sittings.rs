@@ -14,6 +14,7 @@ use super::form::Fields;
 use super::pages::{anonymous_form, render, see_other, Ctx, PageError, Pairs};
 use crate::error::AppError;
 use crate::i18n::{self, Msg};
+use crate::services::series;
 use crate::services::sittings::{self, Audience, SittingInput};
 use crate::services::{App, Paging};
 
@@ -32,6 +33,10 @@ pub fn routes() -> Router<App> {
         .route("/s/{code}", get(scan))
         .route("/s", post(sign_in))
         .route("/me/sittings", get(mine))
+        .route("/series/{id}", get(series_page))
+        .route("/series/{id}/certificates", post(issue_certificates))
+        .route("/certificates/{file}", get(certificate_pdf))
+        .route("/verify", get(verify))
 }
 
 type PageResult = Result<Response, PageError>;
@@ -428,4 +433,75 @@ pub(crate) async fn ranks(app: &App) -> Result<Vec<String>, AppError> {
     Ok(sqlx::query_scalar("SELECT DISTINCT rank FROM people WHERE rank <> '' ORDER BY rank")
         .fetch_all(&app.db.pool)
         .await?)
+}
+
+#[derive(Template)]
+#[template(path = "series.html")]
+struct SeriesPage {
+    ctx: Ctx,
+    p: series::Progress,
+}
+
+async fn series_page(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Path(id): Path<i64>,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    let p = series::progress(&app, &actor, id).await?;
+    Ok(render(&SeriesPage { ctx: Ctx::new(&caller, q.ok.as_deref()), p }))
+}
+
+async fn issue_certificates(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+) -> PageResult {
+    series::issue_certificates(&app, &actor, id).await?;
+    Ok(see_other(&format!("/series/{id}?ok=ok.certificates_issued")))
+}
+
+/// `/certificates/{code}.pdf`: the certificate itself, for whoever holds its code.
+async fn certificate_pdf(
+    State(app): State<App>,
+    caller: Caller,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> PageResult {
+    let code = file.strip_suffix(".pdf").ok_or(AppError::NotFound)?;
+    let verify_url = format!("{}/verify?code={code}", base_url(&headers, &caller));
+    let bytes = series::certificate_pdf(&app, code, &verify_url).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"certificate-{code}.pdf\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "verify.html")]
+struct VerifyPage {
+    ctx: Ctx,
+    code: String,
+    found: Option<series::Certificate>,
+    searched: bool,
+}
+
+#[derive(Deserialize)]
+struct VerifyQuery {
+    code: Option<String>,
+}
+
+/// Public: anyone can check a certificate's code.
+async fn verify(State(app): State<App>, caller: Caller, Query(q): Query<VerifyQuery>) -> Response {
+    let code = q.code.unwrap_or_default().trim().to_string();
+    let found = if code.is_empty() { None } else { series::verify(&app, &code).await.ok() };
+    let searched = !code.is_empty();
+    let status = if searched && found.is_none() { StatusCode::NOT_FOUND } else { StatusCode::OK };
+    let mut resp = render(&VerifyPage { ctx: Ctx::new(&caller, None), code, found, searched });
+    *resp.status_mut() = status;
+    resp
 }

@@ -10,6 +10,7 @@ pub mod filter;
 pub mod ledger;
 pub mod people;
 pub mod roster;
+pub mod series;
 pub mod sittings;
 pub mod units;
 pub mod users;

@@ -100,7 +100,7 @@ impl Sitting {
     }
 
     /// A condition over `people p JOIN units u` that holds for the expected audience.
-    fn audience_sql(&self, w: &mut Where) -> String {
+    pub(crate) fn audience_sql(&self, w: &mut Where) -> String {
         let mut rules = Vec::new();
         if let Some(path) =
             self.audience_path.as_deref().filter(|p| p.chars().all(|c| c.is_ascii_digit() || c == '/'))

@@ -340,7 +340,89 @@ async fn a_cadre_sees_his_sessions_and_signs_in_with_his_account(t: TestApp) {
     assert!(mine.as_array().unwrap().iter().any(|m| m["id"] == sitting && m["checked_at"].is_i64()));
 }
 
+async fn three_day_training_completion_and_certificates(t: TestApp) {
+    let org = t.api_as("jiwei").await;
+    let activity = t.scalar("SELECT id FROM activities WHERE kind = 'training'").await;
+    let host = t.scalar("SELECT id FROM units WHERE name = '市委组织部'").await;
+    let now = qinglian::db::now();
+    let day = |i: i64| {
+        json!({"title": format!("初任培训第{}天", i + 1), "kind": "training", "host_unit_id": host, "venue": "党群服务中心",
+        "starts_at": local(now - 600 + i * 60), "ends_at": local(now + 7200), "audience": {"ranks": ["新进事业人员"]}})
+    };
+    let resp = org
+        .post_json(
+            &format!("/api/v1/activities/{activity}/series"),
+            &json!({"title": "2022年新进事业人员初任培训", "days": [day(0), day(1), day(2)]}),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let series = resp.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let days: Vec<i64> =
+        sqlx::query_scalar(&format!("SELECT id FROM sittings WHERE series_id = {series} ORDER BY day_no"))
+            .fetch_all(&t.app.db.pool)
+            .await
+            .unwrap();
+    let trainees: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM people WHERE rank = '新进事业人员' ORDER BY id")
+            .fetch_all(&t.app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(trainees.len(), 56);
+    for (i, p) in trainees.iter().enumerate() {
+        for (d, sitting) in days.iter().enumerate() {
+            // The last six miss the third day.
+            if i >= 50 && d == 2 {
+                continue;
+            }
+            let r = org
+                .post_json(&format!("/api/v1/sittings/{sitting}/checkins"), &json!({"person_id": p}))
+                .await;
+            assert_eq!(r.status(), 200);
+        }
+    }
+    let progress = org.get_json(&format!("/api/v1/series/{series}")).await;
+    assert_eq!((progress["completed"].as_i64(), progress["required"].as_i64()), (Some(50), Some(3)));
+    assert_eq!(progress["trainees"].as_array().unwrap().len(), 56);
+
+    let issued = org
+        .post_json(&format!("/api/v1/series/{series}/certificates"), &json!({}))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(issued["issued"], 50);
+    let again = org
+        .post_json(&format!("/api/v1/series/{series}/certificates"), &json!({}))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(again["issued"], 0, "one certificate per person");
+
+    let (code, name): (String, String) = sqlx::query_as(
+        "SELECT c.code, p.name FROM certificates c JOIN people p ON p.id = c.person_id ORDER BY c.id LIMIT 1",
+    )
+    .fetch_one(&t.app.db.pool)
+    .await
+    .unwrap();
+    let pdf = t.client().get(&format!("/certificates/{code}.pdf")).await;
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let bytes = pdf.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF-1.4"));
+    let hex: String = name.chars().map(|c| format!("{:04X}", c as u32)).collect();
+    assert!(String::from_utf8_lossy(&bytes).contains(&hex), "the holder's name is on the certificate");
+
+    let v = t.client().get_json(&format!("/api/v1/certificates/{}", code.to_lowercase())).await;
+    assert_eq!(v["training"], "2022年新进事业人员初任培训");
+    assert!(v["name"].as_str().unwrap().contains('*'), "masked on the public check");
+    let page = t.client().get("/verify?code=NOTACODE").await;
+    assert_eq!(page.status(), 404);
+    assert!(page.text().await.unwrap().contains("未找到该验证码"));
+    assert!(t.client().text(&format!("/verify?code={code}")).await.contains("证书真实有效"));
+}
+
 crate::on_both_engines!(
+    three_day_training_completion_and_certificates,
     scan_sign_in_once_and_refusals,
     sign_in_only_inside_the_window,
     clerk_signs_in_and_attendance_per_unit,
