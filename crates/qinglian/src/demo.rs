@@ -4,7 +4,9 @@
 
 use serde_json::json;
 
-use crate::db::{now, values_placeholders};
+use sqlx::Row;
+
+use crate::db::{now, values_placeholders, Tx};
 use crate::domain::Role;
 use crate::error::AppResult;
 use crate::services::{audit, auth, campaigns, units, users, App};
@@ -284,6 +286,7 @@ pub async fn load(app: &App, admin_user: &str, password: &str) -> AppResult<usiz
             .await?;
         }
     }
+    sessions(&mut tx, &app.signer, admin, &activity_ids, &unit_id).await?;
     let system = users::system_actor();
     audit::record(
         &mut tx,
@@ -296,6 +299,313 @@ pub async fn load(app: &App, admin_user: &str, password: &str) -> AppResult<usiz
     .await?;
     tx.commit().await?;
     Ok(people.len())
+}
+
+/// The seed's sessions, as they happened in May 2022: who was expected, who came.
+async fn sessions(
+    tx: &mut Tx,
+    signer: &crate::signing::Signer,
+    admin: i64,
+    activities: &[i64],
+    unit_id: &impl Fn(&str) -> i64,
+) -> AppResult<()> {
+    let at = |s: &str| crate::domain::parse_datetime("demo", s).unwrap_or_default();
+    // 一 集中教育宣讲: leading cadres, nearly all present.
+    let lecture = sitting(
+        tx,
+        admin,
+        activities[0],
+        None,
+        "《监察法实施条例》集中宣讲解读",
+        "lecture",
+        unit_id("市纪委监委"),
+        "市委党校报告厅",
+        at("2022-05-17 09:00"),
+        at("2022-05-17 11:00"),
+        "县处级、科级",
+        -1,
+    )
+    .await?;
+    attend(tx, lecture, at("2022-05-17 08:40"), "p.rank IN ('县处级', '科级')", 23).await?;
+    // 二 集中警示教育: the warning film in three sittings across the city.
+    let screenings = [
+        ("集中观看警示教育片（第一场）", "市委党校礼堂", "2022-05-18 09:00", "县处级"),
+        ("集中观看警示教育片（第二场）", "市政府二楼会议室", "2022-05-18 14:30", "科级"),
+        ("集中观看警示教育片（第三场）", "城关街道会议中心", "2022-05-19 09:00", "科级"),
+    ];
+    for (i, (title, venue, start, rank)) in screenings.iter().enumerate() {
+        let starts = at(start);
+        let id = sitting(
+            tx,
+            admin,
+            activities[1],
+            None,
+            title,
+            "warning",
+            unit_id("市纪委监委"),
+            venue,
+            starts,
+            starts + 7200,
+            rank,
+            -1,
+        )
+        .await?;
+        // The two 科级 sittings split the cadres: departments first, townships after.
+        let split = match i {
+            1 => "AND u.type_code <> 'township' AND u.type_code <> 'village' AND u.type_code <> 'discipline_committee'",
+            2 => "AND u.type_code IN ('township', 'village', 'discipline_committee')",
+            _ => "",
+        };
+        sqlx::query(&format!(
+            "INSERT INTO sitting_invitees (sitting_id, person_id)
+             SELECT {id}, p.id FROM people p JOIN units u ON u.id = p.unit_id WHERE p.rank = '{rank}' {split}"
+        ))
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query("UPDATE sittings SET audience_ranks = '', audience_party = -1 WHERE id = $1")
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        attend(
+            tx,
+            id,
+            starts - 1200,
+            &format!("p.id IN (SELECT person_id FROM sitting_invitees WHERE sitting_id = {id})"),
+            13,
+        )
+        .await?;
+    }
+    // Each unit's own warning-education meeting, filling its task's ledger entry.
+    let meetings = sqlx::query(
+        "SELECT t.id AS task, t.unit_id, u.name, e.id AS entry FROM tasks t JOIN units u ON u.id = t.unit_id
+         JOIN ledger_entries e ON e.task_id = t.id ORDER BY t.id LIMIT 12",
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    for (i, m) in meetings.iter().enumerate() {
+        let (task, unit, name, entry): (i64, i64, String, i64) =
+            (m.get("task"), m.get("unit_id"), m.get("name"), m.get("entry"));
+        let starts = at(&format!("2022-05-{:02} 15:00", 20 + i % 8));
+        let id = sitting(
+            tx,
+            admin,
+            activities[1],
+            None,
+            &format!("{name}警示教育大会"),
+            "warning",
+            unit,
+            &format!("{name}会议室"),
+            starts,
+            starts + 5400,
+            "",
+            -1,
+        )
+        .await?;
+        sqlx::query(
+            "UPDATE sittings SET audience_unit_id = $1, task_id = $2, ledger_entry_id = $3 WHERE id = $4",
+        )
+        .bind(unit)
+        .bind(task)
+        .bind(entry)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+        let present = attend(
+            tx,
+            id,
+            starts - 900,
+            &format!("u.path LIKE (SELECT path FROM units WHERE id = {unit}) || '%'"),
+            9,
+        )
+        .await?;
+        sqlx::query("UPDATE ledger_entries SET participants = $1 WHERE id = $2")
+            .bind(present)
+            .bind(entry)
+            .execute(&mut **tx)
+            .await?;
+    }
+    // 六 主题党日: every branch of six departments; members sign the pledge there.
+    for (i, dept) in
+        ["市纪委监委", "市委组织部", "市委宣传部", "市财政局", "市教科局", "市公安局"].iter().enumerate()
+    {
+        let unit = unit_id(dept);
+        let starts = at(&format!("2022-05-{:02} 09:00", 20 + i));
+        let id = sitting(
+            tx,
+            admin,
+            activities[5],
+            None,
+            &format!("{dept}党支部主题党日"),
+            "party_day",
+            unit,
+            &format!("{dept}党员活动室"),
+            starts,
+            starts + 7200,
+            "",
+            1,
+        )
+        .await?;
+        sqlx::query("UPDATE sittings SET audience_unit_id = $1 WHERE id = $2")
+            .bind(unit)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        attend(tx, id, starts - 600, &format!("u.id = {unit} AND p.party_member = 1"), 11).await?;
+    }
+    // 九 清廉民企论谈会: open to the enterprises, by registration.
+    let forum = sitting(
+        tx,
+        admin,
+        activities[8],
+        None,
+        "“共商清廉建设，共谋清河发展”清廉民企论谈会",
+        "forum",
+        unit_id("市委统战部"),
+        "市工商联会议室",
+        at("2022-05-21 14:30"),
+        at("2022-05-21 17:00"),
+        "",
+        -1,
+    )
+    .await?;
+    sqlx::query("UPDATE sittings SET public = 1, registration_required = 1, capacity = 40 WHERE id = $1")
+        .bind(forum)
+        .execute(&mut **tx)
+        .await?;
+    for (i, (name, company)) in ENTREPRENEURS.iter().enumerate() {
+        let rid: i64 = sqlx::query_scalar(
+            "INSERT INTO registrations (sitting_id, name, phone, status, created_at, updated_at) VALUES ($1, $2, $3, 'registered', $4, $4) RETURNING id",
+        )
+        .bind(forum).bind(format!("{name}（{company}）")).bind(format!("1376000{:04}", i + 1)).bind(at("2022-05-19 10:00"))
+        .fetch_one(&mut **tx).await?;
+        if i != 3 {
+            sqlx::query("INSERT INTO checkins (sitting_id, attendee_key, registration_id, name, method, checked_at) VALUES ($1, $2, $3, $4, 'qr', $5)")
+                .bind(forum).bind(format!("r:{rid}")).bind(rid).bind(format!("{name}（{company}）")).bind(at("2022-05-21 14:20"))
+                .execute(&mut **tx).await?;
+        }
+    }
+    // 七 初任培训: 56 new staff, three days; a few miss one day.
+    let series: i64 = sqlx::query_scalar(
+        "INSERT INTO sitting_series (activity_id, title, min_days, created_at) VALUES ($1, '2022年新进事业人员初任培训', 0, $2) RETURNING id",
+    )
+    .bind(activities[6]).bind(at("2022-05-10 09:00")).fetch_one(&mut **tx).await?;
+    let trainees: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM people WHERE rank = '新进事业人员' ORDER BY id")
+            .fetch_all(&mut **tx)
+            .await?;
+    // A few miss one day each: the 5th and 17th the first day, the 29th the second, the 41st and 53rd the third.
+    let missing = |day: i64| -> Vec<String> {
+        let picks: &[usize] = match day {
+            1 => &[4, 16],
+            2 => &[28],
+            _ => &[40, 52],
+        };
+        picks
+            .iter()
+            .filter_map(|i| trainees.get(*i))
+            .map(|id| id.to_string())
+            .chain(["0".to_string()])
+            .collect()
+    };
+    for day in 1..=3 {
+        let starts = at(&format!("2022-05-{:02} 08:30", 22 + day));
+        let id = sitting(
+            tx,
+            admin,
+            activities[6],
+            Some((series, day)),
+            &format!("“扣好第一粒风纪扣”初任培训（第{day}天）"),
+            "training",
+            unit_id("市委组织部"),
+            "市党群服务中心",
+            starts,
+            starts + 8 * 3600,
+            "新进事业人员",
+            -1,
+        )
+        .await?;
+        let absent = missing(day).join(", ");
+        attend(tx, id, starts - 900, &format!("p.rank = '新进事业人员' AND p.id NOT IN ({absent})"), 0)
+            .await?;
+    }
+    let completed = sqlx::query(&format!(
+        "SELECT c.person_id FROM checkins c JOIN sittings s ON s.id = c.sitting_id WHERE s.series_id = {series}
+         GROUP BY c.person_id HAVING COUNT(*) = 3"
+    ))
+    .fetch_all(&mut **tx)
+    .await?;
+    for r in completed {
+        let person: i64 = r.get("person_id");
+        sqlx::query(
+            "INSERT INTO certificates (series_id, person_id, code, issued_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(series)
+        .bind(person)
+        .bind(signer.certificate_code(series, person))
+        .bind(at("2022-05-26 10:00"))
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+const ENTREPRENEURS: [(&str, &str); 6] = [
+    ("周建平", "清河钢铁有限公司"),
+    ("吴丽华", "清河农业科技有限公司"),
+    ("郑国强", "清河建工集团有限公司"),
+    ("王海燕", "清河绿源食品有限公司"),
+    ("冯志刚", "清河宏达物流有限公司"),
+    ("陈晓东", "清河宏达物流有限公司"),
+];
+
+#[allow(clippy::too_many_arguments)]
+async fn sitting(
+    tx: &mut Tx,
+    admin: i64,
+    activity: i64,
+    series: Option<(i64, i64)>,
+    title: &str,
+    kind: &str,
+    host: i64,
+    venue: &str,
+    starts: i64,
+    ends: i64,
+    ranks: &str,
+    party: i64,
+) -> AppResult<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO sittings (activity_id, series_id, day_no, title, kind, host_unit_id, venue, starts_at, ends_at, audience_ranks,
+            audience_party, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $8) RETURNING id",
+    )
+    .bind(activity)
+    .bind(series.map(|s| s.0))
+    .bind(series.map(|s| s.1).unwrap_or(1))
+    .bind(title)
+    .bind(kind)
+    .bind(host)
+    .bind(venue)
+    .bind(starts)
+    .bind(ends)
+    .bind(ranks)
+    .bind(party)
+    .bind(admin)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// Signs in those matching `who` (a condition over people p and units u), all but every
+/// `absent_every`-th, spread over the half hour from `from`. Returns how many came.
+async fn attend(tx: &mut Tx, sitting: i64, from: i64, who: &str, absent_every: i64) -> AppResult<i64> {
+    let absent = if absent_every > 0 { format!("AND (p.id % {absent_every}) <> 0") } else { String::new() };
+    let n = sqlx::query(&format!(
+        "INSERT INTO checkins (sitting_id, attendee_key, person_id, name, method, checked_at)
+         SELECT {sitting}, 'p:' || p.id, p.id, p.name, CASE WHEN p.id % 10 = 0 THEN 'clerk' ELSE 'qr' END, {from} + (p.id * 37) % 1800
+         FROM people p JOIN units u ON u.id = p.unit_id WHERE {who} {absent}"
+    ))
+    .execute(&mut **tx)
+    .await?;
+    Ok(n.rows_affected() as i64)
 }
 
 const GUIDING: &str = "深入贯彻落实中央、省、市关于全面推进清廉建设的部署要求，全方位、多层次、有重点地开展“清廉清河宣传周”活动，坚持面上推进、点上打造、点面结合，在全市各部门、各层级、各领域广泛开展宣传活动，不断浓厚清廉清河宣传氛围。";

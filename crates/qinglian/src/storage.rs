@@ -45,10 +45,16 @@ impl FileStore for LocalDir {
             if let Some(dir) = path.parent() {
                 tokio::fs::create_dir_all(dir).await?;
             }
-            // Write then rename, so a reader never sees half a file.
-            let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+            // Write then rename, so a reader never sees half a file. The same content may be
+            // stored by several requests at once: each writes its own temporary file, and the
+            // renames all leave the same bytes in place.
+            let tmp = path.with_extension(format!("tmp{}", hex::encode(rand::random::<[u8; 8]>())));
             tokio::fs::write(&tmp, bytes).await?;
-            tokio::fs::rename(&tmp, &path).await
+            let renamed = tokio::fs::rename(&tmp, &path).await;
+            if renamed.is_err() {
+                let _ = tokio::fs::remove_file(&tmp).await;
+            }
+            renamed
         })
     }
 
@@ -85,6 +91,21 @@ mod tests {
         assert_eq!(sniff(b"%PDF-1.7"), Some("application/pdf"));
         assert_eq!(sniff(b"MZ\x90\x00 executable"), None);
         assert_eq!(sniff(b"<html>"), None);
+    }
+
+    #[tokio::test]
+    async fn the_same_file_stored_at_once_by_many() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = std::sync::Arc::new(LocalDir::new(dir.path().to_path_buf()).unwrap());
+        let mut handles = Vec::new();
+        for _ in 0..16 {
+            let store = store.clone();
+            handles.push(tokio::spawn(async move { store.put("0123456789abcdef", b"photo").await }));
+        }
+        for h in handles {
+            h.await.unwrap().unwrap();
+        }
+        assert_eq!(store.get("0123456789abcdef").await.unwrap(), b"photo");
     }
 
     #[tokio::test]

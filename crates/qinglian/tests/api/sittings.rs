@@ -129,7 +129,10 @@ async fn sign_in_only_inside_the_window(t: TestApp) {
         .await;
     let (status, _, message, _) = error_of(resp).await;
     assert_eq!((status, message.as_str()), (409, "本场签到已结束。"));
-    assert_eq!(t.scalar("SELECT COUNT(*) FROM checkins").await, 0);
+    assert_eq!(
+        t.scalar(&format!("SELECT COUNT(*) FROM checkins WHERE sitting_id IN ({later}, {over})")).await,
+        0
+    );
 }
 
 async fn clerk_signs_in_and_attendance_per_unit(t: TestApp) {
@@ -340,6 +343,31 @@ async fn a_cadre_sees_his_sessions_and_signs_in_with_his_account(t: TestApp) {
     assert!(mine.as_array().unwrap().iter().any(|m| m["id"] == sitting && m["checked_at"].is_i64()));
 }
 
+async fn the_demo_follows_the_seed(t: TestApp) {
+    let org = t.api_as("jiwei").await;
+    let training = t.scalar("SELECT id FROM sitting_series").await;
+    let p = org.get_json(&format!("/api/v1/series/{training}")).await;
+    assert_eq!(p["trainees"].as_array().unwrap().len(), 56, "56名新进事业人员");
+    assert_eq!(p["day_count"], 3, "为期三天");
+    let completed = p["completed"].as_i64().unwrap();
+    assert!((45..56).contains(&completed), "most attend all days, a few miss one: {completed}");
+    let warning = t.scalar("SELECT id FROM activities WHERE kind = 'warning_education'").await;
+    let list = org.get_json(&format!("/api/v1/activities/{warning}/sittings")).await;
+    let screenings = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["title"].as_str().unwrap().starts_with("集中观看警示教育片"))
+        .count();
+    assert_eq!(screenings, 3, "three sittings across the city");
+    let first = t.scalar("SELECT MIN(id) FROM sittings WHERE title LIKE '集中观看警示教育片%'").await;
+    let a = org.get_json(&format!("/api/v1/sittings/{first}/attendance")).await;
+    assert!(
+        a["expected"].as_i64().unwrap() > 0
+            && a["present"].as_i64().unwrap() < a["expected"].as_i64().unwrap()
+    );
+}
+
 async fn three_day_training_completion_and_certificates(t: TestApp) {
     let org = t.api_as("jiwei").await;
     let activity = t.scalar("SELECT id FROM activities WHERE kind = 'training'").await;
@@ -422,6 +450,7 @@ async fn three_day_training_completion_and_certificates(t: TestApp) {
 }
 
 crate::on_both_engines!(
+    the_demo_follows_the_seed,
     three_day_training_completion_and_certificates,
     scan_sign_in_once_and_refusals,
     sign_in_only_inside_the_window,
