@@ -229,3 +229,76 @@ async fn wrong_password_and_keyboard_only_sign_in() {
     shot(&c, "00-login-error").await;
     c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn venue_screen_qr_code_signs_in_a_phone_and_the_count_rises() {
+    let (base, app, _dir) = server().await;
+    let (c, _driver) = browser().await;
+    let (name, phone): (String, String) =
+        sqlx::query_as("SELECT name, phone FROM people WHERE rank = '科级' ORDER BY id LIMIT 1")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+
+    // The organiser schedules a screening starting now, for cadres of section rank.
+    sign_in(&c, &base, "admin").await;
+    let activity: i64 = sqlx::query_scalar("SELECT id FROM activities WHERE kind = 'warning_education'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    c.goto(&format!("{base}/activities/{activity}")).await.unwrap();
+    c.execute("document.querySelector('#sitting-form').closest('details').open = true;", vec![])
+        .await
+        .unwrap();
+    fill(&c, "st-title", "集中观看警示教育片（加场）").await;
+    c.execute("document.getElementById('st-kind').value = 'warning';", vec![]).await.unwrap();
+    fill(&c, "st-venue", "市委党校礼堂").await;
+    let china = |secs: i64| qinglian::domain::format_datetime(qinglian::db::now() + secs).replace(' ', "T");
+    set_value(&c, "st-start", &china(-300)).await;
+    set_value(&c, "st-end", &china(7200)).await;
+    click(&c, Locator::Css("#sitting-form input[name=ranks][value='科级']")).await;
+    click(&c, Locator::Css("#sitting-form button[type=submit]")).await;
+    c.wait().for_element(Locator::Id("attendance-summary")).await.unwrap();
+    let sitting_url = c.current_url().await.unwrap();
+    shot(&c, "07-sitting").await;
+
+    // The venue screen shows the code; read the link it carries.
+    c.goto(&format!(
+        "{}screen",
+        sitting_url.as_str().split('?').next().unwrap().trim_end_matches('/').to_string() + "/"
+    ))
+    .await
+    .unwrap();
+    let link =
+        c.wait().for_element(Locator::Id("qr-link")).await.unwrap().attr("href").await.unwrap().unwrap();
+    assert!(link.contains("/s/"), "{link}");
+    let loaded: serde_json::Value = c
+        .execute("const i = document.getElementById('qr'); return i.complete && i.naturalWidth > 0;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(loaded, true, "the QR image renders");
+    assert_eq!(c.find(Locator::Id("present")).await.unwrap().text().await.unwrap(), "0");
+    shot(&c, "08-screen").await;
+    let screen = c.window().await.unwrap();
+
+    // A cadre's phone opens the link and signs in with name and the last four digits.
+    let phone_tab = c.new_window(true).await.unwrap();
+    c.switch_to_window(phone_tab.handle).await.unwrap();
+    c.goto(&link).await.unwrap();
+    fill(&c, "si-name", &name).await;
+    fill(&c, "si-last4", &phone[7..]).await;
+    shot(&c, "09-phone-form").await;
+    click(&c, Locator::Css("#signin-form button[type=submit]")).await;
+    let result = c.wait().for_element(Locator::Id("signin-result")).await.unwrap();
+    assert!(result.text().await.unwrap().contains("签到成功"));
+    shot(&c, "10-phone-done").await;
+
+    // Back at the door, the screen's count has risen by itself.
+    c.switch_to_window(screen).await.unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::XPath("//strong[@id='present' and text()='1']"))
+        .await
+        .expect("the count rises without reloading");
+    c.close().await.unwrap();
+}
