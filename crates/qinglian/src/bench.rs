@@ -1,7 +1,9 @@
 //! `qinglian bench`: the numbers the foundation promises, measured on this machine.
 //! - roster import of N rows from an XLSX file (target: 20,000 rows < 2 s), then re-import;
 //! - the progress board for U units × 10 activities over HTTP (target: p99 < 50 ms);
-//! - requests per second for `/healthz` and the sign-in page, 32 keep-alive connections.
+//! - requests per second for `/healthz` and the sign-in page, 32 keep-alive connections;
+//! - QR sign-in: 20,000 people signing in over 64 connections (target: 5,000/s, p99 < 50 ms),
+//!   then the attendance view of a 5,000-person sitting (target: < 50 ms).
 //!
 //! It builds its own database in a temporary directory (or uses `QINGLIAN_BENCH_DATABASE_URL`)
 //! and starts the real server on a free port.
@@ -69,7 +71,10 @@ pub async fn run(rows: usize, unit_count: usize, seconds: u64) -> anyhow::Result
         ms(samples[samples.len() - 1])
     );
 
-    // 3. Throughput.
+    // 3. Sign-in under load, and the attendance view.
+    signin_load(&app, addr, &auth_header).await?;
+
+    // 4. Throughput.
     for path in ["/healthz", "/login"] {
         let rps = throughput(addr, path, 32, Duration::from_secs(seconds)).await?;
         println!("{path}: {rps:.0} requests/s (32 connections, {seconds} s)");
@@ -92,6 +97,127 @@ async fn timed_import(app: &App, xlsx: &[u8]) -> anyhow::Result<(Duration, roste
     .await
     .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     Ok((t.elapsed(), report))
+}
+
+/// Everyone on the imported roster signs in to one sitting at once; then a 5,000-person sitting's
+/// attendance view is read repeatedly. Every acknowledged sign-in must be in the database.
+async fn signin_load(app: &App, addr: std::net::SocketAddr, auth_header: &str) -> anyhow::Result<()> {
+    let bench = auth::load_actor(
+        &app.db,
+        users::id_by_name(app, "bench").await.map_err(|e| anyhow::anyhow!("{e:?}"))?,
+        "bench",
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e:?}"))?
+    .context("bench user")?;
+    let activity: i64 = sqlx::query_scalar("SELECT MIN(id) FROM activities").fetch_one(&app.db.pool).await?;
+    let root: i64 =
+        sqlx::query_scalar("SELECT id FROM units WHERE name = '基准市'").fetch_one(&app.db.pool).await?;
+    let now = crate::db::now();
+    let sitting = |title: &str, ranks: Vec<String>| crate::services::sittings::SittingInput {
+        title: title.into(),
+        kind: "warning".into(),
+        host_unit_id: root,
+        venue: "基准礼堂".into(),
+        starts_at: crate::domain::format_datetime(now - 300),
+        ends_at: crate::domain::format_datetime(now + 7200),
+        capacity: 0,
+        registration_required: false,
+        public: false,
+        audience: crate::services::sittings::Audience { ranks, ..Default::default() },
+        task_id: None,
+        opens_minutes_before: None,
+        late_after_minutes: None,
+    };
+    let everyone = crate::services::sittings::create(
+        app,
+        &bench,
+        activity,
+        sitting("全员大会", vec!["科级".into(), "一般干部".into()]),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let section = crate::services::sittings::create(
+        app,
+        &bench,
+        activity,
+        sitting("科级干部大会", vec!["科级".into()]),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let people: Vec<(String, String)> =
+        sqlx::query_as("SELECT name, phone FROM people WHERE name LIKE '干部%' ORDER BY id")
+            .fetch_all(&app.db.pool)
+            .await?;
+    let pass = app.signer.pass(everyone, now);
+    let bodies: Vec<String> = people
+        .iter()
+        .map(|(name, phone)| {
+            serde_json::json!({"pass": pass, "name": name, "last4": &phone[7..]}).to_string()
+        })
+        .collect();
+    let total = bodies.len();
+    let queue = std::sync::Arc::new(std::sync::Mutex::new(bodies));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..64 {
+        let queue = queue.clone();
+        workers.push(tokio::spawn(async move {
+            let mut conn = Conn::open(addr).await?;
+            let mut latencies = Vec::new();
+            loop {
+                let Some(body) = queue.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.pop() else { break };
+                let t = Instant::now();
+                let status = conn.post_json("/api/v1/signin", &body).await?;
+                latencies.push(t.elapsed());
+                anyhow::ensure!(status == 200, "sign-in answered {status}");
+            }
+            anyhow::Ok(latencies)
+        }));
+    }
+    let mut latencies = Vec::new();
+    for w in workers {
+        latencies.extend(w.await??);
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM checkins WHERE sitting_id = $1")
+        .bind(everyone)
+        .fetch_one(&app.db.pool)
+        .await?;
+    anyhow::ensure!(stored as usize == total, "{stored} of {total} acknowledged sign-ins stored");
+    println!(
+        "QR sign-in, {total} people over 64 connections: {:.0} sign-ins/s, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; all {stored} stored",
+        total as f64 / elapsed.as_secs_f64(),
+        ms(latencies[latencies.len() / 2]),
+        ms(latencies[latencies.len() * 99 / 100]),
+        ms(latencies[latencies.len() - 1])
+    );
+
+    // Half of the section-rank sitting signs in, then its attendance is read as the organiser would.
+    sqlx::query(&format!(
+        "INSERT INTO checkins (sitting_id, attendee_key, person_id, name, method, checked_at)
+         SELECT {section}, 'p:' || id, id, name, 'qr', {now} FROM people WHERE rank = '科级' AND id % 2 = 0"
+    ))
+    .execute(&app.db.pool)
+    .await?;
+    let path = format!("/api/v1/sittings/{section}/attendance");
+    let mut conn = Conn::open(addr).await?;
+    let mut samples = Vec::new();
+    for _ in 0..100 {
+        let t = Instant::now();
+        anyhow::ensure!(conn.get(&path, auth_header).await? == 200, "attendance view failed");
+        samples.push(t.elapsed());
+    }
+    samples.sort();
+    let expected: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM people WHERE rank = '科级'").fetch_one(&app.db.pool).await?;
+    println!(
+        "attendance view, {expected}-person sitting: p50 {:.1} ms, p99 {:.1} ms",
+        ms(samples[samples.len() / 2]),
+        ms(samples[samples.len() * 99 / 100])
+    );
+    Ok(())
 }
 
 fn ms(d: Duration) -> f64 {
@@ -203,7 +329,7 @@ async fn roster_xlsx(app: &App, rows: usize) -> anyhow::Result<Vec<u8>> {
         sheet.write_string(r, 1, format!("干部{i}"))?;
         sheet.write_string(r, 2, &unit_names[i % unit_names.len()])?;
         sheet.write_string(r, 3, "科员")?;
-        sheet.write_string(r, 4, if i % 10 == 0 { "科级" } else { "一般干部" })?;
+        sheet.write_string(r, 4, if i % 4 == 0 { "科级" } else { "一般干部" })?;
         sheet.write_number(r, 5, (13_000_000_000u64 + i as u64) as f64)?;
         sheet.write_string(r, 6, if i % 3 == 0 { "否" } else { "是" })?;
         sheet.write_string(r, 7, format!("B{i:07}"))?;
@@ -226,7 +352,19 @@ impl Conn {
 
     async fn get(&mut self, path: &str, extra_headers: &str) -> anyhow::Result<u16> {
         let req = format!("GET {path} HTTP/1.1\r\nHost: bench\r\n{extra_headers}\r\n");
-        self.stream.write_all(req.as_bytes()).await?;
+        self.send(req.as_bytes()).await
+    }
+
+    async fn post_json(&mut self, path: &str, body: &str) -> anyhow::Result<u16> {
+        let req = format!(
+            "POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        self.send(req.as_bytes()).await
+    }
+
+    async fn send(&mut self, req: &[u8]) -> anyhow::Result<u16> {
+        self.stream.write_all(req).await?;
         // Read the head, then exactly Content-Length bytes of body.
         let head_end = loop {
             if let Some(p) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {

@@ -43,5 +43,14 @@ pub async fn start(config: Config) -> anyhow::Result<App> {
     db.migrate().await?;
     let files = storage::LocalDir::new(config.data_dir.join("files"))?;
     let signer = signing::Signer::load(&db).await?;
-    Ok(App { db, files: Arc::new(files), config: Arc::new(config), signer: Arc::new(signer) })
+    let checkins =
+        (db.engine == db::Engine::Sqlite).then(|| Arc::new(services::sittings::Batcher::start(db.clone())));
+    Ok(App {
+        checkins,
+        db,
+        files: Arc::new(files),
+        config: Arc::new(config),
+        signer: Arc::new(signer),
+        sittings: Default::default(),
+    })
 }

@@ -205,7 +205,7 @@ async fn qr_svg(
 #[template(path = "signin.html")]
 struct SignInPage {
     ctx: Ctx,
-    s: Option<sittings::Sitting>,
+    s: Option<std::sync::Arc<sittings::Sitting>>,
     pass: String,
     /// Signed in with an account linked to an expected person: sign in with one tap.
     account_name: Option<String>,

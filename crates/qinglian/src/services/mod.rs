@@ -32,6 +32,10 @@ pub struct App {
     pub files: Arc<dyn FileStore>,
     pub config: Arc<Config>,
     pub signer: Arc<crate::signing::Signer>,
+    /// Per-server read cache of sittings for the sign-in path.
+    pub sittings: Arc<sittings::Cache>,
+    /// Group commit of sign-ins (SQLite only; PostgreSQL takes concurrent writers as they come).
+    pub checkins: Option<Arc<sittings::Batcher>>,
 }
 
 /// The signed-in caller of a use case.

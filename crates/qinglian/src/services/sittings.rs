@@ -182,6 +182,34 @@ pub async fn load(app: &App, id: i64) -> AppResult<Sitting> {
     Ok(sitting_from_row(&row, invitees))
 }
 
+/// Sittings as the sign-in path reads them: a thousand phones at the door all ask for the same
+/// sitting, so each server keeps it for two seconds. Only reads go through here; every rule that
+/// must be exact (one record per person, capacity) is enforced by the insert itself.
+#[derive(Default)]
+pub struct Cache {
+    entries: std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, std::sync::Arc<Sitting>)>>,
+}
+
+const CACHE_FOR: std::time::Duration = std::time::Duration::from_secs(2);
+
+async fn load_cached(app: &App, id: i64) -> AppResult<std::sync::Arc<Sitting>> {
+    if let Ok(entries) = app.sittings.entries.lock() {
+        if let Some((at, s)) = entries.get(&id) {
+            if at.elapsed() < CACHE_FOR {
+                return Ok(s.clone());
+            }
+        }
+    }
+    let s = std::sync::Arc::new(load(app, id).await?);
+    if let Ok(mut entries) = app.sittings.entries.lock() {
+        if entries.len() > 10_000 {
+            entries.clear();
+        }
+        entries.insert(id, (std::time::Instant::now(), s.clone()));
+    }
+    Ok(s)
+}
+
 /// A sitting for those who run it: organisers, and administrators of the host unit.
 pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<Sitting> {
     let s = load(app, id).await?;
@@ -490,21 +518,21 @@ fn qr_error(e: TokenError) -> AppError {
 }
 
 /// A scanned code: the sitting, and a pass to finish signing in within ten minutes.
-pub async fn scan(app: &App, code: &str) -> AppResult<(Sitting, String)> {
+pub async fn scan(app: &App, code: &str) -> AppResult<(std::sync::Arc<Sitting>, String)> {
     let t = now();
     let id = app.signer.open_qr(code, t).map_err(qr_error)?;
-    let s = load(app, id).await.map_err(|_| AppError::invalid("code", Msg::new("err.qr_invalid")))?;
+    let s = load_cached(app, id).await.map_err(|_| AppError::invalid("code", Msg::new("err.qr_invalid")))?;
     let pass = app.signer.pass(id, t);
     Ok((s, pass))
 }
 
 /// The sitting a pass was issued for.
-pub async fn open_pass(app: &App, pass: &str) -> AppResult<Sitting> {
+pub async fn open_pass(app: &App, pass: &str) -> AppResult<std::sync::Arc<Sitting>> {
     let id = app.signer.open_pass(pass, now()).map_err(|e| match e {
         TokenError::Expired => AppError::Conflict(Msg::new("err.pass_expired")),
         _ => AppError::invalid("code", Msg::new("err.qr_invalid")),
     })?;
-    load(app, id).await
+    load_cached(app, id).await
 }
 
 fn check_window(s: &Sitting, t: i64) -> AppResult<()> {
@@ -599,7 +627,7 @@ pub async fn account_attendee(app: &App, s: &Sitting, actor: &Actor) -> AppResul
 }
 
 /// Records that `who` is present. The same person twice is one record: the second time says
-/// when the first was.
+/// when the first was. The answer comes only once the record is committed.
 pub async fn check_in(
     app: &App,
     s: &Sitting,
@@ -610,58 +638,148 @@ pub async fn check_in(
 ) -> AppResult<CheckinOutcome> {
     let t = now();
     check_window(s, t)?;
-    let mut tx = app.db.begin().await?;
+    let job = Checkin {
+        sitting_id: s.id,
+        capacity: if s.capacity > 0 && !s.registration_required && !s.public { s.capacity } else { 0 },
+        late_at: s.late_at(),
+        who: who.clone(),
+        method: method.to_string(),
+        by: by.map(|a| (a.user_id, a.username.clone())),
+        ip: ip.to_string(),
+        at: t,
+    };
+    match &app.checkins {
+        Some(batcher) => batcher.submit(job).await,
+        None => {
+            let mut tx = app.db.begin().await?;
+            let outcome = record(&mut tx, &job).await?;
+            tx.commit().await?;
+            Ok(outcome)
+        }
+    }
+}
+
+/// One sign-in to record.
+pub struct Checkin {
+    sitting_id: i64,
+    /// 0: no limit.
+    capacity: i64,
+    late_at: i64,
+    who: Attendee,
+    method: String,
+    by: Option<(i64, String)>,
+    ip: String,
+    at: i64,
+}
+
+async fn record(tx: &mut Tx, job: &Checkin) -> AppResult<CheckinOutcome> {
     // A full sitting takes nobody more; the count and the insert are one statement.
-    let capacity = if s.capacity > 0 && !s.registration_required && !s.public {
-        format!(" WHERE (SELECT COUNT(*) FROM checkins WHERE sitting_id = {}) < {}", s.id, s.capacity)
+    let capacity = if job.capacity > 0 {
+        format!(
+            " WHERE (SELECT COUNT(*) FROM checkins WHERE sitting_id = {}) < {}",
+            job.sitting_id, job.capacity
+        )
     } else {
         String::new()
     };
+    let who = &job.who;
     let inserted: Option<i64> = sqlx::query_scalar(&format!(
         "INSERT INTO checkins (sitting_id, attendee_key, person_id, registration_id, name, method, checked_at, by_user_id)
          SELECT $1, $2, $3, $4, $5, $6, $7, $8{capacity}
          ON CONFLICT (sitting_id, attendee_key) DO NOTHING RETURNING id"
     ))
-    .bind(s.id)
+    .bind(job.sitting_id)
     .bind(&who.key)
     .bind(who.person_id)
     .bind(who.registration_id)
     .bind(&who.name)
-    .bind(method)
-    .bind(t)
-    .bind(by.map(|a| a.user_id))
-    .fetch_optional(&mut *tx)
+    .bind(&job.method)
+    .bind(job.at)
+    .bind(job.by.as_ref().map(|b| b.0))
+    .fetch_optional(&mut **tx)
     .await?;
     let Some(id) = inserted else {
         let first: Option<i64> =
             sqlx::query_scalar("SELECT checked_at FROM checkins WHERE sitting_id = $1 AND attendee_key = $2")
-                .bind(s.id)
+                .bind(job.sitting_id)
                 .bind(&who.key)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?;
         return match first {
             Some(at) => Ok(CheckinOutcome {
                 name: who.name.clone(),
                 new: false,
                 checked_at: at,
-                late: at > s.late_at(),
+                late: at > job.late_at,
             }),
             None => Err(AppError::Conflict(Msg::new("err.sitting_full"))),
         };
     };
-    let actor_name = by.map(|a| a.username.as_str()).unwrap_or(&who.name);
-    let audit_who = Who { user_id: by.map(|a| a.user_id), name: actor_name, ip };
-    audit::record_as(
-        &mut tx,
-        audit_who,
-        "sitting.checkin",
-        "sitting",
-        s.id,
-        json!({"checkin": id, "attendee": who.key, "method": method}),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(CheckinOutcome { name: who.name.clone(), new: true, checked_at: t, late: t > s.late_at() })
+    let audit_who = Who {
+        user_id: job.by.as_ref().map(|b| b.0),
+        name: job.by.as_ref().map(|b| b.1.as_str()).unwrap_or(&who.name),
+        ip: &job.ip,
+    };
+    let detail = json!({"checkin": id, "attendee": who.key, "method": job.method});
+    audit::record_as(tx, audit_who, "sitting.checkin", "sitting", job.sitting_id, detail).await?;
+    Ok(CheckinOutcome { name: who.name.clone(), new: true, checked_at: job.at, late: job.at > job.late_at })
+}
+
+/// Group commit for SQLite, whose one writer would otherwise pay a transaction per sign-in: the
+/// sign-ins waiting at a moment are recorded in one transaction, and each is answered only after
+/// that transaction commits, so an acknowledged sign-in is never lost.
+pub struct Batcher {
+    queue: tokio::sync::mpsc::Sender<(Checkin, tokio::sync::oneshot::Sender<AppResult<CheckinOutcome>>)>,
+}
+
+const BATCH_MAX: usize = 256;
+
+impl Batcher {
+    pub fn start(db: crate::db::Db) -> Batcher {
+        let (queue, mut jobs) = tokio::sync::mpsc::channel::<(
+            Checkin,
+            tokio::sync::oneshot::Sender<AppResult<CheckinOutcome>>,
+        )>(4096);
+        tokio::spawn(async move {
+            while let Some(first) = jobs.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < BATCH_MAX {
+                    match jobs.try_recv() {
+                        Ok(job) => batch.push(job),
+                        Err(_) => break,
+                    }
+                }
+                let results = match db.begin().await {
+                    Ok(mut tx) => {
+                        let mut results = Vec::with_capacity(batch.len());
+                        for (job, _) in &batch {
+                            // SQLite undoes just the failed statement, so one bad sign-in does not
+                            // spoil the others in its batch.
+                            results.push(record(&mut tx, job).await);
+                        }
+                        match tx.commit().await {
+                            Ok(()) => results,
+                            Err(e) => batch.iter().map(|_| Err(AppError::Internal(e.to_string()))).collect(),
+                        }
+                    }
+                    Err(e) => batch.iter().map(|_| Err(AppError::Internal(e.to_string()))).collect(),
+                };
+                for ((_, reply), result) in batch.into_iter().zip(results) {
+                    let _ = reply.send(result);
+                }
+            }
+        });
+        Batcher { queue }
+    }
+
+    async fn submit(&self, job: Checkin) -> AppResult<CheckinOutcome> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.queue
+            .send((job, reply))
+            .await
+            .map_err(|_| AppError::Internal("sign-in writer stopped".into()))?;
+        answer.await.map_err(|_| AppError::Internal("sign-in writer stopped".into()))?
+    }
 }
 
 /// A clerk signs in someone expected who has no phone to scan with.

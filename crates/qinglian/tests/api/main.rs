@@ -6,6 +6,7 @@ mod harness;
 mod accounts;
 mod audit_log;
 mod campaign;
+mod crash;
 mod ledger;
 mod roster;
 mod sittings;

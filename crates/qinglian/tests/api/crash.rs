@@ -1,0 +1,150 @@
+//! The real binary, killed with SIGKILL in the middle of a sign-in rush, loses no sign-in it
+//! acknowledged: they are all there when it starts again.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(dir: &std::path::Path, port: u16) -> Server {
+    let child = Command::new(env!("CARGO_BIN_EXE_qinglian"))
+        .args(["serve", "--demo", "--bind", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .arg(dir)
+        .env("QINGLIAN_ADMIN_PASSWORD", crate::harness::PASSWORD)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start qinglian");
+    Server(child)
+}
+
+async fn wait_healthy(http: &reqwest::Client, base: &str) {
+    for _ in 0..300 {
+        if let Ok(r) = http.get(format!("{base}/healthz")).send().await {
+            if r.status() == 200 {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("server did not come up");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_sign_ins_survive_a_kill() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let mut server = start(dir.path(), port);
+    wait_healthy(&http, &base).await;
+
+    let login: Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": "jiwei", "password": crate::harness::PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap().to_string();
+    let now = qinglian::db::now();
+    let sitting: Value = http
+        .post(format!("{base}/api/v1/activities/2/sittings"))
+        .bearer_auth(&token)
+        .json(&json!({"title": "全员警示教育大会", "kind": "warning", "host_unit_id": 2, "venue": "礼堂",
+            "starts_at": qinglian::domain::format_datetime(now - 300), "ends_at": qinglian::domain::format_datetime(now + 3600),
+            "audience": {}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let sitting = sitting["id"].as_i64().expect("sitting created");
+    let qr: Value = http
+        .get(format!("{base}/api/v1/sittings/{sitting}/qr"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = qr["code"].as_str().unwrap().to_string();
+
+    // Everyone on the roster, from 16 phones at once; keep what the server acknowledged.
+    sqlx::any::install_default_drivers();
+    let people: Vec<(String, String)> = {
+        let db = sqlx::AnyPool::connect(&format!("sqlite://{}", dir.path().join("qinglian.db").display()))
+            .await
+            .unwrap();
+        let rows = sqlx::query_as("SELECT name, phone FROM people ORDER BY id").fetch_all(&db).await.unwrap();
+        db.close().await;
+        rows
+    };
+    let queue = std::sync::Arc::new(std::sync::Mutex::new(people));
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let mut phones = Vec::new();
+    for _ in 0..16 {
+        let (queue, acked, http, base, code) =
+            (queue.clone(), acked.clone(), http.clone(), base.clone(), code.clone());
+        phones.push(tokio::spawn(async move {
+            loop {
+                let Some((name, phone)) = queue.lock().unwrap().pop() else { break };
+                let body = json!({"code": code, "name": name, "last4": &phone[7..]});
+                match http.post(format!("{base}/api/v1/signin")).json(&body).send().await {
+                    Ok(r) if r.status() == 200 => {
+                        let v: Value = r.json().await.unwrap_or_default();
+                        if v["new"] == true {
+                            acked.lock().unwrap().push(phone);
+                        }
+                    }
+                    _ => break, // the server is gone
+                }
+            }
+        }));
+    }
+    // Kill it once a few hundred have been acknowledged, mid-rush.
+    for _ in 0..200 {
+        if acked.lock().unwrap().len() >= 300 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    server.0.kill().unwrap();
+    server.0.wait().unwrap();
+    for p in phones {
+        let _ = p.await;
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() >= 300, "only {} acknowledged before the kill", acked.len());
+    assert!(!queue.lock().unwrap().is_empty(), "the kill came mid-rush");
+
+    // Start again on the same data: every acknowledged sign-in is there.
+    let _again = start(dir.path(), port);
+    wait_healthy(&http, &base).await;
+    let db = sqlx::AnyPool::connect(&format!("sqlite://{}", dir.path().join("qinglian.db").display()))
+        .await
+        .unwrap();
+    let stored: Vec<String> = sqlx::query_scalar(&format!(
+        "SELECT p.phone FROM checkins c JOIN people p ON p.id = c.person_id WHERE c.sitting_id = {sitting}"
+    ))
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    let stored: std::collections::HashSet<String> = stored.into_iter().collect();
+    let lost: Vec<&String> = acked.iter().filter(|p| !stored.contains(*p)).collect();
+    assert!(lost.is_empty(), "{} of {} acknowledged sign-ins lost", lost.len(), acked.len());
+    eprintln!("killed after {} acknowledged sign-ins; {} stored after restart", acked.len(), stored.len());
+}
