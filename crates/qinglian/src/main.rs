@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use qinglian::config::{Config, Overrides};
 use qinglian::domain::Role;
-use qinglian::services::{roster, users};
+use qinglian::services::{outbox, roster, users};
 
 #[derive(Parser)]
 #[command(name = "qinglian", version, about = "清廉建设平台 · Integrity campaign platform")]
@@ -59,7 +59,13 @@ enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
-    /// Measure roster import, the progress board and request throughput.
+    /// Show the messages waiting for delivery; with --deliver log, write them to the log and mark
+    /// them sent (a gateway channel plugs in the same way).
+    Outbox {
+        #[arg(long)]
+        deliver: Option<String>,
+    },
+    /// Measure roster import, the progress board, sign-in and request throughput.
     Bench {
         #[arg(long, default_value_t = 20_000)]
         rows: usize,
@@ -194,6 +200,19 @@ async fn main() -> anyhow::Result<()> {
                     users::grant(&app, &system, id, role, unit_id).await.map_err(zh)?;
                     println!("已授予 {username} 角色 {}", role.as_str());
                 }
+            }
+            Ok(())
+        }
+        Command::Outbox { deliver } => {
+            let app = qinglian::start(Config::resolve(over)?).await?;
+            let zh = |e: qinglian::error::AppError| anyhow::anyhow!(e.message(qinglian::i18n::Lang::Zh));
+            if let Some(channel) = deliver {
+                anyhow::ensure!(channel == "log", "the channels available are: log");
+                let sent = outbox::deliver(&app, &outbox::LogChannel, 100_000).await.map_err(zh)?;
+                println!("已发送 {sent} 条");
+            }
+            for (channel, n) in outbox::pending(&app).await.map_err(zh)? {
+                println!("{channel}: 待发送 {n} 条");
             }
             Ok(())
         }

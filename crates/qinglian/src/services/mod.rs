@@ -8,6 +8,7 @@ pub mod board;
 pub mod campaigns;
 pub mod filter;
 pub mod ledger;
+pub mod outbox;
 pub mod people;
 pub mod roster;
 pub mod series;

@@ -319,6 +319,14 @@ async fn a_cadre_sees_his_sessions_and_signs_in_with_his_account(t: TestApp) {
     let expected =
         t.scalar("SELECT COUNT(*) FROM people WHERE rank IN ('县处级', '科级') AND phone IS NOT NULL").await;
     assert_eq!(queued, expected, "a notice queued for everyone expected");
+    // A channel delivers them once, even with two deliverers at work.
+    let channel = qinglian::services::outbox::LogChannel;
+    let (a, b) = tokio::join!(
+        qinglian::services::outbox::deliver(&t.app, &channel, 100_000),
+        qinglian::services::outbox::deliver(&t.app, &channel, 100_000)
+    );
+    assert_eq!(a.unwrap() + b.unwrap(), expected as usize);
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM outbox WHERE sent_at = 0").await, 0);
 
     let (person, _, _) = person_of_rank(&t, "县处级").await;
     let admin = t.api_as("admin").await;
