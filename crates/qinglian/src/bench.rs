@@ -235,6 +235,7 @@ async fn seed(app: &App, unit_count: usize) -> anyhow::Result<(i64, String)> {
         password: Some(password.clone()),
         role: Some("organiser".into()),
         unit_id: None,
+        person_phone: None,
     };
     users::add(app, &system, bench_user).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let mut tx = app.db.begin().await?;

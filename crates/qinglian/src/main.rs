@@ -173,6 +173,7 @@ async fn main() -> anyhow::Result<()> {
                         password,
                         role: None,
                         unit_id: None,
+                        person_phone: None,
                     };
                     let issued = users::add(&app, &system, input).await.map_err(zh)?;
                     println!("已添加用户 {username}");
@@ -276,6 +277,7 @@ async fn prepare_demo(app: &qinglian::services::App) -> anyhow::Result<String> {
                 password: Some(password.clone()),
                 role: Some("admin".into()),
                 unit_id: None,
+                person_phone: None,
             };
             let id = users::add(app, &system, input).await.map_err(zh)?.user_id;
             for role in [Role::Organiser, Role::Auditor] {

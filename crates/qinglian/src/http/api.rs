@@ -63,6 +63,7 @@ pub fn routes() -> Router<App> {
         .route("/users/{id}/roles", post(grant_role))
         .route("/users/{id}/roles/{grant_id}", axum::routing::delete(revoke_role))
         .route("/users/{id}/disabled", post(set_user_disabled))
+        .route("/users/{id}/person", post(link_user_person))
 }
 
 #[derive(OpenApi)]
@@ -75,7 +76,7 @@ pub fn routes() -> Router<App> {
         list_sittings, create_sitting, create_series, get_sitting, sitting_attendance, sitting_attendees, sitting_qr,
         series_progress, issue_certificates, verify_certificate,
         clerk_checkin, register, cancel_registration, sitting_ledger, sign_in, my_sittings,
-        list_users, create_user, reset_user_password, grant_role, revoke_role, set_user_disabled,
+        list_users, create_user, reset_user_password, grant_role, revoke_role, set_user_disabled, link_user_person,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),
@@ -854,4 +855,23 @@ async fn verify_certificate(
     Path(code): Path<String>,
 ) -> AppResult<Json<series::Certificate>> {
     Ok(Json(series::verify(&app, &code).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct PersonLink {
+    /// The roster entry's phone; empty to unlink.
+    pub phone: String,
+}
+
+/// Links an account to its holder's roster entry (for one-tap sign-in and "my sessions").
+#[utoipa::path(post, path = "/api/v1/users/{id}/person", tag = "accounts", params(("id" = i64, Path)),
+    request_body = PersonLink, responses((status = 204), (status = 422, body = ErrorBody)))]
+async fn link_user_person(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<PersonLink>,
+) -> AppResult<Response> {
+    users::link_person(&app, &actor, id, &req.phone).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }

@@ -48,6 +48,7 @@ pub fn routes() -> Router<App> {
         .route("/admin/users/{id}/roles", post(grant_user_role))
         .route("/admin/users/{id}/roles/{grant_id}/revoke", post(revoke_user_role))
         .route("/admin/users/{id}/disabled", post(disable_user))
+        .route("/admin/users/{id}/person", post(link_user_person))
         .route("/audit/export.csv", get(audit_export))
 }
 
@@ -997,6 +998,7 @@ async fn add_user(
         password: None,
         role: Some(f.get("role").to_string()),
         unit_id: f.get("unit_id").parse().ok(),
+        person_phone: Some(f.get("person_phone").to_string()),
     };
     let username = input.username.trim().to_string();
     let issued = users::add(&app, &actor, input).await?;
@@ -1063,6 +1065,16 @@ async fn disable_user(
     let disabled = Fields(f).get("disabled") == "1";
     users::set_disabled(&app, &actor, id, disabled).await?;
     Ok(see_other("/admin/users?ok=ok.saved"))
+}
+
+async fn link_user_person(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    users::link_person(&app, &actor, id, Fields(f).get("phone")).await?;
+    Ok(see_other("/admin/users?ok=ok.linked"))
 }
 
 /// Template helper: unix seconds as local time.

@@ -34,6 +34,8 @@ pub struct User {
     pub must_change_password: bool,
     pub locked: bool,
     pub disabled: bool,
+    /// The roster entry this account belongs to (for one-tap sign-in and "my sessions").
+    pub person_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -54,6 +56,9 @@ pub struct NewUser {
     pub role: Option<String>,
     /// The unit a unit administrator looks after.
     pub unit_id: Option<i64>,
+    /// The phone of the account holder's roster entry, to link the two.
+    #[serde(default)]
+    pub person_phone: Option<String>,
 }
 
 /// A password made by the system, shown once to the administrator.
@@ -107,6 +112,9 @@ pub async fn add(app: &App, actor: &Actor, input: NewUser) -> AppResult<Issued> 
     audit::record(&mut tx, actor, "user.create", "user", id, json!({"username": username})).await?;
     if let Some(role) = role {
         grant_checked(&mut tx, actor, id, role, input.unit_id).await?;
+    }
+    if let Some(phone) = input.person_phone.as_deref().filter(|p| !p.trim().is_empty()) {
+        link_in(&mut tx, actor, id, phone).await?;
     }
     tx.commit().await?;
     Ok(Issued { user_id: id, initial_password: generated.then_some(password) })
@@ -236,6 +244,45 @@ pub async fn grant_in(tx: &mut Tx, user_id: i64, role: Role, unit_id: i64) -> Ap
     Ok(())
 }
 
+/// Links an account to the roster entry with this phone (or unlinks it, given an empty phone).
+pub async fn link_person(app: &App, actor: &Actor, user_id: i64, phone: &str) -> AppResult<()> {
+    actor.require_admin()?;
+    let mut tx = app.db.begin().await?;
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    exists.ok_or(AppError::NotFound)?;
+    if phone.trim().is_empty() {
+        sqlx::query("UPDATE users SET person_id = NULL WHERE id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        audit::record(&mut tx, actor, "user.unlink_person", "user", user_id, json!({})).await?;
+    } else {
+        link_in(&mut tx, actor, user_id, phone).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn link_in(tx: &mut Tx, actor: &Actor, user_id: i64, phone: &str) -> AppResult<()> {
+    let phone = crate::domain::parse_phone(phone)
+        .ok_or_else(|| AppError::invalid("person_phone", Msg::new("err.phone")))?;
+    let person: Option<i64> = sqlx::query_scalar("SELECT id FROM people WHERE phone = $1")
+        .bind(&phone)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let person =
+        person.ok_or_else(|| AppError::invalid("person_phone", Msg::new("err.person_phone_unknown")))?;
+    sqlx::query("UPDATE users SET person_id = $1 WHERE id = $2")
+        .bind(person)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    audit::record(tx, actor, "user.link_person", "user", user_id, json!({"person_id": person})).await
+}
+
 pub async fn revoke(app: &App, actor: &Actor, user_id: i64, grant_id: i64) -> AppResult<()> {
     actor.require_admin()?;
     if user_id == actor.user_id {
@@ -291,8 +338,8 @@ pub async fn list(app: &App, actor: &Actor, q: Option<&str>, paging: Paging) -> 
     }
     let total = w.count(&app.db.pool, "FROM users u").await?;
     let sql = format!(
-        "SELECT u.id, u.username, u.display_name, u.must_change_password, u.locked_until, u.disabled
-         FROM users u WHERE {} ORDER BY u.id{}",
+        "SELECT u.id, u.username, u.display_name, u.must_change_password, u.locked_until, u.disabled, p.name AS person_name
+         FROM users u LEFT JOIN people p ON p.id = u.person_id WHERE {} ORDER BY u.id{}",
         w.sql(),
         paging.sql()
     );
@@ -334,6 +381,7 @@ pub async fn list(app: &App, actor: &Actor, q: Option<&str>, paging: Paging) -> 
                 must_change_password: r.get::<i64, _>("must_change_password") != 0,
                 locked: r.get::<i64, _>("locked_until") > t,
                 disabled: r.get::<i64, _>("disabled") != 0,
+                person_name: r.get("person_name"),
             }
         })
         .collect();
