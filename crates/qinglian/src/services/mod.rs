@@ -2,6 +2,7 @@
 //! function that writes also validates its input, runs in one transaction and records an audit
 //! entry in that same transaction. HTML pages and the JSON API both call these.
 
+pub mod audience;
 pub mod audit;
 pub mod auth;
 pub mod board;

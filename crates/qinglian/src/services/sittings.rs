@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::Row;
 
+pub use super::audience::Audience;
 use super::audit::{self, Who};
 use super::filter::Where;
 use super::{clean_text, Actor, App, Page, Paging};
@@ -16,19 +17,6 @@ use crate::i18n::Msg;
 use crate::signing::TokenError;
 
 pub const KINDS: [&str; 6] = ["lecture", "warning", "party_day", "training", "forum", "custom"];
-
-/// Who is expected: people of a unit subtree, of some ranks, of a party membership, and people
-/// asked by name. With no rule and nobody named, the whole roster.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
-pub struct Audience {
-    pub unit_id: Option<i64>,
-    #[serde(default)]
-    pub ranks: Vec<String>,
-    /// true: party members only; false: non-members only; absent: both.
-    pub party: Option<bool>,
-    #[serde(default)]
-    pub person_ids: Vec<i64>,
-}
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct SittingInput {
@@ -101,28 +89,8 @@ impl Sitting {
 
     /// A condition over `people p JOIN units u` that holds for the expected audience.
     pub(crate) fn audience_sql(&self, w: &mut Where) -> String {
-        let mut rules = Vec::new();
-        if let Some(path) =
-            self.audience_path.as_deref().filter(|p| p.chars().all(|c| c.is_ascii_digit() || c == '/'))
-        {
-            rules.push(format!("u.path LIKE '{path}%'"));
-        }
-        if !self.audience.ranks.is_empty() {
-            let args: Vec<String> = self.audience.ranks.iter().map(|r| w.arg(r.clone())).collect();
-            rules.push(format!("p.rank IN ({})", args.join(", ")));
-        }
-        if let Some(party) = self.audience.party {
-            rules.push(format!("p.party_member = {}", party as i64));
-        }
-        let rules = match (rules.is_empty(), self.audience.person_ids.is_empty()) {
-            (false, _) => rules.join(" AND "),
-            (true, true) => "1=1".to_string(),
-            (true, false) => "1=0".to_string(),
-        };
-        format!(
-            "(({rules}) OR p.id IN (SELECT person_id FROM sitting_invitees WHERE sitting_id = {}))",
-            self.id
-        )
+        let named = format!("SELECT person_id FROM sitting_invitees WHERE sitting_id = {}", self.id);
+        self.audience.condition(self.audience_path.as_deref(), &named, w)
     }
 }
 
@@ -133,8 +101,6 @@ const SITTING_SELECT: &str =
      LEFT JOIN units au ON au.id = s.audience_unit_id";
 
 fn sitting_from_row(r: &sqlx::any::AnyRow, person_ids: Vec<i64>) -> Sitting {
-    let ranks: String = r.get("audience_ranks");
-    let party: i64 = r.get("audience_party");
     Sitting {
         id: r.get("id"),
         activity_id: r.get("activity_id"),
@@ -152,12 +118,7 @@ fn sitting_from_row(r: &sqlx::any::AnyRow, person_ids: Vec<i64>) -> Sitting {
         capacity: r.get("capacity"),
         registration_required: r.get::<i64, _>("registration_required") != 0,
         public: r.get::<i64, _>("public") != 0,
-        audience: Audience {
-            unit_id: r.get("audience_unit_id"),
-            ranks: ranks.split('、').filter(|s| !s.is_empty()).map(str::to_string).collect(),
-            party: (party >= 0).then_some(party == 1),
-            person_ids,
-        },
+        audience: Audience::from_row(r, person_ids),
         audience_unit_name: r.get("audience_unit_name"),
         audience_path: r.get("audience_path"),
         opens_minutes_before: r.get("opens_minutes_before"),
@@ -272,14 +233,12 @@ async fn check_input(app: &App, actor: &Actor, input: &SittingInput) -> AppResul
             return Err(AppError::invalid("task_id", Msg::new("err.task_other_unit")));
         }
     }
-    let ranks: Vec<String> =
-        input.audience.ranks.iter().map(|r| text::normalize(r)).filter(|r| !r.is_empty()).collect();
     Ok(Checked {
         title,
         venue,
         starts_at: starts_at.unwrap_or_default(),
         ends_at: ends_at.unwrap_or_default(),
-        ranks: ranks.join("、"),
+        ranks: input.audience.ranks_text(),
     })
 }
 
@@ -311,7 +270,7 @@ async fn insert(
     .bind(input.public as i64)
     .bind(input.audience.unit_id)
     .bind(&c.ranks)
-    .bind(input.audience.party.map(|p| p as i64).unwrap_or(-1))
+    .bind(input.audience.party_column())
     .bind(input.opens_minutes_before.unwrap_or(60).clamp(0, 24 * 60))
     .bind(input.late_after_minutes.unwrap_or(10).clamp(0, 24 * 60))
     .bind(input.task_id)

@@ -1,0 +1,71 @@
+//! Who is expected: the people of a unit subtree, of some ranks, of a party membership, and
+//! people asked by name. Sittings, study materials and pledges all address their audience so.
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use super::filter::Where;
+
+/// With no rule and nobody named, the whole roster.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct Audience {
+    pub unit_id: Option<i64>,
+    #[serde(default)]
+    pub ranks: Vec<String>,
+    /// true: party members only; false: non-members only; absent: both.
+    pub party: Option<bool>,
+    #[serde(default)]
+    pub person_ids: Vec<i64>,
+}
+
+impl Audience {
+    /// Read from the columns every audience-bearing table has: `audience_unit_id`,
+    /// `audience_ranks` (joined with 、) and `audience_party` (-1 any, 1 members, 0 others).
+    pub fn from_row(r: &sqlx::any::AnyRow, person_ids: Vec<i64>) -> Audience {
+        let ranks: String = r.get("audience_ranks");
+        let party: i64 = r.get("audience_party");
+        Audience {
+            unit_id: r.get("audience_unit_id"),
+            ranks: ranks.split('、').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+            party: (party >= 0).then_some(party == 1),
+            person_ids,
+        }
+    }
+
+    /// The ranks as stored.
+    pub fn ranks_text(&self) -> String {
+        self.ranks
+            .iter()
+            .map(|r| crate::domain::text::normalize(r))
+            .filter(|r| !r.is_empty())
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+
+    pub fn party_column(&self) -> i64 {
+        self.party.map(|p| p as i64).unwrap_or(-1)
+    }
+
+    /// A condition over `people p JOIN units u` that holds for this audience. `unit_path` is the
+    /// path of `unit_id`; `named` a subquery giving the ids of the people asked by name.
+    pub fn condition(&self, unit_path: Option<&str>, named: &str, w: &mut Where) -> String {
+        let mut rules = Vec::new();
+        // Paths are made of digits and slashes by this program, so they may stand in the SQL.
+        if let Some(path) = unit_path.filter(|p| p.chars().all(|c| c.is_ascii_digit() || c == '/')) {
+            rules.push(format!("u.path LIKE '{path}%'"));
+        }
+        if !self.ranks.is_empty() {
+            let args: Vec<String> = self.ranks.iter().map(|r| w.arg(r.clone())).collect();
+            rules.push(format!("p.rank IN ({})", args.join(", ")));
+        }
+        if let Some(party) = self.party {
+            rules.push(format!("p.party_member = {}", party as i64));
+        }
+        let rules = match (rules.is_empty(), self.person_ids.is_empty()) {
+            (false, _) => rules.join(" AND "),
+            (true, true) => "1=1".to_string(),
+            (true, false) => "1=0".to_string(),
+        };
+        format!("(({rules}) OR p.id IN ({named}))")
+    }
+}
