@@ -20,6 +20,8 @@ pub struct Config {
     pub trust_proxy: bool,
     /// Mark cookies `Secure` (always, not only when a trusted proxy says https).
     pub secure_cookies: bool,
+    /// Public signatures one address may make per minute (0: no limit).
+    pub public_signatures_per_minute: i64,
 }
 
 /// Values that may come from the TOML file.
@@ -33,6 +35,7 @@ pub struct FileConfig {
     pub max_upload_mb: Option<usize>,
     pub trust_proxy: Option<bool>,
     pub secure_cookies: Option<bool>,
+    pub public_signatures_per_minute: Option<i64>,
 }
 
 /// Values from flags or the environment (clap already merged those two).
@@ -66,6 +69,7 @@ impl Config {
             max_upload_bytes: file.max_upload_mb.unwrap_or(10) * 1024 * 1024,
             trust_proxy: over.trust_proxy.or(file.trust_proxy).unwrap_or(false),
             secure_cookies: over.secure_cookies.or(file.secure_cookies).unwrap_or(false),
+            public_signatures_per_minute: file.public_signatures_per_minute.unwrap_or(30),
         })
     }
 

@@ -43,9 +43,9 @@ pub async fn start(config: Config) -> anyhow::Result<App> {
     db.migrate().await?;
     let files = storage::LocalDir::new(config.data_dir.join("files"))?;
     let signer = signing::Signer::load(&db).await?;
-    let checkins =
-        (db.engine == db::Engine::Sqlite).then(|| Arc::new(services::sittings::Batcher::start(db.clone())));
+    let checkins = services::batch::Batcher::for_engine(&db);
     Ok(App {
+        signatures: services::batch::Batcher::for_engine(&db),
         checkins,
         db,
         files: Arc::new(files),

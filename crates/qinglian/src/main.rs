@@ -59,6 +59,8 @@ enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Recompute the SM3 chain of every signature; exits 1 if anything was altered or deleted.
+    VerifyChain,
     /// Show the messages waiting for delivery; with --deliver log, write them to the log and mark
     /// them sent (a gateway channel plugs in the same way).
     Outbox {
@@ -203,6 +205,19 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
             Ok(())
+        }
+        Command::VerifyChain => {
+            let app = qinglian::start(Config::resolve(over)?).await?;
+            let r = qinglian::services::signatures::verify_chain(&app)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message(qinglian::i18n::Lang::Zh)))?;
+            if r.intact {
+                println!("签名链完整：{} 个签名，链头 {}", r.signatures, r.head);
+                Ok(())
+            } else {
+                println!("签名链校验失败：第 {} 号签名处发现篡改或删除", r.broken_at.unwrap_or_default());
+                std::process::exit(1);
+            }
         }
         Command::Outbox { deliver } => {
             let app = qinglian::start(Config::resolve(over)?).await?;

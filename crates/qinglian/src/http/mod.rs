@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod form;
 pub mod pages;
+pub mod signing;
 pub mod sittings;
 
 use std::net::SocketAddr;
@@ -30,6 +31,7 @@ pub fn router(app: App) -> Router {
     Router::new()
         .merge(pages::routes())
         .merge(sittings::routes())
+        .merge(signing::routes())
         .nest("/api/v1", api::routes())
         .route("/api/openapi.json", get(api::openapi_json))
         .route("/healthz", get(healthz))
@@ -105,12 +107,14 @@ async fn language(req: Request, next: Next) -> Response {
 static CSS: &str = include_str!("../../static/app.css");
 static JS: &str = include_str!("../../static/app.js");
 static SCREEN_JS: &str = include_str!("../../static/screen.js");
+static SIGN_JS: &str = include_str!("../../static/sign.js");
 
 async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
     let (body, ty) = match file.as_str() {
         "app.css" => (CSS, "text/css; charset=utf-8"),
         "app.js" => (JS, "text/javascript; charset=utf-8"),
         "screen.js" => (SCREEN_JS, "text/javascript; charset=utf-8"),
+        "sign.js" => (SIGN_JS, "text/javascript; charset=utf-8"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     ([(header::CONTENT_TYPE, ty), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()

@@ -466,6 +466,7 @@ struct ActivityPage {
     entries: crate::services::Page<ledger::EntrySummary>,
     themes: Vec<campaigns::Theme>,
     sittings: Vec<crate::services::sittings::SittingRow>,
+    materials: Vec<(i64, String, String)>,
     ranks: Vec<String>,
     board: board::Board,
     types: Vec<units::UnitType>,
@@ -492,6 +493,7 @@ async fn activity_page(
         entries,
         themes,
         sittings: crate::services::sittings::list_for_activity(&app, &actor, id).await?,
+        materials: super::signing::materials_of(&app, id).await?,
         ranks: super::sittings::ranks(&app).await?,
         types: units::types(&app).await?,
         // Organisers may act for every unit, a unit administrator for his own subtree.

@@ -5,14 +5,18 @@
 pub mod audience;
 pub mod audit;
 pub mod auth;
+pub mod batch;
 pub mod board;
 pub mod campaigns;
 pub mod filter;
 pub mod ledger;
+pub mod materials;
 pub mod outbox;
 pub mod people;
+pub mod pledges;
 pub mod roster;
 pub mod series;
+pub mod signatures;
 pub mod sittings;
 pub mod units;
 pub mod users;
@@ -37,7 +41,9 @@ pub struct App {
     /// Per-server read cache of sittings for the sign-in path.
     pub sittings: Arc<sittings::Cache>,
     /// Group commit of sign-ins (SQLite only; PostgreSQL takes concurrent writers as they come).
-    pub checkins: Option<Arc<sittings::Batcher>>,
+    pub checkins: Option<Arc<batch::Batcher<sittings::Checkin>>>,
+    /// Group commit of signatures (SQLite only).
+    pub signatures: Option<Arc<batch::Batcher<signatures::NewSignature>>>,
 }
 
 /// The signed-in caller of a use case.

@@ -607,15 +607,7 @@ pub async fn check_in(
         ip: ip.to_string(),
         at: t,
     };
-    match &app.checkins {
-        Some(batcher) => batcher.submit(job).await,
-        None => {
-            let mut tx = app.db.begin().await?;
-            let outcome = record(&mut tx, &job).await?;
-            tx.commit().await?;
-            Ok(outcome)
-        }
-    }
+    super::batch::run(&app.db, app.checkins.as_deref(), job).await
 }
 
 /// One sign-in to record.
@@ -684,60 +676,10 @@ async fn record(tx: &mut Tx, job: &Checkin) -> AppResult<CheckinOutcome> {
     Ok(CheckinOutcome { name: who.name.clone(), new: true, checked_at: job.at, late: job.at > job.late_at })
 }
 
-/// Group commit for SQLite, whose one writer would otherwise pay a transaction per sign-in: the
-/// sign-ins waiting at a moment are recorded in one transaction, and each is answered only after
-/// that transaction commits, so an acknowledged sign-in is never lost.
-pub struct Batcher {
-    queue: tokio::sync::mpsc::Sender<(Checkin, tokio::sync::oneshot::Sender<AppResult<CheckinOutcome>>)>,
-}
-
-const BATCH_MAX: usize = 256;
-
-impl Batcher {
-    pub fn start(db: crate::db::Db) -> Batcher {
-        let (queue, mut jobs) = tokio::sync::mpsc::channel::<(
-            Checkin,
-            tokio::sync::oneshot::Sender<AppResult<CheckinOutcome>>,
-        )>(4096);
-        tokio::spawn(async move {
-            while let Some(first) = jobs.recv().await {
-                let mut batch = vec![first];
-                while batch.len() < BATCH_MAX {
-                    match jobs.try_recv() {
-                        Ok(job) => batch.push(job),
-                        Err(_) => break,
-                    }
-                }
-                let results = match db.begin().await {
-                    Ok(mut tx) => {
-                        let mut results = Vec::with_capacity(batch.len());
-                        for (job, _) in &batch {
-                            // SQLite undoes just the failed statement, so one bad sign-in does not
-                            // spoil the others in its batch.
-                            results.push(record(&mut tx, job).await);
-                        }
-                        match tx.commit().await {
-                            Ok(()) => results,
-                            Err(e) => batch.iter().map(|_| Err(AppError::Internal(e.to_string()))).collect(),
-                        }
-                    }
-                    Err(e) => batch.iter().map(|_| Err(AppError::Internal(e.to_string()))).collect(),
-                };
-                for ((_, reply), result) in batch.into_iter().zip(results) {
-                    let _ = reply.send(result);
-                }
-            }
-        });
-        Batcher { queue }
-    }
-
-    async fn submit(&self, job: Checkin) -> AppResult<CheckinOutcome> {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        self.queue
-            .send((job, reply))
-            .await
-            .map_err(|_| AppError::Internal("sign-in writer stopped".into()))?;
-        answer.await.map_err(|_| AppError::Internal("sign-in writer stopped".into()))?
+impl super::batch::Job for Checkin {
+    type Out = CheckinOutcome;
+    fn record<'a>(&'a self, tx: &'a mut Tx) -> super::batch::BoxFuture<'a, AppResult<CheckinOutcome>> {
+        Box::pin(record(tx, self))
     }
 }
 

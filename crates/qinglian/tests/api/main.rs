@@ -9,5 +9,6 @@ mod campaign;
 mod crash;
 mod ledger;
 mod roster;
+mod signing;
 mod sittings;
 mod surface;

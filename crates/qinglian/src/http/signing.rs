@@ -1,0 +1,462 @@
+//! Pages of study materials and pledges: publishing, reading and signing (with a drawn or typed
+//! signature), the public pledge page and signature wall, signed copies, verification, and the
+//! check of the signature chain.
+
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use super::auth::{Caller, PageActor};
+use super::form::{read_multipart, Fields};
+use super::pages::{anonymous_form, render, see_other, Ctx, PageError, Pairs};
+use crate::error::AppError;
+use crate::i18n;
+use crate::services::audience::Audience;
+use crate::services::{materials, pledges, signatures, units, App};
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/activities/{id}/materials", post(create_material))
+        .route("/materials/{id}", get(material_page))
+        .route("/materials/{id}/sign", post(sign_material))
+        .route("/materials/{id}/file", get(material_file))
+        .route("/materials/{id}/progress", get(material_progress))
+        .route("/materials/{id}/remind", post(remind))
+        .route("/materials/{id}/paper", post(deliver_paper))
+        .route("/me/materials", get(my_materials))
+        .route("/pledges", get(pledges_page).post(create_pledge))
+        .route("/pledges/{id}/status", post(pledge_status))
+        .route("/p/{id}", get(pledge_form).post(sign_pledge))
+        .route("/p/{id}/wall", get(wall))
+        .route("/p/{id}/qr.svg", get(pledge_qr))
+        .route("/signatures/{file}", get(signature_file))
+        .route("/check", get(check))
+        .route("/admin/chain", get(chain))
+        .route("/admin/signatures/withdraw", post(withdraw))
+}
+
+type PageResult = Result<Response, PageError>;
+
+fn base_url(headers: &HeaderMap, caller: &Caller) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    format!("{}://{host}", if caller.secure { "https" } else { "http" })
+}
+
+fn audience_from(f: &Fields) -> Audience {
+    let party = match f.get("party") {
+        "1" => Some(true),
+        "0" => Some(false),
+        _ => None,
+    };
+    Audience {
+        unit_id: f.get("audience_unit_id").parse().ok(),
+        ranks: f.all("ranks"),
+        party,
+        person_ids: Vec::new(),
+    }
+}
+
+// ---- materials ----
+
+async fn create_material(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(activity): Path<i64>,
+    mp: Multipart,
+) -> PageResult {
+    let (f, mut files) = read_multipart(mp).await?;
+    let input = materials::MaterialInput {
+        title: f.get("title").to_string(),
+        kind: f.get("kind").to_string(),
+        body: f.get("body").to_string(),
+        link: f.get("link").to_string(),
+        delivery: f.get("delivery").to_string(),
+        due_date: f.get("due_date").to_string(),
+        min_read_seconds: if f.get("min_read_seconds").trim().is_empty() {
+            0
+        } else {
+            f.int("min_read_seconds", "err.number")?
+        },
+        host_unit_id: f.int("host_unit_id", "err.unit_unknown")?,
+        audience: audience_from(&f),
+    };
+    let id = materials::create(&app, &actor, activity, input, files.pop()).await?;
+    Ok(see_other(&format!("/materials/{id}/progress?ok=ok.material_added")))
+}
+
+#[derive(Template)]
+#[template(path = "material.html")]
+struct MaterialPage {
+    ctx: Ctx,
+    m: materials::Material,
+    addressed: bool,
+    signed: Option<String>,
+    wait: i64,
+    error: Option<String>,
+}
+
+async fn material_page(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let (m, person) = materials::for_reader(&app, &actor, id).await?;
+    material_view(&app, &caller, m, person, None, StatusCode::OK).await
+}
+
+async fn material_view(
+    app: &App,
+    caller: &Caller,
+    m: materials::Material,
+    person: Option<i64>,
+    error: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let (mut wait, mut signed) = (0, None);
+    if let Some(p) = person {
+        let opened = materials::open(app, m.id, p).await?;
+        wait = (opened + m.min_read_seconds - crate::db::now()).max(0);
+        signed = sqlx::query_scalar::<_, String>(
+            "SELECT code FROM signatures WHERE subject = 'material' AND subject_id = $1 AND person_id = $2 AND withdrawn_at = 0",
+        )
+        .bind(m.id)
+        .bind(p)
+        .fetch_optional(&app.db.pool)
+        .await
+        .map_err(AppError::from)?;
+    }
+    let mut resp = render(&MaterialPage {
+        ctx: Ctx::new(caller, None),
+        addressed: person.is_some(),
+        m,
+        signed,
+        wait,
+        error,
+    });
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+async fn sign_material(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    let f = Fields(f);
+    match materials::sign(&app, &actor, id, f.get("strokes"), f.get("typed") == "1").await {
+        Ok(_) => Ok(see_other(&format!("/materials/{id}?ok=ok.signed"))),
+        Err(e) => {
+            let (m, person) = materials::for_reader(&app, &actor, id).await?;
+            material_view(&app, &caller, m, person, Some(e.message(i18n::current())), e.status()).await
+        }
+    }
+}
+
+async fn material_file(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let (m, bytes) = materials::file(&app, &actor, id).await?;
+    let disposition = format!(
+        "inline; filename*=UTF-8''{}",
+        url::form_urlencoded::byte_serialize(m.file_name.as_bytes()).collect::<String>()
+    );
+    Ok(([(header::CONTENT_TYPE, m.file_type.clone()), (header::CONTENT_DISPOSITION, disposition)], bytes)
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "material_progress.html")]
+struct ProgressPage {
+    ctx: Ctx,
+    m: materials::Material,
+    p: materials::Progress,
+}
+
+#[derive(Deserialize, Default)]
+struct Notice {
+    ok: Option<String>,
+}
+
+async fn material_progress(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Path(id): Path<i64>,
+    Query(n): Query<Notice>,
+) -> PageResult {
+    let p = materials::progress(&app, &actor, id).await?;
+    let m = materials::get(&app, id).await?;
+    Ok(render(&ProgressPage { ctx: Ctx::new(&caller, n.ok.as_deref()), m, p }))
+}
+
+async fn remind(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+) -> PageResult {
+    materials::remind(&app, &actor, id).await?;
+    Ok(see_other(&format!("/materials/{id}/progress?ok=ok.reminded")))
+}
+
+async fn deliver_paper(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    materials::deliver_paper(&app, &actor, id, Fields(f).int("person_id", "err.not_in_audience")?).await?;
+    Ok(see_other(&format!("/materials/{id}/progress?ok=ok.saved")))
+}
+
+#[derive(Template)]
+#[template(path = "my_materials.html")]
+struct MinePage {
+    ctx: Ctx,
+    list: Vec<materials::MyMaterial>,
+}
+
+async fn my_materials(State(app): State<App>, PageActor { actor, caller }: PageActor) -> PageResult {
+    Ok(render(&MinePage { ctx: Ctx::new(&caller, None), list: materials::mine(&app, &actor).await? }))
+}
+
+// ---- pledges ----
+
+#[derive(Template)]
+#[template(path = "pledges.html")]
+struct PledgesPage {
+    ctx: Ctx,
+    list: Vec<pledges::PledgeRow>,
+    units: Vec<units::Unit>,
+    ranks: Vec<String>,
+}
+
+async fn pledges_page(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Query(n): Query<Notice>,
+) -> PageResult {
+    Ok(render(&PledgesPage {
+        ctx: Ctx::new(&caller, n.ok.as_deref()),
+        list: pledges::list(&app).await?,
+        units: units::visible(&app, &actor).await?,
+        ranks: super::sittings::ranks(&app).await?,
+    }))
+}
+
+async fn create_pledge(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    let f = Fields(f);
+    let input = pledges::PledgeInput {
+        title: f.get("title").to_string(),
+        body: f.get("body").to_string(),
+        host_unit_id: f.int("host_unit_id", "err.unit_unknown")?,
+        activity_id: f.get("activity_id").parse().ok(),
+        public: f.get("public") == "1",
+        audience: audience_from(&f),
+    };
+    pledges::create(&app, &actor, input).await?;
+    Ok(see_other("/pledges?ok=ok.pledge_added"))
+}
+
+async fn pledge_status(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    pledges::set_status(&app, &actor, id, Fields(f).get("open") == "1").await?;
+    Ok(see_other("/pledges?ok=ok.saved"))
+}
+
+#[derive(Template)]
+#[template(path = "pledge_sign.html")]
+struct SignPage {
+    ctx: Ctx,
+    p: pledges::Pledge,
+    error: Option<String>,
+    done: Option<signatures::Signed>,
+    name: String,
+    org: String,
+}
+
+fn sign_page(caller: &Caller, page: SignPage, status: StatusCode) -> Response {
+    let (ctx, cookie) = anonymous_form(caller);
+    let mut resp = render(&SignPage { ctx, ..page });
+    *resp.status_mut() = status;
+    if let Some(c) = cookie {
+        resp.headers_mut().append(header::SET_COOKIE, c);
+    }
+    resp
+}
+
+async fn pledge_form(State(app): State<App>, caller: Caller, Path(id): Path<i64>) -> PageResult {
+    let p = pledges::get(&app, id).await?;
+    let page = SignPage {
+        ctx: Ctx::new(&caller, None),
+        p,
+        error: None,
+        done: None,
+        name: String::new(),
+        org: String::new(),
+    };
+    Ok(sign_page(&caller, page, StatusCode::OK))
+}
+
+async fn sign_pledge(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    let f = Fields(f);
+    let p = pledges::get(&app, id).await?;
+    let input = pledges::SignInput {
+        name: f.get("name").to_string(),
+        org: f.get("org").to_string(),
+        phone: f.get("phone").to_string(),
+        strokes: f.get("strokes").to_string(),
+        typed: f.get("typed") == "1",
+    };
+    let page = SignPage {
+        ctx: Ctx::new(&caller, None),
+        p,
+        error: None,
+        done: None,
+        name: input.name.clone(),
+        org: input.org.clone(),
+    };
+    Ok(match pledges::sign(&app, id, input, caller.actor.as_ref(), &caller.ip).await {
+        Ok(done) => sign_page(&caller, SignPage { done: Some(done), ..page }, StatusCode::OK),
+        Err(e) => {
+            let status = e.status();
+            sign_page(&caller, SignPage { error: Some(e.message(i18n::current())), ..page }, status)
+        }
+    })
+}
+
+#[derive(Template)]
+#[template(path = "wall.html")]
+struct WallPage {
+    ctx: Ctx,
+    w: pledges::Wall,
+    link: String,
+}
+
+async fn wall(State(app): State<App>, caller: Caller, Path(id): Path<i64>, headers: HeaderMap) -> PageResult {
+    let w = pledges::wall(&app, id).await?;
+    let link = format!("{}/p/{id}", base_url(&headers, &caller));
+    Ok(render(&WallPage { ctx: Ctx::new(&caller, None), w, link }))
+}
+
+/// The share code of a pledge: its public signing page.
+async fn pledge_qr(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    pledges::get(&app, id).await?;
+    let url = format!("{}/p/{id}", base_url(&headers, &caller));
+    let code = qrcode::QrCode::new(url.as_bytes()).map_err(|e| AppError::Internal(e.to_string()))?;
+    let svg = code.render::<qrcode::render::svg::Color>().min_dimensions(240, 240).build();
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}
+
+/// `/signatures/{code}.pdf` (the signed copy) and `/signatures/{code}.svg` (the signature).
+async fn signature_file(
+    State(app): State<App>,
+    caller: Caller,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> PageResult {
+    if let Some(code) = file.strip_suffix(".pdf") {
+        let verify = format!("{}/check?code={code}", base_url(&headers, &caller));
+        let bytes = pledges::signed_pdf(&app, code, &verify).await?;
+        let disposition = format!("inline; filename=\"signed-{code}.pdf\"");
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_string()),
+                (header::CONTENT_DISPOSITION, disposition),
+            ],
+            bytes,
+        )
+            .into_response());
+    }
+    let code = file.strip_suffix(".svg").ok_or(AppError::NotFound)?;
+    let s = signatures::by_code(&app, code).await?;
+    // Drawn here from strokes, never taken from a client; served with a strict type all the same.
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'"),
+        ],
+        s.svg,
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "check.html")]
+struct CheckPage {
+    ctx: Ctx,
+    code: String,
+    found: Option<signatures::SignatureView>,
+    searched: bool,
+}
+
+#[derive(Deserialize)]
+struct CodeQuery {
+    code: Option<String>,
+}
+
+/// Public: anyone can check a signed copy's code.
+async fn check(State(app): State<App>, caller: Caller, Query(q): Query<CodeQuery>) -> Response {
+    let code = q.code.unwrap_or_default().trim().to_string();
+    let found = if code.is_empty() { None } else { signatures::by_code(&app, &code).await.ok() };
+    let searched = !code.is_empty();
+    let status = if searched && found.is_none() { StatusCode::NOT_FOUND } else { StatusCode::OK };
+    let mut resp = render(&CheckPage { ctx: Ctx::new(&caller, None), code, found, searched });
+    *resp.status_mut() = status;
+    resp
+}
+
+#[derive(Template)]
+#[template(path = "chain.html")]
+struct ChainPage {
+    ctx: Ctx,
+    r: signatures::ChainReport,
+}
+
+async fn chain(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Query(n): Query<Notice>,
+) -> PageResult {
+    actor.require_admin()?;
+    let r = signatures::verify_chain(&app).await?;
+    Ok(render(&ChainPage { ctx: Ctx::new(&caller, n.ok.as_deref()), r }))
+}
+
+async fn withdraw(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    let f = Fields(f);
+    pledges::withdraw(&app, &actor, f.get("code"), f.get("reason")).await?;
+    Ok(see_other("/admin/chain?ok=ok.withdrawn"))
+}
+
+/// For the activity page: its materials.
+pub(crate) async fn materials_of(app: &App, activity: i64) -> Result<Vec<(i64, String, String)>, AppError> {
+    materials::list_for_activity(app, activity).await
+}

@@ -1,0 +1,556 @@
+//! Study materials (学习资料): 《监察法实施条例》 to county-rank cadres, the confession booklet
+//! to section rank and above. Each person's copy goes delivered → opened → signed (阅后签名);
+//! signing needs the material opened, and as long ago as the organiser asks.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::Row;
+
+use super::audience::Audience;
+use super::filter::Where;
+use super::ledger::Upload;
+use super::signatures::{self, NewSignature, Signed};
+use super::{audit, clean_text, Actor, App};
+use crate::db::now;
+use crate::domain::format_datetime;
+use crate::error::{AppError, AppResult};
+use crate::i18n::Msg;
+
+pub const KINDS: [&str; 4] = ["document", "booklet", "video", "images"];
+pub const DELIVERIES: [&str; 3] = ["online", "paper", "subscription"];
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct MaterialInput {
+    pub title: String,
+    /// document, booklet, video or images.
+    pub kind: String,
+    #[serde(default)]
+    pub body: String,
+    /// For a video: its address.
+    #[serde(default)]
+    pub link: String,
+    /// online, paper (handed out, recorded by a clerk) or subscription.
+    pub delivery: String,
+    #[serde(default)]
+    pub due_date: String,
+    /// Seconds between opening and signing, when the organiser asks for a reading time.
+    #[serde(default)]
+    pub min_read_seconds: i64,
+    pub host_unit_id: i64,
+    #[serde(default)]
+    pub audience: Audience,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Material {
+    pub id: i64,
+    pub activity_id: i64,
+    pub title: String,
+    pub kind: String,
+    pub body: String,
+    pub link: String,
+    pub file_type: String,
+    pub file_name: String,
+    pub version: i64,
+    pub delivery: String,
+    pub due_date: String,
+    pub min_read_seconds: i64,
+    pub host_unit_name: String,
+    pub audience: Audience,
+    #[serde(skip)]
+    pub host_path: String,
+    #[serde(skip)]
+    file_key: String,
+    #[serde(skip)]
+    audience_path: Option<String>,
+}
+
+impl Material {
+    pub(crate) fn audience_sql(&self, w: &mut Where) -> String {
+        let named = format!("SELECT person_id FROM material_invitees WHERE material_id = {}", self.id);
+        self.audience.condition(self.audience_path.as_deref(), &named, w)
+    }
+    pub fn has_file(&self) -> bool {
+        !self.file_key.is_empty()
+    }
+}
+
+pub async fn create(
+    app: &App,
+    actor: &Actor,
+    activity_id: i64,
+    input: MaterialInput,
+    file: Option<Upload>,
+) -> AppResult<i64> {
+    super::campaigns::activity(app, activity_id).await?;
+    let title = clean_text("title", &input.title, 200, true)?;
+    let body = clean_text("body", &input.body, 200_000, false)?;
+    let link = clean_text("link", &input.link, 500, false)?;
+    if !(link.is_empty() || link.starts_with("https://") || link.starts_with("http://")) {
+        return Err(AppError::invalid("link", Msg::new("err.link")));
+    }
+    if !KINDS.contains(&input.kind.as_str()) {
+        return Err(AppError::invalid("kind", Msg::new("err.kind_unknown")));
+    }
+    if !DELIVERIES.contains(&input.delivery.as_str()) {
+        return Err(AppError::invalid("delivery", Msg::new("err.kind_unknown")));
+    }
+    let due = if input.due_date.trim().is_empty() {
+        String::new()
+    } else {
+        crate::domain::parse_date("due_date", &input.due_date)?
+    };
+    if body.is_empty() && link.is_empty() && file.is_none() {
+        return Err(AppError::invalid("body", Msg::new("err.material_empty")));
+    }
+    let host = super::units::get(app, input.host_unit_id)
+        .await
+        .map_err(|_| AppError::invalid("host_unit_id", Msg::new("err.unit_unknown")))?;
+    if !actor.covers(&host.path) {
+        return Err(AppError::Forbidden);
+    }
+    let stored = match &file {
+        Some(f) => {
+            if f.bytes.len() > app.config.max_upload_bytes * 3 {
+                return Err(AppError::TooLarge(
+                    Msg::new("err.file_too_large")
+                        .arg("name", &f.file_name)
+                        .arg("mb", app.config.max_upload_bytes * 3 / 1024 / 1024),
+                ));
+            }
+            let kind = crate::storage::sniff(&f.bytes).ok_or_else(|| {
+                AppError::UnsupportedType(Msg::new("err.file_type").arg("name", &f.file_name))
+            })?;
+            let key = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&f.bytes));
+            app.files.put(&key, &f.bytes).await?;
+            Some((
+                key,
+                kind,
+                f.file_name.chars().filter(|c| !c.is_control() && *c != '/').take(120).collect::<String>(),
+            ))
+        }
+        None => None,
+    };
+    let t = now();
+    let mut tx = app.db.begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO materials (activity_id, host_unit_id, title, kind, body, link, file_key, file_type, file_name, delivery, due_date,
+            min_read_seconds, audience_unit_id, audience_ranks, audience_party, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
+    )
+    .bind(activity_id)
+    .bind(input.host_unit_id)
+    .bind(&title)
+    .bind(&input.kind)
+    .bind(&body)
+    .bind(&link)
+    .bind(stored.as_ref().map(|s| s.0.clone()).unwrap_or_default())
+    .bind(stored.as_ref().map(|s| s.1).unwrap_or_default())
+    .bind(stored.as_ref().map(|s| s.2.clone()).unwrap_or_default())
+    .bind(&input.delivery)
+    .bind(&due)
+    .bind(input.min_read_seconds.clamp(0, 3600))
+    .bind(input.audience.unit_id)
+    .bind(input.audience.ranks_text())
+    .bind(input.audience.party_column())
+    .bind(actor.user_id)
+    .bind(t)
+    .fetch_one(&mut *tx)
+    .await?;
+    for person in &input.audience.person_ids {
+        sqlx::query(
+            "INSERT INTO material_invitees (material_id, person_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(person)
+        .execute(&mut *tx)
+        .await?;
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        "material.create",
+        "material",
+        id,
+        json!({"title": title, "delivery": input.delivery}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn get(app: &App, id: i64) -> AppResult<Material> {
+    let r = sqlx::query(
+        "SELECT m.*, h.name AS host_name, h.path AS host_path, au.path AS audience_path
+         FROM materials m JOIN units h ON h.id = m.host_unit_id LEFT JOIN units au ON au.id = m.audience_unit_id WHERE m.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&app.db.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let invitees: Vec<i64> =
+        sqlx::query_scalar("SELECT person_id FROM material_invitees WHERE material_id = $1")
+            .bind(id)
+            .fetch_all(&app.db.pool)
+            .await?;
+    Ok(Material {
+        id,
+        activity_id: r.get("activity_id"),
+        title: r.get("title"),
+        kind: r.get("kind"),
+        body: r.get("body"),
+        link: r.get("link"),
+        file_type: r.get("file_type"),
+        file_name: r.get("file_name"),
+        version: r.get("version"),
+        delivery: r.get("delivery"),
+        due_date: r.get("due_date"),
+        min_read_seconds: r.get("min_read_seconds"),
+        host_unit_name: r.get("host_name"),
+        audience: Audience::from_row(&r, invitees),
+        host_path: r.get("host_path"),
+        file_key: r.get("file_key"),
+        audience_path: r.get("audience_path"),
+    })
+}
+
+/// The roster entry of a signed-in account; reading and signing need one.
+pub async fn person_of(app: &App, actor: &Actor) -> AppResult<i64> {
+    let person: Option<Option<i64>> = sqlx::query_scalar("SELECT person_id FROM users WHERE id = $1")
+        .bind(actor.user_id)
+        .fetch_optional(&app.db.pool)
+        .await?;
+    person.flatten().ok_or(AppError::Conflict(Msg::new("err.account_not_linked")))
+}
+
+async fn expects(app: &App, m: &Material, person: i64) -> AppResult<bool> {
+    let mut w = Where::default();
+    let cond = m.audience_sql(&mut w);
+    w.fixed(cond).fixed(format!("p.id = {person}"));
+    let sql = format!("SELECT p.id FROM people p JOIN units u ON u.id = p.unit_id WHERE {}", w.sql());
+    Ok(!w.fetch_all(&app.db.pool, &sql).await?.is_empty())
+}
+
+/// A material for a reader: only those it is addressed to (and those who run it).
+pub async fn for_reader(app: &App, actor: &Actor, id: i64) -> AppResult<(Material, Option<i64>)> {
+    let m = get(app, id).await?;
+    let person = person_of(app, actor).await.ok();
+    let addressed = match person {
+        Some(p) => expects(app, &m, p).await?,
+        None => false,
+    };
+    if !addressed && !actor.covers(&m.host_path) {
+        return Err(AppError::NotFound);
+    }
+    Ok((m, person.filter(|_| addressed)))
+}
+
+/// Records that the reader opened the material (the first time counts).
+pub async fn open(app: &App, material: i64, person: i64) -> AppResult<i64> {
+    let t = now();
+    let mut tx = app.db.begin().await?;
+    sqlx::query(
+        "INSERT INTO material_receipts (material_id, person_id, delivered_at, opened_at) VALUES ($1, $2, $3, $3)
+         ON CONFLICT (material_id, person_id) DO UPDATE SET opened_at = CASE WHEN material_receipts.opened_at = 0 THEN excluded.opened_at ELSE material_receipts.opened_at END",
+    )
+    .bind(material)
+    .bind(person)
+    .bind(t)
+    .execute(&mut *tx)
+    .await?;
+    let opened: i64 = sqlx::query_scalar(
+        "SELECT opened_at FROM material_receipts WHERE material_id = $1 AND person_id = $2",
+    )
+    .bind(material)
+    .bind(person)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(opened)
+}
+
+/// Signs that the reader has read it: only after opening it, and after the reading time.
+pub async fn sign(app: &App, actor: &Actor, id: i64, strokes: &str, typed: bool) -> AppResult<Signed> {
+    let (m, person) = for_reader(app, actor, id).await?;
+    let person = person.ok_or(AppError::Conflict(Msg::new("err.not_addressed")))?;
+    let opened: Option<i64> = sqlx::query_scalar(
+        "SELECT opened_at FROM material_receipts WHERE material_id = $1 AND person_id = $2",
+    )
+    .bind(id)
+    .bind(person)
+    .fetch_optional(&app.db.pool)
+    .await?;
+    let opened = opened.filter(|t| *t > 0).ok_or(AppError::Conflict(Msg::new("err.open_first")))?;
+    let wait = opened + m.min_read_seconds - now();
+    if wait > 0 {
+        return Err(AppError::Conflict(Msg::new("err.read_longer").arg("seconds", wait)));
+    }
+    let name: String = sqlx::query_scalar("SELECT name FROM people WHERE id = $1")
+        .bind(person)
+        .fetch_one(&app.db.pool)
+        .await?;
+    let (svg, method) = super::pledges::signature_svg(&name, strokes, typed)?;
+    let job = NewSignature {
+        subject: "material",
+        subject_id: id,
+        version: m.version,
+        signer_key: format!("p:{person}"),
+        person_id: Some(person),
+        name,
+        org: m.host_unit_name.clone(),
+        phone: String::new(),
+        method,
+        svg,
+        text: format!("{}\n{}", m.title, m.body),
+        ip: actor.ip.clone(),
+        by_user: Some((actor.user_id, actor.username.clone())),
+        engine: app.db.engine,
+    };
+    signatures::sign(app, job).await
+}
+
+/// A clerk records a paper copy handed to someone.
+pub async fn deliver_paper(app: &App, actor: &Actor, id: i64, person: i64) -> AppResult<()> {
+    let m = get(app, id).await?;
+    if !actor.covers(&m.host_path) {
+        return Err(AppError::Forbidden);
+    }
+    if !expects(app, &m, person).await? {
+        return Err(AppError::invalid("person_id", Msg::new("err.not_in_audience")));
+    }
+    let mut tx = app.db.begin().await?;
+    sqlx::query(
+        "INSERT INTO material_receipts (material_id, person_id, delivered_at, delivered_by) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (material_id, person_id) DO UPDATE SET delivered_at = excluded.delivered_at, delivered_by = excluded.delivered_by",
+    )
+    .bind(id)
+    .bind(person)
+    .bind(now())
+    .bind(actor.user_id)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(&mut tx, actor, "material.deliver_paper", "material", id, json!({"person_id": person}))
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Group {
+    pub name: String,
+    pub expected: i64,
+    pub delivered: i64,
+    pub opened: i64,
+    pub signed: i64,
+}
+
+impl Group {
+    pub fn rate(&self) -> i64 {
+        if self.expected == 0 {
+            0
+        } else {
+            self.signed * 100 / self.expected
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Progress {
+    pub totals: Group,
+    pub units: Vec<Group>,
+    pub ranks: Vec<Group>,
+    /// Those who have not signed yet (the first 200).
+    pub unsigned: Vec<Pending>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Pending {
+    pub person_id: i64,
+    pub name: String,
+    pub unit_name: String,
+    pub rank: String,
+    pub delivered: bool,
+    pub opened: bool,
+}
+
+/// Delivered, opened and signed per unit and per rank; who has not signed.
+pub async fn progress(app: &App, actor: &Actor, id: i64) -> AppResult<Progress> {
+    let m = get(app, id).await?;
+    if !actor.covers(&m.host_path) && !actor.campaign_wide() {
+        return Err(AppError::NotFound);
+    }
+    // Online copies count as delivered from publication.
+    let delivered = if m.delivery == "online" {
+        "1".to_string()
+    } else {
+        "CASE WHEN r.delivered_at > 0 THEN 1 ELSE 0 END".to_string()
+    };
+    let grouped = |key: &str, name: &str| {
+        format!(
+            "SELECT {name} AS name, COUNT(*) AS expected, SUM({delivered}) AS delivered,
+                    SUM(CASE WHEN r.opened_at > 0 THEN 1 ELSE 0 END) AS opened, COUNT(s.id) AS signed
+             FROM people p JOIN units u ON u.id = p.unit_id
+             LEFT JOIN material_receipts r ON r.material_id = {id} AND r.person_id = p.id
+             LEFT JOIN signatures s ON s.subject = 'material' AND s.subject_id = {id} AND s.person_id = p.id AND s.withdrawn_at = 0
+             WHERE {{cond}} GROUP BY {key} ORDER BY MIN(u.path), {key}"
+        )
+    };
+    let m = &m;
+    let run = |sql: String| async move {
+        let mut w = Where::default();
+        let cond = m.audience_sql(&mut w);
+        let sql = sql.replace("{cond}", &cond);
+        Ok::<Vec<Group>, AppError>(
+            w.fetch_all(&app.db.pool, &sql)
+                .await?
+                .iter()
+                .map(|r| Group {
+                    name: r.get("name"),
+                    expected: r.get("expected"),
+                    delivered: r.get::<Option<i64>, _>("delivered").unwrap_or(0),
+                    opened: r.get::<Option<i64>, _>("opened").unwrap_or(0),
+                    signed: r.get("signed"),
+                })
+                .collect(),
+        )
+    };
+    let units = run(grouped("u.id, u.name", "u.name")).await?;
+    let ranks = run(grouped("p.rank", "p.rank")).await?;
+    let totals = units.iter().fold(
+        Group { name: String::new(), expected: 0, delivered: 0, opened: 0, signed: 0 },
+        |mut t, g| {
+            t.expected += g.expected;
+            t.delivered += g.delivered;
+            t.opened += g.opened;
+            t.signed += g.signed;
+            t
+        },
+    );
+    let mut w = Where::default();
+    let cond = m.audience_sql(&mut w);
+    w.fixed(cond);
+    let sql = format!(
+        "SELECT p.id, p.name, u.name AS unit_name, p.rank, COALESCE(r.delivered_at, 0) AS delivered_at, COALESCE(r.opened_at, 0) AS opened_at
+         FROM people p JOIN units u ON u.id = p.unit_id
+         LEFT JOIN material_receipts r ON r.material_id = {id} AND r.person_id = p.id
+         WHERE {} AND NOT EXISTS (SELECT 1 FROM signatures s WHERE s.subject = 'material' AND s.subject_id = {id} AND s.person_id = p.id AND s.withdrawn_at = 0)
+         ORDER BY u.path, p.id LIMIT 200",
+        w.sql()
+    );
+    let unsigned = w
+        .fetch_all(&app.db.pool, &sql)
+        .await?
+        .iter()
+        .map(|r| Pending {
+            person_id: r.get("id"),
+            name: r.get("name"),
+            unit_name: r.get("unit_name"),
+            rank: r.get("rank"),
+            delivered: m.delivery == "online" || r.get::<i64, _>("delivered_at") > 0,
+            opened: r.get::<i64, _>("opened_at") > 0,
+        })
+        .collect();
+    Ok(Progress { totals, units, ranks, unsigned })
+}
+
+/// Queues a reminder to everyone addressed who has not signed; returns how many.
+pub async fn remind(app: &App, actor: &Actor, id: i64) -> AppResult<u64> {
+    let m = get(app, id).await?;
+    if !actor.covers(&m.host_path) {
+        return Err(AppError::Forbidden);
+    }
+    let mut w = Where::default();
+    let cond = m.audience_sql(&mut w);
+    let subject = w.arg(format!("学习提醒：{}", m.title));
+    let due = if m.due_date.is_empty() {
+        String::new()
+    } else {
+        format!("，请于{}前完成", crate::domain::chinese_date(&m.due_date))
+    };
+    let body = w.arg(format!("您尚未完成《{}》的阅读签名{due}。", m.title));
+    w.fixed(cond).fixed("p.phone IS NOT NULL");
+    let sql = format!(
+        "INSERT INTO outbox (channel, recipient, subject, body, created_at)
+         SELECT 'sms', p.phone, {subject}, {body}, {} FROM people p JOIN units u ON u.id = p.unit_id
+         WHERE {} AND NOT EXISTS (SELECT 1 FROM signatures s WHERE s.subject = 'material' AND s.subject_id = {id} AND s.person_id = p.id)",
+        now(),
+        w.sql()
+    );
+    let mut tx = app.db.begin().await?;
+    let n = w.execute(&mut tx, &sql).await?;
+    audit::record(&mut tx, actor, "material.remind", "material", id, json!({"reminded": n})).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MyMaterial {
+    pub id: i64,
+    pub title: String,
+    pub due_date: String,
+    pub opened: bool,
+    pub signed_at: Option<i64>,
+}
+
+impl MyMaterial {
+    pub fn signed(&self) -> String {
+        self.signed_at.map(format_datetime).unwrap_or_default()
+    }
+}
+
+/// The reader's own list: every material addressed to him, with where he stands.
+pub async fn mine(app: &App, actor: &Actor) -> AppResult<Vec<MyMaterial>> {
+    let Ok(person) = person_of(app, actor).await else { return Ok(Vec::new()) };
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM materials ORDER BY id DESC LIMIT 200")
+        .fetch_all(&app.db.pool)
+        .await?;
+    let mut out = Vec::new();
+    for id in ids {
+        let m = get(app, id).await?;
+        if !expects(app, &m, person).await? {
+            continue;
+        }
+        let opened: Option<i64> = sqlx::query_scalar(
+            "SELECT opened_at FROM material_receipts WHERE material_id = $1 AND person_id = $2",
+        )
+        .bind(id)
+        .bind(person)
+        .fetch_optional(&app.db.pool)
+        .await?;
+        let signed_at: Option<i64> =
+            sqlx::query_scalar("SELECT signed_at FROM signatures WHERE subject = 'material' AND subject_id = $1 AND person_id = $2 AND withdrawn_at = 0")
+                .bind(id)
+                .bind(person)
+                .fetch_optional(&app.db.pool)
+                .await?;
+        out.push(MyMaterial {
+            id,
+            title: m.title,
+            due_date: m.due_date,
+            opened: opened.is_some_and(|t| t > 0),
+            signed_at,
+        });
+    }
+    Ok(out)
+}
+
+/// The material's file, for those it is addressed to.
+pub async fn file(app: &App, actor: &Actor, id: i64) -> AppResult<(Material, Vec<u8>)> {
+    let (m, _) = for_reader(app, actor, id).await?;
+    if m.file_key.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let bytes = app.files.get(&m.file_key).await?;
+    Ok((m, bytes))
+}
+
+/// The materials of an activity, for its page.
+pub async fn list_for_activity(app: &App, activity_id: i64) -> AppResult<Vec<(i64, String, String)>> {
+    Ok(sqlx::query("SELECT id, title, delivery FROM materials WHERE activity_id = $1 ORDER BY id")
+        .bind(activity_id)
+        .fetch_all(&app.db.pool)
+        .await?
+        .iter()
+        .map(|r| (r.get("id"), r.get("title"), r.get("delivery")))
+        .collect())
+}

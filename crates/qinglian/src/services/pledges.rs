@@ -1,0 +1,394 @@
+//! Pledges (承诺书): a text that people sign — party members at their theme party day, staff of
+//! the approval bureau, private entrepreneurs from a public link. One signature per person (or
+//! phone) per pledge; withdrawal only by an administrator; a public wall of signers.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::Row;
+
+use super::audience::Audience;
+use super::filter::Where;
+use super::signatures::{self, check_plain, NewSignature, Signed, Strokes};
+use super::{audit, clean_text, Actor, App};
+use crate::db::now;
+use crate::error::{AppError, AppResult};
+use crate::i18n::Msg;
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct PledgeInput {
+    pub title: String,
+    pub body: String,
+    pub host_unit_id: i64,
+    pub activity_id: Option<i64>,
+    /// Anyone may sign with name, organisation and phone.
+    #[serde(default)]
+    pub public: bool,
+    #[serde(default)]
+    pub audience: Audience,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Pledge {
+    pub id: i64,
+    pub title: String,
+    pub body: String,
+    pub host_unit_id: i64,
+    pub host_unit_name: String,
+    pub activity_id: Option<i64>,
+    pub public: bool,
+    pub status: String,
+    pub signature_count: i64,
+    pub audience: Audience,
+    #[serde(skip)]
+    pub host_path: String,
+    #[serde(skip)]
+    audience_path: Option<String>,
+}
+
+impl Pledge {
+    pub(crate) fn audience_sql(&self, w: &mut Where) -> String {
+        let named = format!("SELECT person_id FROM pledge_invitees WHERE pledge_id = {}", self.id);
+        self.audience.condition(self.audience_path.as_deref(), &named, w)
+    }
+}
+
+pub async fn create(app: &App, actor: &Actor, input: PledgeInput) -> AppResult<i64> {
+    let title = clean_text("title", &input.title, 200, true)?;
+    let body = clean_text("body", &input.body, 10_000, true)?;
+    let host = super::units::get(app, input.host_unit_id)
+        .await
+        .map_err(|_| AppError::invalid("host_unit_id", Msg::new("err.unit_unknown")))?;
+    if !actor.covers(&host.path) {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = app.db.begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO pledges (activity_id, host_unit_id, title, body, public, audience_unit_id, audience_ranks, audience_party, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(input.activity_id)
+    .bind(input.host_unit_id)
+    .bind(&title)
+    .bind(&body)
+    .bind(input.public as i64)
+    .bind(input.audience.unit_id)
+    .bind(input.audience.ranks_text())
+    .bind(input.audience.party_column())
+    .bind(actor.user_id)
+    .bind(now())
+    .fetch_one(&mut *tx)
+    .await?;
+    for person in &input.audience.person_ids {
+        sqlx::query(
+            "INSERT INTO pledge_invitees (pledge_id, person_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(person)
+        .execute(&mut *tx)
+        .await?;
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        "pledge.create",
+        "pledge",
+        id,
+        json!({"title": title, "public": input.public}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn get(app: &App, id: i64) -> AppResult<Pledge> {
+    let r = sqlx::query(
+        "SELECT g.*, h.name AS host_name, h.path AS host_path, au.path AS audience_path
+         FROM pledges g JOIN units h ON h.id = g.host_unit_id LEFT JOIN units au ON au.id = g.audience_unit_id WHERE g.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&app.db.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let invitees: Vec<i64> = sqlx::query_scalar("SELECT person_id FROM pledge_invitees WHERE pledge_id = $1")
+        .bind(id)
+        .fetch_all(&app.db.pool)
+        .await?;
+    Ok(Pledge {
+        id,
+        title: r.get("title"),
+        body: r.get("body"),
+        host_unit_id: r.get("host_unit_id"),
+        host_unit_name: r.get("host_name"),
+        activity_id: r.get("activity_id"),
+        public: r.get::<i64, _>("public") != 0,
+        status: r.get("status"),
+        signature_count: r.get("signature_count"),
+        audience: Audience::from_row(&r, invitees),
+        host_path: r.get("host_path"),
+        audience_path: r.get("audience_path"),
+    })
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PledgeRow {
+    pub id: i64,
+    pub title: String,
+    pub public: bool,
+    pub status: String,
+    pub signature_count: i64,
+}
+
+pub async fn list(app: &App) -> AppResult<Vec<PledgeRow>> {
+    Ok(sqlx::query("SELECT id, title, public, status, signature_count FROM pledges ORDER BY id")
+        .fetch_all(&app.db.pool)
+        .await?
+        .iter()
+        .map(|r| PledgeRow {
+            id: r.get("id"),
+            title: r.get("title"),
+            public: r.get::<i64, _>("public") != 0,
+            status: r.get("status"),
+            signature_count: r.get("signature_count"),
+        })
+        .collect())
+}
+
+/// What a signer submits.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct SignInput {
+    pub name: String,
+    /// Unit or company.
+    #[serde(default)]
+    pub org: String,
+    pub phone: String,
+    /// The drawn signature: `[[[x, y], …], …]` on a 1000 × 400 pad.
+    #[serde(default)]
+    pub strokes: String,
+    /// Or the name typed as a signature (for those who cannot draw).
+    #[serde(default)]
+    pub typed: bool,
+}
+
+/// The SVG of a signature: drawn strokes, or the typed name when asked for.
+pub(crate) fn signature_svg(name: &str, strokes: &str, typed: bool) -> AppResult<(String, &'static str)> {
+    if typed && strokes.trim().is_empty() {
+        return Ok((signatures::typed_svg(name), "typed"));
+    }
+    Ok((Strokes::parse(strokes)?.svg(), "drawn"))
+}
+
+/// Limits on public signing, counted from the signatures themselves so every server agrees.
+async fn check_rate(app: &App, ip: &str, phone: &str) -> AppResult<()> {
+    let per_minute = app.config.public_signatures_per_minute;
+    if per_minute == 0 {
+        return Ok(());
+    }
+    let since = now() - 60;
+    let from_ip: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM signatures WHERE ip = $1 AND signed_at >= $2")
+            .bind(ip)
+            .bind(since)
+            .fetch_one(&app.db.pool)
+            .await?;
+    let from_phone: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM signatures WHERE phone = $1 AND signed_at >= $2")
+            .bind(phone)
+            .bind(since)
+            .fetch_one(&app.db.pool)
+            .await?;
+    if from_ip >= per_minute || from_phone >= 5 {
+        return Err(AppError::TooMany(Msg::new("err.signing_too_fast")));
+    }
+    Ok(())
+}
+
+/// Signs a pledge: the public with name, organisation and phone; people on the roster (for
+/// pledges addressed to an audience) are found by name and phone among those asked.
+pub async fn sign(
+    app: &App,
+    pledge_id: i64,
+    input: SignInput,
+    actor: Option<&Actor>,
+    ip: &str,
+) -> AppResult<Signed> {
+    let p = get(app, pledge_id).await?;
+    if p.status != "open" {
+        return Err(AppError::Conflict(Msg::new("err.pledge_closed")));
+    }
+    let mut errors = Vec::new();
+    let mut keep =
+        |r: AppResult<String>| r.map_err(|e| errors.extend(e.fields().to_vec())).unwrap_or_default();
+    let name = keep(check_plain("person_name", &input.name, 50, true));
+    let org = keep(check_plain("org", &input.org, 100, p.public));
+    let phone = crate::domain::parse_phone(&input.phone);
+    if phone.is_none() {
+        errors.push(crate::error::FieldError { field: "phone".into(), msg: Msg::new("err.phone") });
+    }
+    let svg = signature_svg(&name, &input.strokes, input.typed)
+        .map_err(|e| errors.extend(e.fields().to_vec()))
+        .ok();
+    let (Some(phone), Some((svg, method)), true) = (phone, svg, errors.is_empty()) else {
+        return Err(AppError::Invalid(errors));
+    };
+    let (signer_key, person_id) = if p.public {
+        check_rate(app, ip, &phone).await?;
+        (format!("x:{phone}"), None)
+    } else {
+        let mut w = Where::default();
+        let cond = p.audience_sql(&mut w);
+        let (n, ph) = (w.arg(name.clone()), w.arg(phone.clone()));
+        w.fixed(cond).fixed(format!("p.name = {n} AND p.phone = {ph}"));
+        let sql = format!("SELECT p.id FROM people p JOIN units u ON u.id = p.unit_id WHERE {}", w.sql());
+        let person: i64 = w
+            .fetch_all(&app.db.pool, &sql)
+            .await?
+            .first()
+            .map(|r| r.get("id"))
+            .ok_or_else(|| AppError::invalid("person_name", Msg::new("err.not_invited")))?;
+        (format!("p:{person}"), Some(person))
+    };
+    let job = NewSignature {
+        subject: "pledge",
+        subject_id: p.id,
+        version: 1,
+        signer_key,
+        person_id,
+        name,
+        org,
+        phone,
+        method,
+        svg,
+        text: format!("{}\n{}", p.title, p.body),
+        ip: ip.to_string(),
+        by_user: actor.map(|a| (a.user_id, a.username.clone())),
+        engine: app.db.engine,
+    };
+    signatures::sign(app, job).await
+}
+
+/// Withdraws a signature: administrators only, recorded in the audit log; the signature stays
+/// in the chain, marked withdrawn.
+pub async fn withdraw(app: &App, actor: &Actor, code: &str, reason: &str) -> AppResult<()> {
+    actor.require_admin()?;
+    let reason = clean_text("reason", reason, 500, true)?;
+    let mut tx = app.db.begin().await?;
+    let row =
+        sqlx::query("SELECT id, subject, subject_id FROM signatures WHERE code = $1 AND withdrawn_at = 0")
+            .bind(code.trim().to_uppercase())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    let (id, subject, subject_id): (i64, String, i64) =
+        (row.get("id"), row.get("subject"), row.get("subject_id"));
+    sqlx::query("UPDATE signatures SET withdrawn_at = $1, withdrawn_by = $2 WHERE id = $3")
+        .bind(now())
+        .bind(actor.user_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if subject == "pledge" {
+        sqlx::query("UPDATE pledges SET signature_count = signature_count - 1 WHERE id = $1")
+            .bind(subject_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    audit::record(&mut tx, actor, "signature.withdraw", "signature", id, json!({"reason": reason})).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn set_status(app: &App, actor: &Actor, id: i64, open: bool) -> AppResult<()> {
+    let p = get(app, id).await?;
+    if !actor.covers(&p.host_path) {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = app.db.begin().await?;
+    sqlx::query("UPDATE pledges SET status = $1 WHERE id = $2")
+        .bind(if open { "open" } else { "closed" })
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut tx, actor, if open { "pledge.open" } else { "pledge.close" }, "pledge", id, json!({}))
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Wall {
+    pub pledge_id: i64,
+    pub title: String,
+    pub count: i64,
+    /// The latest signers, masked (张*明), newest first.
+    pub recent: Vec<WallEntry>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WallEntry {
+    pub name: String,
+    pub org: String,
+    pub signed_at: i64,
+}
+
+impl WallEntry {
+    pub fn time(&self) -> String {
+        crate::domain::format_datetime(self.signed_at)
+    }
+}
+
+/// The public wall: a counter kept with each signature and the newest fifty by index, so it
+/// stays fast at a million signatures.
+pub async fn wall(app: &App, id: i64) -> AppResult<Wall> {
+    let r = sqlx::query("SELECT title, signature_count FROM pledges WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&app.db.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let recent = sqlx::query(
+        "SELECT name, org, signed_at FROM signatures WHERE subject = 'pledge' AND subject_id = $1 AND withdrawn_at = 0
+         ORDER BY id DESC LIMIT 50",
+    )
+    .bind(id)
+    .fetch_all(&app.db.pool)
+    .await?
+    .iter()
+    .map(|s| WallEntry { name: super::series::mask_name(&s.get::<String, _>("name")), org: s.get("org"), signed_at: s.get("signed_at") })
+    .collect();
+    Ok(Wall { pledge_id: id, title: r.get("title"), count: r.get("signature_count"), recent })
+}
+
+/// The signed copy: the pledge's text, the signature, the time and the verification code.
+pub async fn signed_pdf(app: &App, code: &str, verify_url: &str) -> AppResult<Vec<u8>> {
+    use crate::documents::pdf::{self, Align, Line};
+    let s = signatures::by_code(app, code).await?;
+    let mut lines = vec![Line { text: s.title.clone(), size: 22.0, align: Align::Centre, top: 110.0 }];
+    let mut top = 170.0;
+    for para in s.text.lines().skip(if s.subject == "pledge" { 0 } else { 1 }) {
+        for l in pdf::wrap(para, 14.0, pdf::A4_WIDTH - 150.0) {
+            lines.push(Line { text: l, size: 14.0, align: Align::Left(75.0), top });
+            top += 24.0;
+        }
+    }
+    top += 20.0;
+    lines.push(Line {
+        text: format!("承诺人：{}　{}", s.full_name, s.org),
+        size: 14.0,
+        align: Align::Left(75.0),
+        top,
+    });
+    lines.push(Line {
+        text: format!("签署时间：{}", s.time()),
+        size: 12.0,
+        align: Align::Left(75.0),
+        top: top + 130.0,
+    });
+    lines.push(Line {
+        text: format!("验证码：{}　验证网址：{verify_url}", s.code),
+        size: 10.0,
+        align: Align::Left(75.0),
+        top: top + 152.0,
+    });
+    let strokes = signatures::strokes_of(&s.svg);
+    let drawing = pdf::Drawing { strokes, left: 330.0, top: top - 10.0, width: 200.0, height: 80.0 };
+    Ok(pdf::page_with_drawing(&lines, false, false, Some(&drawing)))
+}

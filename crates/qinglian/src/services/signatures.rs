@@ -1,0 +1,426 @@
+//! Signatures on study materials (阅后签名) and pledges (承诺书).
+//!
+//! A drawn signature arrives as strokes (lists of points); the SVG is drawn here, never taken
+//! from the client, so nothing a signer sends can become markup. Every signature carries the SM3
+//! digest of the text signed and the signature, and a digest chained to the one before it, so an
+//! edit or deletion anywhere in the table breaks the chain that `verify_chain` walks.
+
+use serde::Serialize;
+use serde_json::json;
+use sm3::{Digest, Sm3};
+use sqlx::Row;
+
+use super::audit::{self, Who};
+use super::batch::{self, BoxFuture, Job};
+use super::App;
+use crate::db::{now, Engine, Tx};
+use crate::domain::format_datetime;
+use crate::error::{AppError, AppResult};
+use crate::i18n::Msg;
+
+pub const MAX_STROKES: usize = 60;
+pub const MAX_POINTS: usize = 6_000;
+pub const MAX_STROKES_BYTES: usize = 96 * 1024;
+/// The drawing area the pad sends coordinates in.
+pub const PAD_WIDTH: f64 = 1000.0;
+pub const PAD_HEIGHT: f64 = 400.0;
+
+pub fn sm3_hex(data: &[u8]) -> String {
+    hex::encode(Sm3::digest(data))
+}
+
+/// A drawn signature: strokes of points on the pad.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Strokes(pub Vec<Vec<(f64, f64)>>);
+
+impl Strokes {
+    /// Parses the pad's JSON (`[[[x, y], …], …]`), refusing empty, oversized or out-of-range input.
+    pub fn parse(raw: &str) -> AppResult<Strokes> {
+        let bad = |key: &'static str| AppError::invalid("signature", Msg::new(key));
+        if raw.len() > MAX_STROKES_BYTES {
+            return Err(bad("err.signature_too_large"));
+        }
+        let strokes: Vec<Vec<[f64; 2]>> =
+            serde_json::from_str(raw).map_err(|_| bad("err.signature_empty"))?;
+        let strokes: Vec<Vec<(f64, f64)>> = strokes
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| s.into_iter().map(|[x, y]| (x, y)).collect())
+            .collect();
+        let points: usize = strokes.iter().map(Vec::len).sum();
+        if strokes.len() > MAX_STROKES || points > MAX_POINTS {
+            return Err(bad("err.signature_too_large"));
+        }
+        let in_range = |(x, y): &(f64, f64)| {
+            x.is_finite() && y.is_finite() && (0.0..=PAD_WIDTH).contains(x) && (0.0..=PAD_HEIGHT).contains(y)
+        };
+        if !strokes.iter().flatten().all(in_range) {
+            return Err(bad("err.signature_empty"));
+        }
+        // A dot or a stray tap is not a signature.
+        let ink: f64 = strokes
+            .iter()
+            .map(|s| {
+                s.windows(2)
+                    .map(|w| ((w[1].0 - w[0].0).powi(2) + (w[1].1 - w[0].1).powi(2)).sqrt())
+                    .sum::<f64>()
+            })
+            .sum();
+        if ink < 30.0 {
+            return Err(bad("err.signature_empty"));
+        }
+        Ok(Strokes(strokes))
+    }
+
+    pub fn svg(&self) -> String {
+        let mut d = String::new();
+        for stroke in &self.0 {
+            for (i, (x, y)) in stroke.iter().enumerate() {
+                d.push_str(&format!("{}{:.0} {:.0} ", if i == 0 { "M" } else { "L" }, x, y));
+            }
+        }
+        format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {PAD_WIDTH} {PAD_HEIGHT}\"><path d=\"{}\" fill=\"none\" stroke=\"#111\" stroke-width=\"6\" stroke-linecap=\"round\" stroke-linejoin=\"round\"/></svg>",
+            d.trim_end()
+        )
+    }
+}
+
+/// A typed signature (for those who cannot draw: keyboard and screen-reader users), as SVG text.
+pub fn typed_svg(name: &str) -> String {
+    let escaped = name.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {PAD_WIDTH} {PAD_HEIGHT}\"><text x=\"500\" y=\"240\" font-size=\"140\" text-anchor=\"middle\" font-family=\"serif\">{escaped}</text></svg>"
+    )
+}
+
+/// Names and organisations as people write them; markup is refused outright.
+pub fn check_plain(field: &'static str, raw: &str, max: usize, required: bool) -> AppResult<String> {
+    let s = crate::domain::text::normalize(raw);
+    if s.chars().any(|c| matches!(c, '<' | '>' | '"' | '`' | '\\') || c.is_control()) {
+        return Err(AppError::invalid(field, Msg::new("err.plain_text")));
+    }
+    if required && s.is_empty() {
+        return Err(AppError::invalid(field, Msg::new("err.required")));
+    }
+    if s.chars().count() > max {
+        return Err(AppError::invalid(field, Msg::new("err.too_long").arg("max", max)));
+    }
+    Ok(s)
+}
+
+/// A signature to append to the chain.
+pub struct NewSignature {
+    pub subject: &'static str,
+    pub subject_id: i64,
+    pub version: i64,
+    pub signer_key: String,
+    pub person_id: Option<i64>,
+    pub name: String,
+    pub org: String,
+    pub phone: String,
+    pub method: &'static str,
+    pub svg: String,
+    /// The text signed, for the content digest.
+    pub text: String,
+    pub ip: String,
+    pub by_user: Option<(i64, String)>,
+    pub engine: Engine,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Signed {
+    pub id: i64,
+    /// Verification code, printed on the signed copy.
+    pub code: String,
+    pub signed_at: i64,
+}
+
+fn canonical(prev: &str, s: &NewSignature, signed_at: i64, code: &str, content: &str) -> String {
+    format!(
+        "{prev}|{}|{}|{}|{}|{}|{}|{}|{}|{signed_at}|{code}|{content}|{}",
+        s.subject,
+        s.subject_id,
+        s.version,
+        s.signer_key,
+        s.name,
+        s.org,
+        s.phone,
+        s.method,
+        sm3_hex(s.svg.as_bytes())
+    )
+}
+
+fn new_code() -> String {
+    // 12 characters from an alphabet without look-alikes: easy to read out, impossible to guess.
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+    (0..12).map(|_| ALPHABET[rand::random::<usize>() % ALPHABET.len()] as char).collect()
+}
+
+async fn append(tx: &mut Tx, s: &NewSignature) -> AppResult<Signed> {
+    // The chain's head is read and moved in this transaction; on PostgreSQL the row lock orders
+    // concurrent signers (SQLite has one writer anyway).
+    let lock = if s.engine == Engine::Postgres { " FOR UPDATE" } else { "" };
+    let prev: String = sqlx::query_scalar(&format!("SELECT digest FROM chain_head WHERE id = 1{lock}"))
+        .fetch_one(&mut **tx)
+        .await?;
+    let signed_at = now();
+    let code = new_code();
+    let content = sm3_hex(format!("{}\n{}", s.text, s.svg).as_bytes());
+    let digest = sm3_hex(canonical(&prev, s, signed_at, &code, &content).as_bytes());
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO signatures (subject, subject_id, version, signer_key, person_id, name, org, phone, method, svg, signed_at, ip,
+            code, content_digest, prev_digest, digest)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+         ON CONFLICT (subject, subject_id, signer_key) DO NOTHING RETURNING id",
+    )
+    .bind(s.subject)
+    .bind(s.subject_id)
+    .bind(s.version)
+    .bind(&s.signer_key)
+    .bind(s.person_id)
+    .bind(&s.name)
+    .bind(&s.org)
+    .bind(&s.phone)
+    .bind(s.method)
+    .bind(&s.svg)
+    .bind(signed_at)
+    .bind(&s.ip)
+    .bind(&code)
+    .bind(&content)
+    .bind(&prev)
+    .bind(&digest)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let id = id.ok_or_else(|| AppError::Conflict(Msg::new("err.already_signed")))?;
+    sqlx::query("UPDATE chain_head SET digest = $1 WHERE id = 1").bind(&digest).execute(&mut **tx).await?;
+    if s.subject == "pledge" {
+        sqlx::query("UPDATE pledges SET signature_count = signature_count + 1 WHERE id = $1")
+            .bind(s.subject_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    let who = Who {
+        user_id: s.by_user.as_ref().map(|b| b.0),
+        name: s.by_user.as_ref().map(|b| b.1.as_str()).unwrap_or(&s.name),
+        ip: &s.ip,
+    };
+    audit::record_as(
+        tx,
+        who,
+        &format!("{}.sign", s.subject),
+        s.subject,
+        s.subject_id,
+        json!({"signature": id, "method": s.method}),
+    )
+    .await?;
+    Ok(Signed { id, code, signed_at })
+}
+
+impl Job for NewSignature {
+    type Out = Signed;
+    fn record<'a>(&'a self, tx: &'a mut Tx) -> BoxFuture<'a, AppResult<Signed>> {
+        Box::pin(append(tx, self))
+    }
+}
+
+/// Appends a signature (group-committed on SQLite); answered only once it is durable.
+pub async fn sign(app: &App, s: NewSignature) -> AppResult<Signed> {
+    batch::run(&app.db, app.signatures.as_deref(), s).await
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ChainReport {
+    pub signatures: i64,
+    pub intact: bool,
+    /// The first signature whose digest or link does not hold, if any.
+    pub broken_at: Option<i64>,
+    pub head: String,
+}
+
+/// Walks the whole chain, recomputing every digest from the stored fields.
+pub async fn verify_chain(app: &App) -> AppResult<ChainReport> {
+    let mut prev = "0".repeat(64);
+    let mut after = 0i64;
+    let mut count = 0i64;
+    let mut broken_at = None;
+    'pages: loop {
+        let rows = sqlx::query(
+            "SELECT id, subject, subject_id, version, signer_key, name, org, phone, method, svg, signed_at, code, content_digest,
+                    prev_digest, digest
+             FROM signatures WHERE id > $1 ORDER BY id LIMIT 5000",
+        )
+        .bind(after)
+        .fetch_all(&app.db.pool)
+        .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for r in &rows {
+            let id: i64 = r.get("id");
+            let s = NewSignature {
+                subject: if r.get::<String, _>("subject") == "pledge" { "pledge" } else { "material" },
+                subject_id: r.get("subject_id"),
+                version: r.get("version"),
+                signer_key: r.get("signer_key"),
+                person_id: None,
+                name: r.get("name"),
+                org: r.get("org"),
+                phone: r.get("phone"),
+                method: match r.get::<String, _>("method").as_str() {
+                    "drawn" => "drawn",
+                    "typed" => "typed",
+                    _ => "paper",
+                },
+                svg: r.get("svg"),
+                text: String::new(),
+                ip: String::new(),
+                by_user: None,
+                engine: app.db.engine,
+            };
+            let stored_subject: String = r.get("subject");
+            let stored_method: String = r.get("method");
+            let digest = sm3_hex(
+                canonical(
+                    &prev,
+                    &s,
+                    r.get("signed_at"),
+                    &r.get::<String, _>("code"),
+                    &r.get::<String, _>("content_digest"),
+                )
+                .as_bytes(),
+            );
+            let linked = r.get::<String, _>("prev_digest") == prev;
+            if digest != r.get::<String, _>("digest")
+                || !linked
+                || stored_subject != s.subject
+                || stored_method != s.method
+            {
+                broken_at = Some(id);
+                count += 1;
+                break 'pages;
+            }
+            prev = digest;
+            after = id;
+            count += 1;
+        }
+    }
+    let head: String =
+        sqlx::query_scalar("SELECT digest FROM chain_head WHERE id = 1").fetch_one(&app.db.pool).await?;
+    let intact = broken_at.is_none() && head == prev;
+    Ok(ChainReport { signatures: count, intact, broken_at: broken_at.or((!intact).then_some(after)), head })
+}
+
+/// A signature as its verification page shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SignatureView {
+    pub code: String,
+    pub subject: String,
+    pub subject_id: i64,
+    pub title: String,
+    /// Masked on the public page.
+    pub name: String,
+    pub org: String,
+    pub signed_at: i64,
+    pub withdrawn: bool,
+    #[serde(skip)]
+    pub svg: String,
+    #[serde(skip)]
+    pub text: String,
+    #[serde(skip)]
+    pub full_name: String,
+}
+
+impl SignatureView {
+    pub fn time(&self) -> String {
+        format_datetime(self.signed_at)
+    }
+}
+
+pub async fn by_code(app: &App, code: &str) -> AppResult<SignatureView> {
+    let code = code.trim().to_uppercase();
+    let r = sqlx::query(
+        "SELECT s.code, s.subject, s.subject_id, s.name, s.org, s.signed_at, s.withdrawn_at, s.svg,
+                COALESCE(p.title, m.title) AS title, COALESCE(p.body, m.body) AS body
+         FROM signatures s LEFT JOIN pledges p ON s.subject = 'pledge' AND p.id = s.subject_id
+         LEFT JOIN materials m ON s.subject = 'material' AND m.id = s.subject_id WHERE s.code = $1",
+    )
+    .bind(&code)
+    .fetch_optional(&app.db.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let name: String = r.get("name");
+    Ok(SignatureView {
+        code: r.get("code"),
+        subject: r.get("subject"),
+        subject_id: r.get("subject_id"),
+        title: r.get::<Option<String>, _>("title").unwrap_or_default(),
+        name: super::series::mask_name(&name),
+        org: r.get("org"),
+        signed_at: r.get("signed_at"),
+        withdrawn: r.get::<i64, _>("withdrawn_at") != 0,
+        svg: r.get("svg"),
+        text: r.get::<Option<String>, _>("body").unwrap_or_default(),
+        full_name: name,
+    })
+}
+
+/// Reads the strokes of a stored SVG path back, for drawing the signature into a PDF.
+pub fn strokes_of(svg: &str) -> Vec<Vec<(f64, f64)>> {
+    let Some(start) = svg.find(" d=\"") else { return Vec::new() };
+    let d = &svg[start + 4..];
+    let d = &d[..d.find('"').unwrap_or(0)];
+    let mut strokes: Vec<Vec<(f64, f64)>> = Vec::new();
+    let nums: Vec<&str> = d.split_whitespace().collect();
+    let mut i = 0;
+    while i + 1 < nums.len() {
+        let (cmd, x) = nums[i].split_at(1);
+        let (x, y) = (x.parse().unwrap_or(0.0), nums[i + 1].parse().unwrap_or(0.0));
+        if cmd == "M" || strokes.is_empty() {
+            strokes.push(Vec::new());
+        }
+        if let Some(s) = strokes.last_mut() {
+            s.push((x, y));
+        }
+        i += 2;
+    }
+    strokes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strokes_become_svg_and_back() {
+        let s = Strokes::parse("[[[10,10],[200,50],[400,300]],[[500,100],[900,100]]]").unwrap();
+        let svg = s.svg();
+        assert!(svg.starts_with("<svg") && svg.contains("M10 10 L200 50 L400 300 M500 100 L900 100"));
+        assert_eq!(
+            strokes_of(&svg),
+            vec![vec![(10.0, 10.0), (200.0, 50.0), (400.0, 300.0)], vec![(500.0, 100.0), (900.0, 100.0)]]
+        );
+    }
+
+    #[test]
+    fn empty_huge_and_out_of_range_signatures_are_refused() {
+        assert!(Strokes::parse("[]").is_err());
+        assert!(Strokes::parse("[[[10,10]]]").is_err(), "a dot");
+        assert!(Strokes::parse("[[[10,10],[20000,10]]]").is_err());
+        assert!(Strokes::parse("<svg onload=alert(1)>").is_err());
+        let many: Vec<String> = (0..61).map(|i| format!("[[{i},1],[{i},300]]")).collect();
+        assert!(Strokes::parse(&format!("[{}]", many.join(","))).is_err());
+    }
+
+    #[test]
+    fn markup_in_names_is_refused() {
+        assert!(check_plain("name", "<script>alert(1)</script>", 50, true).is_err());
+        assert_eq!(check_plain("name", "　张 三 ", 50, true).unwrap(), "张 三");
+    }
+
+    #[test]
+    fn sm3_matches_the_standard_example() {
+        // GB/T 32905-2016, example 1: "abc".
+        assert_eq!(sm3_hex(b"abc"), "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0");
+    }
+}
