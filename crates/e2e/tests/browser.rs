@@ -302,3 +302,73 @@ async fn venue_screen_qr_code_signs_in_a_phone_and_the_count_rises() {
         .expect("the count rises without reloading");
     c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entrepreneur_draws_a_signature_on_a_phone_and_verifies_the_copy() {
+    use fantoccini::actions::{InputSource, PointerAction, TouchActions, MOUSE_BUTTON_LEFT};
+    let (base, app, _dir) = server().await;
+    let (c, _driver) = browser().await;
+    let host: i64 = sqlx::query_scalar("SELECT id FROM units WHERE name = '市委统战部'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let input = qinglian::services::pledges::PledgeInput {
+        title: "亲清政商关系承诺书".into(),
+        body: "一、坚持守法经营，诚信纳税。\n二、不行贿、不送礼，不搞利益输送。".into(),
+        host_unit_id: host,
+        activity_id: None,
+        public: true,
+        audience: Default::default(),
+    };
+    let pledge = qinglian::services::pledges::create(&app, &qinglian::services::users::system_actor(), input)
+        .await
+        .unwrap();
+
+    // From the shared link, on a phone, without an account.
+    c.goto(&format!("{base}/p/{pledge}")).await.unwrap();
+    fill(&c, "ps-name", "周建平").await;
+    fill(&c, "ps-org", "清河钢铁有限公司").await;
+    fill(&c, "ps-phone", "13760000001").await;
+    let pad = c.find(Locator::Id("pad")).await.unwrap();
+    let finger = TouchActions::new("finger".into())
+        .then(PointerAction::MoveToElement { element: pad.clone(), duration: None, x: -120, y: 10 })
+        .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+        .then(PointerAction::MoveBy { duration: Some(Duration::from_millis(120)), x: 40, y: -30 })
+        .then(PointerAction::MoveBy { duration: Some(Duration::from_millis(120)), x: 40, y: 40 })
+        .then(PointerAction::MoveBy { duration: Some(Duration::from_millis(120)), x: 50, y: -25 })
+        .then(PointerAction::MoveBy { duration: Some(Duration::from_millis(120)), x: 60, y: 20 })
+        .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+    c.perform_actions(finger).await.unwrap();
+    let strokes: serde_json::Value =
+        c.execute("return document.querySelector('input[name=strokes]').value;", vec![]).await.unwrap();
+    assert!(strokes.as_str().unwrap().starts_with("[[["), "the pad recorded the strokes: {strokes}");
+    shot(&c, "11-pledge-drawn").await;
+    click(&c, Locator::Css("#pledge-form button[type=submit]")).await;
+    let code = c.wait().for_element(Locator::Id("pledge-code")).await.unwrap().text().await.unwrap();
+    shot(&c, "12-pledge-signed").await;
+
+    // The signed copy downloads as a PDF; its code checks out on the public page.
+    let pdf: serde_json::Value = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(document.getElementById('pledge-pdf').href).then(r => r.arrayBuffer().then(b =>
+               done([r.headers.get('content-type'), String.fromCharCode(...new Uint8Array(b).slice(0, 8))])));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(pdf[0], "application/pdf");
+    assert_eq!(pdf[1], "%PDF-1.4");
+    c.goto(&format!("{base}/check?code={code}")).await.unwrap();
+    let result = c.wait().for_element(Locator::Id("check-result")).await.unwrap().text().await.unwrap();
+    assert!(result.contains("真实有效"), "{result}");
+    assert!(body_text(&c).await.contains("周*平"));
+    let svg: String = sqlx::query_scalar("SELECT svg FROM signatures WHERE code = $1")
+        .bind(&code)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(svg.contains(" L"), "a drawn path, not a typed name");
+    shot(&c, "13-pledge-checked").await;
+    c.close().await.unwrap();
+}
