@@ -74,11 +74,13 @@ impl Db {
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             // WAL lets readers proceed while one writer commits; the busy timeout
-                            // queues writers instead of failing them.
+                            // queues writers instead of failing them. FULL syncs every commit, so
+                            // an acknowledged write survives a power cut, not only a crash; group
+                            // commit keeps that cheap.
                             conn.execute("PRAGMA journal_mode = WAL").await?;
                             conn.execute("PRAGMA busy_timeout = 10000").await?;
                             conn.execute("PRAGMA foreign_keys = ON").await?;
-                            conn.execute("PRAGMA synchronous = NORMAL").await?;
+                            conn.execute("PRAGMA synchronous = FULL").await?;
                             Ok(())
                         })
                     })
