@@ -287,6 +287,7 @@ pub async fn load(app: &App, admin_user: &str, password: &str) -> AppResult<usiz
         }
     }
     sessions(&mut tx, &app.signer, admin, &activity_ids, &unit_id).await?;
+    reading_and_pledges(&mut tx, app.db.engine, admin, &activity_ids, &unit_id).await?;
     let system = users::system_actor();
     audit::record(
         &mut tx,
@@ -547,6 +548,184 @@ async fn sessions(
         .await?;
     }
     Ok(())
+}
+
+/// The seed's study materials and pledges: the 监察法实施条例 given to county-rank cadres and
+/// subscribed by section-rank cadres, the confession booklet and 《曝光台》 read and signed for,
+/// pledges at the theme party days, of the enterprise alliance and of the approval bureau.
+async fn reading_and_pledges(
+    tx: &mut Tx,
+    engine: crate::db::Engine,
+    admin: i64,
+    activities: &[i64],
+    unit_id: &impl Fn(&str) -> i64,
+) -> AppResult<()> {
+    use crate::services::batch::Job;
+    use crate::services::signatures::NewSignature;
+    let at = |s: &str| crate::domain::parse_datetime("demo", s).unwrap_or_default();
+    let jiwei = unit_id("市纪委监委");
+    let materials = [
+        (
+            activities[0],
+            "《中华人民共和国监察法实施条例》（赠阅本）",
+            "booklet",
+            "paper",
+            "县处级",
+            90,
+            "2022-05-17 10:00",
+        ),
+        (
+            activities[0],
+            "《中华人民共和国监察法实施条例》（订阅）",
+            "document",
+            "subscription",
+            "科级",
+            80,
+            "2022-05-18 10:00",
+        ),
+        (
+            activities[1],
+            "严重违纪违法党员干部忏悔录",
+            "booklet",
+            "online",
+            "县处级、科级",
+            86,
+            "2022-05-19 20:00",
+        ),
+        (activities[1], "《曝光台》第三期", "booklet", "online", "县处级、科级", 74, "2022-05-20 20:00"),
+    ];
+    for (activity, title, kind, delivery, ranks, percent, when) in materials {
+        let body = format!("{title}\n\n（正文略）请认真阅读，阅后签名。");
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO materials (activity_id, host_unit_id, title, kind, body, delivery, due_date, min_read_seconds, audience_ranks,
+                created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, '2022-05-31', 60, $7, $8, $9) RETURNING id",
+        )
+        .bind(activity).bind(jiwei).bind(title).bind(kind).bind(&body).bind(delivery).bind(ranks).bind(admin).bind(at("2022-05-16 09:00"))
+        .fetch_one(&mut **tx)
+        .await?;
+        let rank_list: Vec<String> = ranks.split('、').map(|r| format!("'{r}'")).collect();
+        let readers = sqlx::query(&format!(
+            "SELECT id, name FROM people WHERE rank IN ({}) ORDER BY id",
+            rank_list.join(", ")
+        ))
+        .fetch_all(&mut **tx)
+        .await?;
+        for (i, r) in readers.iter().enumerate() {
+            let (person, name): (i64, String) = (r.get("id"), r.get("name"));
+            let opened = (i * 100 / readers.len().max(1)) as i64 % 100 < percent + 8;
+            let signs = (person * 37 % 100) < percent && opened;
+            let t = at(when) + (person * 53) % 86_400;
+            sqlx::query("INSERT INTO material_receipts (material_id, person_id, delivered_at, opened_at) VALUES ($1, $2, $3, $4)")
+                .bind(id).bind(person).bind(at("2022-05-16 09:00")).bind(if opened || signs { t - 600 } else { 0 })
+                .execute(&mut **tx).await?;
+            if signs {
+                let sig = NewSignature {
+                    subject: "material",
+                    subject_id: id,
+                    version: 1,
+                    signer_key: format!("p:{person}"),
+                    person_id: Some(person),
+                    name,
+                    org: String::new(),
+                    phone: String::new(),
+                    method: "drawn",
+                    svg: demo_strokes(person).svg(),
+                    text: body.clone(),
+                    ip: "10.0.0.1".into(),
+                    by_user: None,
+                    engine,
+                    signed_at: Some(t),
+                };
+                sig.record(tx).await?;
+            }
+        }
+    }
+    let pledges = [
+        (Some(activities[5]), "廉洁自律承诺书", "本人郑重承诺：严守政治纪律和政治规矩，严格执行中央八项规定精神，不以权谋私，不收受礼金礼品，自觉接受监督，做到清正廉洁。", unit_id("市委组织部"), false, "party"),
+        (Some(activities[8]), "亲清政商关系承诺书", "一、坚持守法诚信经营，依法纳税。\n二、不行贿、不送礼，不向公职人员输送利益。\n三、自觉维护公平竞争的市场秩序，共建亲清政商关系。", unit_id("市委统战部"), true, "public"),
+        (Some(activities[9]), "阳光政务、清廉审批、我践行", "我承诺：依法审批、阳光审批、高效审批，不吃拿卡要，不推诿扯皮，让群众和企业办事更方便。", unit_id("市行政审批服务管理局"), false, "bureau"),
+    ];
+    for (activity, title, body, host, public, who) in pledges {
+        let (audience_unit, party) = match who {
+            "bureau" => (Some(host), -1),
+            "party" => (None, 1),
+            _ => (None, -1),
+        };
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO pledges (activity_id, host_unit_id, title, body, public, audience_unit_id, audience_party, created_by, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(activity).bind(host).bind(title).bind(body).bind(public as i64).bind(audience_unit).bind(party).bind(admin).bind(at("2022-05-16 09:00"))
+        .fetch_one(&mut **tx)
+        .await?;
+        let signers: Vec<(Option<i64>, String, String, String)> = match who {
+            "public" => {
+                let known = ENTREPRENEURS.iter().map(|(n, c)| (n.to_string(), c.to_string()));
+                let more = (0..36).map(|i| {
+                    let name = format!(
+                        "{}{}",
+                        ["刘", "陈", "杨", "黄", "赵", "孙"][i % 6],
+                        ["建华", "秀英", "志强", "丽娟", "海燕", "国栋"][(i / 6) % 6]
+                    );
+                    (name, ["清河商贸有限公司", "清河机械厂", "清河米业合作社"][i % 3].to_string())
+                });
+                known
+                    .chain(more)
+                    .enumerate()
+                    .map(|(i, (n, c))| (None, n, c, format!("1376100{i:04}")))
+                    .collect()
+            }
+            _ => {
+                let cond = if who == "party" {
+                    "p.party_member = 1 AND u.name IN ('市纪委监委', '市委组织部', '市委宣传部', '市财政局', '市教科局', '市公安局')".to_string()
+                } else {
+                    format!("p.unit_id = {host}")
+                };
+                sqlx::query(&format!("SELECT p.id, p.name, u.name AS unit, p.phone FROM people p JOIN units u ON u.id = p.unit_id WHERE {cond} ORDER BY p.id"))
+                    .fetch_all(&mut **tx)
+                    .await?
+                    .iter()
+                    .filter(|r| r.get::<i64, _>("id") % 11 != 0)
+                    .map(|r| (Some(r.get("id")), r.get("name"), r.get("unit"), r.get::<Option<String>, _>("phone").unwrap_or_default()))
+                    .collect()
+            }
+        };
+        for (i, (person, name, org, phone)) in signers.into_iter().enumerate() {
+            let key = match person {
+                Some(p) => format!("p:{p}"),
+                None => format!("x:{phone}"),
+            };
+            let sig = NewSignature {
+                subject: "pledge",
+                subject_id: id,
+                version: 1,
+                signer_key: key,
+                person_id: person,
+                name,
+                org,
+                phone,
+                method: "drawn",
+                svg: demo_strokes(i as i64 + id * 1000).svg(),
+                text: format!("{title}\n{body}"),
+                ip: "10.0.0.2".into(),
+                by_user: None,
+                engine,
+                signed_at: Some(at("2022-05-21 15:00") + i as i64 * 47),
+            };
+            sig.record(tx).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A plausible hand-drawn signature, different for each seed.
+fn demo_strokes(seed: i64) -> crate::services::signatures::Strokes {
+    let wave = |base: f64, k: i64| -> Vec<(f64, f64)> {
+        (0..12)
+            .map(|j| (base + j as f64 * 28.0, 200.0 + (((seed * 7 + k * 13 + j * 29) % 120) as f64 - 60.0)))
+            .collect()
+    };
+    crate::services::signatures::Strokes(vec![wave(120.0, 1), wave(480.0, 2)])
 }
 
 const ENTREPRENEURS: [(&str, &str); 6] = [

@@ -305,6 +305,7 @@ pub async fn sign(app: &App, actor: &Actor, id: i64, strokes: &str, typed: bool)
         ip: actor.ip.clone(),
         by_user: Some((actor.user_id, actor.username.clone())),
         engine: app.db.engine,
+        signed_at: None,
     };
     signatures::sign(app, job).await
 }

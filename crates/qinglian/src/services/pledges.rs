@@ -262,6 +262,7 @@ pub async fn sign(
         ip: ip.to_string(),
         by_user: actor.map(|a| (a.user_id, a.username.clone())),
         engine: app.db.engine,
+        signed_at: None,
     };
     signatures::sign(app, job).await
 }

@@ -126,6 +126,8 @@ pub struct NewSignature {
     pub ip: String,
     pub by_user: Option<(i64, String)>,
     pub engine: Engine,
+    /// When it was signed; now, unless records of the past are being loaded (the demo).
+    pub signed_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -164,7 +166,7 @@ async fn append(tx: &mut Tx, s: &NewSignature) -> AppResult<Signed> {
     let prev: String = sqlx::query_scalar(&format!("SELECT digest FROM chain_head WHERE id = 1{lock}"))
         .fetch_one(&mut **tx)
         .await?;
-    let signed_at = now();
+    let signed_at = s.signed_at.unwrap_or_else(now);
     let code = new_code();
     let content = sm3_hex(format!("{}\n{}", s.text, s.svg).as_bytes());
     let digest = sm3_hex(canonical(&prev, s, signed_at, &code, &content).as_bytes());
@@ -277,6 +279,7 @@ pub async fn verify_chain(app: &App) -> AppResult<ChainReport> {
                 ip: String::new(),
                 by_user: None,
                 engine: app.db.engine,
+                signed_at: None,
             };
             let stored_subject: String = r.get("subject");
             let stored_method: String = r.get("method");
