@@ -13,8 +13,8 @@ use super::auth::{ApiActor, Caller};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Msg};
 use crate::services::{
-    audit, auth, board, campaigns, ledger, materials, people, pledges, roster, series, signatures, sittings,
-    units, users, Actor, App, Page, Paging,
+    audit, auth, board, campaigns, ledger, materials, people, pledges, reach, roster, series, signatures,
+    sittings, units, users, Actor, App, Page, Paging,
 };
 
 pub fn routes() -> Router<App> {
@@ -73,6 +73,9 @@ pub fn routes() -> Router<App> {
         .route("/signatures/{code}", get(check_signature))
         .route("/signatures/{code}/withdraw", post(withdraw_signature))
         .route("/chain", get(verify_chain))
+        .route("/materials/{id}/ledger", post(material_ledger))
+        .route("/pledges/{id}/progress", get(pledge_progress))
+        .route("/pledges/{id}/ledger", post(pledge_ledger))
         .route("/users", get(list_users).post(create_user))
         .route("/users/{id}/password-reset", post(reset_user_password))
         .route("/users/{id}/roles", post(grant_role))
@@ -92,6 +95,7 @@ pub fn routes() -> Router<App> {
         series_progress, issue_certificates, verify_certificate,
         create_material, get_material, open_material, sign_material, material_progress, remind_material, paper_material, my_materials,
         list_pledges, create_pledge, get_pledge, sign_pledge, pledge_wall, check_signature, withdraw_signature, verify_chain,
+        material_ledger, pledge_progress, pledge_ledger,
         clerk_checkin, register, cancel_registration, sitting_ledger, sign_in, my_sittings,
         list_users, create_user, reset_user_password, grant_role, revoke_role, set_user_disabled, link_user_person,
     ),
@@ -954,12 +958,12 @@ async fn sign_material(
 }
 
 #[utoipa::path(get, path = "/api/v1/materials/{id}/progress", tag = "materials", params(("id" = i64, Path)),
-    responses((status = 200, body = materials::Progress)))]
+    responses((status = 200, body = reach::Progress)))]
 async fn material_progress(
     State(app): State<App>,
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
-) -> AppResult<Json<materials::Progress>> {
+) -> AppResult<Json<reach::Progress>> {
     Ok(Json(materials::progress(&app, &actor, id).await?))
 }
 
@@ -1075,4 +1079,35 @@ async fn verify_chain(
 ) -> AppResult<Json<signatures::ChainReport>> {
     actor.require_admin()?;
     Ok(Json(signatures::verify_chain(&app).await?))
+}
+
+/// Files the host unit's ledger entry for the activity from the material's reach (once).
+#[utoipa::path(post, path = "/api/v1/materials/{id}/ledger", tag = "materials", params(("id" = i64, Path)),
+    responses((status = 200, body = Created), (status = 409, body = ErrorBody)))]
+async fn material_ledger(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Created>> {
+    Ok(Json(Created { id: materials::file_ledger(&app, &actor, id).await? }))
+}
+
+#[utoipa::path(get, path = "/api/v1/pledges/{id}/progress", tag = "pledges", params(("id" = i64, Path)),
+    responses((status = 200, body = reach::Progress), (status = 409, body = ErrorBody)))]
+async fn pledge_progress(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Json<reach::Progress>> {
+    Ok(Json(pledges::progress(&app, &actor, id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/pledges/{id}/ledger", tag = "pledges", params(("id" = i64, Path)),
+    responses((status = 200, body = Created), (status = 409, body = ErrorBody)))]
+async fn pledge_ledger(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Created>> {
+    Ok(Json(Created { id: pledges::file_ledger(&app, &actor, id).await? }))
 }

@@ -25,6 +25,11 @@ pub fn routes() -> Router<App> {
         .route("/materials/{id}/sign", post(sign_material))
         .route("/materials/{id}/file", get(material_file))
         .route("/materials/{id}/progress", get(material_progress))
+        .route("/materials/{id}/progress.xlsx", get(material_xlsx))
+        .route("/materials/{id}/ledger", post(material_ledger))
+        .route("/pledges/{id}/progress", get(pledge_progress))
+        .route("/pledges/{id}/progress.xlsx", get(pledge_xlsx))
+        .route("/pledges/{id}/ledger", post(pledge_ledger))
         .route("/materials/{id}/remind", post(remind))
         .route("/materials/{id}/paper", post(deliver_paper))
         .route("/me/materials", get(my_materials))
@@ -171,12 +176,19 @@ async fn material_file(
         .into_response())
 }
 
+/// The reach of a material or an audience pledge.
 #[derive(Template)]
-#[template(path = "material_progress.html")]
-struct ProgressPage {
+#[template(path = "reach.html")]
+struct ReachPage {
     ctx: Ctx,
-    m: materials::Material,
-    p: materials::Progress,
+    title: String,
+    /// "/materials/5" or "/pledges/3": where its actions live.
+    base: String,
+    back: String,
+    is_material: bool,
+    paper: bool,
+    ledger_entry_id: Option<i64>,
+    p: crate::services::reach::Progress,
 }
 
 #[derive(Deserialize, Default)]
@@ -192,7 +204,88 @@ async fn material_progress(
 ) -> PageResult {
     let p = materials::progress(&app, &actor, id).await?;
     let m = materials::get(&app, id).await?;
-    Ok(render(&ProgressPage { ctx: Ctx::new(&caller, n.ok.as_deref()), m, p }))
+    Ok(render(&ReachPage {
+        ctx: Ctx::new(&caller, n.ok.as_deref()),
+        title: m.title.clone(),
+        base: format!("/materials/{id}"),
+        back: format!("/activities/{}", m.activity_id),
+        is_material: true,
+        paper: m.delivery == "paper",
+        ledger_entry_id: m.ledger_entry_id,
+        p,
+    }))
+}
+
+async fn pledge_progress(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Path(id): Path<i64>,
+    Query(n): Query<Notice>,
+) -> PageResult {
+    let p = pledges::progress(&app, &actor, id).await?;
+    let g = pledges::get(&app, id).await?;
+    Ok(render(&ReachPage {
+        ctx: Ctx::new(&caller, n.ok.as_deref()),
+        title: g.title.clone(),
+        base: format!("/pledges/{id}"),
+        back: "/pledges".into(),
+        is_material: false,
+        paper: false,
+        ledger_entry_id: g.ledger_entry_id,
+        p,
+    }))
+}
+
+fn xlsx_response(name: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.xlsx\"")),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn material_xlsx(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let p = materials::progress(&app, &actor, id).await?;
+    let m = materials::get(&app, id).await?;
+    Ok(xlsx_response(&format!("material-{id}"), crate::services::reach::xlsx(&m.title, &p)?))
+}
+
+async fn pledge_xlsx(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let p = pledges::progress(&app, &actor, id).await?;
+    let g = pledges::get(&app, id).await?;
+    Ok(xlsx_response(&format!("pledge-{id}"), crate::services::reach::xlsx(&g.title, &p)?))
+}
+
+async fn material_ledger(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let entry = materials::file_ledger(&app, &actor, id).await?;
+    Ok(see_other(&format!("/entries/{entry}?ok=ok.entry_filed")))
+}
+
+async fn pledge_ledger(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let entry = pledges::file_ledger(&app, &actor, id).await?;
+    Ok(see_other(&format!("/entries/{entry}?ok=ok.entry_filed")))
 }
 
 async fn remind(

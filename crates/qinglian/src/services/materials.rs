@@ -55,8 +55,10 @@ pub struct Material {
     pub delivery: String,
     pub due_date: String,
     pub min_read_seconds: i64,
+    pub host_unit_id: i64,
     pub host_unit_name: String,
     pub audience: Audience,
+    pub ledger_entry_id: Option<i64>,
     #[serde(skip)]
     pub host_path: String,
     #[serde(skip)]
@@ -206,7 +208,9 @@ pub async fn get(app: &App, id: i64) -> AppResult<Material> {
         delivery: r.get("delivery"),
         due_date: r.get("due_date"),
         min_read_seconds: r.get("min_read_seconds"),
+        host_unit_id: r.get("host_unit_id"),
         host_unit_name: r.get("host_name"),
+        ledger_entry_id: r.get("ledger_entry_id"),
         audience: Audience::from_row(&r, invitees),
         host_path: r.get("host_path"),
         file_key: r.get("file_key"),
@@ -336,122 +340,31 @@ pub async fn deliver_paper(app: &App, actor: &Actor, id: i64, person: i64) -> Ap
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Group {
-    pub name: String,
-    pub expected: i64,
-    pub delivered: i64,
-    pub opened: i64,
-    pub signed: i64,
-}
-
-impl Group {
-    pub fn rate(&self) -> i64 {
-        if self.expected == 0 {
-            0
-        } else {
-            self.signed * 100 / self.expected
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Progress {
-    pub totals: Group,
-    pub units: Vec<Group>,
-    pub ranks: Vec<Group>,
-    /// Those who have not signed yet (the first 200).
-    pub unsigned: Vec<Pending>,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Pending {
-    pub person_id: i64,
-    pub name: String,
-    pub unit_name: String,
-    pub rank: String,
-    pub delivered: bool,
-    pub opened: bool,
-}
-
 /// Delivered, opened and signed per unit and per rank; who has not signed.
-pub async fn progress(app: &App, actor: &Actor, id: i64) -> AppResult<Progress> {
+pub async fn progress(app: &App, actor: &Actor, id: i64) -> AppResult<super::reach::Progress> {
     let m = get(app, id).await?;
     if !actor.covers(&m.host_path) && !actor.campaign_wide() {
         return Err(AppError::NotFound);
     }
-    // Online copies count as delivered from publication.
-    let delivered = if m.delivery == "online" {
-        "1".to_string()
-    } else {
-        "CASE WHEN r.delivered_at > 0 THEN 1 ELSE 0 END".to_string()
+    let audience = |w: &mut Where| m.audience_sql(w);
+    let subject = super::reach::Subject {
+        kind: "material",
+        id,
+        audience: &audience,
+        online: Some(m.delivery == "online"),
     };
-    let grouped = |key: &str, name: &str| {
-        format!(
-            "SELECT {name} AS name, COUNT(*) AS expected, SUM({delivered}) AS delivered,
-                    SUM(CASE WHEN r.opened_at > 0 THEN 1 ELSE 0 END) AS opened, COUNT(s.id) AS signed
-             FROM people p JOIN units u ON u.id = p.unit_id
-             LEFT JOIN material_receipts r ON r.material_id = {id} AND r.person_id = p.id
-             LEFT JOIN signatures s ON s.subject = 'material' AND s.subject_id = {id} AND s.person_id = p.id AND s.withdrawn_at = 0
-             WHERE {{cond}} GROUP BY {key} ORDER BY MIN(u.path), {key}"
-        )
-    };
-    let m = &m;
-    let run = |sql: String| async move {
-        let mut w = Where::default();
-        let cond = m.audience_sql(&mut w);
-        let sql = sql.replace("{cond}", &cond);
-        Ok::<Vec<Group>, AppError>(
-            w.fetch_all(&app.db.pool, &sql)
-                .await?
-                .iter()
-                .map(|r| Group {
-                    name: r.get("name"),
-                    expected: r.get("expected"),
-                    delivered: r.get::<Option<i64>, _>("delivered").unwrap_or(0),
-                    opened: r.get::<Option<i64>, _>("opened").unwrap_or(0),
-                    signed: r.get("signed"),
-                })
-                .collect(),
-        )
-    };
-    let units = run(grouped("u.id, u.name", "u.name")).await?;
-    let ranks = run(grouped("p.rank", "p.rank")).await?;
-    let totals = units.iter().fold(
-        Group { name: String::new(), expected: 0, delivered: 0, opened: 0, signed: 0 },
-        |mut t, g| {
-            t.expected += g.expected;
-            t.delivered += g.delivered;
-            t.opened += g.opened;
-            t.signed += g.signed;
-            t
-        },
-    );
-    let mut w = Where::default();
-    let cond = m.audience_sql(&mut w);
-    w.fixed(cond);
-    let sql = format!(
-        "SELECT p.id, p.name, u.name AS unit_name, p.rank, COALESCE(r.delivered_at, 0) AS delivered_at, COALESCE(r.opened_at, 0) AS opened_at
-         FROM people p JOIN units u ON u.id = p.unit_id
-         LEFT JOIN material_receipts r ON r.material_id = {id} AND r.person_id = p.id
-         WHERE {} AND NOT EXISTS (SELECT 1 FROM signatures s WHERE s.subject = 'material' AND s.subject_id = {id} AND s.person_id = p.id AND s.withdrawn_at = 0)
-         ORDER BY u.path, p.id LIMIT 200",
-        w.sql()
-    );
-    let unsigned = w
-        .fetch_all(&app.db.pool, &sql)
-        .await?
-        .iter()
-        .map(|r| Pending {
-            person_id: r.get("id"),
-            name: r.get("name"),
-            unit_name: r.get("unit_name"),
-            rank: r.get("rank"),
-            delivered: m.delivery == "online" || r.get::<i64, _>("delivered_at") > 0,
-            opened: r.get::<i64, _>("opened_at") > 0,
-        })
-        .collect();
-    Ok(Progress { totals, units, ranks, unsigned })
+    super::reach::progress(app, &subject).await
+}
+
+/// Files the host unit's ledger entry for the activity from how many have read and signed.
+pub async fn file_ledger(app: &App, actor: &Actor, id: i64) -> AppResult<i64> {
+    let m = get(app, id).await?;
+    if !actor.covers(&m.host_path) {
+        return Err(AppError::Forbidden);
+    }
+    let p = progress(app, actor, id).await?;
+    super::reach::file_ledger(app, actor, "materials", id, Some(m.activity_id), m.host_unit_id, &m.title, &p)
+        .await
 }
 
 /// Queues a reminder to everyone addressed who has not signed; returns how many.

@@ -14,6 +14,7 @@ pub mod materials;
 pub mod outbox;
 pub mod people;
 pub mod pledges;
+pub mod reach;
 pub mod roster;
 pub mod series;
 pub mod signatures;

@@ -39,6 +39,7 @@ pub struct Pledge {
     pub status: String,
     pub signature_count: i64,
     pub audience: Audience,
+    pub ledger_entry_id: Option<i64>,
     #[serde(skip)]
     pub host_path: String,
     #[serde(skip)]
@@ -123,6 +124,7 @@ pub async fn get(app: &App, id: i64) -> AppResult<Pledge> {
         public: r.get::<i64, _>("public") != 0,
         status: r.get("status"),
         signature_count: r.get("signature_count"),
+        ledger_entry_id: r.get("ledger_entry_id"),
         audience: Audience::from_row(&r, invitees),
         host_path: r.get("host_path"),
         audience_path: r.get("audience_path"),
@@ -313,6 +315,46 @@ pub async fn set_status(app: &App, actor: &Actor, id: i64, open: bool) -> AppRes
         .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// For a pledge addressed to an audience: signed per unit and per rank, who has not signed.
+pub async fn progress(app: &App, actor: &Actor, id: i64) -> AppResult<super::reach::Progress> {
+    let p = get(app, id).await?;
+    if !actor.covers(&p.host_path) && !actor.campaign_wide() {
+        return Err(AppError::NotFound);
+    }
+    if p.public {
+        return Err(AppError::Conflict(Msg::new("err.public_no_audience")));
+    }
+    let audience = |w: &mut Where| p.audience_sql(w);
+    super::reach::progress(
+        app,
+        &super::reach::Subject { kind: "pledge", id, audience: &audience, online: None },
+    )
+    .await
+}
+
+/// Files the host unit's ledger entry for the pledge's activity: how many signed (the public
+/// count for a public pledge).
+pub async fn file_ledger(app: &App, actor: &Actor, id: i64) -> AppResult<i64> {
+    let p = get(app, id).await?;
+    if !actor.covers(&p.host_path) {
+        return Err(AppError::Forbidden);
+    }
+    let reach = if p.public {
+        let totals = super::reach::Group {
+            name: String::new(),
+            expected: p.signature_count,
+            delivered: 0,
+            opened: 0,
+            signed: p.signature_count,
+        };
+        super::reach::Progress { totals, units: Vec::new(), ranks: Vec::new(), unsigned: Vec::new() }
+    } else {
+        progress(app, actor, id).await?
+    };
+    super::reach::file_ledger(app, actor, "pledges", id, p.activity_id, p.host_unit_id, &p.title, &reach)
+        .await
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

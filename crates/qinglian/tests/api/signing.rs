@@ -47,7 +47,13 @@ async fn public_pledge_signing_and_refusals(t: TestApp) {
     huge["strokes"] =
         json!(format!("[{}]", (0..61).map(|i| format!("[[{i},1],[{i},300]]")).collect::<Vec<_>>().join(",")));
     assert_eq!(public.post_json(&path, &huge).await.status(), 422);
-    assert_eq!(t.scalar(&format!("SELECT COUNT(*) FROM signatures WHERE subject = 'pledge' AND subject_id = {pledge}")).await, 1);
+    assert_eq!(
+        t.scalar(&format!(
+            "SELECT COUNT(*) FROM signatures WHERE subject = 'pledge' AND subject_id = {pledge}"
+        ))
+        .await,
+        1
+    );
 
     // Typing the name instead of drawing is accepted (for those who cannot draw).
     let typed =
@@ -131,7 +137,11 @@ async fn the_chain_exposes_any_edit_or_deletion(t: TestApp) {
     }
     let admin = t.api_as("admin").await;
     assert_eq!(admin.get_json("/api/v1/chain").await["intact"], true);
-    let third = t.scalar(&format!("SELECT MIN(id) + 2 FROM signatures WHERE subject = 'pledge' AND subject_id = {pledge}")).await;
+    let third = t
+        .scalar(&format!(
+            "SELECT MIN(id) + 2 FROM signatures WHERE subject = 'pledge' AND subject_id = {pledge}"
+        ))
+        .await;
     sqlx::query(&format!("UPDATE signatures SET name = '改过的名字' WHERE id = {third}"))
         .execute(&t.app.db.pool)
         .await
@@ -297,6 +307,42 @@ async fn party_members_sign_their_pledge(t: TestApp) {
     .await;
     assert_eq!(status, 422);
     assert!(message.contains("未在本承诺书的签署人员中找到您"), "{message}");
+
+    // Its reach: signed of asked, per unit and rank; as a workbook; as the village's ledger entry.
+    let members = t
+        .scalar(&format!("SELECT COUNT(*) FROM people WHERE unit_id = {village} AND party_member = 1"))
+        .await;
+    let p = org.get_json(&format!("/api/v1/pledges/{pledge}/progress")).await;
+    assert_eq!((p["totals"]["expected"].as_i64(), p["totals"]["signed"].as_i64()), (Some(members), Some(1)));
+    assert_eq!(p["units"][0]["name"], "东庄村");
+    assert_eq!(p["unsigned"].as_array().unwrap().len() as i64, members - 1);
+    let b = t.browser_as("jiwei").await;
+    let xlsx = b.get(&format!("/pledges/{pledge}/progress.xlsx")).await.bytes().await.unwrap().to_vec();
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(xlsx)).unwrap();
+    assert_eq!(book.sheet_names(), ["分单位", "分职级", "未签名人员"]);
+    let unsigned = book.worksheet_range("未签名人员").unwrap();
+    assert_eq!(unsigned.get_size().0 as i64, members);
+    // A pledge of no activity has no ledger to fill.
+    assert_eq!(org.post_json(&format!("/api/v1/pledges/{pledge}/ledger"), &json!({})).await.status(), 409);
+}
+
+async fn a_materials_reach_fills_the_ledger(t: TestApp) {
+    let org = t.api_as("jiwei").await;
+    let m = t.scalar("SELECT MIN(id) FROM materials").await;
+    let p = org.get_json(&format!("/api/v1/materials/{m}/progress")).await;
+    let signed = p["totals"]["signed"].as_i64().unwrap();
+    assert!(signed > 0, "the demo has signatures");
+    let entry: Value =
+        org.post_json(&format!("/api/v1/materials/{m}/ledger"), &json!({})).await.json().await.unwrap();
+    let entry = org.get_json(&format!("/api/v1/entries/{}", entry["id"])).await;
+    assert_eq!(entry["participants"].as_i64(), Some(signed));
+    assert!(entry["summary"].as_str().unwrap().contains("签名率"));
+    assert_eq!(
+        org.post_json(&format!("/api/v1/materials/{m}/ledger"), &json!({})).await.status(),
+        409,
+        "once"
+    );
 }
 
 crate::on_both_engines!(
@@ -306,4 +352,5 @@ crate::on_both_engines!(
     read_then_sign,
     paper_copies_recorded_by_a_clerk,
     party_members_sign_their_pledge,
+    a_materials_reach_fills_the_ledger,
 );
