@@ -180,18 +180,20 @@ pub fn xlsx(title: &str, p: &Progress) -> AppResult<Vec<u8>> {
     book.save_to_buffer().map_err(xerr)
 }
 
+/// What a ledger entry is filed for: a material or a pledge, its activity and host unit.
+pub struct Owner<'a> {
+    /// "materials" or "pledges".
+    pub table: &'static str,
+    pub id: i64,
+    pub activity_id: Option<i64>,
+    pub host_unit_id: i64,
+    pub title: &'a str,
+}
+
 /// Files the host unit's ledger entry for the activity from the reach: how many signed, of how
 /// many asked. Once per material or pledge.
-pub async fn file_ledger(
-    app: &App,
-    actor: &Actor,
-    table: &'static str,
-    id: i64,
-    activity_id: Option<i64>,
-    host_unit_id: i64,
-    title: &str,
-    p: &Progress,
-) -> AppResult<i64> {
+pub async fn file_ledger(app: &App, actor: &Actor, owner: Owner<'_>, p: &Progress) -> AppResult<i64> {
+    let Owner { table, id, activity_id, host_unit_id, title } = owner;
     let activity_id = activity_id.ok_or_else(|| AppError::Conflict(Msg::new("err.no_activity")))?;
     let campaign_id = super::campaigns::activity(app, activity_id).await?.campaign_id;
     let input = super::ledger::EntryInput {
