@@ -363,8 +363,19 @@ pub async fn file_ledger(app: &App, actor: &Actor, id: i64) -> AppResult<i64> {
         return Err(AppError::Forbidden);
     }
     let p = progress(app, actor, id).await?;
-    super::reach::file_ledger(app, actor, "materials", id, Some(m.activity_id), m.host_unit_id, &m.title, &p)
-        .await
+    super::reach::file_ledger(
+        app,
+        actor,
+        super::reach::Owner {
+            table: "materials",
+            id,
+            activity_id: Some(m.activity_id),
+            host_unit_id: m.host_unit_id,
+            title: &m.title,
+        },
+        &p,
+    )
+    .await
 }
 
 /// Queues a reminder to everyone addressed who has not signed; returns how many.

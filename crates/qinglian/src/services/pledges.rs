@@ -353,8 +353,19 @@ pub async fn file_ledger(app: &App, actor: &Actor, id: i64) -> AppResult<i64> {
     } else {
         progress(app, actor, id).await?
     };
-    super::reach::file_ledger(app, actor, "pledges", id, p.activity_id, p.host_unit_id, &p.title, &reach)
-        .await
+    super::reach::file_ledger(
+        app,
+        actor,
+        super::reach::Owner {
+            table: "pledges",
+            id,
+            activity_id: p.activity_id,
+            host_unit_id: p.host_unit_id,
+            title: &p.title,
+        },
+        &reach,
+    )
+    .await
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
