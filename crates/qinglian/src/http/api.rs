@@ -13,8 +13,8 @@ use super::auth::{ApiActor, Caller};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Msg};
 use crate::services::{
-    audit, auth, board, campaigns, ledger, materials, people, pledges, reach, roster, series, signatures,
-    sittings, units, users, Actor, App, Page, Paging,
+    audit, auth, board, campaigns, ledger, materials, people, placements, pledges, reach, roster, series,
+    signatures, sittings, units, users, Actor, App, Page, Paging,
 };
 
 pub fn routes() -> Router<App> {
@@ -73,6 +73,9 @@ pub fn routes() -> Router<App> {
         .route("/signatures/{code}", get(check_signature))
         .route("/signatures/{code}/withdraw", post(withdraw_signature))
         .route("/chain", get(verify_chain))
+        .route("/campaigns/{id}/placements", get(list_placements).post(create_placement))
+        .route("/campaigns/{id}/placements/totals", get(placement_totals))
+        .route("/campaigns/{id}/placements/import", post(import_placements))
         .route("/materials/{id}/ledger", post(material_ledger))
         .route("/pledges/{id}/progress", get(pledge_progress))
         .route("/pledges/{id}/ledger", post(pledge_ledger))
@@ -96,6 +99,7 @@ pub fn routes() -> Router<App> {
         create_material, get_material, open_material, sign_material, material_progress, remind_material, paper_material, my_materials,
         list_pledges, create_pledge, get_pledge, sign_pledge, pledge_wall, check_signature, withdraw_signature, verify_chain,
         material_ledger, pledge_progress, pledge_ledger,
+        list_placements, create_placement, placement_totals, import_placements,
         clerk_checkin, register, cancel_registration, sitting_ledger, sign_in, my_sittings,
         list_users, create_user, reset_user_password, grant_role, revoke_role, set_user_disabled, link_user_person,
     ),
@@ -1110,4 +1114,70 @@ async fn pledge_ledger(
     Path(id): Path<i64>,
 ) -> AppResult<Json<Created>> {
     Ok(Json(Created { id: pledges::file_ledger(&app, &actor, id).await? }))
+}
+
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/placements", tag = "publicity", params(("id" = i64, Path), Paging),
+    responses((status = 200, body = Page<placements::PlacementRow>)))]
+async fn list_placements(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Query(p): Query<Paging>,
+) -> AppResult<Json<Page<placements::PlacementRow>>> {
+    Ok(Json(placements::list(&app, &actor, id, p).await?))
+}
+
+/// JSON (no photos), or multipart/form-data with the same fields plus `photos`.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/placements", tag = "publicity", params(("id" = i64, Path)),
+    request_body = placements::PlacementInput,
+    responses((status = 200, body = Created), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_placement(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    req: Request,
+) -> AppResult<Json<Created>> {
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let (input, photos) = if is_json {
+        let Json(input) = Json::<placements::PlacementInput>::from_request(req, &())
+            .await
+            .map_err(|e| AppError::invalid("body", Msg::new("err.bad_json").arg("detail", e.body_text())))?;
+        (input, Vec::new())
+    } else {
+        let mp = Multipart::from_request(req, &())
+            .await
+            .map_err(|_| AppError::UnsupportedType(Msg::new("err.body_type")))?;
+        let (fields, photos) = super::form::read_multipart(mp).await?;
+        (super::publicity::input_from(&fields)?, photos)
+    };
+    Ok(Json(Created { id: placements::create(&app, &actor, id, input, photos).await? }))
+}
+
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/placements/totals", tag = "publicity", params(("id" = i64, Path)),
+    responses((status = 200, body = placements::Totals)))]
+async fn placement_totals(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Json<placements::Totals>> {
+    Ok(Json(placements::totals(&app, &actor, id).await?))
+}
+
+/// Multipart with one spreadsheet file; nothing is written if any row is wrong.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/placements/import", tag = "publicity", params(("id" = i64, Path)),
+    request_body(content_type = "multipart/form-data", content = String),
+    responses((status = 200, body = placements::ImportReport), (status = 415, body = ErrorBody)))]
+async fn import_placements(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    mp: Multipart,
+) -> AppResult<Json<placements::ImportReport>> {
+    let (_, mut files) = super::form::read_multipart(mp).await?;
+    let file = files.pop().ok_or_else(|| AppError::invalid("file", Msg::new("err.file_required")))?;
+    Ok(Json(placements::import(&app, &actor, id, &file.bytes, i18n::current()).await?))
 }

@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod form;
 pub mod pages;
+pub mod publicity;
 pub mod signing;
 pub mod sittings;
 
@@ -32,6 +33,7 @@ pub fn router(app: App) -> Router {
         .merge(pages::routes())
         .merge(sittings::routes())
         .merge(signing::routes())
+        .merge(publicity::routes())
         .nest("/api/v1", api::routes())
         .route("/api/openapi.json", get(api::openapi_json))
         .route("/healthz", get(healthz))

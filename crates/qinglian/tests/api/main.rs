@@ -8,6 +8,7 @@ mod audit_log;
 mod campaign;
 mod crash;
 mod ledger;
+mod publicity;
 mod roster;
 mod signing;
 mod sittings;

@@ -1,0 +1,148 @@
+//! Pages of the social publicity: recording placements on a phone (with photos), importing a
+//! spreadsheet of them, totals by channel, material and district, and the XLSX list.
+
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+
+use super::auth::PageActor;
+use super::form::{read_multipart, Fields};
+use super::pages::{render, see_other, Ctx, PageError};
+use crate::error::AppError;
+use crate::i18n;
+use crate::services::{campaigns, placements, units, App, Paging};
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/campaigns/{id}/placements", get(page).post(create))
+        .route("/campaigns/{id}/placements/import", post(import))
+        .route("/campaigns/{id}/placements.xlsx", get(export))
+        .route("/placement-photos/{id}", get(photo))
+}
+
+type PageResult = Result<Response, PageError>;
+
+#[derive(Template)]
+#[template(path = "placements.html")]
+struct PlacementsPage {
+    ctx: Ctx,
+    c: campaigns::Campaign,
+    totals: placements::Totals,
+    list: crate::services::Page<placements::PlacementRow>,
+    materials: Vec<placements::Named>,
+    channels: Vec<placements::Named>,
+    units: Vec<units::Unit>,
+    report: Option<placements::ImportReport>,
+}
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    page: Option<i64>,
+    ok: Option<String>,
+}
+
+async fn render_page(
+    app: &App,
+    actor: &crate::services::Actor,
+    caller: &super::auth::Caller,
+    id: i64,
+    q: ListQuery,
+    report: Option<placements::ImportReport>,
+) -> PageResult {
+    Ok(render(&PlacementsPage {
+        ctx: Ctx::new(caller, q.ok.as_deref()),
+        c: campaigns::get(app, id).await?,
+        totals: placements::totals(app, actor, id).await?,
+        list: placements::list(app, actor, id, Paging { page: q.page, per_page: Some(30) }).await?,
+        materials: placements::materials(app).await?,
+        channels: placements::channels(app).await?,
+        units: units::visible(app, actor).await?,
+        report,
+    }))
+}
+
+async fn page(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Path(id): Path<i64>,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    render_page(&app, &actor, &caller, id, q, None).await
+}
+
+/// The placement form: fields and up to six photos.
+pub(crate) fn input_from(f: &Fields) -> Result<placements::PlacementInput, AppError> {
+    let number = |name: &str| -> Option<f64> {
+        Some(f.get(name).trim()).filter(|s| !s.is_empty()).and_then(|s| s.parse().ok())
+    };
+    Ok(placements::PlacementInput {
+        unit_id: f.int("unit_id", "err.unit_unknown")?,
+        material: f.get("material").to_string(),
+        channel: f.get("channel").to_string(),
+        place: f.get("place").to_string(),
+        district: f.get("district").to_string(),
+        lat: number("lat"),
+        lng: number("lng"),
+        quantity: f.int("quantity", "err.number")?,
+        start_date: f.get("start_date").to_string(),
+        end_date: f.get("end_date").to_string(),
+        note: f.get("note").to_string(),
+        theme_ids: f.ids("theme_ids"),
+    })
+}
+
+async fn create(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    mp: Multipart,
+) -> PageResult {
+    let (f, photos) = read_multipart(mp).await?;
+    placements::create(&app, &actor, id, input_from(&f)?, photos).await?;
+    Ok(see_other(&format!("/campaigns/{id}/placements?ok=ok.placement_added")))
+}
+
+async fn import(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Path(id): Path<i64>,
+    mp: Multipart,
+) -> PageResult {
+    let (_, mut files) = read_multipart(mp).await?;
+    let file =
+        files.pop().ok_or_else(|| AppError::invalid("file", crate::i18n::Msg::new("err.file_required")))?;
+    let report = placements::import(&app, &actor, id, &file.bytes, i18n::current()).await?;
+    render_page(&app, &actor, &caller, id, ListQuery::default(), Some(report)).await
+}
+
+async fn export(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let bytes = placements::export_xlsx(&app, &actor, id).await?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"placements-{id}.xlsx\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+async fn photo(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let (kind, bytes) = placements::photo(&app, &actor, id).await?;
+    Ok(([(header::CONTENT_TYPE, kind)], bytes).into_response())
+}
