@@ -372,3 +372,41 @@ async fn an_entrepreneur_draws_a_signature_on_a_phone_and_verifies_the_copy() {
     shot(&c, "13-pledge-checked").await;
     c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_team_records_a_placement_with_a_photo_and_the_totals_change() {
+    let (base, app, _dir) = server().await;
+    let (c, _driver) = browser().await;
+    let campaign: i64 =
+        sqlx::query_scalar("SELECT MIN(id) FROM campaigns").fetch_one(&app.db.pool).await.unwrap();
+    sign_in(&c, &base, "jiwei").await;
+    c.goto(&format!("{base}/campaigns/{campaign}/placements")).await.unwrap();
+    let quantity = |c: &Client| {
+        let c = c.clone();
+        async move {
+            let text = c.find(Locator::Id("placement-totals")).await.unwrap().text().await.unwrap();
+            text.split("数量").nth(1).unwrap().split_whitespace().next().unwrap().parse::<i64>().unwrap()
+        }
+    };
+    let before = quantity(&c).await;
+    c.execute("document.getElementById('pm-material').value = 'poster'; document.getElementById('pm-channel').value = 'public_place';", vec![])
+        .await
+        .unwrap();
+    fill(&c, "pm-place", "人民路公交站台").await;
+    fill(&c, "pm-district", "城关街道").await;
+    fill(&c, "pm-quantity", "300").await;
+    let photo = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../qinglian/tests/fixtures/meeting.png")
+        .canonicalize()
+        .unwrap();
+    c.find(Locator::Id("pm-photos")).await.unwrap().send_keys(&photo.display().to_string()).await.unwrap();
+    shot(&c, "14-placement-form").await;
+    click(&c, Locator::Css("#placement-form button[type=submit]")).await;
+    c.wait().for_element(Locator::Css(".notice")).await.unwrap();
+    assert_eq!(quantity(&c).await, before + 300);
+    let photos: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM placement_photos").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(photos, 1);
+    shot(&c, "15-placement-totals").await;
+    c.close().await.unwrap();
+}

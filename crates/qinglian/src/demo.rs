@@ -288,6 +288,7 @@ pub async fn load(app: &App, admin_user: &str, password: &str) -> AppResult<usiz
     }
     sessions(&mut tx, &app.signer, admin, &activity_ids, &unit_id).await?;
     reading_and_pledges(&mut tx, app.db.engine, admin, &activity_ids, &unit_id).await?;
+    publicity(&mut tx, campaign, admin, &unit_id).await?;
     let system = users::system_actor();
     audit::record(
         &mut tx,
@@ -714,6 +715,61 @@ async fn reading_and_pledges(
             };
             sig.record(tx).await?;
         }
+    }
+    Ok(())
+}
+
+/// 四 社会层面宣传: posters in 300 bus shelters, banners on 40 streets, 60 electronic screens,
+/// boards at the station, slogans on buses, online pieces.
+async fn publicity(tx: &mut Tx, campaign: i64, admin: i64, unit_id: &impl Fn(&str) -> i64) -> AppResult<()> {
+    let dept = unit_id("市委宣传部");
+    let districts = ["城关街道", "东庄乡", "柳河镇", "白杨乡", "青山镇"];
+    let mut rows: Vec<(&str, &str, String, &str, i64)> = Vec::new();
+    for i in 0..300 {
+        rows.push(("poster", "public_place", format!("第{}号公交站台", i + 1), districts[i % 5], 4));
+    }
+    for i in 0..40 {
+        rows.push((
+            "banner",
+            "public_place",
+            format!("{}主干道", ["人民路", "建设路", "解放路", "五一路", "清河大道"][i % 5]),
+            districts[i % 5],
+            2,
+        ));
+    }
+    for i in 0..60 {
+        rows.push(("slogan", "screen", format!("商圈电子屏{}号", i + 1), districts[i % 5], 1));
+    }
+    rows.push(("board", "public_place", "清河火车站广场".into(), "城关街道", 12));
+    rows.push(("slogan", "transport", "1路至12路公交车车身".into(), "城关街道", 48));
+    rows.push(("goods", "public_place", "市民服务中心".into(), "城关街道", 500));
+    for (i, account) in ["清河发布", "清风清河", "清河日报"].iter().enumerate() {
+        rows.push(("slogan", "online", format!("{account}公众号"), "", 5 + i as i64));
+    }
+    for chunk in rows.chunks(100) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let b = i * 5;
+                format!(
+                    "({campaign}, {dept}, ${}, ${}, ${}, ${}, ${}, '2022-05-16', '2022-05-22', {admin}, 0)",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO placements (campaign_id, unit_id, material, channel, place, district, quantity, start_date, end_date, created_by, created_at)
+             VALUES {}",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for (material, channel, place, district, quantity) in chunk {
+            q = q.bind(*material).bind(*channel).bind(place.clone()).bind(*district).bind(*quantity);
+        }
+        q.execute(&mut **tx).await?;
     }
     Ok(())
 }

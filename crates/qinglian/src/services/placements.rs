@@ -356,8 +356,12 @@ pub async fn import(
             lng: number(Col::Lng),
             quantity: number(Col::Quantity).filter(|q| q.fract() == 0.0).map(|q| q as i64).unwrap_or(0),
             // Ledgers often leave the period out: then it is the campaign's.
-            start_date: Some(cell(cells, Col::Start)).filter(|s| !s.is_empty()).unwrap_or_else(|| ctx.period.0.clone()),
-            end_date: Some(cell(cells, Col::End)).filter(|s| !s.is_empty()).unwrap_or_else(|| ctx.period.1.clone()),
+            start_date: Some(cell(cells, Col::Start))
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| ctx.period.0.clone()),
+            end_date: Some(cell(cells, Col::End))
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| ctx.period.1.clone()),
             note: cell(cells, Col::Note),
             theme_ids: Vec::new(),
         };
