@@ -289,6 +289,7 @@ pub async fn load(app: &App, admin_user: &str, password: &str) -> AppResult<usiz
     sessions(&mut tx, &app.signer, admin, &activity_ids, &unit_id).await?;
     reading_and_pledges(&mut tx, app.db.engine, admin, &activity_ids, &unit_id).await?;
     publicity(&mut tx, campaign, admin, &unit_id).await?;
+    inspections(&mut tx, campaign, admin, theme_ids[0], &all).await?;
     let system = users::system_actor();
     audit::record(
         &mut tx,
@@ -770,6 +771,61 @@ async fn publicity(tx: &mut Tx, campaign: i64, admin: i64, unit_id: &impl Fn(&st
             q = q.bind(*material).bind(*channel).bind(place.clone()).bind(*district).bind(*quantity);
         }
         q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// "疫情防控期间开展监督检查345次": inspections of the epidemic-control discipline across the
+/// city from March to June 2022, with findings; most rectified, a few still open.
+async fn inspections(
+    tx: &mut Tx,
+    campaign: i64,
+    admin: i64,
+    epidemic: i64,
+    units: &[(i64, String, String)],
+) -> AppResult<()> {
+    const FOCUS: [&str; 3] = ["疫情防控纪律", "防疫物资管理", "值班值守"];
+    const PROBLEMS: [(&str, &str, &str); 4] = [
+        ("值班值守", "low", "值班记录不完整"),
+        ("物资管理", "medium", "防疫物资出入库台账不规范"),
+        ("工作作风", "medium", "卡口人员未按要求核验"),
+        ("纪律执行", "high", "擅自离岗"),
+    ];
+    for i in 0..345usize {
+        let (unit, _, _) = &units[(i * 7) % units.len()];
+        let day = format!("2022-{:02}-{:02}", 3 + i % 4, 1 + (i * 3) % 28);
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO inspections (campaign_id, inspected_on, unit_id, focus, team, summary, theme_id, created_by, created_at)
+             VALUES ($1, $2, $3, $4, '市纪委监委第一监督检查室', '', $5, $6, 0) RETURNING id",
+        )
+        .bind(campaign)
+        .bind(&day)
+        .bind(unit)
+        .bind(FOCUS[i % 3])
+        .bind(epidemic)
+        .bind(admin)
+        .fetch_one(&mut **tx)
+        .await?;
+        if i % 5 == 0 {
+            let (category, severity, description) = PROBLEMS[i % 4];
+            let closed = i % 35 != 0;
+            sqlx::query(
+                "INSERT INTO findings (inspection_id, category, severity, description, owner_unit_id, deadline, status, evidence, closed_at, closed_by)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(id)
+            .bind(category)
+            .bind(severity)
+            .bind(description)
+            .bind(unit)
+            .bind(format!("2022-{:02}-28", 3 + i % 4))
+            .bind(if closed { "closed" } else { "open" })
+            .bind(if closed { "已完成整改并建立长效机制" } else { "" })
+            .bind(if closed { 1 } else { 0 })
+            .bind(closed.then_some(admin))
+            .execute(&mut **tx)
+            .await?;
+        }
     }
     Ok(())
 }

@@ -13,8 +13,8 @@ use super::auth::{ApiActor, Caller};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Msg};
 use crate::services::{
-    audit, auth, board, campaigns, ledger, materials, people, placements, pledges, reach, roster, series,
-    signatures, sittings, units, users, Actor, App, Page, Paging,
+    audit, auth, board, campaigns, inspections, ledger, materials, people, placements, pledges, reach,
+    roster, series, signatures, sittings, units, users, Actor, App, Page, Paging,
 };
 
 pub fn routes() -> Router<App> {
@@ -76,6 +76,10 @@ pub fn routes() -> Router<App> {
         .route("/campaigns/{id}/placements", get(list_placements).post(create_placement))
         .route("/campaigns/{id}/placements/totals", get(placement_totals))
         .route("/campaigns/{id}/placements/import", post(import_placements))
+        .route("/campaigns/{id}/inspections", post(create_inspection))
+        .route("/campaigns/{id}/inspections/statistics", get(inspection_statistics))
+        .route("/campaigns/{id}/findings", get(list_findings))
+        .route("/findings/{id}/close", post(close_finding))
         .route("/materials/{id}/ledger", post(material_ledger))
         .route("/pledges/{id}/progress", get(pledge_progress))
         .route("/pledges/{id}/ledger", post(pledge_ledger))
@@ -100,6 +104,7 @@ pub fn routes() -> Router<App> {
         list_pledges, create_pledge, get_pledge, sign_pledge, pledge_wall, check_signature, withdraw_signature, verify_chain,
         material_ledger, pledge_progress, pledge_ledger,
         list_placements, create_placement, placement_totals, import_placements,
+        create_inspection, inspection_statistics, list_findings, close_finding,
         clerk_checkin, register, cancel_registration, sitting_ledger, sign_in, my_sittings,
         list_users, create_user, reset_user_password, grant_role, revoke_role, set_user_disabled, link_user_person,
     ),
@@ -1180,4 +1185,55 @@ async fn import_placements(
     let (_, mut files) = super::form::read_multipart(mp).await?;
     let file = files.pop().ok_or_else(|| AppError::invalid("file", Msg::new("err.file_required")))?;
     Ok(Json(placements::import(&app, &actor, id, &file.bytes, i18n::current()).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/inspections", tag = "inspections", params(("id" = i64, Path)),
+    request_body = inspections::InspectionInput, responses((status = 200, body = Created), (status = 422, body = ErrorBody)))]
+async fn create_inspection(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<inspections::InspectionInput>,
+) -> AppResult<Json<Created>> {
+    Ok(Json(Created { id: inspections::create(&app, &actor, id, req).await? }))
+}
+
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/inspections/statistics", tag = "inspections", params(("id" = i64, Path)),
+    responses((status = 200, body = inspections::Statistics)))]
+async fn inspection_statistics(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Json<inspections::Statistics>> {
+    Ok(Json(inspections::statistics(&app, &actor, id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/findings", tag = "inspections", params(("id" = i64, Path), inspections::FindingFilter, Paging),
+    responses((status = 200, body = Page<inspections::Finding>)))]
+async fn list_findings(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Query(f): Query<inspections::FindingFilter>,
+    Query(p): Query<Paging>,
+) -> AppResult<Json<Page<inspections::Finding>>> {
+    Ok(Json(inspections::findings(&app, &actor, id, &f, p).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct Rectified {
+    /// What was done; required.
+    pub evidence: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/findings/{id}/close", tag = "inspections", params(("id" = i64, Path)),
+    request_body = Rectified, responses((status = 204), (status = 422, body = ErrorBody)))]
+async fn close_finding(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<Rectified>,
+) -> AppResult<Response> {
+    inspections::close(&app, &actor, id, &req.evidence).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }

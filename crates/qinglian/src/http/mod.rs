@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod form;
+pub mod inspections;
 pub mod pages;
 pub mod publicity;
 pub mod signing;
@@ -34,6 +35,7 @@ pub fn router(app: App) -> Router {
         .merge(sittings::routes())
         .merge(signing::routes())
         .merge(publicity::routes())
+        .merge(inspections::routes())
         .nest("/api/v1", api::routes())
         .route("/api/openapi.json", get(api::openapi_json))
         .route("/healthz", get(healthz))

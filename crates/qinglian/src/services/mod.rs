@@ -9,6 +9,7 @@ pub mod batch;
 pub mod board;
 pub mod campaigns;
 pub mod filter;
+pub mod inspections;
 pub mod ledger;
 pub mod materials;
 pub mod outbox;

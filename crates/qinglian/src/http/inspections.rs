@@ -1,0 +1,120 @@
+//! Pages of supervision inspections: statistics by focus, theme, month and unit, overdue
+//! rectifications, recording an inspection with its findings, closing with evidence, XLSX.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use super::auth::PageActor;
+use super::form::Fields;
+use super::pages::{render, see_other, Ctx, PageError, Pairs};
+use crate::services::{campaigns, inspections, units, App, Paging};
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/campaigns/{id}/inspections", get(page).post(create))
+        .route("/campaigns/{id}/inspections.xlsx", get(export))
+        .route("/findings/{id}/close", post(close))
+}
+
+type PageResult = Result<Response, PageError>;
+
+#[derive(Template)]
+#[template(path = "inspections.html")]
+struct InspectionsPage {
+    ctx: Ctx,
+    c: campaigns::Campaign,
+    stats: inspections::Statistics,
+    list: crate::services::Page<inspections::Finding>,
+    units: Vec<units::Unit>,
+    overdue_only: bool,
+    today: String,
+}
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    page: Option<i64>,
+    overdue: Option<String>,
+    ok: Option<String>,
+}
+
+async fn page(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Path(id): Path<i64>,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    let overdue_only = q.overdue.as_deref() == Some("1");
+    let filter = inspections::FindingFilter { status: None, overdue: Some(overdue_only) };
+    Ok(render(&InspectionsPage {
+        ctx: Ctx::new(&caller, q.ok.as_deref()),
+        c: campaigns::get(&app, id).await?,
+        stats: inspections::statistics(&app, &actor, id).await?,
+        list: inspections::findings(&app, &actor, id, &filter, Paging { page: q.page, per_page: Some(30) })
+            .await?,
+        units: if actor.campaign_wide() { units::list(&app).await? } else { Vec::new() },
+        overdue_only,
+        today: crate::domain::today(),
+    }))
+}
+
+async fn create(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    let f = Fields(f);
+    let finding = (!f.get("description").trim().is_empty()).then(|| inspections::FindingInput {
+        category: f.get("category").to_string(),
+        severity: f.get("severity").to_string(),
+        description: f.get("description").to_string(),
+        owner_unit_id: None,
+        deadline: f.get("deadline").to_string(),
+    });
+    let input = inspections::InspectionInput {
+        inspected_on: f.get("inspected_on").to_string(),
+        unit_id: f.int("unit_id", "err.unit_unknown")?,
+        focus: f.get("focus").to_string(),
+        team: f.get("team").to_string(),
+        summary: f.get("summary").to_string(),
+        theme_id: f.get("theme_id").parse().ok(),
+        findings: finding.into_iter().collect(),
+    };
+    inspections::create(&app, &actor, id, input).await?;
+    Ok(see_other(&format!("/campaigns/{id}/inspections?ok=ok.inspection_added")))
+}
+
+async fn close(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    let f = Fields(f);
+    inspections::close(&app, &actor, id, f.get("evidence")).await?;
+    Ok(see_other(&format!("/campaigns/{}/inspections?ok=ok.rectified", f.get("campaign_id"))))
+}
+
+async fn export(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let bytes = inspections::export_xlsx(&app, &actor, id).await?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"inspections-{id}.xlsx\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
