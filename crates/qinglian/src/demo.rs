@@ -290,6 +290,7 @@ pub async fn load(app: &App, admin_user: &str, password: &str) -> AppResult<usiz
     reading_and_pledges(&mut tx, app.db.engine, admin, &activity_ids, &unit_id).await?;
     publicity(&mut tx, campaign, admin, &unit_id).await?;
     inspections(&mut tx, campaign, admin, theme_ids[0], &all).await?;
+    integrity_units(&mut tx, admin, &unit_id).await?;
     let system = users::system_actor();
     audit::record(
         &mut tx,
@@ -826,6 +827,103 @@ async fn inspections(
             .execute(&mut **tx)
             .await?;
         }
+    }
+    Ok(())
+}
+
+/// 清廉单元: the checklists, 东庄村 named a 清廉村居 on its four goals, 五一路派出所 a 清廉派出所,
+/// and the approval bureau's 清廉窗口 awaiting evaluation.
+async fn integrity_units(tx: &mut Tx, admin: i64, unit_id: &impl Fn(&str) -> i64) -> AppResult<()> {
+    let checklists: [(&str, &str, &[&str]); 6] = [
+        (
+            "village",
+            "清廉村居",
+            &[
+                "班子清廉：村两委班子成员廉洁履职",
+                "村务清爽：村务、财务、党务公开透明",
+                "民风清朗：村规民约倡廉、移风易俗",
+                "队伍清正：村干部队伍作风过硬",
+            ],
+        ),
+        (
+            "police_station",
+            "清廉派出所",
+            &["清廉教育：常态化开展廉政教育", "清廉执法：执法规范、公开、公正", "清廉服务：群众满意度高"],
+        ),
+        ("window", "清廉窗口", &["阳光政务：办事流程公开", "清廉审批：无吃拿卡要", "高效服务：限时办结"]),
+        (
+            "office",
+            "清廉机关",
+            &["制度建设：权力运行制度健全", "作风建设：无违反八项规定精神问题", "文化建设：清廉文化进机关"],
+        ),
+        (
+            "school",
+            "清廉学校",
+            &["清廉管理：招生、采购规范", "清廉课堂：廉洁教育进课堂", "清廉家风：家校共育"],
+        ),
+        (
+            "enterprise",
+            "清廉民企",
+            &["合规经营：依法诚信经营", "亲清关系：不行贿不送礼", "廉洁文化：企业廉洁文化建设"],
+        ),
+    ];
+    let mut type_ids = std::collections::HashMap::new();
+    for (code, name, criteria) in checklists {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO integrity_types (code, name, version, pass_score, created_at) VALUES ($1, $2, 1, $3, 0) RETURNING id",
+        )
+        .bind(code)
+        .bind(name)
+        .bind(criteria.len() as i64 * 20)
+        .fetch_one(&mut **tx)
+        .await?;
+        for (i, text) in criteria.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO integrity_criteria (type_id, seq, text, max_score) VALUES ($1, $2, $3, 25)",
+            )
+            .bind(id)
+            .bind(i as i64 + 1)
+            .bind(*text)
+            .execute(&mut **tx)
+            .await?;
+        }
+        type_ids.insert(code, id);
+    }
+    for (code, unit, status, score) in [
+        ("village", "东庄村", "recognised", 23),
+        ("police_station", "五一路派出所", "recognised", 22),
+        ("window", "市行政审批服务管理局", "submitted", 0),
+    ] {
+        let type_id = type_ids[code];
+        let application: i64 = sqlx::query_scalar(
+            "INSERT INTO integrity_applications (type_id, unit_id, status, total_score, evaluator_id, submitted_at, decided_at)
+             VALUES ($1, $2, $3, 0, $4, 0, 0) RETURNING id",
+        )
+        .bind(type_id)
+        .bind(unit_id(unit))
+        .bind(status)
+        .bind((status != "submitted").then_some(admin))
+        .fetch_one(&mut **tx)
+        .await?;
+        let criteria = sqlx::query("SELECT id, text FROM integrity_criteria WHERE type_id = $1 ORDER BY seq")
+            .bind(type_id)
+            .fetch_all(&mut **tx)
+            .await?;
+        for c in &criteria {
+            let text: String = c.get("text");
+            sqlx::query("INSERT INTO integrity_items (application_id, criterion_id, statement, score) VALUES ($1, $2, $3, $4)")
+                .bind(application)
+                .bind(c.get::<i64, _>("id"))
+                .bind(format!("{unit}围绕“{}”开展创建，建立台账、落实责任。", text.split('：').next().unwrap_or(&text)))
+                .bind((status != "submitted").then_some(score))
+                .execute(&mut **tx)
+                .await?;
+        }
+        sqlx::query("UPDATE integrity_applications SET total_score = $1 WHERE id = $2")
+            .bind(if status == "submitted" { 0 } else { score * criteria.len() as i64 })
+            .bind(application)
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }

@@ -13,8 +13,8 @@ use super::auth::{ApiActor, Caller};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Msg};
 use crate::services::{
-    audit, auth, board, campaigns, inspections, ledger, materials, people, placements, pledges, reach,
-    roster, series, signatures, sittings, units, users, Actor, App, Page, Paging,
+    audit, auth, board, campaigns, inspections, integrity, ledger, materials, people, placements, pledges,
+    reach, roster, series, signatures, sittings, units, users, Actor, App, Page, Paging,
 };
 
 pub fn routes() -> Router<App> {
@@ -80,6 +80,11 @@ pub fn routes() -> Router<App> {
         .route("/campaigns/{id}/inspections/statistics", get(inspection_statistics))
         .route("/campaigns/{id}/findings", get(list_findings))
         .route("/findings/{id}/close", post(close_finding))
+        .route("/integrity/types", get(integrity_types).post(create_integrity_type))
+        .route("/integrity/applications", get(integrity_applications).post(apply_integrity))
+        .route("/integrity/applications/{id}", get(integrity_application))
+        .route("/integrity/applications/{id}/evaluate", post(evaluate_integrity))
+        .route("/integrity/recognised", get(integrity_recognised))
         .route("/materials/{id}/ledger", post(material_ledger))
         .route("/pledges/{id}/progress", get(pledge_progress))
         .route("/pledges/{id}/ledger", post(pledge_ledger))
@@ -105,6 +110,8 @@ pub fn routes() -> Router<App> {
         material_ledger, pledge_progress, pledge_ledger,
         list_placements, create_placement, placement_totals, import_placements,
         create_inspection, inspection_statistics, list_findings, close_finding,
+        integrity_types, create_integrity_type, integrity_applications, apply_integrity, integrity_application, evaluate_integrity,
+        integrity_recognised,
         clerk_checkin, register, cancel_registration, sitting_ledger, sign_in, my_sittings,
         list_users, create_user, reset_user_password, grant_role, revoke_role, set_user_disabled, link_user_person,
     ),
@@ -1236,4 +1243,79 @@ async fn close_finding(
 ) -> AppResult<Response> {
     inspections::close(&app, &actor, id, &req.evidence).await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/integrity/types", tag = "integrity", responses((status = 200, body = Vec<integrity::IntegrityType>)))]
+async fn integrity_types(
+    State(app): State<App>,
+    _actor: ApiActor,
+) -> AppResult<Json<Vec<integrity::IntegrityType>>> {
+    Ok(Json(integrity::types(&app).await?))
+}
+
+/// A checklist; the same code again makes its next version.
+#[utoipa::path(post, path = "/api/v1/integrity/types", tag = "integrity", request_body = integrity::TypeInput,
+    responses((status = 200, body = Created), (status = 422, body = ErrorBody)))]
+async fn create_integrity_type(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Json(req): Json<integrity::TypeInput>,
+) -> AppResult<Json<Created>> {
+    Ok(Json(Created { id: integrity::create_type(&app, &actor, req).await? }))
+}
+
+#[utoipa::path(get, path = "/api/v1/integrity/applications", tag = "integrity", responses((status = 200, body = Vec<integrity::ApplicationRow>)))]
+async fn integrity_applications(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+) -> AppResult<Json<Vec<integrity::ApplicationRow>>> {
+    Ok(Json(integrity::applications(&app, &actor).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct IntegrityApplicationInput {
+    pub type_id: i64,
+    pub unit_id: i64,
+    pub items: Vec<integrity::ItemInput>,
+}
+
+#[utoipa::path(post, path = "/api/v1/integrity/applications", tag = "integrity", request_body = IntegrityApplicationInput,
+    responses((status = 200, body = Created), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn apply_integrity(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Json(req): Json<IntegrityApplicationInput>,
+) -> AppResult<Json<Created>> {
+    Ok(Json(Created {
+        id: integrity::apply(&app, &actor, req.type_id, req.unit_id, req.items, Vec::new()).await?,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/integrity/applications/{id}", tag = "integrity", params(("id" = i64, Path)),
+    responses((status = 200, body = integrity::Application), (status = 404, body = ErrorBody)))]
+async fn integrity_application(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Json<integrity::Application>> {
+    Ok(Json(integrity::application(&app, &actor, id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/integrity/applications/{id}/evaluate", tag = "integrity", params(("id" = i64, Path)),
+    request_body = integrity::Evaluation, responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn evaluate_integrity(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<integrity::Evaluation>,
+) -> AppResult<Response> {
+    integrity::evaluate(&app, &actor, id, req).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+/// Public: the units named.
+#[utoipa::path(get, path = "/api/v1/integrity/recognised", tag = "integrity", security(()),
+    responses((status = 200, body = Vec<integrity::ApplicationRow>)))]
+async fn integrity_recognised(State(app): State<App>) -> AppResult<Json<Vec<integrity::ApplicationRow>>> {
+    Ok(Json(integrity::recognised(&app).await?))
 }

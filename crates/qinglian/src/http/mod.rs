@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod form;
 pub mod inspections;
+pub mod integrity;
 pub mod pages;
 pub mod publicity;
 pub mod signing;
@@ -36,6 +37,7 @@ pub fn router(app: App) -> Router {
         .merge(signing::routes())
         .merge(publicity::routes())
         .merge(inspections::routes())
+        .merge(integrity::routes())
         .nest("/api/v1", api::routes())
         .route("/api/openapi.json", get(api::openapi_json))
         .route("/healthz", get(healthz))

@@ -83,7 +83,11 @@ impl Ctx {
         self.user.as_ref().map(|u| u.display_name.as_str()).unwrap_or("")
     }
     pub fn sitting_kind(&self, kind: &str) -> &'static str {
-        self.t.get(&format!("sitting.kind.{kind}"))
+        self.label("sitting.kind", kind)
+    }
+    /// The catalogue's text for a coded value: `label("integrity.status", "recognised")`.
+    pub fn label(&self, prefix: &str, code: &str) -> &'static str {
+        self.t.get(&format!("{prefix}.{code}"))
     }
     pub fn status(&self, s: &str) -> &'static str {
         self.t.get(&format!("status.{s}"))

@@ -10,6 +10,7 @@ pub mod board;
 pub mod campaigns;
 pub mod filter;
 pub mod inspections;
+pub mod integrity;
 pub mod ledger;
 pub mod materials;
 pub mod outbox;

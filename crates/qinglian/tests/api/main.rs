@@ -8,6 +8,7 @@ mod audit_log;
 mod campaign;
 mod crash;
 mod inspections;
+mod integrity;
 mod ledger;
 mod publicity;
 mod roster;

@@ -1,0 +1,486 @@
+//! Integrity units (清廉单元): 清廉村居, 清廉派出所, 清廉窗口 … Each type has a checklist of
+//! criteria (a new checklist is a new version; applications keep the version they answered). A
+//! unit applies with a statement and evidence per criterion; an evaluator, never of his own unit,
+//! scores each criterion; the unit is named (命名) or returned (退回). Named units are public.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::Row;
+
+use super::ledger::Upload;
+use super::{audit, clean_text, Actor, App};
+use crate::db::now;
+use crate::domain::Role;
+use crate::error::{AppError, AppResult};
+use crate::i18n::Msg;
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct CriterionInput {
+    pub text: String,
+    pub max_score: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct TypeInput {
+    /// Stable code (village, police_station …); a second checklist with the same code is its next version.
+    pub code: String,
+    pub name: String,
+    pub pass_score: i64,
+    pub criteria: Vec<CriterionInput>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct IntegrityType {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub version: i64,
+    pub pass_score: i64,
+    pub criteria: Vec<Criterion>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Criterion {
+    pub id: i64,
+    pub seq: i64,
+    pub text: String,
+    pub max_score: i64,
+}
+
+pub async fn create_type(app: &App, actor: &Actor, input: TypeInput) -> AppResult<i64> {
+    actor.require_organiser()?;
+    let code = clean_text("code", &input.code, 50, true)?;
+    let name = clean_text("name", &input.name, 50, true)?;
+    if input.criteria.is_empty() || input.criteria.len() > 50 {
+        return Err(AppError::invalid("criteria", Msg::new("err.criteria")));
+    }
+    let mut total = 0;
+    for c in &input.criteria {
+        clean_text("criteria", &c.text, 500, true)?;
+        if !(1..=100).contains(&c.max_score) {
+            return Err(AppError::invalid("criteria", Msg::new("err.criterion_score")));
+        }
+        total += c.max_score;
+    }
+    if !(0..=total).contains(&input.pass_score) {
+        return Err(AppError::invalid("pass_score", Msg::new("err.pass_score").arg("max", total)));
+    }
+    let mut tx = app.db.begin().await?;
+    let version: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM integrity_types WHERE code = $1")
+            .bind(&code)
+            .fetch_one(&mut *tx)
+            .await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO integrity_types (code, name, version, pass_score, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(&code)
+    .bind(&name)
+    .bind(version)
+    .bind(input.pass_score)
+    .bind(now())
+    .fetch_one(&mut *tx)
+    .await?;
+    for (i, c) in input.criteria.iter().enumerate() {
+        sqlx::query("INSERT INTO integrity_criteria (type_id, seq, text, max_score) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(i as i64 + 1)
+            .bind(c.text.trim())
+            .bind(c.max_score)
+            .execute(&mut *tx)
+            .await?;
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        "integrity.type",
+        "integrity_type",
+        id,
+        json!({"code": code, "version": version}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The current (latest) version of each type.
+pub async fn types(app: &App) -> AppResult<Vec<IntegrityType>> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM integrity_types t WHERE version = (SELECT MAX(version) FROM integrity_types x WHERE x.code = t.code) ORDER BY id",
+    )
+    .fetch_all(&app.db.pool)
+    .await?;
+    let mut out = Vec::new();
+    for id in ids {
+        out.push(get_type(app, id).await?);
+    }
+    Ok(out)
+}
+
+pub async fn get_type(app: &App, id: i64) -> AppResult<IntegrityType> {
+    let r = sqlx::query("SELECT * FROM integrity_types WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&app.db.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let criteria = sqlx::query(
+        "SELECT id, seq, text, max_score FROM integrity_criteria WHERE type_id = $1 ORDER BY seq",
+    )
+    .bind(id)
+    .fetch_all(&app.db.pool)
+    .await?
+    .iter()
+    .map(|c| Criterion {
+        id: c.get("id"),
+        seq: c.get("seq"),
+        text: c.get("text"),
+        max_score: c.get("max_score"),
+    })
+    .collect();
+    Ok(IntegrityType {
+        id,
+        code: r.get("code"),
+        name: r.get("name"),
+        version: r.get("version"),
+        pass_score: r.get("pass_score"),
+        criteria,
+    })
+}
+
+/// A unit's answer to one criterion.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct ItemInput {
+    pub criterion_id: i64,
+    pub statement: String,
+}
+
+/// A unit applies, answering every criterion; evidence files may accompany the answers.
+pub async fn apply(
+    app: &App,
+    actor: &Actor,
+    type_id: i64,
+    unit_id: i64,
+    items: Vec<ItemInput>,
+    evidence: Vec<(i64, Upload)>,
+) -> AppResult<i64> {
+    let t = get_type(app, type_id).await?;
+    let unit = super::units::get(app, unit_id)
+        .await
+        .map_err(|_| AppError::invalid("unit_id", Msg::new("err.unit_unknown")))?;
+    if !actor.covers(&unit.path) {
+        return Err(AppError::Forbidden);
+    }
+    for c in &t.criteria {
+        let answered = items.iter().any(|i| i.criterion_id == c.id && !i.statement.trim().is_empty());
+        if !answered {
+            return Err(AppError::invalid("items", Msg::new("err.criterion_unanswered").arg("n", c.seq)));
+        }
+    }
+    let pending: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM integrity_applications WHERE unit_id = $1 AND type_id IN (SELECT id FROM integrity_types WHERE code = $2)
+         AND status IN ('submitted', 'recognised')",
+    )
+    .bind(unit_id)
+    .bind(&t.code)
+    .fetch_optional(&app.db.pool)
+    .await?;
+    if pending.is_some() {
+        return Err(AppError::Conflict(Msg::new("err.application_exists")));
+    }
+    let mut keys = Vec::new();
+    for (criterion, file) in &evidence {
+        let kind = crate::storage::sniff(&file.bytes).ok_or_else(|| {
+            AppError::UnsupportedType(Msg::new("err.file_type").arg("name", &file.file_name))
+        })?;
+        if file.bytes.len() > app.config.max_upload_bytes {
+            return Err(AppError::TooLarge(
+                Msg::new("err.file_too_large")
+                    .arg("name", &file.file_name)
+                    .arg("mb", app.config.max_upload_bytes / 1024 / 1024),
+            ));
+        }
+        let key = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&file.bytes));
+        app.files.put(&key, &file.bytes).await?;
+        keys.push((*criterion, format!("{key}:{kind}")));
+    }
+    let mut tx = app.db.begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO integrity_applications (type_id, unit_id, status, submitted_at) VALUES ($1, $2, 'submitted', $3) RETURNING id",
+    )
+    .bind(type_id)
+    .bind(unit_id)
+    .bind(now())
+    .fetch_one(&mut *tx)
+    .await?;
+    for c in &t.criteria {
+        let statement = items
+            .iter()
+            .find(|i| i.criterion_id == c.id)
+            .map(|i| i.statement.trim().chars().take(5_000).collect::<String>())
+            .unwrap_or_default();
+        let key = keys.iter().find(|(k, _)| *k == c.id).map(|(_, v)| v.clone()).unwrap_or_default();
+        sqlx::query("INSERT INTO integrity_items (application_id, criterion_id, statement, evidence_key) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(c.id)
+            .bind(statement)
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        "integrity.apply",
+        "integrity_application",
+        id,
+        json!({"unit_id": unit_id, "type": t.code}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Application {
+    pub id: i64,
+    pub type_name: String,
+    pub type_version: i64,
+    pub pass_score: i64,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub status: String,
+    pub total_score: i64,
+    pub decision_comment: String,
+    pub items: Vec<Item>,
+    #[serde(skip)]
+    pub unit_path: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Item {
+    pub criterion_id: i64,
+    pub seq: i64,
+    pub text: String,
+    pub max_score: i64,
+    pub statement: String,
+    pub has_evidence: bool,
+    pub score: Option<i64>,
+    pub comment: String,
+}
+
+pub async fn application(app: &App, actor: &Actor, id: i64) -> AppResult<Application> {
+    let r = sqlx::query(
+        "SELECT a.*, t.name AS type_name, t.version, t.pass_score, u.name AS unit_name, u.path
+         FROM integrity_applications a JOIN integrity_types t ON t.id = a.type_id JOIN units u ON u.id = a.unit_id WHERE a.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&app.db.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let path: String = r.get("path");
+    if !actor.covers(&path) {
+        return Err(AppError::NotFound);
+    }
+    let items = sqlx::query(
+        "SELECT i.*, c.seq, c.text, c.max_score FROM integrity_items i JOIN integrity_criteria c ON c.id = i.criterion_id
+         WHERE i.application_id = $1 ORDER BY c.seq",
+    )
+    .bind(id)
+    .fetch_all(&app.db.pool)
+    .await?
+    .iter()
+    .map(|i| Item {
+        criterion_id: i.get("criterion_id"),
+        seq: i.get("seq"),
+        text: i.get("text"),
+        max_score: i.get("max_score"),
+        statement: i.get("statement"),
+        has_evidence: !i.get::<String, _>("evidence_key").is_empty(),
+        score: i.get("score"),
+        comment: i.get("comment"),
+    })
+    .collect();
+    Ok(Application {
+        id,
+        type_name: r.get("type_name"),
+        type_version: r.get("version"),
+        pass_score: r.get("pass_score"),
+        unit_id: r.get("unit_id"),
+        unit_name: r.get("unit_name"),
+        status: r.get("status"),
+        total_score: r.get("total_score"),
+        decision_comment: r.get("decision_comment"),
+        items,
+        unit_path: path,
+    })
+}
+
+/// An evidence file, for those who may see the application.
+pub async fn evidence(
+    app: &App,
+    actor: &Actor,
+    application_id: i64,
+    criterion_id: i64,
+) -> AppResult<(String, Vec<u8>)> {
+    application(app, actor, application_id).await?;
+    let key: String = sqlx::query_scalar(
+        "SELECT evidence_key FROM integrity_items WHERE application_id = $1 AND criterion_id = $2",
+    )
+    .bind(application_id)
+    .bind(criterion_id)
+    .fetch_optional(&app.db.pool)
+    .await?
+    .filter(|k: &String| !k.is_empty())
+    .ok_or(AppError::NotFound)?;
+    let (key, kind) = key.split_once(':').ok_or(AppError::NotFound)?;
+    Ok((kind.to_string(), app.files.get(key).await?))
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct Score {
+    pub criterion_id: i64,
+    pub score: i64,
+    #[serde(default)]
+    pub comment: String,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct Evaluation {
+    pub scores: Vec<Score>,
+    /// recognise (命名) or return (退回).
+    pub decision: String,
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// An evaluator scores every criterion and decides; nobody evaluates his own unit.
+pub async fn evaluate(app: &App, actor: &Actor, id: i64, e: Evaluation) -> AppResult<()> {
+    actor.require_organiser()?;
+    let a = application(app, actor, id).await?;
+    let own_unit = actor.grants.iter().any(|g| {
+        g.role == Role::UnitAdmin && g.unit_path.as_deref().is_some_and(|p| a.unit_path.starts_with(p))
+    });
+    let own_person: Option<i64> = sqlx::query_scalar(
+        "SELECT p.id FROM users s JOIN people p ON p.id = s.person_id JOIN units u ON u.id = p.unit_id WHERE s.id = $1 AND u.id = $2",
+    )
+    .bind(actor.user_id)
+    .bind(a.unit_id)
+    .fetch_optional(&app.db.pool)
+    .await?;
+    if own_unit || own_person.is_some() {
+        return Err(AppError::Conflict(Msg::new("err.own_unit_evaluation")));
+    }
+    if a.status != "submitted" {
+        return Err(AppError::Conflict(Msg::new("err.application_decided")));
+    }
+    let mut total = 0;
+    for item in &a.items {
+        let s = e.scores.iter().find(|s| s.criterion_id == item.criterion_id).ok_or_else(|| {
+            AppError::invalid("scores", Msg::new("err.criterion_unscored").arg("n", item.seq))
+        })?;
+        if !(0..=item.max_score).contains(&s.score) {
+            return Err(AppError::invalid(
+                "scores",
+                Msg::new("err.score_range").arg("n", item.seq).arg("max", item.max_score),
+            ));
+        }
+        total += s.score;
+    }
+    let status = match e.decision.as_str() {
+        "recognise" if total >= a.pass_score => "recognised",
+        "recognise" => {
+            return Err(AppError::Conflict(
+                Msg::new("err.below_pass").arg("total", total).arg("pass", a.pass_score),
+            ))
+        }
+        "return" => {
+            clean_text("comment", &e.comment, 2_000, true)?;
+            "returned"
+        }
+        _ => return Err(AppError::invalid("decision", Msg::new("err.decision"))),
+    };
+    let mut tx = app.db.begin().await?;
+    for s in &e.scores {
+        sqlx::query("UPDATE integrity_items SET score = $1, comment = $2 WHERE application_id = $3 AND criterion_id = $4")
+            .bind(s.score)
+            .bind(s.comment.trim())
+            .bind(id)
+            .bind(s.criterion_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query(
+        "UPDATE integrity_applications SET status = $1, total_score = $2, evaluator_id = $3, decision_comment = $4, decided_at = $5
+         WHERE id = $6 AND status = 'submitted'",
+    )
+    .bind(status)
+    .bind(total)
+    .bind(actor.user_id)
+    .bind(e.comment.trim())
+    .bind(now())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "integrity.evaluate",
+        "integrity_application",
+        id,
+        json!({"status": status, "total": total}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ApplicationRow {
+    pub id: i64,
+    pub type_name: String,
+    pub unit_name: String,
+    pub status: String,
+    pub total_score: i64,
+}
+
+/// Applications the actor may see: his units' (unit administrators) or all (organisers).
+pub async fn applications(app: &App, actor: &Actor) -> AppResult<Vec<ApplicationRow>> {
+    let sql = format!(
+        "SELECT a.id, t.name AS type_name, u.name AS unit_name, a.status, a.total_score
+         FROM integrity_applications a JOIN integrity_types t ON t.id = a.type_id JOIN units u ON u.id = a.unit_id
+         WHERE {} ORDER BY CASE a.status WHEN 'submitted' THEN 0 ELSE 1 END, a.id DESC LIMIT 500",
+        actor.scope_sql("u.path")
+    );
+    Ok(sqlx::query(&sql)
+        .fetch_all(&app.db.pool)
+        .await?
+        .iter()
+        .map(|r| ApplicationRow {
+            id: r.get("id"),
+            type_name: r.get("type_name"),
+            unit_name: r.get("unit_name"),
+            status: r.get("status"),
+            total_score: r.get("total_score"),
+        })
+        .collect())
+}
+
+/// The named units, for the public page.
+pub async fn recognised(app: &App) -> AppResult<Vec<ApplicationRow>> {
+    Ok(sqlx::query(
+        "SELECT a.id, t.name AS type_name, u.name AS unit_name, a.status, a.total_score
+         FROM integrity_applications a JOIN integrity_types t ON t.id = a.type_id JOIN units u ON u.id = a.unit_id
+         WHERE a.status = 'recognised' ORDER BY t.id, u.path",
+    )
+    .fetch_all(&app.db.pool)
+    .await?
+    .iter()
+    .map(|r| ApplicationRow {
+        id: r.get("id"),
+        type_name: r.get("type_name"),
+        unit_name: r.get("unit_name"),
+        status: r.get("status"),
+        total_score: r.get("total_score"),
+    })
+    .collect())
+}
