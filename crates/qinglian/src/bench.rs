@@ -5,7 +5,9 @@
 //! - QR sign-in: 20,000 people signing in over 64 connections (target: 5,000/s, p99 < 50 ms),
 //!   then the attendance view of a 5,000-person sitting (target: < 50 ms);
 //! - public pledge signing: 20,000 signatures over 64 connections (target: 3,000/s, p99 < 100 ms),
-//!   and the signature wall at 1,000,000 signatures (target: < 20 ms).
+//!   and the signature wall at 1,000,000 signatures (target: < 20 ms);
+//! - publicity totals over 100,000 placements and inspection statistics over 10,000 inspections
+//!   (target: < 50 ms each).
 //!
 //! It builds its own database in a temporary directory (or uses `QINGLIAN_BENCH_DATABASE_URL`)
 //! and starts the real server on a free port.
@@ -82,7 +84,10 @@ pub async fn run(rows: usize, unit_count: usize, seconds: u64) -> anyhow::Result
     // 4. Public pledge signing, and the wall at a million signatures.
     pledge_load(&app, addr).await?;
 
-    // 5. Throughput.
+    // 5. Totals over many placements and inspections.
+    totals_load(&app, addr, &auth_header).await?;
+
+    // 6. Throughput.
     for path in ["/healthz", "/login"] {
         let rps = throughput(addr, path, 32, Duration::from_secs(seconds)).await?;
         println!("{path}: {rps:.0} requests/s (32 connections, {seconds} s)");
@@ -332,6 +337,59 @@ async fn pledge_load(app: &App, addr: std::net::SocketAddr) -> anyhow::Result<()
         ms(samples[samples.len() / 2]),
         ms(samples[samples.len() * 99 / 100])
     );
+    Ok(())
+}
+
+async fn totals_load(app: &App, addr: std::net::SocketAddr, auth_header: &str) -> anyhow::Result<()> {
+    let campaign: i64 = sqlx::query_scalar("SELECT MIN(id) FROM campaigns").fetch_one(&app.db.pool).await?;
+    let (start, units): (String, i64) = (
+        sqlx::query_scalar("SELECT start_date FROM campaigns WHERE id = $1").bind(campaign).fetch_one(&app.db.pool).await?,
+        sqlx::query_scalar("SELECT MIN(id) FROM units").fetch_one(&app.db.pool).await?,
+    );
+    let t = Instant::now();
+    sqlx::query(&format!(
+        "INSERT INTO placements (campaign_id, unit_id, material, channel, place, district, quantity, start_date, end_date, created_by, created_at)
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
+         SELECT {campaign}, {units} + (i % 2000), CASE i % 6 WHEN 0 THEN 'slogan' WHEN 1 THEN 'banner' WHEN 2 THEN 'poster' WHEN 3 THEN 'board'
+                WHEN 4 THEN 'hoarding' ELSE 'goods' END,
+                CASE i % 4 WHEN 0 THEN 'online' WHEN 1 THEN 'public_place' WHEN 2 THEN 'transport' ELSE 'screen' END,
+                '地点' || i, '区域' || (i % 12), 1 + i % 50, '{start}', '{start}', 1, 0 FROM n"
+    ))
+    .execute(&app.db.pool)
+    .await?;
+    sqlx::query(&format!(
+        "INSERT INTO inspections (campaign_id, inspected_on, unit_id, focus, team, summary, created_by, created_at)
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000)
+         SELECT {campaign}, '2022-0' || (3 + i % 4) || '-15', {units} + (i % 2000),
+                CASE i % 3 WHEN 0 THEN '疫情防控纪律' WHEN 1 THEN '防疫物资管理' ELSE '值班值守' END, '检查组', '', 1, 0 FROM n"
+    ))
+    .execute(&app.db.pool)
+    .await?;
+    sqlx::query(
+        "INSERT INTO findings (inspection_id, category, severity, description, owner_unit_id, deadline, status)
+         SELECT id, '值班值守', 'low', '值班记录不完整', unit_id, '2022-06-30', CASE WHEN id % 3 = 0 THEN 'open' ELSE 'closed' END
+         FROM inspections WHERE id % 2 = 0",
+    )
+    .execute(&app.db.pool)
+    .await?;
+    for table in ["placements", "inspections", "findings"] {
+        app.db.refresh_statistics(table).await;
+    }
+    let loaded = t.elapsed();
+    let mut conn = Conn::open(addr).await?;
+    for (what, path) in [
+        ("publicity totals, 100,000 placements", format!("/api/v1/campaigns/{campaign}/placements/totals")),
+        ("inspection statistics, 10,000 inspections", format!("/api/v1/campaigns/{campaign}/inspections/statistics")),
+    ] {
+        let mut samples = Vec::new();
+        for _ in 0..60 {
+            let t = Instant::now();
+            anyhow::ensure!(conn.get(&path, auth_header).await? == 200, "{path} failed");
+            samples.push(t.elapsed());
+        }
+        samples.sort();
+        println!("{what} (data loaded in {:.1} s): p50 {:.1} ms, p99 {:.1} ms", loaded.as_secs_f64(), ms(samples[samples.len() / 2]), ms(samples[samples.len() * 99 / 100]));
+    }
     Ok(())
 }
 

@@ -35,7 +35,7 @@ CREATE TABLE placements (
     created_by INTEGER NOT NULL,
     created_at INTEGER NOT NULL
 );
-CREATE INDEX placements_campaign ON placements(campaign_id, channel, material);
+CREATE INDEX placements_campaign ON placements(campaign_id, channel, material, district, quantity);
 
 CREATE TABLE placement_photos (
     id INTEGER PRIMARY KEY,

@@ -257,44 +257,43 @@ pub struct Statistics {
     pub by_theme: Vec<Stat>,
 }
 
-/// Counts by focus, unit, month and theme: grouped in the database (10,000 inspections stay fast).
+/// Counts by focus, unit, month and theme, grouped in the database: findings are counted once per
+/// inspection first, and the units are joined only for a unit scope or the per-unit counts.
 pub async fn statistics(app: &App, actor: &Actor, campaign_id: i64) -> AppResult<Statistics> {
-    let scope = Where::new([format!("i.campaign_id = {campaign_id}"), actor.scope_sql("u.path")]);
-    let group = |key: &str, join: &str| {
+    let wide = actor.campaign_wide();
+    let scope = if wide {
+        Where::new([format!("i.campaign_id = {campaign_id}")])
+    } else {
+        Where::new([format!("i.campaign_id = {campaign_id}"), actor.scope_sql("u.path")])
+    };
+    let group = |key: &str, join: &str, needs_units: bool| {
+        let units = if needs_units || !wide { "JOIN units u ON u.id = i.unit_id" } else { "" };
         format!(
-            "SELECT {key} AS k, COUNT(DISTINCT i.id) AS n,
-                    COUNT(f.id) AS fcount, SUM(CASE WHEN f.status = 'open' THEN 1 ELSE 0 END) AS open
-             FROM inspections i JOIN units u ON u.id = i.unit_id {join} LEFT JOIN findings f ON f.inspection_id = i.id
+            "SELECT {key} AS k, COUNT(*) AS n, CAST(COALESCE(SUM(f.fc), 0) AS BIGINT) AS fcount, CAST(COALESCE(SUM(f.oc), 0) AS BIGINT) AS open
+             FROM inspections i {units} {join}
+             LEFT JOIN (SELECT inspection_id, COUNT(*) AS fc, SUM(CASE WHEN status = 'open' THEN 1 ELSE 0 END) AS oc
+                        FROM findings GROUP BY inspection_id) f ON f.inspection_id = i.id
              WHERE {} GROUP BY {key} ORDER BY n DESC, {key}",
             scope.sql()
         )
     };
     let read = |rows: Vec<sqlx::any::AnyRow>| -> Vec<Stat> {
         rows.iter()
-            .map(|r| Stat {
-                key: r.get::<Option<String>, _>("k").unwrap_or_default(),
-                inspections: r.get("n"),
-                findings: r.get("fcount"),
-                open: r.get::<Option<i64>, _>("open").unwrap_or(0),
-            })
+            .map(|r| Stat { key: r.get::<Option<String>, _>("k").unwrap_or_default(), inspections: r.get("n"), findings: r.get("fcount"), open: r.get("open") })
             .collect()
     };
-    let by_focus = read(scope.fetch_all(&app.db.pool, &group("i.focus", "")).await?);
-    let by_unit = read(scope.fetch_all(&app.db.pool, &group("u.name", "")).await?);
-    let by_month = read(scope.fetch_all(&app.db.pool, &group("SUBSTR(i.inspected_on, 1, 7)", "")).await?);
-    let by_theme = read(
-        scope
-            .fetch_all(&app.db.pool, &group("t.name", "LEFT JOIN campaign_themes t ON t.id = i.theme_id"))
-            .await?,
-    );
+    let by_focus = read(scope.fetch_all(&app.db.pool, &group("i.focus", "", false)).await?);
+    let by_unit = read(scope.fetch_all(&app.db.pool, &group("u.name", "", true)).await?);
+    let by_month = read(scope.fetch_all(&app.db.pool, &group("SUBSTR(i.inspected_on, 1, 7)", "", false)).await?);
+    let by_theme = read(scope.fetch_all(&app.db.pool, &group("t.name", "LEFT JOIN campaign_themes t ON t.id = i.theme_id", false)).await?);
+    let units = if wide { "" } else { "JOIN units u ON u.id = i.unit_id" };
     let overdue_sql = format!(
-        "SELECT COUNT(*) FROM findings f JOIN inspections i ON i.id = f.inspection_id JOIN units u ON u.id = i.unit_id
+        "SELECT COUNT(*) FROM findings f JOIN inspections i ON i.id = f.inspection_id {units}
          WHERE {} AND f.status = 'open' AND f.deadline < '{}'",
         scope.sql(),
         today()
     );
-    let overdue =
-        scope.fetch_all(&app.db.pool, &overdue_sql).await?.first().map(|r| r.get::<i64, _>(0)).unwrap_or(0);
+    let overdue = scope.fetch_all(&app.db.pool, &overdue_sql).await?.first().map(|r| r.get::<i64, _>(0)).unwrap_or(0);
     Ok(Statistics {
         inspections: by_focus.iter().map(|s| s.inspections).sum(),
         findings: by_focus.iter().map(|s| s.findings).sum(),

@@ -414,30 +414,39 @@ fn scope(actor: &Actor, campaign_id: i64) -> Where {
 
 const FROM: &str = "FROM placements pl JOIN units u ON u.id = pl.unit_id";
 
-/// Totals by channel, material and district: grouped in the database, indexed by campaign.
+/// Totals by channel, material and district. One scan of a covering index, grouped by codes;
+/// names and the three breakdowns are folded here from a few hundred groups. The units are
+/// joined only when a unit scope needs them.
 pub async fn totals(app: &App, actor: &Actor, campaign_id: i64) -> AppResult<Totals> {
-    let w = scope(actor, campaign_id);
-    let group = |key: &str, name: &str| {
-        format!("SELECT {name} AS name, COUNT(*) AS n, CAST(SUM(pl.quantity) AS BIGINT) AS q {FROM} {key} WHERE {} GROUP BY {name} ORDER BY q DESC", w.sql())
+    let (join, w) = if actor.campaign_wide() {
+        ("", Where::new([format!("pl.campaign_id = {campaign_id}")]))
+    } else {
+        ("JOIN units u ON u.id = pl.unit_id", scope(actor, campaign_id))
     };
-    let read = |rows: Vec<sqlx::any::AnyRow>| -> Vec<Total> {
-        rows.iter()
-            .map(|r| Total {
-                name: r.get("name"),
-                placements: r.get("n"),
-                quantity: r.get::<Option<i64>, _>("q").unwrap_or(0),
-            })
-            .collect()
+    let sql = format!(
+        "SELECT pl.channel, pl.material, pl.district, COUNT(*) AS n, CAST(SUM(pl.quantity) AS BIGINT) AS q
+         FROM placements pl {join} WHERE {} GROUP BY pl.channel, pl.material, pl.district",
+        w.sql()
+    );
+    let groups = w.fetch_all(&app.db.pool, &sql).await?;
+    let (channels, materials) = (channels(app).await?, materials(app).await?);
+    let name = |list: &[Named], code: &str| list.iter().find(|n| n.code == code).map(|n| n.name.clone()).unwrap_or_else(|| code.to_string());
+    let mut by: [HashMap<String, (i64, i64)>; 3] = Default::default();
+    for r in &groups {
+        let (n, q): (i64, i64) = (r.get("n"), r.get::<Option<i64>, _>("q").unwrap_or(0));
+        let keys = [name(&channels, &r.get::<String, _>("channel")), name(&materials, &r.get::<String, _>("material")), r.get("district")];
+        for (map, key) in by.iter_mut().zip(keys) {
+            let e = map.entry(key).or_default();
+            e.0 += n;
+            e.1 += q;
+        }
+    }
+    let sorted = |map: &HashMap<String, (i64, i64)>| {
+        let mut v: Vec<Total> = map.iter().map(|(k, (n, q))| Total { name: k.clone(), placements: *n, quantity: *q }).collect();
+        v.sort_by(|a, b| b.quantity.cmp(&a.quantity).then_with(|| a.name.cmp(&b.name)));
+        v
     };
-    let by_channel = read(
-        w.fetch_all(&app.db.pool, &group("JOIN placement_channels c ON c.code = pl.channel", "c.name"))
-            .await?,
-    );
-    let by_material = read(
-        w.fetch_all(&app.db.pool, &group("JOIN placement_materials m ON m.code = pl.material", "m.name"))
-            .await?,
-    );
-    let by_district = read(w.fetch_all(&app.db.pool, &group("", "pl.district")).await?);
+    let [by_channel, by_material, by_district] = [sorted(&by[0]), sorted(&by[1]), sorted(&by[2])];
     Ok(Totals {
         placements: by_channel.iter().map(|t| t.placements).sum(),
         quantity: by_channel.iter().map(|t| t.quantity).sum(),
