@@ -343,7 +343,10 @@ async fn pledge_load(app: &App, addr: std::net::SocketAddr) -> anyhow::Result<()
 async fn totals_load(app: &App, addr: std::net::SocketAddr, auth_header: &str) -> anyhow::Result<()> {
     let campaign: i64 = sqlx::query_scalar("SELECT MIN(id) FROM campaigns").fetch_one(&app.db.pool).await?;
     let (start, units): (String, i64) = (
-        sqlx::query_scalar("SELECT start_date FROM campaigns WHERE id = $1").bind(campaign).fetch_one(&app.db.pool).await?,
+        sqlx::query_scalar("SELECT start_date FROM campaigns WHERE id = $1")
+            .bind(campaign)
+            .fetch_one(&app.db.pool)
+            .await?,
         sqlx::query_scalar("SELECT MIN(id) FROM units").fetch_one(&app.db.pool).await?,
     );
     let t = Instant::now();
@@ -379,7 +382,10 @@ async fn totals_load(app: &App, addr: std::net::SocketAddr, auth_header: &str) -
     let mut conn = Conn::open(addr).await?;
     for (what, path) in [
         ("publicity totals, 100,000 placements", format!("/api/v1/campaigns/{campaign}/placements/totals")),
-        ("inspection statistics, 10,000 inspections", format!("/api/v1/campaigns/{campaign}/inspections/statistics")),
+        (
+            "inspection statistics, 10,000 inspections",
+            format!("/api/v1/campaigns/{campaign}/inspections/statistics"),
+        ),
     ] {
         let mut samples = Vec::new();
         for _ in 0..60 {
@@ -388,7 +394,12 @@ async fn totals_load(app: &App, addr: std::net::SocketAddr, auth_header: &str) -
             samples.push(t.elapsed());
         }
         samples.sort();
-        println!("{what} (data loaded in {:.1} s): p50 {:.1} ms, p99 {:.1} ms", loaded.as_secs_f64(), ms(samples[samples.len() / 2]), ms(samples[samples.len() * 99 / 100]));
+        println!(
+            "{what} (data loaded in {:.1} s): p50 {:.1} ms, p99 {:.1} ms",
+            loaded.as_secs_f64(),
+            ms(samples[samples.len() / 2]),
+            ms(samples[samples.len() * 99 / 100])
+        );
     }
     Ok(())
 }

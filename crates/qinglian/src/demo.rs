@@ -290,7 +290,7 @@ pub async fn load(app: &App, admin_user: &str, password: &str) -> AppResult<usiz
     reading_and_pledges(&mut tx, app.db.engine, admin, &activity_ids, &unit_id).await?;
     publicity(&mut tx, campaign, admin, &unit_id).await?;
     inspections(&mut tx, campaign, admin, theme_ids[0], &all).await?;
-    integrity_units(&mut tx, admin, &unit_id).await?;
+    integrity_units(&mut tx, admin, campaign, &theme_ids, &unit_id).await?;
     let system = users::system_actor();
     audit::record(
         &mut tx,
@@ -833,7 +833,13 @@ async fn inspections(
 
 /// 清廉单元: the checklists, 东庄村 named a 清廉村居 on its four goals, 五一路派出所 a 清廉派出所,
 /// and the approval bureau's 清廉窗口 awaiting evaluation.
-async fn integrity_units(tx: &mut Tx, admin: i64, unit_id: &impl Fn(&str) -> i64) -> AppResult<()> {
+async fn integrity_units(
+    tx: &mut Tx,
+    admin: i64,
+    campaign: i64,
+    themes: &[i64],
+    unit_id: &impl Fn(&str) -> i64,
+) -> AppResult<()> {
     let checklists: [(&str, &str, &[&str]); 6] = [
         (
             "village",
@@ -889,18 +895,22 @@ async fn integrity_units(tx: &mut Tx, admin: i64, unit_id: &impl Fn(&str) -> i64
         }
         type_ids.insert(code, id);
     }
-    for (code, unit, status, score) in [
-        ("village", "东庄村", "recognised", 23),
-        ("police_station", "五一路派出所", "recognised", 22),
-        ("window", "市行政审批服务管理局", "submitted", 0),
-    ] {
+    // 四个结合: 东庄村 serves 乡村振兴, the police station and the window 基层服务.
+    let creations = [
+        ("village", "东庄村", "recognised", 23, themes[2]),
+        ("police_station", "五一路派出所", "recognised", 22, themes[3]),
+        ("window", "市行政审批服务管理局", "submitted", 0, themes[3]),
+    ];
+    for (code, unit, status, score, theme) in creations {
         let type_id = type_ids[code];
         let application: i64 = sqlx::query_scalar(
-            "INSERT INTO integrity_applications (type_id, unit_id, status, total_score, evaluator_id, submitted_at, decided_at)
-             VALUES ($1, $2, $3, 0, $4, 0, 0) RETURNING id",
+            "INSERT INTO integrity_applications (type_id, unit_id, campaign_id, theme_id, status, total_score, evaluator_id, submitted_at, decided_at)
+             VALUES ($1, $2, $3, $4, $5, 0, $6, 0, 0) RETURNING id",
         )
         .bind(type_id)
         .bind(unit_id(unit))
+        .bind(campaign)
+        .bind(theme)
         .bind(status)
         .bind((status != "submitted").then_some(admin))
         .fetch_one(&mut **tx)

@@ -112,6 +112,8 @@ CREATE TABLE integrity_applications (
     type_id INTEGER NOT NULL REFERENCES integrity_types(id),
     unit_id INTEGER NOT NULL REFERENCES units(id),
     campaign_id INTEGER REFERENCES campaigns(id),
+    -- the campaign's theme tag (四个结合) it serves, for the report
+    theme_id INTEGER REFERENCES campaign_themes(id),
     -- submitted (申报), evaluated (评估), recognised (命名), returned (退回)
     status TEXT NOT NULL,
     total_score INTEGER NOT NULL DEFAULT 0,

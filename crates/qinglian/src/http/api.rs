@@ -1276,6 +1276,9 @@ async fn integrity_applications(
 pub struct IntegrityApplicationInput {
     pub type_id: i64,
     pub unit_id: i64,
+    /// The campaign and its theme tag (四个结合) the unit's creation serves.
+    #[serde(flatten)]
+    pub tag: integrity::Tag,
     pub items: Vec<integrity::ItemInput>,
 }
 
@@ -1287,7 +1290,7 @@ async fn apply_integrity(
     Json(req): Json<IntegrityApplicationInput>,
 ) -> AppResult<Json<Created>> {
     Ok(Json(Created {
-        id: integrity::apply(&app, &actor, req.type_id, req.unit_id, req.items, Vec::new()).await?,
+        id: integrity::apply(&app, &actor, req.type_id, req.unit_id, req.tag, req.items, Vec::new()).await?,
     }))
 }
 

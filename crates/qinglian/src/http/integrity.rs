@@ -22,6 +22,7 @@ pub fn routes() -> Router<App> {
         .route("/integrity/manage", get(manage))
         .route("/integrity/types", post(create_type))
         .route("/integrity/apply", get(apply_form).post(apply))
+        .route("/integrity/applications.xlsx", get(export))
         .route("/integrity/applications/{id}", get(application))
         .route("/integrity/applications/{id}/evaluate", post(evaluate))
         .route("/integrity/applications/{id}/evidence/{criterion}", get(evidence))
@@ -152,12 +153,18 @@ async fn apply(State(app): State<App>, PageActor { actor, .. }: PageActor, mp: M
                 .and_then(|c| c.parse().ok())
                 .map(|criterion_id| integrity::ItemInput { criterion_id, statement: v.clone() })
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let tag = integrity::Tag {
+        campaign_id: fields.get("campaign_id").parse().ok(),
+        theme_id: fields.get("theme_id").parse().ok(),
+    };
+    let type_id = fields.int("type_id", "err.number")?;
     let id = integrity::apply(
         &app,
         &actor,
-        fields.int("type_id", "err.number")?,
+        type_id,
         fields.int("unit_id", "err.unit_unknown")?,
+        tag,
         items,
         evidence,
     )
@@ -219,4 +226,19 @@ async fn evidence(
 ) -> PageResult {
     let (kind, bytes) = integrity::evidence(&app, &actor, id, criterion).await?;
     Ok(([(header::CONTENT_TYPE, kind)], bytes).into_response())
+}
+
+async fn export(State(app): State<App>, PageActor { actor, .. }: PageActor) -> PageResult {
+    let bytes = integrity::export_xlsx(&app, &actor).await?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"integrity-units.xlsx\"".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
 }

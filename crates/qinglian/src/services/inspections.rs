@@ -279,13 +279,26 @@ pub async fn statistics(app: &App, actor: &Actor, campaign_id: i64) -> AppResult
     };
     let read = |rows: Vec<sqlx::any::AnyRow>| -> Vec<Stat> {
         rows.iter()
-            .map(|r| Stat { key: r.get::<Option<String>, _>("k").unwrap_or_default(), inspections: r.get("n"), findings: r.get("fcount"), open: r.get("open") })
+            .map(|r| Stat {
+                key: r.get::<Option<String>, _>("k").unwrap_or_default(),
+                inspections: r.get("n"),
+                findings: r.get("fcount"),
+                open: r.get("open"),
+            })
             .collect()
     };
     let by_focus = read(scope.fetch_all(&app.db.pool, &group("i.focus", "", false)).await?);
     let by_unit = read(scope.fetch_all(&app.db.pool, &group("u.name", "", true)).await?);
-    let by_month = read(scope.fetch_all(&app.db.pool, &group("SUBSTR(i.inspected_on, 1, 7)", "", false)).await?);
-    let by_theme = read(scope.fetch_all(&app.db.pool, &group("t.name", "LEFT JOIN campaign_themes t ON t.id = i.theme_id", false)).await?);
+    let by_month =
+        read(scope.fetch_all(&app.db.pool, &group("SUBSTR(i.inspected_on, 1, 7)", "", false)).await?);
+    let by_theme = read(
+        scope
+            .fetch_all(
+                &app.db.pool,
+                &group("t.name", "LEFT JOIN campaign_themes t ON t.id = i.theme_id", false),
+            )
+            .await?,
+    );
     let units = if wide { "" } else { "JOIN units u ON u.id = i.unit_id" };
     let overdue_sql = format!(
         "SELECT COUNT(*) FROM findings f JOIN inspections i ON i.id = f.inspection_id {units}
@@ -293,7 +306,8 @@ pub async fn statistics(app: &App, actor: &Actor, campaign_id: i64) -> AppResult
         scope.sql(),
         today()
     );
-    let overdue = scope.fetch_all(&app.db.pool, &overdue_sql).await?.first().map(|r| r.get::<i64, _>(0)).unwrap_or(0);
+    let overdue =
+        scope.fetch_all(&app.db.pool, &overdue_sql).await?.first().map(|r| r.get::<i64, _>(0)).unwrap_or(0);
     Ok(Statistics {
         inspections: by_focus.iter().map(|s| s.inspections).sum(),
         findings: by_focus.iter().map(|s| s.findings).sum(),

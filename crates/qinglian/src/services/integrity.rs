@@ -155,11 +155,19 @@ pub struct ItemInput {
 }
 
 /// A unit applies, answering every criterion; evidence files may accompany the answers.
+/// Where an application stands in the campaign: its theme tag (四个结合), when given.
+#[derive(Debug, Clone, Copy, Default, Deserialize, utoipa::ToSchema)]
+pub struct Tag {
+    pub campaign_id: Option<i64>,
+    pub theme_id: Option<i64>,
+}
+
 pub async fn apply(
     app: &App,
     actor: &Actor,
     type_id: i64,
     unit_id: i64,
+    tag: Tag,
     items: Vec<ItemInput>,
     evidence: Vec<(i64, Upload)>,
 ) -> AppResult<i64> {
@@ -205,10 +213,14 @@ pub async fn apply(
     }
     let mut tx = app.db.begin().await?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO integrity_applications (type_id, unit_id, status, submitted_at) VALUES ($1, $2, 'submitted', $3) RETURNING id",
+        "INSERT INTO integrity_applications (type_id, unit_id, campaign_id, theme_id, status, submitted_at)
+         VALUES ($1, $2, (SELECT id FROM campaigns WHERE id = $3), (SELECT id FROM campaign_themes WHERE id = $4 AND campaign_id = $3),
+                 'submitted', $5) RETURNING id",
     )
     .bind(type_id)
     .bind(unit_id)
+    .bind(tag.campaign_id.unwrap_or(0))
+    .bind(tag.theme_id.unwrap_or(0))
     .bind(now())
     .fetch_one(&mut *tx)
     .await?;
@@ -441,46 +453,71 @@ pub struct ApplicationRow {
     pub unit_name: String,
     pub status: String,
     pub total_score: i64,
+    pub theme: Option<String>,
 }
 
 /// Applications the actor may see: his units' (unit administrators) or all (organisers).
 pub async fn applications(app: &App, actor: &Actor) -> AppResult<Vec<ApplicationRow>> {
     let sql = format!(
-        "SELECT a.id, t.name AS type_name, u.name AS unit_name, a.status, a.total_score
+        "SELECT a.id, t.name AS type_name, u.name AS unit_name, a.status, a.total_score, th.name AS theme
          FROM integrity_applications a JOIN integrity_types t ON t.id = a.type_id JOIN units u ON u.id = a.unit_id
+         LEFT JOIN campaign_themes th ON th.id = a.theme_id
          WHERE {} ORDER BY CASE a.status WHEN 'submitted' THEN 0 ELSE 1 END, a.id DESC LIMIT 500",
         actor.scope_sql("u.path")
     );
-    Ok(sqlx::query(&sql)
-        .fetch_all(&app.db.pool)
-        .await?
-        .iter()
-        .map(|r| ApplicationRow {
-            id: r.get("id"),
-            type_name: r.get("type_name"),
-            unit_name: r.get("unit_name"),
-            status: r.get("status"),
-            total_score: r.get("total_score"),
-        })
-        .collect())
+    Ok(sqlx::query(&sql).fetch_all(&app.db.pool).await?.iter().map(application_row).collect())
 }
 
-/// The named units, for the public page.
-pub async fn recognised(app: &App) -> AppResult<Vec<ApplicationRow>> {
-    Ok(sqlx::query(
-        "SELECT a.id, t.name AS type_name, u.name AS unit_name, a.status, a.total_score
-         FROM integrity_applications a JOIN integrity_types t ON t.id = a.type_id JOIN units u ON u.id = a.unit_id
-         WHERE a.status = 'recognised' ORDER BY t.id, u.path",
-    )
-    .fetch_all(&app.db.pool)
-    .await?
-    .iter()
-    .map(|r| ApplicationRow {
+fn application_row(r: &sqlx::any::AnyRow) -> ApplicationRow {
+    ApplicationRow {
         id: r.get("id"),
         type_name: r.get("type_name"),
         unit_name: r.get("unit_name"),
         status: r.get("status"),
         total_score: r.get("total_score"),
-    })
+        theme: r.get("theme"),
+    }
+}
+
+/// The named units, for the public page.
+pub async fn recognised(app: &App) -> AppResult<Vec<ApplicationRow>> {
+    Ok(sqlx::query(
+        "SELECT a.id, t.name AS type_name, u.name AS unit_name, a.status, a.total_score, th.name AS theme
+         FROM integrity_applications a JOIN integrity_types t ON t.id = a.type_id JOIN units u ON u.id = a.unit_id
+         LEFT JOIN campaign_themes th ON th.id = a.theme_id
+         WHERE a.status = 'recognised' ORDER BY t.id, u.path",
+    )
+    .fetch_all(&app.db.pool)
+    .await?
+    .iter()
+    .map(application_row)
     .collect())
+}
+
+/// The applications the actor may see, as XLSX.
+pub async fn export_xlsx(app: &App, actor: &Actor) -> AppResult<Vec<u8>> {
+    let xerr = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("清廉单元").map_err(xerr)?;
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    for (c, h) in ["单位", "类型", "结合主题", "状态", "得分"].iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, &bold).map_err(xerr)?;
+    }
+    for (i, a) in applications(app, actor).await?.iter().enumerate() {
+        let r = i as u32 + 1;
+        let status = match a.status.as_str() {
+            "recognised" => "已命名",
+            "returned" => "已退回",
+            _ => "待评估",
+        };
+        for (c, v) in
+            [a.unit_name.as_str(), &a.type_name, a.theme.as_deref().unwrap_or(""), status].iter().enumerate()
+        {
+            sheet.write_string(r, c as u16, *v).map_err(xerr)?;
+        }
+        sheet.write_number(r, 4, a.total_score as f64).map_err(xerr)?;
+    }
+    sheet.set_column_width(0, 24).map_err(xerr)?;
+    book.save_to_buffer().map_err(xerr)
 }

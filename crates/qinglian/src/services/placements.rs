@@ -430,11 +430,17 @@ pub async fn totals(app: &App, actor: &Actor, campaign_id: i64) -> AppResult<Tot
     );
     let groups = w.fetch_all(&app.db.pool, &sql).await?;
     let (channels, materials) = (channels(app).await?, materials(app).await?);
-    let name = |list: &[Named], code: &str| list.iter().find(|n| n.code == code).map(|n| n.name.clone()).unwrap_or_else(|| code.to_string());
+    let name = |list: &[Named], code: &str| {
+        list.iter().find(|n| n.code == code).map(|n| n.name.clone()).unwrap_or_else(|| code.to_string())
+    };
     let mut by: [HashMap<String, (i64, i64)>; 3] = Default::default();
     for r in &groups {
         let (n, q): (i64, i64) = (r.get("n"), r.get::<Option<i64>, _>("q").unwrap_or(0));
-        let keys = [name(&channels, &r.get::<String, _>("channel")), name(&materials, &r.get::<String, _>("material")), r.get("district")];
+        let keys = [
+            name(&channels, &r.get::<String, _>("channel")),
+            name(&materials, &r.get::<String, _>("material")),
+            r.get("district"),
+        ];
         for (map, key) in by.iter_mut().zip(keys) {
             let e = map.entry(key).or_default();
             e.0 += n;
@@ -442,7 +448,8 @@ pub async fn totals(app: &App, actor: &Actor, campaign_id: i64) -> AppResult<Tot
         }
     }
     let sorted = |map: &HashMap<String, (i64, i64)>| {
-        let mut v: Vec<Total> = map.iter().map(|(k, (n, q))| Total { name: k.clone(), placements: *n, quantity: *q }).collect();
+        let mut v: Vec<Total> =
+            map.iter().map(|(k, (n, q))| Total { name: k.clone(), placements: *n, quantity: *q }).collect();
         v.sort_by(|a, b| b.quantity.cmp(&a.quantity).then_with(|| a.name.cmp(&b.name)));
         v
     };

@@ -11,6 +11,8 @@ async fn apply_evaluate_and_name(t: TestApp) {
     let named: Vec<&str> =
         public.as_array().unwrap().iter().map(|a| a["unit_name"].as_str().unwrap()).collect();
     assert!(named.contains(&"东庄村") && named.contains(&"五一路派出所"));
+    let dongzhuang = public.as_array().unwrap().iter().find(|a| a["unit_name"] == "东庄村").unwrap();
+    assert_eq!(dongzhuang["theme"], "乡村振兴", "tagged for the report's 四个结合");
     assert!(t.client().text("/integrity").await.contains("清廉村居"));
 
     let org = t.api_as("jiwei").await;
