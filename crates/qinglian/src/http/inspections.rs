@@ -3,8 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
@@ -106,15 +105,5 @@ async fn export(
     Path(id): Path<i64>,
 ) -> PageResult {
     let bytes = inspections::export_xlsx(&app, &actor, id).await?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"inspections-{id}.xlsx\"")),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(super::xlsx_download(&format!("inspections-{id}"), bytes))
 }

@@ -230,15 +230,5 @@ async fn evidence(
 
 async fn export(State(app): State<App>, PageActor { actor, .. }: PageActor) -> PageResult {
     let bytes = integrity::export_xlsx(&app, &actor).await?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"integrity-units.xlsx\"".to_string()),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(super::xlsx_download("integrity-units", bytes))
 }

@@ -126,6 +126,27 @@ async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> 
     ([(header::CONTENT_TYPE, ty), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
 }
 
+/// The address phones and shared links should use: this server as the browser reached it.
+pub(crate) fn base_url(headers: &axum::http::HeaderMap, caller: &auth::Caller) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    format!("{}://{host}", if caller.secure { "https" } else { "http" })
+}
+
+/// A workbook as a download named `name.xlsx`.
+pub(crate) fn xlsx_download(name: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.xlsx\"")),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 /// Unix seconds → "2022-05-16 09:30" in China time.
 pub fn format_time(t: i64) -> String {
     crate::domain::format_datetime(t)

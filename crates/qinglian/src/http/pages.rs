@@ -198,6 +198,21 @@ fn login_page(
     resp
 }
 
+/// A page with a form for someone who may not be signed in, answered with `status`.
+pub(crate) fn anonymous_page(
+    caller: &Caller,
+    status: StatusCode,
+    page: impl FnOnce(Ctx) -> Response,
+) -> Response {
+    let (ctx, cookie) = anonymous_form(caller);
+    let mut resp = page(ctx);
+    *resp.status_mut() = status;
+    if let Some(c) = cookie {
+        resp.headers_mut().append(header::SET_COOKIE, c);
+    }
+    resp
+}
+
 /// A form for someone who may not be signed in: with a session, its CSRF token; without, a fresh
 /// double-submit token and the cookie that carries it.
 pub(crate) fn anonymous_form(caller: &Caller) -> (Ctx, Option<axum::http::HeaderValue>) {

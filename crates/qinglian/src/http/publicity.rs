@@ -125,17 +125,7 @@ async fn export(
     Path(id): Path<i64>,
 ) -> PageResult {
     let bytes = placements::export_xlsx(&app, &actor, id).await?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"placements-{id}.xlsx\"")),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(super::xlsx_download(&format!("placements-{id}"), bytes))
 }
 
 async fn photo(

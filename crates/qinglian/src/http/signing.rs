@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::auth::{Caller, PageActor};
 use super::form::{read_multipart, Fields};
-use super::pages::{anonymous_form, render, see_other, Ctx, PageError, Pairs};
+use super::pages::{anonymous_page, render, see_other, Ctx, PageError, Pairs};
 use crate::error::AppError;
 use crate::i18n;
 use crate::services::audience::Audience;
@@ -45,11 +45,6 @@ pub fn routes() -> Router<App> {
 }
 
 type PageResult = Result<Response, PageError>;
-
-fn base_url(headers: &HeaderMap, caller: &Caller) -> String {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    format!("{}://{host}", if caller.secure { "https" } else { "http" })
-}
 
 fn audience_from(f: &Fields) -> Audience {
     let party = match f.get("party") {
@@ -236,20 +231,6 @@ async fn pledge_progress(
     }))
 }
 
-fn xlsx_response(name: &str, bytes: Vec<u8>) -> Response {
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.xlsx\"")),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
 async fn material_xlsx(
     State(app): State<App>,
     PageActor { actor, .. }: PageActor,
@@ -257,7 +238,7 @@ async fn material_xlsx(
 ) -> PageResult {
     let p = materials::progress(&app, &actor, id).await?;
     let m = materials::get(&app, id).await?;
-    Ok(xlsx_response(&format!("material-{id}"), crate::services::reach::xlsx(&m.title, &p)?))
+    Ok(super::xlsx_download(&format!("material-{id}"), crate::services::reach::xlsx(&m.title, &p)?))
 }
 
 async fn pledge_xlsx(
@@ -267,7 +248,7 @@ async fn pledge_xlsx(
 ) -> PageResult {
     let p = pledges::progress(&app, &actor, id).await?;
     let g = pledges::get(&app, id).await?;
-    Ok(xlsx_response(&format!("pledge-{id}"), crate::services::reach::xlsx(&g.title, &p)?))
+    Ok(super::xlsx_download(&format!("pledge-{id}"), crate::services::reach::xlsx(&g.title, &p)?))
 }
 
 async fn material_ledger(
@@ -382,13 +363,7 @@ struct SignPage {
 }
 
 fn sign_page(caller: &Caller, page: SignPage, status: StatusCode) -> Response {
-    let (ctx, cookie) = anonymous_form(caller);
-    let mut resp = render(&SignPage { ctx, ..page });
-    *resp.status_mut() = status;
-    if let Some(c) = cookie {
-        resp.headers_mut().append(header::SET_COOKIE, c);
-    }
-    resp
+    anonymous_page(caller, status, |ctx| render(&SignPage { ctx, ..page }))
 }
 
 async fn pledge_form(State(app): State<App>, caller: Caller, Path(id): Path<i64>) -> PageResult {
@@ -446,7 +421,7 @@ struct WallPage {
 
 async fn wall(State(app): State<App>, caller: Caller, Path(id): Path<i64>, headers: HeaderMap) -> PageResult {
     let w = pledges::wall(&app, id).await?;
-    let link = format!("{}/p/{id}", base_url(&headers, &caller));
+    let link = format!("{}/p/{id}", super::base_url(&headers, &caller));
     Ok(render(&WallPage { ctx: Ctx::new(&caller, None), w, link }))
 }
 
@@ -458,7 +433,7 @@ async fn pledge_qr(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     pledges::get(&app, id).await?;
-    let url = format!("{}/p/{id}", base_url(&headers, &caller));
+    let url = format!("{}/p/{id}", super::base_url(&headers, &caller));
     let code = qrcode::QrCode::new(url.as_bytes()).map_err(|e| AppError::Internal(e.to_string()))?;
     let svg = code.render::<qrcode::render::svg::Color>().min_dimensions(240, 240).build();
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
@@ -472,7 +447,7 @@ async fn signature_file(
     headers: HeaderMap,
 ) -> PageResult {
     if let Some(code) = file.strip_suffix(".pdf") {
-        let verify = format!("{}/check?code={code}", base_url(&headers, &caller));
+        let verify = format!("{}/check?code={code}", super::base_url(&headers, &caller));
         let bytes = pledges::signed_pdf(&app, code, &verify).await?;
         let disposition = format!("inline; filename=\"signed-{code}.pdf\"");
         return Ok((

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::auth::{Caller, PageActor};
 use super::form::Fields;
-use super::pages::{anonymous_form, render, see_other, Ctx, PageError, Pairs};
+use super::pages::{anonymous_page, render, see_other, Ctx, PageError, Pairs};
 use crate::error::AppError;
 use crate::i18n::{self, Msg};
 use crate::services::series;
@@ -143,13 +143,6 @@ async fn sitting_page(
     }))
 }
 
-/// The address phones should open: this server as the browser reached it.
-fn base_url(headers: &HeaderMap, caller: &Caller) -> String {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let scheme = if caller.secure { "https" } else { "http" };
-    format!("{scheme}://{host}")
-}
-
 #[derive(Template)]
 #[template(path = "screen.html")]
 struct ScreenPage {
@@ -167,7 +160,8 @@ async fn screen(
 ) -> PageResult {
     let s = sittings::get(&app, &actor, id).await?;
     let present = sittings::present_count(&app, id).await?;
-    let url = format!("{}/s/{}", base_url(&headers, &caller), app.signer.qr_token(id, crate::db::now()));
+    let url =
+        format!("{}/s/{}", super::base_url(&headers, &caller), app.signer.qr_token(id, crate::db::now()));
     Ok(render(&ScreenPage { t: i18n::T(i18n::current()), s, present, url }))
 }
 
@@ -180,7 +174,7 @@ async fn screen_json(
 ) -> Result<Response, AppError> {
     sittings::get(&app, &actor, id).await?;
     let t = crate::db::now();
-    let url = format!("{}/s/{}", base_url(&headers, &caller), app.signer.qr_token(id, t));
+    let url = format!("{}/s/{}", super::base_url(&headers, &caller), app.signer.qr_token(id, t));
     let present = sittings::present_count(&app, id).await?;
     let period = crate::signing::QR_PERIOD;
     let body =
@@ -195,7 +189,8 @@ async fn qr_svg(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     sittings::get(&app, &actor, id).await?;
-    let url = format!("{}/s/{}", base_url(&headers, &caller), app.signer.qr_token(id, crate::db::now()));
+    let url =
+        format!("{}/s/{}", super::base_url(&headers, &caller), app.signer.qr_token(id, crate::db::now()));
     let code = qrcode::QrCode::new(url.as_bytes()).map_err(|e| AppError::Internal(e.to_string()))?;
     let svg = code.render::<qrcode::render::svg::Color>().min_dimensions(480, 480).quiet_zone(true).build();
     Ok(([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "no-store")], svg).into_response())
@@ -215,13 +210,7 @@ struct SignInPage {
 }
 
 fn sign_in_page(caller: &Caller, page: SignInPage, status: StatusCode) -> Response {
-    let (ctx, cookie) = anonymous_form(caller);
-    let mut resp = render(&SignInPage { ctx, ..page });
-    *resp.status_mut() = status;
-    if let Some(c) = cookie {
-        resp.headers_mut().append(header::SET_COOKIE, c);
-    }
-    resp
+    anonymous_page(caller, status, |ctx| render(&SignInPage { ctx, ..page }))
 }
 
 fn empty_page(caller: &Caller) -> SignInPage {
@@ -327,17 +316,7 @@ async fn export(
     Path(id): Path<i64>,
 ) -> PageResult {
     let bytes = sittings::attendance_xlsx(&app, &actor, id).await?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"attendance-{id}.xlsx\"")),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(super::xlsx_download(&format!("attendance-{id}"), bytes))
 }
 
 async fn file_ledger(
@@ -369,13 +348,7 @@ async fn register_form(State(app): State<App>, caller: Caller, Path(id): Path<i6
 }
 
 fn register_page(caller: &Caller, page: RegisterPage, status: StatusCode) -> Response {
-    let (ctx, cookie) = anonymous_form(caller);
-    let mut resp = render(&RegisterPage { ctx, ..page });
-    *resp.status_mut() = status;
-    if let Some(c) = cookie {
-        resp.headers_mut().append(header::SET_COOKIE, c);
-    }
-    resp
+    anonymous_page(caller, status, |ctx| render(&RegisterPage { ctx, ..page }))
 }
 
 async fn register(
@@ -469,7 +442,7 @@ async fn certificate_pdf(
     headers: HeaderMap,
 ) -> PageResult {
     let code = file.strip_suffix(".pdf").ok_or(AppError::NotFound)?;
-    let verify_url = format!("{}/verify?code={code}", base_url(&headers, &caller));
+    let verify_url = format!("{}/verify?code={code}", super::base_url(&headers, &caller));
     let bytes = series::certificate_pdf(&app, code, &verify_url).await?;
     Ok((
         [
