@@ -5,6 +5,61 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use super::filter::Where;
+use crate::db::Tx;
+use crate::error::{AppError, AppResult};
+use crate::i18n::Msg;
+
+/// Where a sitting, material or pledge keeps the people asked by name.
+pub struct Named {
+    table: &'static str,
+    owner: &'static str,
+}
+
+pub const SITTING: Named = Named { table: "sitting_invitees", owner: "sitting_id" };
+pub const MATERIAL: Named = Named { table: "material_invitees", owner: "material_id" };
+pub const PLEDGE: Named = Named { table: "pledge_invitees", owner: "pledge_id" };
+
+impl Named {
+    /// The ids of the people asked by name, as a subquery for [`Audience::condition`].
+    pub fn subquery(&self, id: i64) -> String {
+        format!("SELECT person_id FROM {} WHERE {} = {id}", self.table, self.owner)
+    }
+
+    pub async fn load(&self, pool: &sqlx::AnyPool, id: i64) -> AppResult<Vec<i64>> {
+        Ok(sqlx::query_scalar(&format!(
+            "SELECT person_id FROM {} WHERE {} = $1 ORDER BY person_id",
+            self.table, self.owner
+        ))
+        .bind(id)
+        .fetch_all(pool)
+        .await?)
+    }
+
+    /// Records the people asked by name; an id not on the roster is refused.
+    pub async fn save(&self, tx: &mut Tx, id: i64, people: &[i64]) -> AppResult<()> {
+        for person in people {
+            let added = sqlx::query(&format!(
+                "INSERT INTO {} ({}, person_id) SELECT $1, id FROM people WHERE id = $2 ON CONFLICT DO NOTHING",
+                self.table, self.owner
+            ))
+            .bind(id)
+            .bind(person)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+            if added == 0 {
+                let known: Option<i64> = sqlx::query_scalar("SELECT id FROM people WHERE id = $1")
+                    .bind(person)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                known.ok_or_else(|| {
+                    AppError::invalid("audience", Msg::new("err.person_unknown").arg("id", person))
+                })?;
+            }
+        }
+        Ok(())
+    }
+}
 
 /// With no rule and nobody named, the whole roster.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]

@@ -69,8 +69,11 @@ pub struct Material {
 
 impl Material {
     pub(crate) fn audience_sql(&self, w: &mut Where) -> String {
-        let named = format!("SELECT person_id FROM material_invitees WHERE material_id = {}", self.id);
-        self.audience.condition(self.audience_path.as_deref(), &named, w)
+        self.audience.condition(
+            self.audience_path.as_deref(),
+            &super::audience::MATERIAL.subquery(self.id),
+            w,
+        )
     }
     pub fn has_file(&self) -> bool {
         !self.file_key.is_empty()
@@ -159,15 +162,7 @@ pub async fn create(
     .bind(t)
     .fetch_one(&mut *tx)
     .await?;
-    for person in &input.audience.person_ids {
-        sqlx::query(
-            "INSERT INTO material_invitees (material_id, person_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        )
-        .bind(id)
-        .bind(person)
-        .execute(&mut *tx)
-        .await?;
-    }
+    super::audience::MATERIAL.save(&mut tx, id, &input.audience.person_ids).await?;
     audit::record(
         &mut tx,
         actor,
@@ -190,11 +185,7 @@ pub async fn get(app: &App, id: i64) -> AppResult<Material> {
     .fetch_optional(&app.db.pool)
     .await?
     .ok_or(AppError::NotFound)?;
-    let invitees: Vec<i64> =
-        sqlx::query_scalar("SELECT person_id FROM material_invitees WHERE material_id = $1")
-            .bind(id)
-            .fetch_all(&app.db.pool)
-            .await?;
+    let invitees = super::audience::MATERIAL.load(&app.db.pool, id).await?;
     Ok(Material {
         id,
         activity_id: r.get("activity_id"),

@@ -48,8 +48,7 @@ pub struct Pledge {
 
 impl Pledge {
     pub(crate) fn audience_sql(&self, w: &mut Where) -> String {
-        let named = format!("SELECT person_id FROM pledge_invitees WHERE pledge_id = {}", self.id);
-        self.audience.condition(self.audience_path.as_deref(), &named, w)
+        self.audience.condition(self.audience_path.as_deref(), &super::audience::PLEDGE.subquery(self.id), w)
     }
 }
 
@@ -79,15 +78,7 @@ pub async fn create(app: &App, actor: &Actor, input: PledgeInput) -> AppResult<i
     .bind(now())
     .fetch_one(&mut *tx)
     .await?;
-    for person in &input.audience.person_ids {
-        sqlx::query(
-            "INSERT INTO pledge_invitees (pledge_id, person_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        )
-        .bind(id)
-        .bind(person)
-        .execute(&mut *tx)
-        .await?;
-    }
+    super::audience::PLEDGE.save(&mut tx, id, &input.audience.person_ids).await?;
     audit::record(
         &mut tx,
         actor,
@@ -110,10 +101,7 @@ pub async fn get(app: &App, id: i64) -> AppResult<Pledge> {
     .fetch_optional(&app.db.pool)
     .await?
     .ok_or(AppError::NotFound)?;
-    let invitees: Vec<i64> = sqlx::query_scalar("SELECT person_id FROM pledge_invitees WHERE pledge_id = $1")
-        .bind(id)
-        .fetch_all(&app.db.pool)
-        .await?;
+    let invitees = super::audience::PLEDGE.load(&app.db.pool, id).await?;
     Ok(Pledge {
         id,
         title: r.get("title"),

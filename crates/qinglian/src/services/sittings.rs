@@ -89,8 +89,7 @@ impl Sitting {
 
     /// A condition over `people p JOIN units u` that holds for the expected audience.
     pub(crate) fn audience_sql(&self, w: &mut Where) -> String {
-        let named = format!("SELECT person_id FROM sitting_invitees WHERE sitting_id = {}", self.id);
-        self.audience.condition(self.audience_path.as_deref(), &named, w)
+        self.audience.condition(self.audience_path.as_deref(), &super::audience::SITTING.subquery(self.id), w)
     }
 }
 
@@ -135,11 +134,7 @@ pub async fn load(app: &App, id: i64) -> AppResult<Sitting> {
         .fetch_optional(&app.db.pool)
         .await?
         .ok_or(AppError::NotFound)?;
-    let invitees: Vec<i64> =
-        sqlx::query_scalar("SELECT person_id FROM sitting_invitees WHERE sitting_id = $1 ORDER BY person_id")
-            .bind(id)
-            .fetch_all(&app.db.pool)
-            .await?;
+    let invitees = super::audience::SITTING.load(&app.db.pool, id).await?;
     Ok(sitting_from_row(&row, invitees))
 }
 
@@ -278,24 +273,7 @@ async fn insert(
     .bind(now())
     .fetch_one(&mut **tx)
     .await?;
-    for person in &input.audience.person_ids {
-        let n = sqlx::query(
-            "INSERT INTO sitting_invitees (sitting_id, person_id) SELECT $1, id FROM people WHERE id = $2 ON CONFLICT DO NOTHING",
-        )
-        .bind(id)
-        .bind(person)
-        .execute(&mut **tx)
-        .await?;
-        if n.rows_affected() == 0 && !input.audience.person_ids.is_empty() {
-            let known: Option<i64> = sqlx::query_scalar("SELECT id FROM people WHERE id = $1")
-                .bind(person)
-                .fetch_optional(&mut **tx)
-                .await?;
-            known.ok_or_else(|| {
-                AppError::invalid("audience", Msg::new("err.person_unknown").arg("id", person))
-            })?;
-        }
-    }
+    super::audience::SITTING.save(tx, id, &input.audience.person_ids).await?;
     audit::record(
         tx,
         actor,
