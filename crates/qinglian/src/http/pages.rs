@@ -999,6 +999,11 @@ async fn render_users(
     }))
 }
 
+/// The user name and the password the system just made, to show once.
+fn shown_once(issued: users::Issued) -> Option<(String, String)> {
+    issued.initial_password.map(|p| (issued.username, p))
+}
+
 async fn users_page(
     State(app): State<App>,
     PageActor { actor, caller }: PageActor,
@@ -1021,9 +1026,7 @@ async fn add_user(
         unit_id: f.get("unit_id").parse().ok(),
         person_phone: Some(f.get("person_phone").to_string()),
     };
-    let username = input.username.trim().to_string();
-    let issued = users::add(&app, &actor, input).await?;
-    let shown = issued.initial_password.map(|p| (username, p));
+    let shown = shown_once(users::add(&app, &actor, input).await?);
     render_users(
         &app,
         &actor,
@@ -1039,13 +1042,7 @@ async fn reset_user(
     PageActor { actor, caller }: PageActor,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let issued = users::reset_password(&app, &actor, id, None).await?;
-    let username: String = sqlx::query_scalar("SELECT username FROM users WHERE id = $1")
-        .bind(id)
-        .fetch_one(&app.db.pool)
-        .await
-        .map_err(AppError::from)?;
-    let shown = issued.initial_password.map(|p| (username, p));
+    let shown = shown_once(users::reset_password(&app, &actor, id, None).await?);
     render_users(
         &app,
         &actor,

@@ -65,6 +65,7 @@ pub struct NewUser {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Issued {
     pub user_id: i64,
+    pub username: String,
     /// Set when the system made the password; the user must change it at first sign-in.
     pub initial_password: Option<String>,
 }
@@ -117,7 +118,7 @@ pub async fn add(app: &App, actor: &Actor, input: NewUser) -> AppResult<Issued> 
         link_in(&mut tx, actor, id, phone).await?;
     }
     tx.commit().await?;
-    Ok(Issued { user_id: id, initial_password: generated.then_some(password) })
+    Ok(Issued { user_id: id, username, initial_password: generated.then_some(password) })
 }
 
 pub async fn insert(
@@ -168,22 +169,21 @@ pub async fn reset_password(
     let (password, generated) = choose_password(password)?;
     let hash = hash_password(&password).await?;
     let mut tx = app.db.begin().await?;
-    let n = sqlx::query(
-        "UPDATE users SET password_hash = $1, must_change_password = $2, failed_attempts = 0, locked_until = 0 WHERE id = $3",
+    let username: String = sqlx::query_scalar(
+        "UPDATE users SET password_hash = $1, must_change_password = $2, failed_attempts = 0, locked_until = 0 WHERE id = $3
+         RETURNING username",
     )
     .bind(hash)
     .bind(generated as i64)
     .bind(user_id)
-    .execute(&mut *tx)
-    .await?;
-    if n.rows_affected() == 0 {
-        return Err(AppError::NotFound);
-    }
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
     sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
     audit::record(&mut tx, actor, "user.reset_password", "user", user_id, json!({"generated": generated}))
         .await?;
     tx.commit().await?;
-    Ok(Issued { user_id, initial_password: generated.then_some(password) })
+    Ok(Issued { user_id, username, initial_password: generated.then_some(password) })
 }
 
 pub async fn grant(
