@@ -16,10 +16,14 @@ impl Drop for Server {
     }
 }
 
-fn start(dir: &std::path::Path, port: u16) -> Server {
+/// Starts the real binary on `dir` with the demo; `config` is the TOML file's content.
+fn start(dir: &std::path::Path, port: u16, config: &str) -> Server {
+    std::fs::write(dir.join("qinglian.toml"), config).expect("config file");
     let child = Command::new(env!("CARGO_BIN_EXE_qinglian"))
         .args(["serve", "--demo", "--bind", &format!("127.0.0.1:{port}"), "--data-dir"])
         .arg(dir)
+        .arg("--config")
+        .arg(dir.join("qinglian.toml"))
         .env("QINGLIAN_ADMIN_PASSWORD", crate::harness::PASSWORD)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -40,25 +44,30 @@ async fn wait_healthy(http: &reqwest::Client, base: &str) {
     panic!("server did not come up");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn acknowledged_sign_ins_survive_a_kill() {
-    let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
-    let mut server = start(dir.path(), port);
-    wait_healthy(&http, &base).await;
-
+async fn login(http: &reqwest::Client, base: &str, username: &str) -> String {
+    let body = json!({"username": username, "password": crate::harness::PASSWORD});
     let login: Value = http
         .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": "jiwei", "password": crate::harness::PASSWORD}))
+        .json(&body)
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    let token = login["token"].as_str().unwrap().to_string();
+    login["token"].as_str().expect("signed in").to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_sign_ins_survive_a_kill() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let mut server = start(dir.path(), port, "");
+    wait_healthy(&http, &base).await;
+
+    let token = login(&http, &base, "jiwei").await;
     let now = qinglian::db::now();
     let sitting: Value = http
         .post(format!("{base}/api/v1/activities/2/sittings"))
@@ -133,7 +142,7 @@ async fn acknowledged_sign_ins_survive_a_kill() {
     assert!(!queue.lock().unwrap().is_empty(), "the kill came mid-rush");
 
     // Start again on the same data: every acknowledged sign-in is there.
-    let _again = start(dir.path(), port);
+    let _again = start(dir.path(), port, "");
     wait_healthy(&http, &base).await;
     let db = sqlx::AnyPool::connect(&format!("sqlite://{}", dir.path().join("qinglian.db").display()))
         .await
@@ -157,32 +166,10 @@ async fn acknowledged_signatures_survive_a_kill_and_the_chain_verifies() {
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     // The demo's public pledge limit per address would stop one machine's rush; lift it.
-    std::fs::write(dir.path().join("qinglian.toml"), "public_signatures_per_minute = 0\n").unwrap();
-    let start_with_config = |dir: &std::path::Path| {
-        let child = Command::new(env!("CARGO_BIN_EXE_qinglian"))
-            .args(["serve", "--demo", "--bind", &format!("127.0.0.1:{port}"), "--data-dir"])
-            .arg(dir)
-            .arg("--config")
-            .arg(dir.join("qinglian.toml"))
-            .env("QINGLIAN_ADMIN_PASSWORD", crate::harness::PASSWORD)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start qinglian");
-        Server(child)
-    };
-    let mut server = start_with_config(dir.path());
+    let config = "public_signatures_per_minute = 0\n";
+    let mut server = start(dir.path(), port, config);
     wait_healthy(&http, &base).await;
-    let login: Value = http
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": "admin", "password": crate::harness::PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"].as_str().unwrap().to_string();
+    let token = login(&http, &base, "admin").await;
     let pledge: Value = http
         .post(format!("{base}/api/v1/pledges"))
         .bearer_auth(&token)
@@ -235,7 +222,7 @@ async fn acknowledged_signatures_survive_a_kill_and_the_chain_verifies() {
     assert!(acked.len() >= 300, "only {} acknowledged before the kill", acked.len());
 
     // After the restart: every acknowledged signature is there, and the chain proves nothing else changed.
-    let _again = start_with_config(dir.path());
+    let _again = start(dir.path(), port, config);
     wait_healthy(&http, &base).await;
     sqlx::any::install_default_drivers();
     let db = sqlx::AnyPool::connect(&format!("sqlite://{}", dir.path().join("qinglian.db").display()))
