@@ -147,6 +147,42 @@ pub(crate) fn xlsx_download(name: &str, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
+/// A stored or generated file shown in the browser under its own (possibly Chinese) name.
+pub(crate) fn inline_file(content_type: String, file_name: &str, bytes: Vec<u8>) -> Response {
+    let name = url::form_urlencoded::byte_serialize(file_name.as_bytes()).collect::<String>();
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CONTENT_DISPOSITION, format!("inline; filename*=UTF-8''{name}")),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// `?code=` of the public check pages (certificates, signed copies).
+#[derive(serde::Deserialize)]
+pub(crate) struct CodeQuery {
+    code: Option<String>,
+}
+
+impl CodeQuery {
+    /// The code as typed, trimmed; empty when none was given.
+    pub(crate) fn code(self) -> String {
+        self.code.unwrap_or_default().trim().to_string()
+    }
+}
+
+/// A public check page: 404 when a code was searched for and matched nothing, so scripts
+/// checking codes need not read the page.
+pub(crate) fn check_page(page: &impl askama::Template, searched: bool, found: bool) -> Response {
+    let mut resp = pages::render(page);
+    if searched && !found {
+        *resp.status_mut() = StatusCode::NOT_FOUND;
+    }
+    resp
+}
+
 /// Unix seconds → "2022-05-16 09:30" in China time.
 pub fn format_time(t: i64) -> String {
     crate::domain::format_datetime(t)

@@ -746,19 +746,8 @@ pub(crate) async fn file(
 ) -> Result<Response, AppError> {
     let actor = caller.actor.ok_or(AppError::Unauthorized)?;
     let (att, bytes) = ledger::attachment(&app, &actor, id).await?;
-    let disposition = format!(
-        "inline; filename*=UTF-8''{}",
-        url::form_urlencoded::byte_serialize(att.file_name.as_bytes()).collect::<String>()
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, att.content_type),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::CACHE_CONTROL, "private, max-age=3600".to_string()),
-        ],
-        bytes,
-    )
-        .into_response())
+    let file = super::inline_file(att.content_type, &att.file_name, bytes);
+    Ok(([(header::CACHE_CONTROL, "private, max-age=3600")], file).into_response())
 }
 
 // ---- people and units ----

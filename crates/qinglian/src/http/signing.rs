@@ -13,6 +13,7 @@ use serde::Deserialize;
 use super::auth::{Caller, PageActor};
 use super::form::{read_multipart, Fields};
 use super::pages::{anonymous_page, render, see_other, Ctx, PageError, Pairs};
+use super::{check_page, inline_file, CodeQuery};
 use crate::error::AppError;
 use crate::i18n;
 use crate::services::audience::Audience;
@@ -163,12 +164,7 @@ async fn material_file(
     Path(id): Path<i64>,
 ) -> PageResult {
     let (m, bytes) = materials::file(&app, &actor, id).await?;
-    let disposition = format!(
-        "inline; filename*=UTF-8''{}",
-        url::form_urlencoded::byte_serialize(m.file_name.as_bytes()).collect::<String>()
-    );
-    Ok(([(header::CONTENT_TYPE, m.file_type.clone()), (header::CONTENT_DISPOSITION, disposition)], bytes)
-        .into_response())
+    Ok(inline_file(m.file_type, &m.file_name, bytes))
 }
 
 /// The reach of a material or an audience pledge.
@@ -449,15 +445,7 @@ async fn signature_file(
     if let Some(code) = file.strip_suffix(".pdf") {
         let verify = format!("{}/check?code={code}", super::base_url(&headers, &caller));
         let bytes = pledges::signed_pdf(&app, code, &verify).await?;
-        let disposition = format!("inline; filename=\"signed-{code}.pdf\"");
-        return Ok((
-            [
-                (header::CONTENT_TYPE, "application/pdf".to_string()),
-                (header::CONTENT_DISPOSITION, disposition),
-            ],
-            bytes,
-        )
-            .into_response());
+        return Ok(inline_file("application/pdf".into(), &format!("signed-{code}.pdf"), bytes));
     }
     let code = file.strip_suffix(".svg").ok_or(AppError::NotFound)?;
     let s = signatures::by_code(&app, code).await?;
@@ -481,20 +469,13 @@ struct CheckPage {
     searched: bool,
 }
 
-#[derive(Deserialize)]
-struct CodeQuery {
-    code: Option<String>,
-}
-
 /// Public: anyone can check a signed copy's code.
 async fn check(State(app): State<App>, caller: Caller, Query(q): Query<CodeQuery>) -> Response {
-    let code = q.code.unwrap_or_default().trim().to_string();
-    let found = if code.is_empty() { None } else { signatures::by_code(&app, &code).await.ok() };
+    let code = q.code();
     let searched = !code.is_empty();
-    let status = if searched && found.is_none() { StatusCode::NOT_FOUND } else { StatusCode::OK };
-    let mut resp = render(&CheckPage { ctx: Ctx::new(&caller, None), code, found, searched });
-    *resp.status_mut() = status;
-    resp
+    let found = if searched { signatures::by_code(&app, &code).await.ok() } else { None };
+    let hit = found.is_some();
+    check_page(&CheckPage { ctx: Ctx::new(&caller, None), code, found, searched }, searched, hit)
 }
 
 #[derive(Template)]

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::auth::{Caller, PageActor};
 use super::form::Fields;
 use super::pages::{anonymous_page, render, see_other, Ctx, PageError, Pairs};
+use super::{check_page, inline_file, CodeQuery};
 use crate::error::AppError;
 use crate::i18n::{self, Msg};
 use crate::services::series;
@@ -444,14 +445,7 @@ async fn certificate_pdf(
     let code = file.strip_suffix(".pdf").ok_or(AppError::NotFound)?;
     let verify_url = format!("{}/verify?code={code}", super::base_url(&headers, &caller));
     let bytes = series::certificate_pdf(&app, code, &verify_url).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (header::CONTENT_DISPOSITION, format!("inline; filename=\"certificate-{code}.pdf\"")),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(inline_file("application/pdf".into(), &format!("certificate-{code}.pdf"), bytes))
 }
 
 #[derive(Template)]
@@ -463,18 +457,11 @@ struct VerifyPage {
     searched: bool,
 }
 
-#[derive(Deserialize)]
-struct VerifyQuery {
-    code: Option<String>,
-}
-
 /// Public: anyone can check a certificate's code.
-async fn verify(State(app): State<App>, caller: Caller, Query(q): Query<VerifyQuery>) -> Response {
-    let code = q.code.unwrap_or_default().trim().to_string();
-    let found = if code.is_empty() { None } else { series::verify(&app, &code).await.ok() };
+async fn verify(State(app): State<App>, caller: Caller, Query(q): Query<CodeQuery>) -> Response {
+    let code = q.code();
     let searched = !code.is_empty();
-    let status = if searched && found.is_none() { StatusCode::NOT_FOUND } else { StatusCode::OK };
-    let mut resp = render(&VerifyPage { ctx: Ctx::new(&caller, None), code, found, searched });
-    *resp.status_mut() = status;
-    resp
+    let found = if searched { series::verify(&app, &code).await.ok() } else { None };
+    let hit = found.is_some();
+    check_page(&VerifyPage { ctx: Ctx::new(&caller, None), code, found, searched }, searched, hit)
 }
