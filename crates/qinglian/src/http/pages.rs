@@ -988,9 +988,17 @@ async fn render_users(
     }))
 }
 
-/// The user name and the password the system just made, to show once.
-fn shown_once(issued: users::Issued) -> Option<(String, String)> {
-    issued.initial_password.map(|p| (issued.username, p))
+/// The users page after an account was made or reset, showing once the user name and the
+/// password the system made (if it made one).
+async fn render_issued(
+    app: &App,
+    actor: &Actor,
+    caller: &Caller,
+    ok: &str,
+    issued: users::Issued,
+) -> PageResult {
+    let shown = issued.initial_password.map(|p| (issued.username, p));
+    render_users(app, actor, caller, UsersQuery { ok: Some(ok.into()), ..Default::default() }, shown).await
 }
 
 async fn users_page(
@@ -1015,15 +1023,8 @@ async fn add_user(
         unit_id: f.get("unit_id").parse().ok(),
         person_phone: Some(f.get("person_phone").to_string()),
     };
-    let shown = shown_once(users::add(&app, &actor, input).await?);
-    render_users(
-        &app,
-        &actor,
-        &caller,
-        UsersQuery { ok: Some("ok.user_added".into()), ..Default::default() },
-        shown,
-    )
-    .await
+    let issued = users::add(&app, &actor, input).await?;
+    render_issued(&app, &actor, &caller, "ok.user_added", issued).await
 }
 
 async fn reset_user(
@@ -1031,15 +1032,8 @@ async fn reset_user(
     PageActor { actor, caller }: PageActor,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let shown = shown_once(users::reset_password(&app, &actor, id, None).await?);
-    render_users(
-        &app,
-        &actor,
-        &caller,
-        UsersQuery { ok: Some("ok.password_reset".into()), ..Default::default() },
-        shown,
-    )
-    .await
+    let issued = users::reset_password(&app, &actor, id, None).await?;
+    render_issued(&app, &actor, &caller, "ok.password_reset", issued).await
 }
 
 async fn grant_user_role(
