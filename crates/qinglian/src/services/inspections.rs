@@ -148,13 +148,17 @@ pub async fn close(app: &App, actor: &Actor, finding_id: i64, evidence: &str) ->
         return Err(AppError::Conflict(Msg::new("err.already_closed")));
     }
     let mut tx = app.db.begin().await?;
-    sqlx::query("UPDATE findings SET status = 'closed', evidence = $1, closed_at = $2, closed_by = $3 WHERE id = $4 AND status = 'open'")
+    // Guarded on the old status so two people closing at once do not both record it.
+    let n = sqlx::query("UPDATE findings SET status = 'closed', evidence = $1, closed_at = $2, closed_by = $3 WHERE id = $4 AND status = 'open'")
         .bind(&evidence)
         .bind(now())
         .bind(actor.user_id)
         .bind(finding_id)
         .execute(&mut *tx)
         .await?;
+    if n.rows_affected() == 0 {
+        return Err(AppError::Conflict(Msg::new("err.already_closed")));
+    }
     audit::record(&mut tx, actor, "finding.close", "finding", finding_id, json!({"evidence": evidence}))
         .await?;
     tx.commit().await?;

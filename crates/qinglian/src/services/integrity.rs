@@ -412,16 +412,7 @@ pub async fn evaluate(app: &App, actor: &Actor, id: i64, e: Evaluation) -> AppRe
         _ => return Err(AppError::invalid("decision", Msg::new("err.decision"))),
     };
     let mut tx = app.db.begin().await?;
-    for s in &e.scores {
-        sqlx::query("UPDATE integrity_items SET score = $1, comment = $2 WHERE application_id = $3 AND criterion_id = $4")
-            .bind(s.score)
-            .bind(s.comment.trim())
-            .bind(id)
-            .bind(s.criterion_id)
-            .execute(&mut *tx)
-            .await?;
-    }
-    sqlx::query(
+    let claimed = sqlx::query(
         "UPDATE integrity_applications SET status = $1, total_score = $2, evaluator_id = $3, decision_comment = $4, decided_at = $5
          WHERE id = $6 AND status = 'submitted'",
     )
@@ -433,6 +424,20 @@ pub async fn evaluate(app: &App, actor: &Actor, id: i64, e: Evaluation) -> AppRe
     .bind(id)
     .execute(&mut *tx)
     .await?;
+    // Claimed first, guarded on the old status: of two organisers deciding at once, the second
+    // changes nothing.
+    if claimed.rows_affected() == 0 {
+        return Err(AppError::Conflict(Msg::new("err.application_decided")));
+    }
+    for s in &e.scores {
+        sqlx::query("UPDATE integrity_items SET score = $1, comment = $2 WHERE application_id = $3 AND criterion_id = $4")
+            .bind(s.score)
+            .bind(s.comment.trim())
+            .bind(id)
+            .bind(s.criterion_id)
+            .execute(&mut *tx)
+            .await?;
+    }
     audit::record(
         &mut tx,
         actor,
