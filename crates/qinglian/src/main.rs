@@ -1,4 +1,4 @@
-//! The `qinglian` command: serve, migrate, import, user, bench.
+//! The `qinglian` command: serve, migrate, import, user, report, bench.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -66,6 +66,16 @@ enum Command {
     Outbox {
         #[arg(long)]
         deliver: Option<String>,
+    },
+    /// Write a campaign's summary report and notice (DOCX and PDF) and its ledger (XLSX) to a
+    /// folder: the same documents the report page gives.
+    Report {
+        /// The campaign's id (default: the latest campaign).
+        #[arg(long)]
+        campaign: Option<i64>,
+        /// The folder to write into.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
     },
     /// Measure roster import, the progress board, sign-in and request throughput.
     Bench {
@@ -232,8 +242,56 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Report { campaign, out } => {
+            let app = qinglian::start(Config::resolve(over)?).await?;
+            report(&app, campaign, &out).await
+        }
         Command::Bench { rows, units, seconds } => qinglian::bench::run(rows, units, seconds).await,
     }
+}
+
+async fn report(
+    app: &qinglian::services::App,
+    campaign: Option<i64>,
+    out: &std::path::Path,
+) -> anyhow::Result<()> {
+    use qinglian::documents::{official, typeset};
+    use qinglian::services::{campaigns, ledgers, report};
+    let zh = |e: qinglian::error::AppError| anyhow::anyhow!(e.message(qinglian::i18n::Lang::Zh));
+    let system = users::system_actor();
+    let id = match campaign {
+        Some(id) => id,
+        None => campaigns::list(app)
+            .await
+            .map_err(zh)?
+            .first()
+            .map(|c| c.id)
+            .context("还没有任何活动 (no campaign yet)")?,
+    };
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let c = campaigns::get(app, id).await.map_err(zh)?;
+    let draft = report::draft(app, &system, id).await.map_err(zh)?;
+    let notice = report::notice::notice(app, &system, &c).await.map_err(zh)?;
+    for (name, doc) in [("报告", draft.document()), ("通知", notice)] {
+        let path = out.join(format!("{name}-{id}.docx"));
+        std::fs::write(&path, official::docx(&doc)?)?;
+        println!("已写出 {}", path.display());
+        match tokio::task::spawn_blocking(move || typeset::pdf(&doc)).await? {
+            Ok(pdf) => {
+                let path = out.join(format!("{name}-{id}.pdf"));
+                std::fs::write(&path, pdf)?;
+                println!("已写出 {}", path.display());
+            }
+            Err(e) => println!("未生成PDF：{e}"),
+        }
+    }
+    let ledger = ledgers::workbook(app, &system, id, ledgers::Scope::Campaign, "", &ledgers::Silent)
+        .await
+        .map_err(zh)?;
+    let path = out.join(format!("台账-{id}.xlsx"));
+    std::fs::write(&path, ledger)?;
+    println!("已写出 {}", path.display());
+    Ok(())
 }
 
 async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {

@@ -16,3 +16,10 @@ document.addEventListener('click', function (ev) {
   var link = ev.target.closest && ev.target.closest('a[data-back]');
   if (link && history.length > 1) { ev.preventDefault(); history.back(); }
 });
+// A page of work under way (a ledger being built) reloads itself to show progress.
+(function () {
+  var link = document.querySelector('a[data-autoreload]');
+  if (!link) return;
+  var seconds = parseInt(link.getAttribute('data-autoreload'), 10) || 2;
+  setTimeout(function () { location.reload(); }, seconds * 1000);
+})();

@@ -1,5 +1,6 @@
 //! Plain types and rules, no I/O: what a valid phone, password, date or role is.
 
+pub mod numerals;
 pub mod roles;
 pub mod text;
 

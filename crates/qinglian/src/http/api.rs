@@ -136,7 +136,9 @@ impl utoipa::Modify for BearerAuth {
 }
 
 pub async fn openapi_json() -> Response {
-    Json(ApiDoc::openapi()).into_response()
+    let mut doc = ApiDoc::openapi();
+    doc.merge(super::report_api::ReportApiDoc::openapi());
+    Json(doc).into_response()
 }
 
 /// The error body of every failed request.

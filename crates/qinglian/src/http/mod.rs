@@ -9,6 +9,8 @@ pub mod inspections;
 pub mod integrity;
 pub mod pages;
 pub mod publicity;
+pub mod report_api;
+pub mod reports;
 pub mod signing;
 pub mod sittings;
 
@@ -38,7 +40,8 @@ pub fn router(app: App) -> Router {
         .merge(publicity::routes())
         .merge(inspections::routes())
         .merge(integrity::routes())
-        .nest("/api/v1", api::routes())
+        .merge(reports::routes())
+        .nest("/api/v1", api::routes().merge(report_api::routes()))
         .route("/api/openapi.json", get(api::openapi_json))
         .route("/healthz", get(healthz))
         .route("/static/{file}", get(static_file))
@@ -132,19 +135,26 @@ pub(crate) fn base_url(headers: &axum::http::HeaderMap, caller: &auth::Caller) -
     format!("{}://{host}", if caller.secure { "https" } else { "http" })
 }
 
-/// A workbook as a download named `name.xlsx`.
-pub(crate) fn xlsx_download(name: &str, bytes: Vec<u8>) -> Response {
+/// A generated file as a download under its own (possibly Chinese) name.
+pub(crate) fn download(content_type: &str, file_name: &str, bytes: Vec<u8>) -> Response {
+    let name = url::form_urlencoded::byte_serialize(file_name.as_bytes()).collect::<String>();
     (
         [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.xlsx\"")),
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename*=UTF-8''{name}")),
         ],
         bytes,
     )
         .into_response()
+}
+
+/// A workbook as a download named `name.xlsx`.
+pub(crate) fn xlsx_download(name: &str, bytes: Vec<u8>) -> Response {
+    download(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("{name}.xlsx"),
+        bytes,
+    )
 }
 
 /// A stored or generated file shown in the browser under its own (possibly Chinese) name.

@@ -11,20 +11,25 @@ pub mod campaigns;
 pub mod filter;
 pub mod inspections;
 pub mod integrity;
+pub mod jobs;
 pub mod ledger;
+pub mod ledgers;
 pub mod materials;
 pub mod outbox;
 pub mod people;
 pub mod placements;
 pub mod pledges;
 pub mod reach;
+pub mod report;
 pub mod roster;
 pub mod series;
 pub mod sheet;
 pub mod signatures;
 pub mod sittings;
+pub mod statistics;
 pub mod units;
 pub mod users;
+pub mod yearly;
 
 use std::sync::Arc;
 

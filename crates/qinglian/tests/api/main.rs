@@ -11,6 +11,7 @@ mod inspections;
 mod integrity;
 mod ledger;
 mod publicity;
+mod report;
 mod roster;
 mod signing;
 mod sittings;

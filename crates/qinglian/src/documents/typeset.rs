@@ -1,0 +1,139 @@
+//! Official documents as PDF, typeset by the typst library in the same GB/T 9704 layout as the
+//! DOCX. The template (`templates/official.typ`) is compiled into the binary and reads the
+//! document as JSON, so no text of ours or of a user's is ever parsed as typst markup.
+//!
+//! Fonts are the machine's own: the official fonts where installed (仿宋_GB2312, 黑体, 楷体,
+//! 方正小标宋), else open CJK fonts (Noto CJK from Debian's `fonts-noto-cjk`). They are found
+//! once per process; typesetting itself is CPU work for a blocking thread.
+
+use std::sync::OnceLock;
+
+use serde_json::json;
+use typst::diag::{FileError, FileResult};
+use typst::foundations::{Bytes, Datetime};
+use typst::layout::PagedDocument;
+use typst::syntax::{FileId, Source, VirtualPath};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World};
+use typst_kit::fonts::{FontSearcher, FontSlot};
+
+use super::official::{Block, Document};
+
+static TEMPLATE: &str = include_str!("../../templates/official.typ");
+
+/// Families the template can fall back to for Chinese; one must be installed.
+const CJK_FAMILIES: [&str; 8] = [
+    "noto serif cjk sc",
+    "noto sans cjk sc",
+    "source han serif sc",
+    "source han sans sc",
+    "fangsong",
+    "simsun",
+    "ar pl uming cn",
+    "wenquanyi zen hei",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum TypesetError {
+    #[error("no Chinese font is installed (install fonts-noto-cjk)")]
+    NoChineseFont,
+    #[error("typesetting failed: {0}")]
+    Typst(String),
+}
+
+struct FontCatalogue {
+    book: LazyHash<FontBook>,
+    slots: Vec<FontSlot>,
+}
+
+fn fonts() -> &'static FontCatalogue {
+    static FONTS: OnceLock<FontCatalogue> = OnceLock::new();
+    FONTS.get_or_init(|| {
+        let found = FontSearcher::new().include_system_fonts(true).search();
+        FontCatalogue { book: LazyHash::new(found.book), slots: found.fonts }
+    })
+}
+
+/// Whether this machine can typeset Chinese (so pages can say so before anyone waits).
+pub fn chinese_fonts_available() -> bool {
+    let book = &fonts().book;
+    CJK_FAMILIES.iter().any(|f| book.contains_family(f))
+}
+
+struct OneDocument {
+    library: LazyHash<Library>,
+    main: Source,
+    data: Bytes,
+    data_id: FileId,
+}
+
+impl World for OneDocument {
+    fn library(&self) -> &LazyHash<Library> {
+        &self.library
+    }
+    fn book(&self) -> &LazyHash<FontBook> {
+        &fonts().book
+    }
+    fn main(&self) -> FileId {
+        self.main.id()
+    }
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        if id == self.main.id() {
+            Ok(self.main.clone())
+        } else {
+            Err(FileError::AccessDenied)
+        }
+    }
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        if id == self.data_id {
+            Ok(self.data.clone())
+        } else {
+            Err(FileError::AccessDenied)
+        }
+    }
+    fn font(&self, index: usize) -> Option<Font> {
+        fonts().slots.get(index)?.get()
+    }
+    fn today(&self, _offset: Option<i64>) -> Option<Datetime> {
+        None
+    }
+}
+
+fn data(doc: &Document) -> serde_json::Value {
+    let blocks: Vec<serde_json::Value> = doc
+        .blocks
+        .iter()
+        .map(|b| match b {
+            Block::Heading1(t) => json!({"kind": "h1", "text": t}),
+            Block::Heading2(t) => json!({"kind": "h2", "text": t}),
+            Block::Para(t) => json!({"kind": "p", "text": t}),
+        })
+        .collect();
+    json!({
+        "title": doc.title,
+        "addressee": doc.addressee.clone().unwrap_or_default(),
+        "blocks": blocks,
+        "issuer": doc.issuer,
+        "date": doc.date,
+    })
+}
+
+/// The document as a PDF. Blocking: call it from a blocking thread.
+pub fn pdf(doc: &Document) -> Result<Vec<u8>, TypesetError> {
+    if !chinese_fonts_available() {
+        return Err(TypesetError::NoChineseFont);
+    }
+    let main = Source::new(FileId::new(None, VirtualPath::new("/official.typ")), TEMPLATE.to_string());
+    let world = OneDocument {
+        library: LazyHash::new(Library::builder().build()),
+        main,
+        data: Bytes::new(data(doc).to_string().into_bytes()),
+        data_id: FileId::new(None, VirtualPath::new("/data.json")),
+    };
+    let fail = |diags: &[typst::diag::SourceDiagnostic]| {
+        TypesetError::Typst(diags.iter().map(|d| d.message.to_string()).collect::<Vec<_>>().join("; "))
+    };
+    let document: PagedDocument = typst::compile(&world).output.map_err(|d| fail(&d))?;
+    typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default()).map_err(|d| fail(&d))
+}

@@ -1,0 +1,327 @@
+//! Pages of the campaign's end: the summary report (draft, editing, figures and overrides,
+//! versions, DOCX and PDF), the notice, the ledger workbooks (directly for an activity or a unit,
+//! as a background job with progress for the whole campaign), the statistics with charts, and
+//! next year's campaign with the comparison of two years.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use super::auth::PageActor;
+use super::form::Fields;
+use super::pages::{render, see_other, Ctx, PageError, Pairs};
+use crate::documents::{chart, official, typeset};
+use crate::error::AppError;
+use crate::i18n::Msg;
+use crate::services::report::{self, Draft, RenderedBlock};
+use crate::services::{campaigns, jobs, ledgers, statistics, yearly, App};
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/campaigns/{id}/report", get(report_page).post(save))
+        .route("/campaigns/{id}/report/regenerate", post(regenerate))
+        .route("/campaigns/{id}/report/refresh", post(refresh))
+        .route("/campaigns/{id}/report/override", post(override_figure))
+        .route("/campaigns/{id}/report.docx", get(report_docx))
+        .route("/campaigns/{id}/report.pdf", get(report_pdf))
+        .route("/campaigns/{id}/notice.docx", get(notice_docx))
+        .route("/campaigns/{id}/notice.pdf", get(notice_pdf))
+        .route("/campaigns/{id}/ledger.xlsx", get(ledger_xlsx))
+        .route("/campaigns/{id}/ledger-jobs", post(start_ledger_job))
+        .route("/jobs/{id}", get(job_page))
+        .route("/jobs/{id}/download", get(job_download))
+        .route("/campaigns/{id}/statistics", get(statistics_page))
+        .route("/campaigns/{id}/clone", post(clone))
+        .route("/compare", get(compare_page))
+}
+
+type PageResult = Result<Response, PageError>;
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct ReportPage {
+    ctx: Ctx,
+    c: campaigns::Campaign,
+    d: Draft,
+    rendered: Vec<RenderedBlock>,
+    versions: Vec<report::VersionSummary>,
+    units: Vec<crate::services::units::Unit>,
+    campaigns: Vec<campaigns::CampaignSummary>,
+    pdf_ready: bool,
+}
+
+#[derive(Deserialize)]
+struct Notice {
+    ok: Option<String>,
+}
+
+async fn report_page(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Path(id): Path<i64>,
+    Query(q): Query<Notice>,
+) -> PageResult {
+    let d = report::draft(&app, &actor, id).await?;
+    Ok(render(&ReportPage {
+        ctx: Ctx::new(&caller, q.ok.as_deref()),
+        c: campaigns::get(&app, id).await?,
+        rendered: d.render(),
+        versions: report::versions(&app, &actor, id).await?,
+        units: crate::services::units::list(&app).await?,
+        campaigns: campaigns::list(&app).await?,
+        pdf_ready: tokio::task::spawn_blocking(typeset::chinese_fonts_available).await.unwrap_or(false),
+        d,
+    }))
+}
+
+async fn save(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    let f = Fields(f);
+    let edit = report::DraftEdit {
+        base_version: f.int("base_version", "err.number")?,
+        title: f.get("title").to_string(),
+        date: f.get("date").to_string(),
+        blocks: f.all("block"),
+    };
+    report::save(&app, &actor, id, edit).await?;
+    Ok(see_other(&format!("/campaigns/{id}/report?ok=ok.report_saved")))
+}
+
+async fn regenerate(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+) -> PageResult {
+    report::regenerate(&app, &actor, id).await?;
+    Ok(see_other(&format!("/campaigns/{id}/report?ok=ok.report_regenerated")))
+}
+
+async fn refresh(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+) -> PageResult {
+    report::refresh_figures(&app, &actor, id).await?;
+    Ok(see_other(&format!("/campaigns/{id}/report?ok=ok.report_refreshed")))
+}
+
+async fn override_figure(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    let f = Fields(f);
+    let value = if f.get("clear") == "1" { None } else { Some(f.int("value", "err.number")?) };
+    report::override_figure(&app, &actor, id, f.get("key"), value, f.get("reason")).await?;
+    Ok(see_other(&format!("/campaigns/{id}/report?ok=ok.report_saved")))
+}
+
+fn docx_download(name: &str, bytes: Vec<u8>) -> Response {
+    super::download(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        &format!("{name}.docx"),
+        bytes,
+    )
+}
+
+/// Typesets on a blocking thread; a machine without Chinese fonts gets a polite refusal.
+pub(crate) async fn pdf_of(doc: official::Document) -> Result<Vec<u8>, AppError> {
+    match tokio::task::spawn_blocking(move || typeset::pdf(&doc)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(typeset::TypesetError::NoChineseFont)) => {
+            Err(AppError::UnsupportedType(Msg::new("err.no_chinese_font")))
+        }
+        Ok(Err(e)) => Err(AppError::Internal(e.to_string())),
+        Err(e) => Err(AppError::Internal(e.to_string())),
+    }
+}
+
+pub(crate) fn docx_of(doc: &official::Document) -> Result<Vec<u8>, AppError> {
+    official::docx(doc).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+async fn report_docx(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let doc = report::draft(&app, &actor, id).await?.document();
+    Ok(docx_download(&doc.title, docx_of(&doc)?))
+}
+
+async fn report_pdf(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let doc = report::draft(&app, &actor, id).await?.document();
+    let name = format!("{}.pdf", doc.title);
+    Ok(super::inline_file("application/pdf".into(), &name, pdf_of(doc).await?))
+}
+
+async fn notice_docx(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let c = campaigns::get(&app, id).await?;
+    let doc = report::notice::notice(&app, &actor, &c).await?;
+    Ok(docx_download(&doc.title, docx_of(&doc)?))
+}
+
+async fn notice_pdf(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let c = campaigns::get(&app, id).await?;
+    let doc = report::notice::notice(&app, &actor, &c).await?;
+    let name = format!("{}.pdf", doc.title);
+    Ok(super::inline_file("application/pdf".into(), &name, pdf_of(doc).await?))
+}
+
+#[derive(Deserialize)]
+struct LedgerQuery {
+    activity: Option<i64>,
+    unit: Option<i64>,
+}
+
+async fn ledger_xlsx(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(q): Query<LedgerQuery>,
+) -> PageResult {
+    let scope = match (q.activity, q.unit) {
+        (Some(a), _) => ledgers::Scope::Activity(a),
+        (None, Some(u)) => ledgers::Scope::Unit(u),
+        // The whole campaign can be large: it is a background job.
+        (None, None) => return Ok(see_other(&format!("/campaigns/{id}/report#ledger"))),
+    };
+    let base = super::base_url(&headers, &caller);
+    let bytes = ledgers::workbook(&app, &actor, id, scope, &base, &ledgers::Silent).await?;
+    let name = match scope {
+        ledgers::Scope::Activity(a) => format!("ledger-{id}-activity-{a}"),
+        ledgers::Scope::Unit(u) => format!("ledger-{id}-unit-{u}"),
+        ledgers::Scope::Campaign => format!("ledger-{id}"),
+    };
+    Ok(super::xlsx_download(&name, bytes))
+}
+
+async fn start_ledger_job(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let job = jobs::start_ledger(&app, &actor, id, super::base_url(&headers, &caller)).await?;
+    Ok(see_other(&format!("/jobs/{job}")))
+}
+
+#[derive(Template)]
+#[template(path = "job.html")]
+struct JobPage {
+    ctx: Ctx,
+    job: jobs::Job,
+}
+
+async fn job_page(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Path(id): Path<i64>,
+) -> PageResult {
+    Ok(render(&JobPage { ctx: Ctx::new(&caller, None), job: jobs::get(&app, &actor, id).await? }))
+}
+
+async fn job_download(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let (name, bytes) = jobs::result(&app, &actor, id).await?;
+    Ok(super::xlsx_download(name.trim_end_matches(".xlsx"), bytes))
+}
+
+#[derive(Template)]
+#[template(path = "statistics.html")]
+struct StatisticsPage {
+    ctx: Ctx,
+    c: campaigns::Campaign,
+    s: statistics::Statistics,
+    units_chart: String,
+    ranks_chart: String,
+    days_chart: String,
+    signatures_chart: String,
+}
+
+#[derive(Deserialize)]
+struct StatisticsQuery {
+    activity: Option<i64>,
+}
+
+async fn statistics_page(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Path(id): Path<i64>,
+    Query(q): Query<StatisticsQuery>,
+) -> PageResult {
+    let s = statistics::statistics(&app, &actor, id, q.activity.unwrap_or(0)).await?;
+    let t = crate::i18n::T(crate::i18n::current());
+    let pairs = |v: &[statistics::Count]| v.iter().map(|c| (c.key.clone(), c.value)).collect::<Vec<_>>();
+    let days: Vec<(String, i64)> = s.by_day.iter().map(|d| (d.date[5..].to_string(), d.checkins)).collect();
+    let signed: Vec<(String, i64)> =
+        s.by_day.iter().map(|d| (d.date[5..].to_string(), d.signatures)).collect();
+    Ok(render(&StatisticsPage {
+        ctx: Ctx::new(&caller, None),
+        c: campaigns::get(&app, id).await?,
+        units_chart: chart::bars(t.get("stats.by_unit"), &pairs(&s.by_unit)),
+        ranks_chart: chart::bars(t.get("stats.by_rank"), &pairs(&s.by_rank)),
+        days_chart: chart::line(t.get("stats.checkins_by_day"), &days),
+        signatures_chart: chart::line(t.get("stats.signatures_by_day"), &signed),
+        s,
+    }))
+}
+
+async fn clone(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    let f = Fields(f);
+    let year = f.int("year", "err.clone_year")?;
+    let new_id = yearly::clone_to_year(&app, &actor, id, yearly::CloneInput { year }).await?;
+    Ok(see_other(&format!("/campaigns/{new_id}?ok=ok.campaign_cloned")))
+}
+
+#[derive(Template)]
+#[template(path = "compare.html")]
+struct ComparePage {
+    ctx: Ctx,
+    cmp: yearly::Comparison,
+}
+
+#[derive(Deserialize)]
+struct CompareQuery {
+    a: i64,
+    b: i64,
+}
+
+async fn compare_page(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Query(q): Query<CompareQuery>,
+) -> PageResult {
+    let cmp = yearly::compare(&app, &actor, q.a, q.b).await?;
+    Ok(render(&ComparePage { ctx: Ctx::new(&caller, None), cmp }))
+}

@@ -1,0 +1,466 @@
+//! What really happened in a campaign, read from the records in a handful of grouped queries:
+//! per activity (sittings, sign-ins, trainings, materials read and signed, pledges, ledger
+//! entries, unit tasks), the publicity placements, and per theme tag (四个结合) the inspections,
+//! integrity units and tagged records. The report, the statistics and the year-over-year
+//! comparison all read this one model, so they cannot disagree.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use crate::domain::numerals;
+use crate::error::AppResult;
+use crate::services::campaigns::{self, Activity, Campaign};
+use crate::services::App;
+
+/// One number of the report, with what it counts and where the records behind it are.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct Figure {
+    pub key: String,
+    /// What it counts, in Chinese: "签到人次".
+    pub label: String,
+    pub value: i64,
+    /// The measure word written after it: 名, 次, 场.
+    pub measure: String,
+    /// Written in Chinese numerals (为期三天) rather than digits (56名).
+    pub chinese: bool,
+    /// The page listing the records counted.
+    pub source: String,
+}
+
+impl Figure {
+    /// As the document writes it: "56名", "三天".
+    pub fn text(&self, value: impl std::borrow::Borrow<i64>) -> String {
+        let value = *value.borrow();
+        if self.chinese {
+            format!("{}{}", numerals::chinese(value), self.measure)
+        } else {
+            numerals::count(value, &self.measure)
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Training {
+    pub title: String,
+    pub venue: String,
+    pub days: i64,
+    pub trainees: i64,
+    pub completed: i64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ActivityFacts {
+    pub activity: Activity,
+    /// Sittings at which at least one person signed in.
+    pub sittings: i64,
+    pub checkins: i64,
+    pub trainings: Vec<Training>,
+    pub materials: i64,
+    pub delivered: i64,
+    pub read_signed: i64,
+    pub pledges: i64,
+    pub pledge_signatures: i64,
+    pub entries: i64,
+    pub units_reported: i64,
+    pub participants: i64,
+    pub tasks: i64,
+    pub tasks_done: i64,
+}
+
+impl ActivityFacts {
+    fn new(activity: Activity) -> ActivityFacts {
+        ActivityFacts {
+            activity,
+            sittings: 0,
+            checkins: 0,
+            trainings: Vec::new(),
+            materials: 0,
+            delivered: 0,
+            read_signed: 0,
+            pledges: 0,
+            pledge_signatures: 0,
+            entries: 0,
+            units_reported: 0,
+            participants: 0,
+            tasks: 0,
+            tasks_done: 0,
+        }
+    }
+
+    /// Whether anything at all was recorded for the activity.
+    pub fn has_records(&self) -> bool {
+        self.sittings + self.materials + self.pledges + self.entries + self.tasks > 0
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Placements {
+    pub sites: i64,
+    pub quantity: i64,
+    /// (material name, sites, quantity), in the catalogue's order.
+    pub by_material: Vec<(String, i64, i64)>,
+    /// Channel names used, in the catalogue's order.
+    pub channels: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct IntegrityUnit {
+    pub unit: String,
+    pub type_name: String,
+    pub status: String,
+    /// The checklist's goals (the text before "：" of each criterion): 班子清廉, 村务清爽, …
+    pub goals: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ThemeFacts {
+    pub seq: i64,
+    pub name: String,
+    pub activities: Vec<String>,
+    pub entries: i64,
+    pub placements: i64,
+    pub inspections: i64,
+    pub findings: i64,
+    pub rectified: i64,
+    pub integrity_units: Vec<IntegrityUnit>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Facts {
+    pub campaign: Campaign,
+    pub units: i64,
+    pub units_tasked: i64,
+    pub activities: Vec<ActivityFacts>,
+    pub placements: Placements,
+    pub inspections: i64,
+    pub themes: Vec<ThemeFacts>,
+}
+
+fn count_map(rows: &[sqlx::any::AnyRow], cols: &[&str]) -> HashMap<i64, Vec<i64>> {
+    rows.iter().map(|r| (r.get::<i64, _>(0), cols.iter().map(|c| r.get::<i64, _>(*c)).collect())).collect()
+}
+
+/// Reads the facts of campaign `id`. Permission is the caller's business (organisers only).
+pub async fn load(app: &App, id: i64) -> AppResult<Facts> {
+    let campaign = campaigns::get(app, id).await?;
+    let pool = &app.db.pool;
+    let grouped = |sql: &'static str| sqlx::query(sql).bind(id).fetch_all(pool);
+
+    let sittings = grouped(
+        "SELECT x.activity_id, COUNT(*) AS sittings, CAST(SUM(x.n) AS BIGINT) AS checkins FROM (
+           SELECT s.activity_id, (SELECT COUNT(*) FROM checkins c WHERE c.sitting_id = s.id) AS n
+           FROM sittings s JOIN activities a ON a.id = s.activity_id WHERE a.campaign_id = $1) x
+         WHERE x.n > 0 GROUP BY x.activity_id",
+    )
+    .await?;
+    let materials = grouped(
+        "SELECT m.activity_id, COUNT(*) AS materials,
+           CAST(SUM((SELECT COUNT(*) FROM material_receipts r WHERE r.material_id = m.id AND r.delivered_at > 0)) AS BIGINT) AS delivered,
+           CAST(SUM((SELECT COUNT(*) FROM signatures g WHERE g.subject = 'material' AND g.subject_id = m.id AND g.withdrawn_at = 0)) AS BIGINT) AS signed
+         FROM materials m JOIN activities a ON a.id = m.activity_id WHERE a.campaign_id = $1 GROUP BY m.activity_id",
+    )
+    .await?;
+    let pledges = grouped(
+        "SELECT p.activity_id, COUNT(*) AS pledges, CAST(SUM(p.signature_count) AS BIGINT) AS signed
+         FROM pledges p JOIN activities a ON a.id = p.activity_id WHERE a.campaign_id = $1 GROUP BY p.activity_id",
+    )
+    .await?;
+    let entries = grouped(
+        "SELECT e.activity_id, COUNT(*) AS entries, COUNT(DISTINCT e.unit_id) AS units,
+           CAST(SUM(e.participants) AS BIGINT) AS participants
+         FROM ledger_entries e JOIN activities a ON a.id = e.activity_id
+         WHERE a.campaign_id = $1 AND e.status IN ('submitted', 'accepted') GROUP BY e.activity_id",
+    )
+    .await?;
+    let tasks = grouped(
+        "SELECT s.activity_id, COUNT(*) AS tasks,
+           CAST(SUM(CASE WHEN t.status = 'accepted' THEN 1 ELSE 0 END) AS BIGINT) AS done
+         FROM tasks t JOIN assignments s ON s.id = t.assignment_id JOIN activities a ON a.id = s.activity_id
+         WHERE a.campaign_id = $1 GROUP BY s.activity_id",
+    )
+    .await?;
+    let trainings = grouped(
+        "SELECT se.activity_id, se.title, se.min_days, MAX(s.day_no) AS days, MIN(s.venue) AS venue,
+           (SELECT COUNT(DISTINCT c.attendee_key) FROM checkins c JOIN sittings d ON d.id = c.sitting_id
+             WHERE d.series_id = se.id) AS trainees,
+           (SELECT COUNT(*) FROM (SELECT c.attendee_key FROM checkins c JOIN sittings d ON d.id = c.sitting_id
+             WHERE d.series_id = se.id GROUP BY c.attendee_key
+             HAVING COUNT(DISTINCT d.day_no) >= CASE WHEN se.min_days > 0 THEN se.min_days
+               ELSE (SELECT COUNT(*) FROM sittings z WHERE z.series_id = se.id) END) y) AS completed
+         FROM sitting_series se JOIN activities a ON a.id = se.activity_id JOIN sittings s ON s.series_id = se.id
+         WHERE a.campaign_id = $1 GROUP BY se.id, se.activity_id, se.title, se.min_days ORDER BY se.id",
+    )
+    .await?;
+
+    let sittings = count_map(&sittings, &["sittings", "checkins"]);
+    let materials = count_map(&materials, &["materials", "delivered", "signed"]);
+    let pledges = count_map(&pledges, &["pledges", "signed"]);
+    let entries = count_map(&entries, &["entries", "units", "participants"]);
+    let tasks = count_map(&tasks, &["tasks", "done"]);
+    let get = |m: &HashMap<i64, Vec<i64>>, id: i64, i: usize| m.get(&id).map(|v| v[i]).unwrap_or(0);
+
+    let mut activities = Vec::new();
+    for a in &campaign.activities {
+        let mut f = ActivityFacts::new(a.clone());
+        f.sittings = get(&sittings, a.id, 0);
+        f.checkins = get(&sittings, a.id, 1);
+        f.materials = get(&materials, a.id, 0);
+        f.delivered = get(&materials, a.id, 1);
+        f.read_signed = get(&materials, a.id, 2);
+        f.pledges = get(&pledges, a.id, 0);
+        f.pledge_signatures = get(&pledges, a.id, 1);
+        f.entries = get(&entries, a.id, 0);
+        f.units_reported = get(&entries, a.id, 1);
+        f.participants = get(&entries, a.id, 2);
+        f.tasks = get(&tasks, a.id, 0);
+        f.tasks_done = get(&tasks, a.id, 1);
+        f.trainings = trainings
+            .iter()
+            .filter(|r| r.get::<i64, _>("activity_id") == a.id)
+            .map(|r| Training {
+                title: r.get("title"),
+                venue: r.get::<Option<String>, _>("venue").unwrap_or_default(),
+                days: r.get::<Option<i64>, _>("days").unwrap_or(0),
+                trainees: r.get("trainees"),
+                completed: r.get("completed"),
+            })
+            .collect();
+        activities.push(f);
+    }
+
+    let placement_rows = grouped(
+        "SELECT m.name, COUNT(*) AS sites, CAST(SUM(p.quantity) AS BIGINT) AS quantity
+         FROM placements p JOIN placement_materials m ON m.code = p.material
+         WHERE p.campaign_id = $1 GROUP BY m.name, m.sort ORDER BY m.sort",
+    )
+    .await?;
+    let by_material: Vec<(String, i64, i64)> =
+        placement_rows.iter().map(|r| (r.get("name"), r.get("sites"), r.get("quantity"))).collect();
+    let channels: Vec<String> = grouped(
+        "SELECT ch.name FROM placements p JOIN placement_channels ch ON ch.code = p.channel
+         WHERE p.campaign_id = $1 GROUP BY ch.name, ch.sort ORDER BY ch.sort",
+    )
+    .await?
+    .iter()
+    .map(|r| r.get("name"))
+    .collect();
+    let placements = Placements {
+        sites: by_material.iter().map(|m| m.1).sum(),
+        quantity: by_material.iter().map(|m| m.2).sum(),
+        by_material,
+        channels,
+    };
+
+    let themes = themes(app, &campaign).await?;
+    let inspections: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inspections WHERE campaign_id = $1")
+        .bind(id)
+        .fetch_one(pool)
+        .await?;
+    let units: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM units").fetch_one(pool).await?;
+    let units_tasked: i64 = sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT t.unit_id) FROM tasks t JOIN assignments s ON s.id = t.assignment_id
+         JOIN activities a ON a.id = s.activity_id WHERE a.campaign_id = $1",
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await?;
+    Ok(Facts { campaign, units, units_tasked, activities, placements, inspections, themes })
+}
+
+async fn themes(app: &App, campaign: &Campaign) -> AppResult<Vec<ThemeFacts>> {
+    let pool = &app.db.pool;
+    let by_theme = |sql: &'static str| sqlx::query(sql).bind(campaign.id).fetch_all(pool);
+    let entries = count_map(
+        &by_theme(
+            "SELECT et.theme_id, COUNT(*) AS n FROM ledger_entry_themes et JOIN campaign_themes t ON t.id = et.theme_id
+             WHERE t.campaign_id = $1 GROUP BY et.theme_id",
+        )
+        .await?,
+        &["n"],
+    );
+    let placements = count_map(
+        &by_theme(
+            "SELECT pt.theme_id, COUNT(*) AS n FROM placement_themes pt JOIN campaign_themes t ON t.id = pt.theme_id
+             WHERE t.campaign_id = $1 GROUP BY pt.theme_id",
+        )
+        .await?,
+        &["n"],
+    );
+    let inspections = count_map(
+        &by_theme(
+            "SELECT i.theme_id, COUNT(*) AS n,
+               CAST(SUM((SELECT COUNT(*) FROM findings f WHERE f.inspection_id = i.id)) AS BIGINT) AS findings,
+               CAST(SUM((SELECT COUNT(*) FROM findings f WHERE f.inspection_id = i.id AND f.status = 'closed')) AS BIGINT) AS closed
+             FROM inspections i WHERE i.campaign_id = $1 AND i.theme_id IS NOT NULL GROUP BY i.theme_id",
+        )
+        .await?,
+        &["n", "findings", "closed"],
+    );
+    let units = by_theme(
+        "SELECT ia.theme_id, ia.type_id, u.name AS unit, it.name AS type_name, ia.status
+         FROM integrity_applications ia JOIN units u ON u.id = ia.unit_id JOIN integrity_types it ON it.id = ia.type_id
+         WHERE ia.campaign_id = $1 AND ia.theme_id IS NOT NULL AND ia.status <> 'returned' ORDER BY ia.id",
+    )
+    .await?;
+    let criteria = sqlx::query("SELECT type_id, text FROM integrity_criteria ORDER BY type_id, seq")
+        .fetch_all(pool)
+        .await?;
+    let mut goals: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for c in &criteria {
+        let text: String = c.get("text");
+        let goal = text.split(['：', ':']).next().unwrap_or("").trim().to_string();
+        goals.entry(c.get("type_id")).or_default().push(goal);
+    }
+    let get = |m: &HashMap<i64, Vec<i64>>, id: i64, i: usize| m.get(&id).map(|v| v[i]).unwrap_or(0);
+    Ok(campaign
+        .themes
+        .iter()
+        .enumerate()
+        .map(|(i, t)| ThemeFacts {
+            seq: i as i64 + 1,
+            name: t.name.clone(),
+            activities: campaign
+                .activities
+                .iter()
+                .filter(|a| a.themes.iter().any(|x| x.id == t.id))
+                .map(|a| a.title.clone())
+                .collect(),
+            entries: get(&entries, t.id, 0),
+            placements: get(&placements, t.id, 0),
+            inspections: get(&inspections, t.id, 0),
+            findings: get(&inspections, t.id, 1),
+            rectified: get(&inspections, t.id, 2),
+            integrity_units: units
+                .iter()
+                .filter(|r| r.get::<Option<i64>, _>("theme_id") == Some(t.id))
+                .map(|r| IntegrityUnit {
+                    unit: r.get("unit"),
+                    type_name: r.get("type_name"),
+                    status: r.get("status"),
+                    goals: goals.get(&r.get::<i64, _>("type_id")).cloned().unwrap_or_default(),
+                })
+                .collect(),
+        })
+        .collect())
+}
+
+impl Facts {
+    /// Every number of the campaign as a figure, keyed by a name that survives regeneration
+    /// and cloning: `a7.trainees` (activity 7), `t1.inspections` (theme 1), `c.placements`.
+    pub fn figures(&self) -> BTreeMap<String, Figure> {
+        let cid = self.campaign.id;
+        let mut out = BTreeMap::new();
+        let mut put = |key: String, label: &str, value: i64, measure: &str, chinese: bool, source: String| {
+            out.insert(
+                key.clone(),
+                Figure { key, label: label.into(), value, measure: measure.into(), chinese, source },
+            );
+        };
+        put(
+            "c.activities".into(),
+            "活动项数",
+            self.campaign.activities.len() as i64,
+            "项",
+            true,
+            format!("/campaigns/{cid}"),
+        );
+        put(
+            "c.units".into(),
+            "参与单位数",
+            self.units_tasked,
+            "个",
+            false,
+            format!("/campaigns/{cid}/board"),
+        );
+        put(
+            "c.inspections".into(),
+            "监督检查次数",
+            self.inspections,
+            "次",
+            false,
+            format!("/campaigns/{cid}/inspections"),
+        );
+        let placements = format!("/campaigns/{cid}/placements");
+        put(
+            "c.placement_sites".into(),
+            "宣传投放点位",
+            self.placements.sites,
+            "处",
+            false,
+            placements.clone(),
+        );
+        put(
+            "c.placement_quantity".into(),
+            "宣传品数量",
+            self.placements.quantity,
+            "件",
+            false,
+            placements.clone(),
+        );
+        for (i, (name, _, quantity)) in self.placements.by_material.iter().enumerate() {
+            put(format!("c.placement_{}", i + 1), name, *quantity, "件", false, placements.clone());
+        }
+        for f in &self.activities {
+            let a = &f.activity;
+            let k = |name: &str| format!("a{}.{name}", a.seq);
+            let page = format!("/activities/{}", a.id);
+            put(k("sittings"), "举办场次", f.sittings, "场", false, page.clone());
+            put(k("checkins"), "签到人次", f.checkins, "人次", false, page.clone());
+            put(k("materials"), "学习资料种数", f.materials, "种", false, page.clone());
+            put(k("delivered"), "资料送达人次", f.delivered, "人次", false, page.clone());
+            put(k("read_signed"), "阅后签名人次", f.read_signed, "人次", false, page.clone());
+            put(k("pledges"), "承诺书种数", f.pledges, "种", false, page.clone());
+            put(k("pledge_signatures"), "承诺签名人数", f.pledge_signatures, "人", false, page.clone());
+            put(k("entries"), "工作台账份数", f.entries, "份", false, page.clone());
+            put(k("units_reported"), "报送台账单位数", f.units_reported, "个", false, page.clone());
+            put(k("participants"), "台账参加人次", f.participants, "人次", false, page.clone());
+            put(k("tasks"), "承担任务单位数", f.tasks, "个", false, format!("/campaigns/{cid}/board"));
+            put(
+                k("tasks_done"),
+                "任务通过审核单位数",
+                f.tasks_done,
+                "个",
+                false,
+                format!("/campaigns/{cid}/board"),
+            );
+            for (j, t) in f.trainings.iter().enumerate() {
+                let suffix = if j == 0 { String::new() } else { format!("_{}", j + 1) };
+                put(k(&format!("trainees{suffix}")), "参训人数", t.trainees, "名", false, page.clone());
+                put(k(&format!("training_days{suffix}")), "培训天数", t.days, "天", true, page.clone());
+                put(k(&format!("completed{suffix}")), "完成培训人数", t.completed, "名", false, page.clone());
+            }
+        }
+        for t in &self.themes {
+            let k = |name: &str| format!("t{}.{name}", t.seq);
+            put(
+                k("inspections"),
+                "监督检查次数",
+                t.inspections,
+                "次",
+                false,
+                format!("/campaigns/{cid}/inspections"),
+            );
+            put(
+                k("findings"),
+                "发现问题数",
+                t.findings,
+                "个",
+                false,
+                format!("/campaigns/{cid}/inspections"),
+            );
+            put(
+                k("rectified"),
+                "已整改问题数",
+                t.rectified,
+                "个",
+                false,
+                format!("/campaigns/{cid}/inspections"),
+            );
+            put(k("entries"), "主题台账份数", t.entries, "份", false, format!("/campaigns/{cid}/board"));
+            put(k("placements"), "主题宣传点位", t.placements, "处", false, placements.clone());
+        }
+        out
+    }
+}
