@@ -410,3 +410,52 @@ async fn a_team_records_a_placement_with_a_photo_and_the_totals_change() {
     shot(&c, "15-placement-totals").await;
     c.close().await.unwrap();
 }
+
+/// The week is over: the organiser opens the campaign's report on a phone, finds the draft
+/// written from the data with its figures linked to their records, rewords the opening,
+/// saves it as a version, starts the whole ledger and watches it finish, and sees the
+/// statistics drawn as charts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_organiser_edits_the_report_and_builds_the_ledger() {
+    let (base, app, _dir) = server().await;
+    let (c, _driver) = browser().await;
+    let campaign: i64 =
+        sqlx::query_scalar("SELECT MIN(id) FROM campaigns").fetch_one(&app.db.pool).await.unwrap();
+    sign_in(&c, &base, "jiwei").await;
+    c.goto(&format!("{base}/campaigns/{campaign}")).await.unwrap();
+    click(&c, Locator::Id("report-link")).await;
+    c.wait().for_element(Locator::Id("draft")).await.unwrap();
+    let draft = c.find(Locator::Id("draft")).await.unwrap().text().await.unwrap();
+    assert!(draft.contains("七是") && draft.contains("56名") && draft.contains("为期三天"), "{draft}");
+    assert!(draft.contains("345次"));
+    shot(&c, "16-report-draft").await;
+
+    // The figure "56名" links to the training's records.
+    let link = c.find(Locator::XPath("//article[@id='draft']//a[text()='56名']")).await.unwrap();
+    let href = link.attr("href").await.unwrap().unwrap();
+    assert!(href.starts_with("/activities/"), "{href}");
+
+    // Reword the opening (keeping its figure markers) and save.
+    c.find(Locator::Css("#edit summary")).await.unwrap().click().await.unwrap();
+    let first = c.find(Locator::Id("r-block-1")).await.unwrap();
+    first.clear().await.unwrap();
+    first.send_keys("宣传周期间，全市{c.units}单位共同参与，{c.activities}重点活动全部开展。").await.unwrap();
+    shot(&c, "17-report-edit").await;
+    click(&c, Locator::Css("#edit-form button[type=submit]")).await;
+    c.wait().for_element(Locator::Css(".notice")).await.unwrap();
+    let draft = c.find(Locator::Id("draft")).await.unwrap().text().await.unwrap();
+    assert!(draft.contains("全市53个单位共同参与，十项重点活动全部开展"), "{draft}");
+    assert!(c.find(Locator::Id("versions")).await.unwrap().text().await.unwrap().contains("版本 1"));
+
+    // The whole ledger as a background job: the page shows progress, then the download.
+    click(&c, Locator::Id("ledger-job")).await;
+    c.wait().at_most(Duration::from_secs(60)).for_element(Locator::Id("job-download")).await.unwrap();
+    shot(&c, "18-ledger-ready").await;
+
+    // Statistics, drawn on the server.
+    c.goto(&format!("{base}/campaigns/{campaign}/statistics")).await.unwrap();
+    let charts = c.find_all(Locator::Css("figure svg[role=img]")).await.unwrap();
+    assert_eq!(charts.len(), 4);
+    shot(&c, "19-statistics").await;
+    c.close().await.unwrap();
+}

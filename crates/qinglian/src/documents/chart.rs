@@ -10,8 +10,9 @@ fn esc(s: &str) -> String {
 
 /// Horizontal bars, one a row: (label, value).
 pub fn bars(title: &str, rows: &[(String, i64)]) -> String {
-    const WIDTH: f64 = 640.0;
-    const LABEL: f64 = 170.0;
+    // Narrow enough that a phone shows the labels at a readable size.
+    const WIDTH: f64 = 420.0;
+    const LABEL: f64 = 150.0;
     const ROW: f64 = 26.0;
     let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1) as f64;
     let height = ROW * rows.len().max(1) as f64 + 10.0;
@@ -21,7 +22,7 @@ pub fn bars(title: &str, rows: &[(String, i64)]) -> String {
     );
     for (i, (label, value)) in rows.iter().enumerate() {
         let y = 5.0 + i as f64 * ROW;
-        let w = (WIDTH - LABEL - 70.0) * (*value as f64) / max;
+        let w = (WIDTH - LABEL - 60.0) * (*value as f64) / max;
         let _ = write!(
             svg,
             r##"<text x="{lx}" y="{ty}" text-anchor="end" font-size="13" fill="#1f2933">{l}</text><rect x="{LABEL}" y="{y}" width="{w:.1}" height="18" fill="#b3261e" rx="2"/><text x="{vx:.1}" y="{ty}" font-size="13" fill="#1f2933">{value}</text>"##,
@@ -37,9 +38,9 @@ pub fn bars(title: &str, rows: &[(String, i64)]) -> String {
 
 /// A daily line: (day label, value), in order.
 pub fn line(title: &str, points: &[(String, i64)]) -> String {
-    const WIDTH: f64 = 640.0;
-    const HEIGHT: f64 = 220.0;
-    const PAD: f64 = 40.0;
+    const WIDTH: f64 = 420.0;
+    const HEIGHT: f64 = 200.0;
+    const PAD: f64 = 30.0;
     let max = points.iter().map(|p| p.1).max().unwrap_or(0).max(1) as f64;
     let step = if points.len() > 1 { (WIDTH - 2.0 * PAD) / (points.len() - 1) as f64 } else { 0.0 };
     let xy = |i: usize, v: i64| (PAD + step * i as f64, HEIGHT - PAD - (HEIGHT - 2.0 * PAD) * v as f64 / max);
@@ -62,7 +63,7 @@ pub fn line(title: &str, points: &[(String, i64)]) -> String {
         r##"<polyline points="{}" fill="none" stroke="#b3261e" stroke-width="2"/>"##,
         path.join(" ")
     );
-    let every = points.len().div_ceil(10).max(1);
+    let every = points.len().div_ceil(6).max(1);
     for (i, (label, value)) in points.iter().enumerate() {
         let (x, y) = xy(i, *value);
         let _ = write!(svg, r##"<circle cx="{x:.1}" cy="{y:.1}" r="3" fill="#b3261e"/>"##);
@@ -86,7 +87,7 @@ mod tests {
     fn bars_scale_to_the_largest_and_escape_labels() {
         let svg = super::bars("签到", &[("A<B".into(), 10), ("C".into(), 5)]);
         assert!(svg.contains("A&lt;B"));
-        assert!(svg.contains(r#"width="400.0""#) && svg.contains(r#"width="200.0""#));
+        assert!(svg.contains(r#"width="210.0""#) && svg.contains(r#"width="105.0""#));
         let empty = super::line("趋势", &[]);
         assert!(empty.starts_with("<svg") && empty.ends_with("</svg>"));
     }

@@ -12,20 +12,17 @@ use utoipa::OpenApi;
 
 use super::api::{Created, ErrorBody};
 use super::auth::{ApiActor, Caller};
-use super::reports::{docx_of, pdf_of};
+use super::reports::official_file;
 use crate::error::AppResult;
 use crate::services::report::{self, Draft, RenderedBlock};
-use crate::services::{campaigns, jobs, ledgers, statistics, yearly, App};
+use crate::services::{jobs, ledgers, statistics, yearly, App};
 
 pub fn routes() -> Router<App> {
     Router::new()
         .route("/campaigns/{id}/report", get(get_report).post(save_report))
         .route("/campaigns/{id}/report/regenerate", post(regenerate_report))
         .route("/campaigns/{id}/report/overrides", post(override_figure))
-        .route("/campaigns/{id}/report.docx", get(report_docx))
-        .route("/campaigns/{id}/report.pdf", get(report_pdf))
-        .route("/campaigns/{id}/notice.docx", get(notice_docx))
-        .route("/campaigns/{id}/notice.pdf", get(notice_pdf))
+        .route("/campaigns/{id}/documents/{file}", get(document))
         .route("/campaigns/{id}/ledger.xlsx", get(ledger_xlsx))
         .route("/campaigns/{id}/ledger-jobs", post(start_ledger_job))
         .route("/jobs/{id}", get(get_job))
@@ -41,10 +38,7 @@ pub fn routes() -> Router<App> {
     save_report,
     regenerate_report,
     override_figure,
-    report_docx,
-    report_pdf,
-    notice_docx,
-    notice_pdf,
+    document,
     ledger_xlsx,
     start_ledger_job,
     get_job,
@@ -121,54 +115,16 @@ async fn override_figure(
     Ok(Json(Saved { version: report::override_figure(&app, &actor, id, &o.key, o.value, &o.reason).await? }))
 }
 
-const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
-
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}/report.docx", tag = "report", params(("id" = i64, Path)),
-    responses((status = 200, description = "The report as DOCX (GB/T 9704-2012)", content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document")))]
-async fn report_docx(
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/documents/{file}", tag = "report",
+    params(("id" = i64, Path), ("file" = String, Path, description = "report.docx, report.pdf, notice.docx or notice.pdf")),
+    responses((status = 200, description = "The summary report or the notice as DOCX (GB/T 9704-2012) or PDF"),
+        (status = 404, body = ErrorBody), (status = 415, body = ErrorBody, description = "No Chinese font for a PDF")))]
+async fn document(
     State(app): State<App>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    Path((id, file)): Path<(i64, String)>,
 ) -> AppResult<Response> {
-    let doc = report::draft(&app, &actor, id).await?.document();
-    Ok(super::download(DOCX, &format!("{}.docx", doc.title), docx_of(&doc)?))
-}
-
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}/report.pdf", tag = "report", params(("id" = i64, Path)),
-    responses((status = 200, description = "The report as PDF", content_type = "application/pdf"), (status = 415, body = ErrorBody)))]
-async fn report_pdf(
-    State(app): State<App>,
-    ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
-    let doc = report::draft(&app, &actor, id).await?.document();
-    let name = format!("{}.pdf", doc.title);
-    Ok(super::download("application/pdf", &name, pdf_of(doc).await?))
-}
-
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}/notice.docx", tag = "report", params(("id" = i64, Path)),
-    responses((status = 200, description = "The campaign notice as DOCX", content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document")))]
-async fn notice_docx(
-    State(app): State<App>,
-    ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
-    let c = campaigns::get(&app, id).await?;
-    let doc = report::notice::notice(&app, &actor, &c).await?;
-    Ok(super::download(DOCX, &format!("{}.docx", doc.title), docx_of(&doc)?))
-}
-
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}/notice.pdf", tag = "report", params(("id" = i64, Path)),
-    responses((status = 200, description = "The campaign notice as PDF", content_type = "application/pdf")))]
-async fn notice_pdf(
-    State(app): State<App>,
-    ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
-    let c = campaigns::get(&app, id).await?;
-    let doc = report::notice::notice(&app, &actor, &c).await?;
-    let name = format!("{}.pdf", doc.title);
-    Ok(super::download("application/pdf", &name, pdf_of(doc).await?))
+    official_file(&app, &actor, id, &file).await
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

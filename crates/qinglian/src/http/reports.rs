@@ -18,7 +18,7 @@ use crate::documents::{chart, official, typeset};
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::services::report::{self, Draft, RenderedBlock};
-use crate::services::{campaigns, jobs, ledgers, statistics, yearly, App};
+use crate::services::{campaigns, jobs, ledgers, statistics, yearly, Actor, App};
 
 pub fn routes() -> Router<App> {
     Router::new()
@@ -26,10 +26,7 @@ pub fn routes() -> Router<App> {
         .route("/campaigns/{id}/report/regenerate", post(regenerate))
         .route("/campaigns/{id}/report/refresh", post(refresh))
         .route("/campaigns/{id}/report/override", post(override_figure))
-        .route("/campaigns/{id}/report.docx", get(report_docx))
-        .route("/campaigns/{id}/report.pdf", get(report_pdf))
-        .route("/campaigns/{id}/notice.docx", get(notice_docx))
-        .route("/campaigns/{id}/notice.pdf", get(notice_pdf))
+        .route("/campaigns/{id}/documents/{file}", get(document))
         .route("/campaigns/{id}/ledger.xlsx", get(ledger_xlsx))
         .route("/campaigns/{id}/ledger-jobs", post(start_ledger_job))
         .route("/jobs/{id}", get(job_page))
@@ -125,16 +122,34 @@ async fn override_figure(
     Ok(see_other(&format!("/campaigns/{id}/report?ok=ok.report_saved")))
 }
 
-fn docx_download(name: &str, bytes: Vec<u8>) -> Response {
-    super::download(
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        &format!("{name}.docx"),
-        bytes,
-    )
+const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+/// The official documents a campaign gives, by file name: `report.docx`, `report.pdf`,
+/// `notice.docx`, `notice.pdf`.
+pub(crate) async fn official_file(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    file: &str,
+) -> Result<Response, AppError> {
+    let (which, format) = file.split_once('.').ok_or(AppError::NotFound)?;
+    let doc = match which {
+        "report" => report::draft(app, actor, id).await?.document(),
+        "notice" => report::notice::notice(app, actor, &campaigns::get(app, id).await?).await?,
+        _ => return Err(AppError::NotFound),
+    };
+    let name = format!("{}.{format}", doc.title);
+    Ok(match format {
+        "docx" => {
+            super::download(DOCX, &name, official::docx(&doc).map_err(|e| AppError::Internal(e.to_string()))?)
+        }
+        "pdf" => super::download("application/pdf", &name, pdf_of(doc).await?),
+        _ => return Err(AppError::NotFound),
+    })
 }
 
 /// Typesets on a blocking thread; a machine without Chinese fonts gets a polite refusal.
-pub(crate) async fn pdf_of(doc: official::Document) -> Result<Vec<u8>, AppError> {
+async fn pdf_of(doc: official::Document) -> Result<Vec<u8>, AppError> {
     match tokio::task::spawn_blocking(move || typeset::pdf(&doc)).await {
         Ok(Ok(bytes)) => Ok(bytes),
         Ok(Err(typeset::TypesetError::NoChineseFont)) => {
@@ -145,48 +160,12 @@ pub(crate) async fn pdf_of(doc: official::Document) -> Result<Vec<u8>, AppError>
     }
 }
 
-pub(crate) fn docx_of(doc: &official::Document) -> Result<Vec<u8>, AppError> {
-    official::docx(doc).map_err(|e| AppError::Internal(e.to_string()))
-}
-
-async fn report_docx(
+async fn document(
     State(app): State<App>,
     PageActor { actor, .. }: PageActor,
-    Path(id): Path<i64>,
+    Path((id, file)): Path<(i64, String)>,
 ) -> PageResult {
-    let doc = report::draft(&app, &actor, id).await?.document();
-    Ok(docx_download(&doc.title, docx_of(&doc)?))
-}
-
-async fn report_pdf(
-    State(app): State<App>,
-    PageActor { actor, .. }: PageActor,
-    Path(id): Path<i64>,
-) -> PageResult {
-    let doc = report::draft(&app, &actor, id).await?.document();
-    let name = format!("{}.pdf", doc.title);
-    Ok(super::inline_file("application/pdf".into(), &name, pdf_of(doc).await?))
-}
-
-async fn notice_docx(
-    State(app): State<App>,
-    PageActor { actor, .. }: PageActor,
-    Path(id): Path<i64>,
-) -> PageResult {
-    let c = campaigns::get(&app, id).await?;
-    let doc = report::notice::notice(&app, &actor, &c).await?;
-    Ok(docx_download(&doc.title, docx_of(&doc)?))
-}
-
-async fn notice_pdf(
-    State(app): State<App>,
-    PageActor { actor, .. }: PageActor,
-    Path(id): Path<i64>,
-) -> PageResult {
-    let c = campaigns::get(&app, id).await?;
-    let doc = report::notice::notice(&app, &actor, &c).await?;
-    let name = format!("{}.pdf", doc.title);
-    Ok(super::inline_file("application/pdf".into(), &name, pdf_of(doc).await?))
+    Ok(official_file(&app, &actor, id, &file).await?)
 }
 
 #[derive(Deserialize)]

@@ -1,9 +1,10 @@
 //! The ledger (台账) as a workbook: for the whole campaign, one activity, or one unit and those
 //! below it. Sheets: a summary per activity, the ledger entries with links to their evidence,
-//! every sign-in, and every read-then-sign signature. Rows are read in keyset pages and written
-//! in rust_xlsxwriter's constant-memory mode, so memory stays flat however many rows there are;
-//! progress is reported after each page.
+//! every sign-in, and every read-then-sign signature. Each sheet's rows stream from one query
+//! into rust_xlsxwriter's constant-memory mode, so memory stays flat however many rows there are;
+//! progress is reported every few thousand rows.
 
+use futures_util::TryStreamExt;
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
 use sqlx::Row;
 
@@ -32,7 +33,8 @@ impl Progress for Silent {
     async fn set(&self, _percent: i64) {}
 }
 
-const PAGE: i64 = 5_000;
+/// Rows between two progress reports.
+const STEP: i64 = 5_000;
 
 fn xlsx(e: rust_xlsxwriter::XlsxError) -> AppError {
     AppError::Internal(format!("xlsx: {e}"))
@@ -64,7 +66,7 @@ async fn condition(app: &App, actor: &Actor, campaign_id: i64, scope: Scope) -> 
     })
 }
 
-/// One sheet's rows: the query (selecting `id` first, then the columns in order) and headers.
+/// One sheet's rows: the query (selecting an id first, then the columns in order) and headers.
 struct Sheet {
     name: &'static str,
     headers: &'static [&'static str],
@@ -75,6 +77,7 @@ struct Sheet {
     times: &'static [usize],
     /// A column holding a path on this server, written as a link.
     link: Option<usize>,
+    order: &'static str,
 }
 
 const SHEETS: [Sheet; 3] = [
@@ -88,6 +91,7 @@ const SHEETS: [Sheet; 3] = [
                   (SELECT COUNT(*) FROM attachments x WHERE x.ledger_entry_id = e.id) AS files",
         times: &[],
         link: Some(7),
+        order: "a.seq, e.entry_date, e.id",
     },
     Sheet {
         name: "签到记录",
@@ -99,6 +103,7 @@ const SHEETS: [Sheet; 3] = [
                   CASE c.method WHEN 'qr' THEN '扫码' WHEN 'clerk' THEN '现场代签' ELSE '账号' END AS method, c.checked_at",
         times: &[5],
         link: None,
+        order: "a.seq, s.starts_at, s.id, c.checked_at, c.id",
     },
     Sheet {
         name: "阅后签名",
@@ -111,6 +116,7 @@ const SHEETS: [Sheet; 3] = [
                   CASE g.method WHEN 'drawn' THEN '手写' WHEN 'typed' THEN '输入姓名' ELSE '纸质' END AS method, g.signed_at",
         times: &[5],
         link: None,
+        order: "a.seq, m.id, g.signed_at, g.id",
     },
 ];
 
@@ -187,50 +193,40 @@ pub async fn workbook(
             ws.set_column_width(c as u16, *w).map_err(xlsx)?;
             ws.write_string_with_format(0, c as u16, *h, &bold).map_err(xlsx)?;
         }
+        let sql =
+            format!("SELECT {} FROM {} WHERE {cond} ORDER BY {}", sheet.columns, sheet.from, sheet.order);
+        let mut rows = sqlx::query(&sql).fetch(pool);
         let mut row = 1u32;
-        let mut after = 0i64;
-        let id_col = sheet.columns.split(',').next().unwrap_or("id").trim();
-        loop {
-            let sql = format!(
-                "SELECT {} FROM {} WHERE {cond} AND {id_col} > $1 ORDER BY {id_col} LIMIT {PAGE}",
-                sheet.columns, sheet.from
-            );
-            let rows = sqlx::query(&sql).bind(after).fetch_all(pool).await?;
-            let Some(last) = rows.last() else { break };
-            after = last.get(0);
-            for r in &rows {
-                for c in 0..sheet.headers.len() {
-                    let col = c as u16;
-                    let i = c + 1;
-                    if sheet.times.contains(&c) {
-                        let t: i64 = r.get(i);
-                        ws.write_string(row, col, format_datetime(t)).map_err(xlsx)?;
-                    } else if sheet.link == Some(c) {
-                        let files: i64 = r.get(i);
-                        if files > 0 {
-                            let id: i64 = r.get(0);
-                            let url = format!("{base_url}/entries/{id}");
-                            let text = format!("{files}个文件");
-                            if base_url.is_empty() {
-                                ws.write_string(row, col, format!("{text} {url}")).map_err(xlsx)?;
-                            } else {
-                                ws.write_url_with_text(row, col, url.as_str(), text.as_str())
-                                    .map_err(xlsx)?;
-                            }
+        while let Some(r) = rows.try_next().await? {
+            for c in 0..sheet.headers.len() {
+                let col = c as u16;
+                let i = c + 1;
+                if sheet.times.contains(&c) {
+                    let t: i64 = r.get(i);
+                    ws.write_string(row, col, format_datetime(t)).map_err(xlsx)?;
+                } else if sheet.link == Some(c) {
+                    let files: i64 = r.get(i);
+                    if files > 0 {
+                        let id: i64 = r.get(0);
+                        let url = format!("{base_url}/entries/{id}");
+                        let text = format!("{files}个文件");
+                        if base_url.is_empty() {
+                            ws.write_string(row, col, format!("{text} {url}")).map_err(xlsx)?;
+                        } else {
+                            ws.write_url_with_text(row, col, url.as_str(), text.as_str()).map_err(xlsx)?;
                         }
-                    } else {
-                        match value_text(r, i) {
-                            Ok(s) => ws.write_string(row, col, s).map_err(xlsx)?,
-                            Err(n) => ws.write_number(row, col, n as f64).map_err(xlsx)?,
-                        };
                     }
+                } else {
+                    match value_text(&r, i) {
+                        Ok(s) => ws.write_string(row, col, s).map_err(xlsx)?,
+                        Err(n) => ws.write_number(row, col, n as f64).map_err(xlsx)?,
+                    };
                 }
-                row += 1;
             }
-            done += rows.len() as i64;
-            progress.set((done * 95 / all).min(95)).await;
-            if (rows.len() as i64) < PAGE {
-                break;
+            row += 1;
+            done += 1;
+            if done % STEP == 0 {
+                progress.set((done * 95 / all).min(95)).await;
             }
         }
     }

@@ -33,6 +33,17 @@ fn shift(date: &str, years: i64) -> String {
     }
 }
 
+const COPY_MATERIALS: &str = "INSERT INTO materials (activity_id, host_unit_id, title, kind, body, link, file_key, file_type,
+       file_name, version, delivery, due_date, min_read_seconds, audience_unit_id, audience_ranks, audience_party, created_by, created_at)
+     SELECT $1, host_unit_id, title, kind, body, link, file_key, file_type, file_name, 1,
+       delivery, '', min_read_seconds, audience_unit_id, audience_ranks, audience_party, $2, $3
+     FROM materials WHERE activity_id = $4 ORDER BY id";
+
+const COPY_PLEDGES: &str = "INSERT INTO pledges (activity_id, host_unit_id, title, body, public, audience_unit_id, audience_ranks,
+       audience_party, status, signature_count, created_by, created_at)
+     SELECT $1, host_unit_id, title, body, public, audience_unit_id, audience_ranks, audience_party, 'open', 0, $2, $3
+     FROM pledges WHERE activity_id = $4 ORDER BY id";
+
 pub async fn clone_to_year(app: &App, actor: &Actor, id: i64, input: CloneInput) -> AppResult<i64> {
     actor.require_organiser()?;
     let c = super::campaigns::get(app, id).await?;
@@ -116,31 +127,10 @@ pub async fn clone_to_year(app: &App, actor: &Actor, id: i64, input: CloneInput)
             .execute(&mut *tx)
             .await?;
         }
-        sqlx::query(
-            "INSERT INTO materials (activity_id, host_unit_id, title, kind, body, link, file_key, file_type, file_name, version,
-               delivery, due_date, min_read_seconds, audience_unit_id, audience_ranks, audience_party, created_by, created_at)
-             SELECT $1, host_unit_id, title, kind, body, link, file_key, file_type, file_name, 1,
-               delivery, '', min_read_seconds, audience_unit_id, audience_ranks, audience_party, $2, $3
-             FROM materials WHERE activity_id = $4 ORDER BY id",
-        )
-        .bind(na)
-        .bind(actor.user_id)
-        .bind(t)
-        .bind(a.id)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO pledges (activity_id, host_unit_id, title, body, public, audience_unit_id, audience_ranks, audience_party,
-               status, signature_count, created_by, created_at)
-             SELECT $1, host_unit_id, title, body, public, audience_unit_id, audience_ranks, audience_party, 'open', 0, $2, $3
-             FROM pledges WHERE activity_id = $4 ORDER BY id",
-        )
-        .bind(na)
-        .bind(actor.user_id)
-        .bind(t)
-        .bind(a.id)
-        .execute(&mut *tx)
-        .await?;
+        // Materials and pledges come along unsigned: $1 the new activity, $2 who, $3 when, $4 the old.
+        for copy in [COPY_MATERIALS, COPY_PLEDGES] {
+            sqlx::query(copy).bind(na).bind(actor.user_id).bind(t).bind(a.id).execute(&mut *tx).await?;
+        }
     }
     audit::record(
         &mut tx,

@@ -203,7 +203,7 @@ fn part(zip: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>, name: &str) -> Stri
 async fn documents_in_the_official_layout(t: TestApp) {
     let org = t.api_as("jiwei").await;
     let camp = campaign(&t).await;
-    let resp = org.get(&format!("/api/v1/campaigns/{camp}/report.docx")).await;
+    let resp = org.get(&format!("/api/v1/campaigns/{camp}/documents/report.docx")).await;
     assert_eq!(resp.status(), 200);
     assert!(resp.headers()["content-type"].to_str().unwrap().contains("wordprocessingml"));
     let docx = resp.bytes().await.unwrap().to_vec();
@@ -227,7 +227,7 @@ async fn documents_in_the_official_layout(t: TestApp) {
     assert!(doc.contains("为期三天") && doc.contains("56名"));
 
     // The PDF is typeset with Chinese text in it.
-    let pdf = org.get(&format!("/api/v1/campaigns/{camp}/report.pdf")).await;
+    let pdf = org.get(&format!("/api/v1/campaigns/{camp}/documents/report.pdf")).await;
     assert_eq!(pdf.status(), 200);
     let pdf = pdf.bytes().await.unwrap().to_vec();
     assert!(pdf.starts_with(b"%PDF"));
@@ -238,8 +238,13 @@ async fn documents_in_the_official_layout(t: TestApp) {
     assert!(text.contains("— 1 —") || text.contains("—1—"), "page numbers: {text}");
 
     // The notice, from the campaign's definition.
-    let notice =
-        org.get(&format!("/api/v1/campaigns/{camp}/notice.docx")).await.bytes().await.unwrap().to_vec();
+    let notice = org
+        .get(&format!("/api/v1/campaigns/{camp}/documents/notice.docx"))
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(notice)).unwrap();
     let doc = part(&mut z, "word/document.xml");
     assert!(doc.contains("关于开展2022年清廉清河宣传周活动的通知"));
@@ -445,7 +450,7 @@ async fn an_empty_campaign_says_what_is_missing(t: TestApp) {
     let text = report(&org, id).await["text"].as_str().unwrap().to_string();
     assert!(text.contains("尚未设置具体活动项目"), "{text}");
     assert!(!text.contains("开展零项"));
-    let docx = org.get(&format!("/api/v1/campaigns/{id}/report.docx")).await;
+    let docx = org.get(&format!("/api/v1/campaigns/{id}/documents/report.docx")).await;
     assert_eq!(docx.status(), 200);
 }
 

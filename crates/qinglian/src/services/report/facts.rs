@@ -272,22 +272,16 @@ pub async fn load(app: &App, id: i64) -> AppResult<Facts> {
 async fn themes(app: &App, campaign: &Campaign) -> AppResult<Vec<ThemeFacts>> {
     let pool = &app.db.pool;
     let by_theme = |sql: &'static str| sqlx::query(sql).bind(campaign.id).fetch_all(pool);
-    let entries = count_map(
-        &by_theme(
-            "SELECT et.theme_id, COUNT(*) AS n FROM ledger_entry_themes et JOIN campaign_themes t ON t.id = et.theme_id
-             WHERE t.campaign_id = $1 GROUP BY et.theme_id",
-        )
-        .await?,
-        &["n"],
-    );
-    let placements = count_map(
-        &by_theme(
-            "SELECT pt.theme_id, COUNT(*) AS n FROM placement_themes pt JOIN campaign_themes t ON t.id = pt.theme_id
-             WHERE t.campaign_id = $1 GROUP BY pt.theme_id",
-        )
-        .await?,
-        &["n"],
-    );
+    // Records tagged with a theme: ledger entries and placements.
+    let mut tagged = Vec::new();
+    for table in ["ledger_entry_themes", "placement_themes"] {
+        let sql = format!(
+            "SELECT x.theme_id, COUNT(*) AS n FROM {table} x JOIN campaign_themes t ON t.id = x.theme_id
+             WHERE t.campaign_id = $1 GROUP BY x.theme_id"
+        );
+        tagged.push(count_map(&sqlx::query(&sql).bind(campaign.id).fetch_all(pool).await?, &["n"]));
+    }
+    let (entries, placements) = (&tagged[0], &tagged[1]);
     let inspections = count_map(
         &by_theme(
             "SELECT i.theme_id, COUNT(*) AS n,
@@ -327,8 +321,8 @@ async fn themes(app: &App, campaign: &Campaign) -> AppResult<Vec<ThemeFacts>> {
                 .filter(|a| a.themes.iter().any(|x| x.id == t.id))
                 .map(|a| a.title.clone())
                 .collect(),
-            entries: get(&entries, t.id, 0),
-            placements: get(&placements, t.id, 0),
+            entries: get(entries, t.id, 0),
+            placements: get(placements, t.id, 0),
             inspections: get(&inspections, t.id, 0),
             findings: get(&inspections, t.id, 1),
             rectified: get(&inspections, t.id, 2),
