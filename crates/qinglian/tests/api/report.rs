@@ -94,6 +94,11 @@ async fn the_draft_reads_like_the_seed(t: TestApp) {
     }
     let seven = figures.iter().find(|s| s["key"] == "a7.trainees").unwrap();
     assert_eq!(seven["text"], "56名");
+    // Each figure says what it counts.
+    let all = r["draft"]["figures"].as_object().unwrap();
+    for (key, f) in all {
+        assert!(!f["basis"].as_str().unwrap().is_empty(), "{key} does not say what it counts");
+    }
     // The page shows the figures as links.
     let page = b.text(&format!("/campaigns/{camp}/report")).await;
     assert!(page.contains("class=\"figure\"") && page.contains("56名"));

@@ -27,6 +27,9 @@ pub struct Figure {
     pub chinese: bool,
     /// The page listing the records counted.
     pub source: String,
+    /// Which records are counted, and how: the figure's query in words.
+    #[serde(default)]
+    pub basis: String,
 }
 
 impl Figure {
@@ -340,6 +343,40 @@ async fn themes(app: &App, campaign: &Campaign) -> AppResult<Vec<ThemeFacts>> {
         .collect())
 }
 
+/// What a figure counts, by the name after its prefix (`a7.trainees` → `trainees`).
+fn basis(key: &str) -> &'static str {
+    let name = key.split_once('.').map(|k| k.1).unwrap_or(key);
+    let name = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '_');
+    match name {
+        "activities" => "本次活动设置的活动项目数",
+        "units" => "承担本次活动任务的单位数（去重）",
+        "inspections" if key.starts_with('c') => "本次活动登记的监督检查记录数",
+        "inspections" => "标注该结合主题的监督检查记录数",
+        "placement_sites" => "登记的宣传投放点位记录数",
+        "placement_quantity" | "placement" => "宣传投放记录的数量之和",
+        "sittings" => "本活动下至少有一人签到的场次数",
+        "checkins" => "本活动各场次的签到记录数（每人每场一条）",
+        "materials" => "本活动发布的学习资料数",
+        "delivered" => "学习资料送达记录数（线上发布或纸质发放）",
+        "read_signed" => "学习资料的阅后签名数（不含已撤回）",
+        "pledges" => "本活动发布的承诺书数",
+        "pledge_signatures" => "承诺书签名数（不含已撤回）",
+        "entries" if key.starts_with('t') => "标注该结合主题的工作台账数",
+        "entries" => "本活动已报送（待审核或已通过）的工作台账数",
+        "units_reported" => "报送了工作台账的单位数（去重）",
+        "participants" => "工作台账填报的参加人数之和",
+        "tasks" => "本活动部署任务的单位数",
+        "tasks_done" => "任务台账已审核通过的单位数",
+        "trainees" => "培训任一天签到的人数（去重）",
+        "training_days" => "培训的天数（场次的最大天序号）",
+        "completed" => "签到天数达到结业要求的人数",
+        "placements" => "标注该结合主题的宣传投放记录数",
+        "findings" => "这些检查发现的问题数",
+        "rectified" => "已提交整改佐证并销号的问题数",
+        _ => "",
+    }
+}
+
 impl Facts {
     /// Every number of the campaign as a figure, keyed by a name that survives regeneration
     /// and cloning: `a7.trainees` (activity 7), `t1.inspections` (theme 1), `c.placements`.
@@ -349,7 +386,15 @@ impl Facts {
         let mut put = |key: String, label: &str, value: i64, measure: &str, chinese: bool, source: String| {
             out.insert(
                 key.clone(),
-                Figure { key, label: label.into(), value, measure: measure.into(), chinese, source },
+                Figure {
+                    basis: basis(&key).into(),
+                    key,
+                    label: label.into(),
+                    value,
+                    measure: measure.into(),
+                    chinese,
+                    source,
+                },
             );
         };
         put(
