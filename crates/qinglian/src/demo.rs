@@ -2,6 +2,8 @@
 //! about 2,000 people, the ten activities with their lead departments, one assignment to every
 //! unit with some ledger entries filed, and a few accounts to try each role.
 
+mod works;
+
 use serde_json::json;
 
 use sqlx::Row;
@@ -291,6 +293,7 @@ pub async fn load(app: &App, admin_user: &str, password: &str) -> AppResult<usiz
     publicity(&mut tx, campaign, admin, &unit_id).await?;
     inspections(&mut tx, campaign, admin, theme_ids[0], &all).await?;
     integrity_units(&mut tx, admin, campaign, &theme_ids, &unit_id).await?;
+    let call = works::load(&mut tx, app.db.engine, &hash, admin, campaign, &activity_ids, &unit_id).await?;
     let system = users::system_actor();
     audit::record(
         &mut tx,
@@ -302,6 +305,7 @@ pub async fn load(app: &App, admin_user: &str, password: &str) -> AppResult<usiz
     )
     .await?;
     tx.commit().await?;
+    works::award(app, call).await?;
     Ok(people.len())
 }
 

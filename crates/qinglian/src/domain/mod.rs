@@ -2,6 +2,7 @@
 
 pub mod numerals;
 pub mod roles;
+pub mod screening;
 pub mod text;
 
 pub use roles::{Role, RoleGrant};

@@ -138,6 +138,7 @@ impl utoipa::Modify for BearerAuth {
 pub async fn openapi_json() -> Response {
     let mut doc = ApiDoc::openapi();
     doc.merge(super::report_api::ReportApiDoc::openapi());
+    doc.merge(super::works_api::WorksApiDoc::openapi());
     Json(doc).into_response()
 }
 

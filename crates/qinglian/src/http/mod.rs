@@ -13,6 +13,8 @@ pub mod report_api;
 pub mod reports;
 pub mod signing;
 pub mod sittings;
+pub mod works;
+pub mod works_api;
 
 use std::net::SocketAddr;
 
@@ -41,7 +43,8 @@ pub fn router(app: App) -> Router {
         .merge(inspections::routes())
         .merge(integrity::routes())
         .merge(reports::routes())
-        .nest("/api/v1", api::routes().merge(report_api::routes()))
+        .merge(works::routes())
+        .nest("/api/v1", api::routes().merge(report_api::routes()).merge(works_api::routes()))
         .route("/api/openapi.json", get(api::openapi_json))
         .route("/healthz", get(healthz))
         .route("/static/{file}", get(static_file))

@@ -16,3 +16,4 @@ mod roster;
 mod signing;
 mod sittings;
 mod surface;
+mod works;

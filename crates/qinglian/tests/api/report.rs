@@ -62,9 +62,18 @@ async fn the_draft_reads_like_the_seed(t: TestApp) {
     let training = lines.iter().find(|l| l.starts_with("七是")).unwrap();
     assert!(training.contains("为期三天") && training.contains("56名学员"), "{training}");
     assert!(text.contains("监督检查345次"), "{text}");
-    // Missing data is said, not shown as zeros.
+    // The call for works and the column, from their records.
     let works = lines.iter().find(|l| l.starts_with("五是")).unwrap();
-    assert!(works.contains("有待补录") && !works.contains("0件"), "{works}");
+    let collected =
+        t.scalar("SELECT COUNT(*) FROM works WHERE call_id IS NOT NULL AND status <> 'rejected'").await;
+    let winners = t.scalar("SELECT COUNT(*) FROM works WHERE published_at > 0").await;
+    assert!(
+        works.contains(&format!("征集作品{collected}篇")) && works.contains(&format!("获奖作品{winners}篇")),
+        "{works}"
+    );
+    let column = lines.iter().find(|l| l.starts_with("三是开展")).unwrap();
+    let published = t.scalar("SELECT COUNT(*) FROM column_pieces WHERE status = 'published'").await;
+    assert!(column.contains(&format!("已刊发{published}篇")), "{column}");
     assert!(lines
         .iter()
         .find(|l| l.starts_with("三是将"))

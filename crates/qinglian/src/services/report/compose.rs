@@ -167,6 +167,20 @@ fn activity_paragraph(ordinal: i64, f: &ActivityFacts, facts: &Facts) -> String 
             materials.join("、")
         ));
     }
+    if f.works > 0 {
+        let mut t = format!("面向社会征集作品{}", k("works"));
+        if f.winners > 0 {
+            t.push_str(&format!("，经评委匿名评审评选出获奖作品{}并在清廉门户公开展出", k("winners")));
+        }
+        facts_said.push(t);
+    }
+    if f.column_invited > 0 {
+        let mut t = format!("邀请{}单位“一把手”参与访谈或撰稿", k("column_invited"));
+        if f.column_published > 0 {
+            t.push_str(&format!("，已刊发{}", k("column_published")));
+        }
+        facts_said.push(t);
+    }
     if f.tasks > 0 && f.entries > 0 {
         facts_said.push(format!(
             "该项活动部署到{}单位，已有{}单位报送工作台账{}",
@@ -184,8 +198,9 @@ fn activity_paragraph(ordinal: i64, f: &ActivityFacts, facts: &Facts) -> String 
         facts_said.push(format!("{}单位报送工作台账{}", k("units_reported"), k("entries")));
     }
     // Planned but not yet carried out: say so, and that the figures are still to come.
-    let carried_out = f.sittings + f.delivered + f.pledge_signatures + f.entries > 0
-        || (a.kind == "publicity" && facts.placements.sites > 0);
+    let carried_out =
+        f.sittings + f.delivered + f.pledge_signatures + f.entries + f.works + f.column_published > 0
+            || (a.kind == "publicity" && facts.placements.sites > 0);
     if facts_said.is_empty() {
         s.push_str("（本项活动在系统中尚无场次、签到、学习资料、承诺书、宣传投放或工作台账记录，相关数字有待补录。）");
     } else if !carried_out {

@@ -70,6 +70,12 @@ pub struct ActivityFacts {
     pub participants: i64,
     pub tasks: i64,
     pub tasks_done: i64,
+    /// Works received by the activity's calls (not rejected), and those published with a prize.
+    pub works: i64,
+    pub winners: i64,
+    /// The campaign's column, told under its interview activity: heads invited, pieces published.
+    pub column_invited: i64,
+    pub column_published: i64,
 }
 
 impl ActivityFacts {
@@ -89,12 +95,23 @@ impl ActivityFacts {
             participants: 0,
             tasks: 0,
             tasks_done: 0,
+            works: 0,
+            winners: 0,
+            column_invited: 0,
+            column_published: 0,
         }
     }
 
     /// Whether anything at all was recorded for the activity.
     pub fn has_records(&self) -> bool {
-        self.sittings + self.materials + self.pledges + self.entries + self.tasks > 0
+        self.sittings
+            + self.materials
+            + self.pledges
+            + self.entries
+            + self.tasks
+            + self.works
+            + self.column_invited
+            > 0
     }
 }
 
@@ -197,6 +214,21 @@ pub async fn load(app: &App, id: i64) -> AppResult<Facts> {
     )
     .await?;
 
+    let works = grouped(
+        "SELECT c.activity_id, COUNT(*) AS works, CAST(SUM(CASE WHEN w.published_at > 0 THEN 1 ELSE 0 END) AS BIGINT) AS winners
+         FROM works w JOIN calls c ON c.id = w.call_id
+         WHERE c.campaign_id = $1 AND c.activity_id IS NOT NULL AND w.status IN ('submitted', 'held') GROUP BY c.activity_id",
+    )
+    .await?;
+    let column: (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN status = 'published' THEN 1 ELSE 0 END), 0) AS BIGINT)
+         FROM column_pieces WHERE campaign_id = $1",
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await?;
+    let column_activity = campaign.activities.iter().find(|a| a.kind == "interview").map(|a| a.id);
+    let works = count_map(&works, &["works", "winners"]);
     let sittings = count_map(&sittings, &["sittings", "checkins"]);
     let materials = count_map(&materials, &["materials", "delivered", "signed"]);
     let pledges = count_map(&pledges, &["pledges", "signed"]);
@@ -219,6 +251,11 @@ pub async fn load(app: &App, id: i64) -> AppResult<Facts> {
         f.participants = get(&entries, a.id, 2);
         f.tasks = get(&tasks, a.id, 0);
         f.tasks_done = get(&tasks, a.id, 1);
+        f.works = get(&works, a.id, 0);
+        f.winners = get(&works, a.id, 1);
+        if column_activity == Some(a.id) {
+            (f.column_invited, f.column_published) = column;
+        }
         f.trainings = trainings
             .iter()
             .filter(|r| r.get::<i64, _>("activity_id") == a.id)
@@ -370,6 +407,10 @@ fn basis(key: &str) -> &'static str {
         "trainees" => "培训任一天签到的人数（去重）",
         "training_days" => "培训的天数（场次的最大天序号）",
         "completed" => "签到天数达到结业要求的人数",
+        "works" => "征集收到的作品数（不含未采用的）",
+        "winners" => "评审后获奖并在门户公布的作品数",
+        "column_invited" => "“清廉建设大家谈”栏目邀请的单位数",
+        "column_published" => "栏目已刊发的稿件数",
         "placements" => "标注该结合主题的宣传投放记录数",
         "findings" => "这些检查发现的问题数",
         "rectified" => "已提交整改佐证并销号的问题数",
@@ -464,6 +505,11 @@ impl Facts {
                 false,
                 format!("/campaigns/{cid}/board"),
             );
+            let (calls, column) = (format!("/campaigns/{cid}/calls"), format!("/campaigns/{cid}/column"));
+            put(k("works"), "征集作品数", f.works, "篇", false, calls);
+            put(k("winners"), "获奖公布作品数", f.winners, "篇", false, "/portal".into());
+            put(k("column_invited"), "栏目邀请单位数", f.column_invited, "个", false, column.clone());
+            put(k("column_published"), "栏目刊发篇数", f.column_published, "篇", false, column);
             for (j, t) in f.trainings.iter().enumerate() {
                 let suffix = if j == 0 { String::new() } else { format!("_{}", j + 1) };
                 put(k(&format!("trainees{suffix}")), "参训人数", t.trainees, "名", false, page.clone());

@@ -1,0 +1,209 @@
+//! The portal's Chinese search. Text is segmented by jieba in the app (search mode, so 廉洁文化
+//! is indexed as 廉洁, 文化 and 廉洁文化) and handed to the database's own index: FTS5 on SQLite,
+//! a tsvector with a GIN index on PostgreSQL, built from the tokens directly so no database
+//! locale decides what a Chinese word is. Queries are segmented the same way; a short token (a
+//! two- or three-character name) matches as a prefix. This is the one place where the two
+//! engines need different SQL.
+
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+use serde::Serialize;
+use sqlx::Row;
+
+use super::App;
+use crate::db::Engine;
+use crate::error::AppResult;
+
+static JIEBA: LazyLock<jieba_rs::Jieba> = LazyLock::new(jieba_rs::Jieba::new);
+
+/// Tokens worth indexing or searching: words with a letter or digit in them, lower-cased.
+fn keep(token: &str) -> Option<String> {
+    token
+        .chars()
+        .any(|c| c.is_alphanumeric())
+        .then(|| token.chars().filter(|c| c.is_alphanumeric()).flat_map(|c| c.to_lowercase()).collect())
+}
+
+/// The text as indexed: search-mode tokens, space-separated.
+pub fn index_terms(text: &str) -> String {
+    JIEBA.cut_for_search(text, true).into_iter().filter_map(|t| keep(t.word)).collect::<Vec<_>>().join(" ")
+}
+
+/// The distinct tokens of a query, in order.
+pub fn query_terms(q: &str) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    JIEBA
+        .cut(q, true)
+        .into_iter()
+        .filter_map(|t| keep(t.word))
+        .filter(|t| seen.insert(t.clone()))
+        .take(8)
+        .collect()
+}
+
+/// Adds or replaces a document of the index.
+pub async fn put(
+    conn: &mut sqlx::AnyConnection,
+    engine: Engine,
+    kind: &str,
+    ref_id: i64,
+    title: &str,
+    body: &str,
+) -> AppResult<()> {
+    remove(conn, kind, ref_id).await?;
+    let (title_terms, body_terms) = (index_terms(title), index_terms(body));
+    let sql = match engine {
+        Engine::Sqlite => {
+            "INSERT INTO search_index (kind, ref_id, title, body, title_terms, body_terms) VALUES ($1, $2, $3, $4, $5, $6)"
+        }
+        Engine::Postgres => {
+            "INSERT INTO search_index (kind, ref_id, title, body, tsv) VALUES ($1, $2, $3, $4,
+               setweight(array_to_tsvector(string_to_array(NULLIF($5, ''), ' ')), 'A')
+               || array_to_tsvector(string_to_array(NULLIF($6, ''), ' ')))"
+        }
+    };
+    sqlx::query(sql)
+        .bind(kind)
+        .bind(ref_id)
+        .bind(title)
+        .bind(body)
+        .bind(title_terms)
+        .bind(body_terms)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn remove(conn: &mut sqlx::AnyConnection, kind: &str, ref_id: i64) -> AppResult<()> {
+    sqlx::query("DELETE FROM search_index WHERE kind = $1 AND ref_id = $2")
+        .bind(kind)
+        .bind(ref_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Hit {
+    /// work, column or news
+    pub kind: String,
+    pub ref_id: i64,
+    pub title: String,
+    /// The title and an excerpt of the text as HTML, escaped, with the terms in `<mark>`.
+    pub title_html: String,
+    pub excerpt_html: String,
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// Escapes `text` and marks every occurrence of `terms` (alphanumeric, so escaping cannot
+/// split one).
+pub fn highlight(text: &str, terms: &[String]) -> String {
+    let mut out = escape(text);
+    for t in terms {
+        if !t.is_empty() {
+            out = out.replace(t.as_str(), &format!("\u{1}{t}\u{2}"));
+        }
+    }
+    out.replace('\u{1}', "<mark>").replace('\u{2}', "</mark>")
+}
+
+/// Some 80 characters around the first term found (the start when none is).
+fn excerpt(body: &str, terms: &[String]) -> String {
+    let chars: Vec<char> = body.chars().collect();
+    let lower: String = body.to_lowercase();
+    let at = terms
+        .iter()
+        .filter_map(|t| lower.find(t.as_str()).map(|b| lower[..b].chars().count()))
+        .min()
+        .unwrap_or(0);
+    let start = at.saturating_sub(30);
+    let end = (start + 80).min(chars.len());
+    let mut s: String = chars[start..end].iter().collect();
+    if start > 0 {
+        s.insert(0, '…');
+    }
+    if end < chars.len() {
+        s.push('…');
+    }
+    s
+}
+
+/// The best `limit` documents containing every term of `q`, most relevant first.
+pub async fn search(app: &App, q: &str, limit: i64) -> AppResult<Vec<Hit>> {
+    let terms = query_terms(q);
+    if terms.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Short tokens (names of two or three characters) also match as prefixes.
+    let prefix = |t: &String| t.chars().count() <= 3;
+    let rows = match app.db.engine {
+        Engine::Sqlite => {
+            let expr = terms
+                .iter()
+                .map(|t| if prefix(t) { format!("\"{t}\"*") } else { format!("\"{t}\"") })
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            sqlx::query(
+                "SELECT kind, ref_id, title, body FROM search_index WHERE search_index MATCH $1
+                 ORDER BY bm25(search_index, 0, 0, 0, 0, 5.0, 1.0), ref_id LIMIT $2",
+            )
+            .bind(expr)
+            .bind(limit)
+            .fetch_all(&app.db.pool)
+            .await?
+        }
+        Engine::Postgres => {
+            let expr = terms
+                .iter()
+                .map(|t| if prefix(t) { format!("'{t}':*") } else { format!("'{t}'") })
+                .collect::<Vec<_>>()
+                .join(" & ");
+            sqlx::query(
+                "SELECT kind, ref_id, title, body FROM search_index WHERE tsv @@ CAST($1 AS tsquery)
+                 ORDER BY ts_rank(tsv, CAST($1 AS tsquery)) DESC, ref_id LIMIT $2",
+            )
+            .bind(expr)
+            .bind(limit)
+            .fetch_all(&app.db.pool)
+            .await?
+        }
+    };
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let (title, body): (String, String) = (r.get("title"), r.get("body"));
+            Hit {
+                kind: r.get("kind"),
+                ref_id: r.get("ref_id"),
+                title_html: highlight(&title, &terms),
+                excerpt_html: highlight(&excerpt(&body, &terms), &terms),
+                title,
+            }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segmentation_finds_words_inside_compounds() {
+        let terms = index_terms("弘扬廉洁文化，建设清廉家风");
+        let tokens: Vec<&str> = terms.split(' ').collect();
+        assert!(tokens.contains(&"廉洁") && tokens.contains(&"文化"), "{terms}");
+        assert_eq!(query_terms("廉洁，"), ["廉洁"]);
+    }
+
+    #[test]
+    fn highlight_escapes_and_marks() {
+        assert_eq!(
+            highlight("<b>廉洁</b>文化", &["廉洁".into()]),
+            "&lt;b&gt;<mark>廉洁</mark>&lt;/b&gt;文化"
+        );
+    }
+}
