@@ -459,3 +459,112 @@ async fn the_organiser_edits_the_report_and_builds_the_ledger() {
     shot(&c, "19-statistics").await;
     c.close().await.unwrap();
 }
+
+/// A member of the public submits a poem from a phone; two jurors score it blind; the
+/// department gives it a prize and publishes it; anyone finds it through the portal's search.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poem_is_submitted_scored_published_and_found() {
+    let (base, app, _dir) = server().await;
+    let (c, _driver) = browser().await;
+    let system = qinglian::services::users::system_actor();
+    let campaign: i64 =
+        sqlx::query_scalar("SELECT MIN(id) FROM campaigns").fetch_one(&app.db.pool).await.unwrap();
+    let now = qinglian::domain::format_datetime(qinglian::db::now() - 3600);
+    let later = qinglian::domain::format_datetime(qinglian::db::now() + 3600);
+    let criterion = |name: &str, weight| qinglian::services::works::Criterion {
+        id: 0,
+        name: name.into(),
+        weight,
+        max_score: 10,
+    };
+    let input = qinglian::services::works::CallInput {
+        campaign_id: campaign,
+        activity_id: None,
+        title: "“清廉家风”短诗征集".into(),
+        rules: "<p>请提交原创短诗。</p>".into(),
+        genres: vec![qinglian::services::works::Genre {
+            code: "poem".into(),
+            name: "诗歌".into(),
+            min_chars: 8,
+            max_chars: 300,
+        }],
+        groups: vec!["adult".into(), "youth".into()],
+        opens_at: now,
+        closes_at: later,
+        criteria: vec![criterion("思想内容", 60), criterion("艺术表现", 40)],
+        jurors: vec!["pingwei1".into(), "pingwei2".into()],
+    };
+    let call = qinglian::services::works::create_call(&app, &system, input).await.unwrap();
+
+    // A phone, no account.
+    c.goto(&format!("{base}/calls/{call}")).await.unwrap();
+    fill(&c, "w-author", "林清晓").await;
+    fill(&c, "w-contact", "13811112222").await;
+    fill(&c, "w-title", "竹影清风").await;
+    fill(&c, "w-body", "竹影摇清风，家训挂堂中。父亲常叮嘱，清白最光荣。").await;
+    click(&c, Locator::Id("w-declaration")).await;
+    click(&c, Locator::Id("w-consent")).await;
+    shot(&c, "20-submit-poem").await;
+    click(&c, Locator::Css("#submit-form button[type=submit]")).await;
+    let code = c.wait().for_element(Locator::Id("receipt-code")).await.unwrap().text().await.unwrap();
+    assert!(code.starts_with("ZJ-"), "{code}");
+    shot(&c, "21-receipt").await;
+    let work: i64 = sqlx::query_scalar("SELECT id FROM works WHERE title = '竹影清风'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+
+    // The deadline passes; two jurors score it, without seeing who wrote it.
+    sqlx::query("UPDATE calls SET closes_at = $1 WHERE id = $2")
+        .bind(qinglian::db::now() - 1)
+        .bind(call)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let criteria: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM call_criteria WHERE call_id = $1 ORDER BY seq")
+            .bind(call)
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    for (juror, marks) in [("pingwei1", ["9", "8"]), ("pingwei2", ["8", "9"])] {
+        sign_in(&c, &base, juror).await;
+        c.goto(&format!("{base}/calls/{call}/jury")).await.unwrap();
+        let text = body_text(&c).await;
+        assert!(text.contains("竹影清风") && !text.contains("林清晓"), "blind");
+        for (criterion, mark) in criteria.iter().zip(marks) {
+            fill(&c, &format!("s{work}-{criterion}"), mark).await;
+        }
+        shot(&c, &format!("22-score-{juror}")).await;
+        click(&c, Locator::Css(&format!("form[action='/works/{work}/score'] button[type=submit]"))).await;
+        c.wait().for_element(Locator::Css(".notice")).await.unwrap();
+        sign_out(&c).await;
+    }
+
+    // The department gives the prize and publishes.
+    sign_in(&c, &base, "jiwei").await;
+    c.goto(&format!("{base}/calls/{call}/manage")).await.unwrap();
+    let ranking = c.find(Locator::Id("ranking-table")).await.unwrap().text().await.unwrap();
+    assert!(ranking.contains("竹影清风") && ranking.contains("85"), "{ranking}");
+    c.execute(&format!("document.getElementById('pz-{work}').value = '一等奖';"), vec![]).await.unwrap();
+    click(&c, Locator::Css(&format!("form[action='/works/{work}/prize'] button"))).await;
+    c.wait().for_element(Locator::Css(".notice")).await.unwrap();
+    click(&c, Locator::Css("#publish-form button")).await;
+    c.wait()
+        .for_element(Locator::XPath("//p[contains(@class, 'notice') and contains(., '公布')]"))
+        .await
+        .unwrap();
+
+    // Anyone finds it on the portal.
+    sign_out(&c).await;
+    c.goto(&format!("{base}/portal")).await.unwrap();
+    fill(&c, "portal-q", "竹影").await;
+    click(&c, Locator::Css("form[role=search] button")).await;
+    let hits = c.wait().for_element(Locator::Id("hits")).await.unwrap().text().await.unwrap();
+    assert!(hits.contains("竹影清风"), "{hits}");
+    shot(&c, "23-portal-search").await;
+    click(&c, Locator::Css("#hits a")).await;
+    let page = c.wait().for_element(Locator::Id("portal-item")).await.unwrap().text().await.unwrap();
+    assert!(page.contains("林清晓") && page.contains("一等奖") && !page.contains("13811112222"));
+    c.close().await.unwrap();
+}
