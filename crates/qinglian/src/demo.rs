@@ -4,6 +4,8 @@
 
 mod works;
 
+pub use works::JURORS;
+
 use serde_json::json;
 
 use sqlx::Row;

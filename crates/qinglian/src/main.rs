@@ -328,9 +328,10 @@ async fn prepare_demo(app: &qinglian::services::App) -> anyhow::Result<String> {
         };
         let people = qinglian::demo::load(app, &user, &password).await.map_err(zh)?;
         return Ok(format!(
-            "演示数据已载入（{}，{people}人，2022年清廉清河宣传周）\n管理员 admin login: {user} / {password}{}\n其他演示账号（密码相同）: {others}",
+            "演示数据已载入（{}，{people}人，2022年清廉清河宣传周）\n管理员 admin login: {user} / {password}{}\n其他演示账号（密码相同）: {others}；评委 jurors: {}\n公众门户 portal: /portal",
             qinglian::demo::CITY,
             if generated { "  (仅显示一次 shown once)" } else { "" },
+            qinglian::demo::JURORS.iter().map(|j| j.0).collect::<Vec<_>>().join(", "),
         ));
     }
     let Some(password) = chosen else {

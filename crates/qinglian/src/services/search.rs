@@ -42,6 +42,18 @@ pub fn query_terms(q: &str) -> Vec<String> {
         .collect()
 }
 
+/// The FTS5 row of a document: its kind in the high digits, its id below, so replacing or
+/// removing it is a rowid lookup (FTS5 has no index on its unindexed columns).
+fn row_id(kind: &str, ref_id: i64) -> i64 {
+    let k = match kind {
+        "work" => 1,
+        "column" => 2,
+        "news" => 3,
+        _ => 9,
+    };
+    k * 1_000_000_000_000 + ref_id
+}
+
 /// Adds or replaces a document of the index.
 pub async fn put(
     conn: &mut sqlx::AnyConnection,
@@ -51,36 +63,37 @@ pub async fn put(
     title: &str,
     body: &str,
 ) -> AppResult<()> {
-    remove(conn, kind, ref_id).await?;
+    remove(conn, engine, kind, ref_id).await?;
     let (title_terms, body_terms) = (index_terms(title), index_terms(body));
-    let sql = match engine {
-        Engine::Sqlite => {
-            "INSERT INTO search_index (kind, ref_id, title, body, title_terms, body_terms) VALUES ($1, $2, $3, $4, $5, $6)"
-        }
-        Engine::Postgres => {
+    let q = match engine {
+        Engine::Sqlite => sqlx::query(
+            "INSERT INTO search_index (kind, ref_id, title, body, title_terms, body_terms, rowid) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        ),
+        Engine::Postgres => sqlx::query(
             "INSERT INTO search_index (kind, ref_id, title, body, tsv) VALUES ($1, $2, $3, $4,
-               setweight(array_to_tsvector(string_to_array(NULLIF($5, ''), ' ')), 'A')
-               || array_to_tsvector(string_to_array(NULLIF($6, ''), ' ')))"
-        }
+               COALESCE(setweight(array_to_tsvector(string_to_array(NULLIF($5, ''), ' ')), 'A'), ''::tsvector)
+               || COALESCE(array_to_tsvector(string_to_array(NULLIF($6, ''), ' ')), ''::tsvector))",
+        ),
     };
-    sqlx::query(sql)
-        .bind(kind)
-        .bind(ref_id)
-        .bind(title)
-        .bind(body)
-        .bind(title_terms)
-        .bind(body_terms)
-        .execute(&mut *conn)
-        .await?;
+    let q = q.bind(kind).bind(ref_id).bind(title).bind(body).bind(title_terms).bind(body_terms);
+    let q = if engine == Engine::Sqlite { q.bind(row_id(kind, ref_id)) } else { q };
+    q.execute(&mut *conn).await?;
     Ok(())
 }
 
-pub async fn remove(conn: &mut sqlx::AnyConnection, kind: &str, ref_id: i64) -> AppResult<()> {
-    sqlx::query("DELETE FROM search_index WHERE kind = $1 AND ref_id = $2")
-        .bind(kind)
-        .bind(ref_id)
-        .execute(&mut *conn)
-        .await?;
+pub async fn remove(
+    conn: &mut sqlx::AnyConnection,
+    engine: Engine,
+    kind: &str,
+    ref_id: i64,
+) -> AppResult<()> {
+    let q = match engine {
+        Engine::Sqlite => sqlx::query("DELETE FROM search_index WHERE rowid = $1").bind(row_id(kind, ref_id)),
+        Engine::Postgres => {
+            sqlx::query("DELETE FROM search_index WHERE kind = $1 AND ref_id = $2").bind(kind).bind(ref_id)
+        }
+    };
+    q.execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -147,9 +160,12 @@ pub async fn search(app: &App, q: &str, limit: i64) -> AppResult<Vec<Hit>> {
                 .map(|t| if prefix(t) { format!("\"{t}\"*") } else { format!("\"{t}\"") })
                 .collect::<Vec<_>>()
                 .join(" AND ");
+            // Rank the matches by row id alone, then read the texts of the best few only.
             sqlx::query(
-                "SELECT kind, ref_id, title, body FROM search_index WHERE search_index MATCH $1
-                 ORDER BY bm25(search_index, 0, 0, 0, 0, 5.0, 1.0), ref_id LIMIT $2",
+                "SELECT s.kind, s.ref_id, s.title, s.body FROM (
+                   SELECT rowid AS r, bm25(search_index, 0, 0, 0, 0, 5.0, 1.0) AS score FROM search_index
+                   WHERE search_index MATCH $1 ORDER BY score, rowid LIMIT $2) top
+                 JOIN search_index s ON s.rowid = top.r ORDER BY top.score, s.ref_id",
             )
             .bind(expr)
             .bind(limit)

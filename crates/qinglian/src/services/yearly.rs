@@ -1,6 +1,6 @@
 //! Campaigns repeat yearly (建立长效机制): a campaign is cloned to a new year with its themes,
-//! activities, assignments (a fresh task for every unit), study materials and pledges, none of
-//! last year's records; and two years are compared on the report's key figures.
+//! activities, assignments (a fresh task for every unit), study materials, pledges and calls for
+//! works (rubric and jury), none of last year's records; and two years are compared on the report's key figures.
 
 use std::collections::HashMap;
 
@@ -43,6 +43,66 @@ const COPY_PLEDGES: &str = "INSERT INTO pledges (activity_id, host_unit_id, titl
        audience_party, status, signature_count, created_by, created_at)
      SELECT $1, host_unit_id, title, body, public, audience_unit_id, audience_ranks, audience_party, 'open', 0, $2, $3
      FROM pledges WHERE activity_id = $4 ORDER BY id";
+
+/// An instant the same day and hour `years` later.
+fn shift_instant(t: i64, years: i64) -> i64 {
+    let Ok(d) = time::OffsetDateTime::from_unix_timestamp(t) else { return t };
+    let year = d.year() + years as i32;
+    d.replace_year(year)
+        .or_else(|_| d.replace_day(28).and_then(|d| d.replace_year(year)))
+        .map(|d| d.unix_timestamp())
+        .unwrap_or(t)
+}
+
+/// The activity's calls for works: rules, genres, groups, rubric and jury, open again a year on.
+async fn copy_calls(
+    tx: &mut crate::db::Tx,
+    from: i64,
+    to: i64,
+    campaign: i64,
+    years: i64,
+    by: i64,
+    t: i64,
+) -> AppResult<()> {
+    let calls = sqlx::query("SELECT * FROM calls WHERE activity_id = $1 ORDER BY id")
+        .bind(from)
+        .fetch_all(&mut **tx)
+        .await?;
+    for c in calls {
+        let old: i64 = c.get("id");
+        let title: String = c.get("title");
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO calls (campaign_id, activity_id, title, rules, genres, groups_json, opens_at, closes_at, created_by, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        )
+        .bind(campaign)
+        .bind(to)
+        .bind(title)
+        .bind(c.get::<String, _>("rules"))
+        .bind(c.get::<String, _>("genres"))
+        .bind(c.get::<String, _>("groups_json"))
+        .bind(shift_instant(c.get("opens_at"), years))
+        .bind(shift_instant(c.get("closes_at"), years))
+        .bind(by)
+        .bind(t)
+        .fetch_one(&mut **tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO call_criteria (call_id, seq, name, weight, max_score) SELECT $1, seq, name, weight, max_score
+             FROM call_criteria WHERE call_id = $2 ORDER BY seq",
+        )
+        .bind(id)
+        .bind(old)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query("INSERT INTO call_jurors (call_id, user_id) SELECT $1, user_id FROM call_jurors WHERE call_id = $2")
+            .bind(id)
+            .bind(old)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
 
 pub async fn clone_to_year(app: &App, actor: &Actor, id: i64, input: CloneInput) -> AppResult<i64> {
     actor.require_organiser()?;
@@ -131,6 +191,7 @@ pub async fn clone_to_year(app: &App, actor: &Actor, id: i64, input: CloneInput)
         for copy in [COPY_MATERIALS, COPY_PLEDGES] {
             sqlx::query(copy).bind(na).bind(actor.user_id).bind(t).bind(a.id).execute(&mut *tx).await?;
         }
+        copy_calls(&mut tx, a.id, na, new_id, years, actor.user_id, t).await?;
     }
     audit::record(
         &mut tx,

@@ -424,6 +424,16 @@ async fn statistics_next_year_and_comparison(t: TestApp) {
         .await;
     assert_eq!(tasks, t.scalar("SELECT COUNT(*) FROM units").await - 1, "every unit but the city");
     assert_eq!(t.scalar(&format!("SELECT COUNT(*) FROM pledges p JOIN activities a ON a.id = p.activity_id WHERE a.campaign_id = {next}")).await, 3);
+    // The call for works comes along with its rubric and jury, open again a year on, without entries.
+    let call = t.scalar(&format!("SELECT id FROM calls WHERE campaign_id = {next}")).await;
+    assert_eq!(t.scalar(&format!("SELECT COUNT(*) FROM call_criteria WHERE call_id = {call}")).await, 4);
+    assert_eq!(t.scalar(&format!("SELECT COUNT(*) FROM call_jurors WHERE call_id = {call}")).await, 5);
+    assert_eq!(t.scalar(&format!("SELECT COUNT(*) FROM works WHERE call_id = {call}")).await, 0);
+    let old_opens = t.scalar("SELECT MIN(opens_at) FROM calls").await;
+    assert_eq!(
+        t.scalar(&format!("SELECT opens_at FROM calls WHERE id = {call}")).await - old_opens,
+        365 * 86_400
+    );
     // Its draft says what is missing instead of presenting zeros.
     let text = report(&org, next).await["text"].as_str().unwrap().to_string();
     assert!(text.matches("有待补录").count() >= 10, "{text}");
