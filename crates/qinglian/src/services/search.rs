@@ -179,8 +179,10 @@ pub async fn search(app: &App, q: &str, limit: i64) -> AppResult<Vec<Hit>> {
                 .collect::<Vec<_>>()
                 .join(" & ");
             sqlx::query(
-                "SELECT kind, ref_id, title, body FROM search_index WHERE tsv @@ CAST($1 AS tsquery)
-                 ORDER BY ts_rank(tsv, CAST($1 AS tsquery)) DESC, ref_id LIMIT $2",
+                "SELECT s.kind, s.ref_id, s.title, s.body FROM (
+                   SELECT kind, ref_id, ts_rank(tsv, CAST($1 AS tsquery)) AS score FROM search_index
+                   WHERE tsv @@ CAST($1 AS tsquery) ORDER BY score DESC, kind, ref_id LIMIT $2) top
+                 JOIN search_index s ON s.kind = top.kind AND s.ref_id = top.ref_id ORDER BY top.score DESC, s.kind, s.ref_id",
             )
             .bind(expr)
             .bind(limit)
