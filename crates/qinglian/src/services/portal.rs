@@ -410,7 +410,10 @@ pub async fn home(app: &App) -> AppResult<Home> {
             .iter()
             .map(news_of)
             .collect();
-    let works = sqlx::query(&format!("{PUBLIC_WORKS} AND c.campaign_id = $1 ORDER BY w.id LIMIT 30"))
+    let works = sqlx::query(&format!(
+        "{PUBLIC_WORKS} AND c.campaign_id = $1
+         ORDER BY CASE w.prize WHEN '一等奖' THEN 1 WHEN '二等奖' THEN 2 WHEN '三等奖' THEN 3 ELSE 4 END, w.id LIMIT 30"
+    ))
         .bind(id)
         .fetch_all(pool)
         .await?
