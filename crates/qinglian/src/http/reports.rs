@@ -62,10 +62,10 @@ async fn report_page(
     Path(id): Path<i64>,
     Query(q): Query<Notice>,
 ) -> PageResult {
-    let d = report::draft(&app, &actor, id).await?;
+    let (d, facts) = report::draft_and_facts(&app, &actor, id).await?;
     Ok(render(&ReportPage {
         ctx: Ctx::new(&caller, q.ok.as_deref()),
-        c: campaigns::get(&app, id).await?,
+        c: facts.campaign,
         rendered: d.render(),
         versions: report::versions(&app, &actor, id).await?,
         units: crate::services::units::list(&app).await?,

@@ -68,7 +68,7 @@ async fn calls_page(
     Query(q): Query<Ok>,
 ) -> PageResult {
     actor.require_organiser()?;
-    let calls = works::calls(&app).await?.into_iter().filter(|c| c.campaign_id == id).collect();
+    let calls = works::calls(&app, id).await?;
     Ok(render(&CallsPage {
         ctx: Ctx::new(&caller, q.ok.as_deref()),
         c: campaigns::get(&app, id).await?,

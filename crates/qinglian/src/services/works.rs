@@ -234,9 +234,12 @@ pub async fn call(app: &App, id: i64) -> AppResult<Call> {
     })
 }
 
-pub async fn calls(app: &App) -> AppResult<Vec<Call>> {
-    let ids: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM calls ORDER BY id DESC").fetch_all(&app.db.pool).await?;
+/// The calls of a campaign, newest first.
+pub async fn calls(app: &App, campaign_id: i64) -> AppResult<Vec<Call>> {
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM calls WHERE campaign_id = $1 ORDER BY id DESC")
+        .bind(campaign_id)
+        .fetch_all(&app.db.pool)
+        .await?;
     let mut out = Vec::new();
     for id in ids {
         out.push(call(app, id).await?);

@@ -101,18 +101,6 @@ impl ActivityFacts {
             column_published: 0,
         }
     }
-
-    /// Whether anything at all was recorded for the activity.
-    pub fn has_records(&self) -> bool {
-        self.sittings
-            + self.materials
-            + self.pledges
-            + self.entries
-            + self.tasks
-            + self.works
-            + self.column_invited
-            > 0
-    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -150,7 +138,6 @@ pub struct ThemeFacts {
 #[derive(Clone, Debug, Serialize)]
 pub struct Facts {
     pub campaign: Campaign,
-    pub units: i64,
     pub units_tasked: i64,
     pub activities: Vec<ActivityFacts>,
     pub placements: Placements,
@@ -298,7 +285,6 @@ pub async fn load(app: &App, id: i64) -> AppResult<Facts> {
         .bind(id)
         .fetch_one(pool)
         .await?;
-    let units: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM units").fetch_one(pool).await?;
     let units_tasked: i64 = sqlx::query_scalar(
         "SELECT COUNT(DISTINCT t.unit_id) FROM tasks t JOIN assignments s ON s.id = t.assignment_id
          JOIN activities a ON a.id = s.activity_id WHERE a.campaign_id = $1",
@@ -306,7 +292,7 @@ pub async fn load(app: &App, id: i64) -> AppResult<Facts> {
     .bind(id)
     .fetch_one(pool)
     .await?;
-    Ok(Facts { campaign, units, units_tasked, activities, placements, inspections, themes })
+    Ok(Facts { campaign, units_tasked, activities, placements, inspections, themes })
 }
 
 async fn themes(app: &App, campaign: &Campaign) -> AppResult<Vec<ThemeFacts>> {

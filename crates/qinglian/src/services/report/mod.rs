@@ -229,6 +229,11 @@ fn parse_json<T: serde::de::DeserializeOwned>(raw: &str) -> AppResult<T> {
 
 /// The current draft of campaign `campaign_id`: the latest saved version, or one composed now.
 pub async fn draft(app: &App, actor: &Actor, campaign_id: i64) -> AppResult<Draft> {
+    Ok(draft_and_facts(app, actor, campaign_id).await?.0)
+}
+
+/// The current draft with the facts it was checked against, for callers that build on both.
+pub async fn draft_and_facts(app: &App, actor: &Actor, campaign_id: i64) -> AppResult<(Draft, Facts)> {
     actor.require_organiser()?;
     let facts = facts::load(app, campaign_id).await?;
     let current = facts.figures();
@@ -260,7 +265,7 @@ pub async fn draft(app: &App, actor: &Actor, campaign_id: i64) -> AppResult<Draf
         .filter(|(k, f)| current.get(*k).map(|c| c.value) != Some(f.value))
         .map(|(k, _)| k.clone())
         .collect();
-    Ok(d)
+    Ok((d, facts))
 }
 
 async fn store(app: &App, actor: &Actor, d: &Draft, base: i64, note: &str) -> AppResult<i64> {
@@ -305,8 +310,7 @@ async fn store(app: &App, actor: &Actor, d: &Draft, base: i64, note: &str) -> Ap
 
 /// Composes the draft anew from the records and saves it as the next version.
 pub async fn regenerate(app: &App, actor: &Actor, campaign_id: i64) -> AppResult<i64> {
-    let d = draft(app, actor, campaign_id).await?;
-    let facts = facts::load(app, campaign_id).await?;
+    let (d, facts) = draft_and_facts(app, actor, campaign_id).await?;
     let fresh = Draft {
         body: Body { date: d.body.date.clone(), ..composed(&facts) },
         figures: facts.figures(),
@@ -318,8 +322,7 @@ pub async fn regenerate(app: &App, actor: &Actor, campaign_id: i64) -> AppResult
 
 /// Keeps the wording and takes the current figures (overrides stay).
 pub async fn refresh_figures(app: &App, actor: &Actor, campaign_id: i64) -> AppResult<i64> {
-    let d = draft(app, actor, campaign_id).await?;
-    let facts = facts::load(app, campaign_id).await?;
+    let (d, facts) = draft_and_facts(app, actor, campaign_id).await?;
     let fresh = Draft { figures: facts.figures(), ..d.clone() };
     store(app, actor, &fresh, d.version, "figures refreshed").await
 }
