@@ -4,9 +4,7 @@
 
 use std::fmt::Write as _;
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
+use crate::domain::text::escape_markup as esc;
 
 /// Horizontal bars, one a row: (label, value).
 pub fn bars(title: &str, rows: &[(String, i64)]) -> String {

@@ -75,19 +75,9 @@ pub mod layout {
 
 /// Text as XML character data; characters XML cannot carry are dropped.
 fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\t' => out.push(' '),
-            c if (c as u32) < 0x20 => {}
-            c => out.push(c),
-        }
-    }
-    out
+    let kept: String =
+        s.chars().map(|c| if c == '\t' { ' ' } else { c }).filter(|c| (*c as u32) >= 0x20).collect();
+    crate::domain::text::escape_markup(&kept)
 }
 
 fn paragraph(style: &str, text: &str) -> String {

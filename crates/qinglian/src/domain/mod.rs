@@ -57,11 +57,15 @@ pub fn format_datetime(t: i64) -> String {
         .unwrap_or_default()
 }
 
+/// A calendar date as stored: `YYYY-MM-DD`.
+pub fn iso_date(d: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
+}
+
 /// Today's date in China (UTC+8), as stored.
 pub fn today() -> String {
     let now = time::OffsetDateTime::now_utc().to_offset(CHINA);
-    let d = now.date();
-    format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
+    iso_date(now.date())
 }
 
 /// A stored date written the way official documents write it: 2022年6月5日.

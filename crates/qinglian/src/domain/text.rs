@@ -61,6 +61,11 @@ pub fn parse_yes_no(raw: &str) -> Option<bool> {
     }
 }
 
+/// Text made safe inside HTML, XML or SVG markup, attribute values included.
+pub fn escape_markup(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -140,11 +140,17 @@ pub(crate) fn base_url(headers: &axum::http::HeaderMap, caller: &auth::Caller) -
 
 /// A generated file as a download under its own (possibly Chinese) name.
 pub(crate) fn download(content_type: &str, file_name: &str, bytes: Vec<u8>) -> Response {
+    file_response("attachment", content_type.to_string(), file_name, bytes)
+}
+
+/// A file under its own name, `inline` (shown) or `attachment` (saved), the name encoded per
+/// RFC 5987 so Chinese names survive.
+fn file_response(disposition: &str, content_type: String, file_name: &str, bytes: Vec<u8>) -> Response {
     let name = url::form_urlencoded::byte_serialize(file_name.as_bytes()).collect::<String>();
     (
         [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename*=UTF-8''{name}")),
+            (header::CONTENT_TYPE, content_type),
+            (header::CONTENT_DISPOSITION, format!("{disposition}; filename*=UTF-8''{name}")),
         ],
         bytes,
     )
@@ -162,15 +168,7 @@ pub(crate) fn xlsx_download(name: &str, bytes: Vec<u8>) -> Response {
 
 /// A stored or generated file shown in the browser under its own (possibly Chinese) name.
 pub(crate) fn inline_file(content_type: String, file_name: &str, bytes: Vec<u8>) -> Response {
-    let name = url::form_urlencoded::byte_serialize(file_name.as_bytes()).collect::<String>();
-    (
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CONTENT_DISPOSITION, format!("inline; filename*=UTF-8''{name}")),
-        ],
-        bytes,
-    )
-        .into_response()
+    file_response("inline", content_type, file_name, bytes)
 }
 
 /// `?code=` of the public check pages (certificates, signed copies).

@@ -78,7 +78,7 @@ pub async fn start_ledger(app: &App, actor: &Actor, campaign_id: i64, base_url: 
             let bytes =
                 ledgers::workbook(&app, &actor, campaign_id, ledgers::Scope::Campaign, &base_url, &progress)
                     .await?;
-            let key = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+            let key = crate::storage::content_key(&bytes);
             app.files.put(&key, &bytes).await.map_err(|e| AppError::Internal(e.to_string()))?;
             Ok::<_, AppError>(key)
         }

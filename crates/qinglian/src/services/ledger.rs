@@ -4,7 +4,6 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use super::filter::Where;
@@ -203,7 +202,7 @@ async fn store_files(
     types: &[&str],
 ) -> AppResult<()> {
     for (f, content_type) in files.iter().zip(types) {
-        let sha = hex::encode(Sha256::digest(&f.bytes));
+        let sha = crate::storage::content_key(&f.bytes);
         app.files.put(&sha, &f.bytes).await?;
         let name: String =
             f.file_name.chars().filter(|c| !c.is_control() && *c != '/' && *c != '\\').take(120).collect();

@@ -246,11 +246,10 @@ pub async fn schedule(app: &App, actor: &Actor, id: i64, from: Option<&str>) -> 
     .await?;
     let mut day = time::Date::parse(&start, time::macros::format_description!("[year]-[month]-[day]"))
         .map_err(|_| AppError::invalid("publish_on", Msg::new("err.date")))?;
-    let iso = |d: time::Date| format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day());
-    while taken.contains(&iso(day)) {
+    while taken.contains(&crate::domain::iso_date(day)) {
         day = day.next_day().ok_or_else(|| AppError::invalid("publish_on", Msg::new("err.date")))?;
     }
-    let on = iso(day);
+    let on = crate::domain::iso_date(day);
     sqlx::query(
         "UPDATE column_pieces SET status = 'scheduled', publish_on = $1, updated_at = $2 WHERE id = $3",
     )

@@ -108,14 +108,10 @@ pub struct Hit {
     pub excerpt_html: String,
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
 /// Escapes `text` and marks every occurrence of `terms` (alphanumeric, so escaping cannot
 /// split one).
 pub fn highlight(text: &str, terms: &[String]) -> String {
-    let mut out = escape(text);
+    let mut out = crate::domain::text::escape_markup(text);
     for t in terms {
         if !t.is_empty() {
             out = out.replace(t.as_str(), &format!("\u{1}{t}\u{2}"));

@@ -88,7 +88,7 @@ impl Strokes {
 
 /// A typed signature (for those who cannot draw: keyboard and screen-reader users), as SVG text.
 pub fn typed_svg(name: &str) -> String {
-    let escaped = name.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let escaped = crate::domain::text::escape_markup(name);
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {PAD_WIDTH} {PAD_HEIGHT}\"><text x=\"500\" y=\"240\" font-size=\"140\" text-anchor=\"middle\" font-family=\"serif\">{escaped}</text></svg>"
     )

@@ -49,8 +49,7 @@ fn day_number(iso: &str) -> Option<i64> {
 
 fn day_label(n: i64) -> String {
     let epoch = time::Date::from_calendar_date(1970, time::Month::January, 1).expect("epoch");
-    let d = epoch + time::Duration::days(n);
-    format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
+    crate::domain::iso_date(epoch + time::Duration::days(n))
 }
 
 fn counts(rows: Vec<sqlx::any::AnyRow>) -> Vec<Count> {

@@ -7,7 +7,6 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use super::audit::{self, Who};
@@ -455,8 +454,9 @@ async fn store_screening(tx: &mut Tx, work: i64, s: &Screened) -> AppResult<()> 
     Ok(())
 }
 
+/// Receipt codes are stored hashed, as session tokens are; typed in any case.
 fn receipt_hash(code: &str) -> String {
-    hex::encode(Sha256::digest(code.trim().to_uppercase().as_bytes()))
+    super::auth::token_hash(&code.trim().to_uppercase())
 }
 
 fn new_receipt() -> String {
@@ -662,7 +662,7 @@ impl WorkRow {
         let chars: Vec<char> = self.body.chars().collect();
         let mut out = String::new();
         let mut at = 0;
-        let esc = |s: String| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+        let esc = |s: String| crate::domain::text::escape_markup(&s);
         for m in &self.words {
             if m.start < at || m.end > chars.len() {
                 continue;
