@@ -618,7 +618,7 @@ async fn works_load(app: &App, addr: std::net::SocketAddr) -> anyhow::Result<()>
     let mut tx = app.db.begin().await?;
     for i in 0..100_000i64 {
         let body = bench_text(&mut rng, 60);
-        crate::services::search::put(&mut tx, app.db.engine, "bench", i, &format!("作品{i}"), &body)
+        crate::services::search::put(&mut tx, app.db.engine, "bench", i, &format!("作品{i}"), "", &body)
             .await
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
         if i % 5_000 == 4_999 {

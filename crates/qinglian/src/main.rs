@@ -269,14 +269,13 @@ async fn report(
             .context("还没有任何活动 (no campaign yet)")?,
     };
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let c = campaigns::get(app, id).await.map_err(zh)?;
     let draft = report::draft(app, &system, id).await.map_err(zh)?;
-    let notice = report::notice::notice(app, &system, &c).await.map_err(zh)?;
+    let notice = report::notice::notice(app, &system, id).await.map_err(zh)?;
     for (name, doc) in [("报告", draft.document()), ("通知", notice)] {
         let path = out.join(format!("{name}-{id}.docx"));
         std::fs::write(&path, official::docx(&doc)?)?;
         println!("已写出 {}", path.display());
-        match tokio::task::spawn_blocking(move || typeset::pdf(&doc)).await? {
+        match typeset::pdf_off_thread(doc).await {
             Ok(pdf) => {
                 let path = out.join(format!("{name}-{id}.pdf"));
                 std::fs::write(&path, pdf)?;

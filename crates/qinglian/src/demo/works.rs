@@ -10,7 +10,7 @@ use crate::db::{now, Tx};
 use crate::domain::{parse_datetime, Role};
 use crate::error::AppResult;
 use crate::services::works::{self, Call, Criterion, Genre, SubmissionInput};
-use crate::services::{audit, search, users};
+use crate::services::{audit, portal, search, users};
 
 /// The jury's accounts: user name, display name.
 pub const JURORS: [(&str, &str); 5] = [
@@ -285,13 +285,7 @@ async fn column(tx: &mut Tx, engine: Engine, campaign: i64, unit_id: &impl Fn(&s
     let t = now();
     for (unit, status, on, kind, title, body) in pieces {
         let uid = unit_id(unit);
-        let head: Option<String> = sqlx::query_scalar(
-            "SELECT name FROM people WHERE unit_id = $1 AND position = '主要负责人' ORDER BY id LIMIT 1",
-        )
-        .bind(uid)
-        .fetch_optional(&mut **tx)
-        .await?;
-        let head = head.unwrap_or_else(|| format!("{unit}主要负责人"));
+        let head = portal::head_of(tx, uid, unit).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO column_pieces (campaign_id, unit_id, head_name, due_date, kind, title, video_link, body, status, publish_on, created_at, updated_at)
              VALUES ($1, $2, $3, '2022-05-25', $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
@@ -309,7 +303,7 @@ async fn column(tx: &mut Tx, engine: Engine, campaign: i64, unit_id: &impl Fn(&s
         .fetch_one(&mut **tx)
         .await?;
         if status == "published" {
-            search::put(tx, engine, "column", id, title, &format!("{head}\n{body}")).await?;
+            search::put(tx, engine, "column", id, title, &head, body).await?;
         }
     }
     Ok(())
@@ -322,17 +316,8 @@ async fn news(tx: &mut Tx, engine: Engine, campaign: i64, admin: i64) -> AppResu
         ("2022-06-10 10:00", "“清廉清河”诗歌散文征集获奖作品揭晓", "经评委匿名评审，征集活动评选出一等奖1篇、二等奖2篇、三等奖3篇、优秀奖2篇，获奖作品在清廉门户公开展出。"),
     ];
     for (when, title, body) in items {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO news (campaign_id, title, body, published_at, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(campaign)
-        .bind(title)
-        .bind(body)
-        .bind(parse_datetime("demo", when).unwrap_or_default())
-        .bind(admin)
-        .fetch_one(&mut **tx)
-        .await?;
-        search::put(tx, engine, "news", id, title, body).await?;
+        let at = parse_datetime("demo", when).unwrap_or_default();
+        portal::insert_news(tx, engine, campaign, title, body, at, admin).await?;
     }
     Ok(())
 }

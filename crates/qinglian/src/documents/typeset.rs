@@ -119,6 +119,11 @@ fn data(doc: &Document) -> serde_json::Value {
     })
 }
 
+/// The document as a PDF, typeset on a blocking thread so the async workers stay free.
+pub async fn pdf_off_thread(doc: Document) -> Result<Vec<u8>, TypesetError> {
+    tokio::task::spawn_blocking(move || pdf(&doc)).await.map_err(|e| TypesetError::Typst(e.to_string()))?
+}
+
 /// The document as a PDF. Blocking: call it from a blocking thread.
 pub fn pdf(doc: &Document) -> Result<Vec<u8>, TypesetError> {
     if !chinese_fonts_available() {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::auth::{Caller, PageActor};
 use super::form::Fields;
-use super::pages::{render, see_other, Ctx, PageError, Pairs};
+use super::pages::{render, see_other, Ctx, Notice, PageError, Pairs};
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::services::{integrity, units, App};
@@ -49,11 +49,6 @@ struct ManagePage {
     types: Vec<integrity::IntegrityType>,
     applications: Vec<integrity::ApplicationRow>,
     units: Vec<units::Unit>,
-}
-
-#[derive(Deserialize, Default)]
-struct Notice {
-    ok: Option<String>,
 }
 
 async fn manage(

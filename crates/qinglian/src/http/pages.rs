@@ -141,9 +141,10 @@ pub fn error_page(e: &AppError) -> Response {
     (e.status(), Html(page.render().unwrap_or_else(|_| e.message(lang)))).into_response()
 }
 
+/// `?ok=` of a page reached after a successful write: the catalogue key of its notice.
 #[derive(Deserialize, Default)]
-struct Notice {
-    ok: Option<String>,
+pub(crate) struct Notice {
+    pub(crate) ok: Option<String>,
 }
 
 pub(crate) fn see_other(to: &str) -> Response {

@@ -145,11 +145,7 @@ async fn ledger_xlsx(
     Path(id): Path<i64>,
     Query(q): Query<LedgerQuery>,
 ) -> AppResult<Response> {
-    let scope = match (q.activity, q.unit) {
-        (Some(a), _) => ledgers::Scope::Activity(a),
-        (None, Some(u)) => ledgers::Scope::Unit(u),
-        (None, None) => ledgers::Scope::Campaign,
-    };
+    let scope = ledgers::Scope::of(q.activity, q.unit);
     let base = super::base_url(&headers, &caller);
     let bytes = ledgers::workbook(&app, &actor, id, scope, &base, &ledgers::Silent).await?;
     Ok(super::xlsx_download(&format!("ledger-{id}"), bytes))

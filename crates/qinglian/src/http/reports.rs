@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::auth::PageActor;
 use super::form::Fields;
-use super::pages::{render, see_other, Ctx, PageError, Pairs};
+use super::pages::{render, see_other, Ctx, Notice, PageError, Pairs};
 use crate::documents::{chart, official, typeset};
 use crate::error::AppError;
 use crate::i18n::Msg;
@@ -49,11 +49,6 @@ struct ReportPage {
     units: Vec<crate::services::units::Unit>,
     campaigns: Vec<campaigns::CampaignSummary>,
     pdf_ready: bool,
-}
-
-#[derive(Deserialize)]
-struct Notice {
-    ok: Option<String>,
 }
 
 async fn report_page(
@@ -135,7 +130,7 @@ pub(crate) async fn official_file(
     let (which, format) = file.split_once('.').ok_or(AppError::NotFound)?;
     let doc = match which {
         "report" => report::draft(app, actor, id).await?.document(),
-        "notice" => report::notice::notice(app, actor, &campaigns::get(app, id).await?).await?,
+        "notice" => report::notice::notice(app, actor, id).await?,
         _ => return Err(AppError::NotFound),
     };
     let name = format!("{}.{format}", doc.title);
@@ -150,14 +145,10 @@ pub(crate) async fn official_file(
 
 /// Typesets on a blocking thread; a machine without Chinese fonts gets a polite refusal.
 async fn pdf_of(doc: official::Document) -> Result<Vec<u8>, AppError> {
-    match tokio::task::spawn_blocking(move || typeset::pdf(&doc)).await {
-        Ok(Ok(bytes)) => Ok(bytes),
-        Ok(Err(typeset::TypesetError::NoChineseFont)) => {
-            Err(AppError::UnsupportedType(Msg::new("err.no_chinese_font")))
-        }
-        Ok(Err(e)) => Err(AppError::Internal(e.to_string())),
-        Err(e) => Err(AppError::Internal(e.to_string())),
-    }
+    typeset::pdf_off_thread(doc).await.map_err(|e| match e {
+        typeset::TypesetError::NoChineseFont => AppError::UnsupportedType(Msg::new("err.no_chinese_font")),
+        e => AppError::Internal(e.to_string()),
+    })
 }
 
 async fn document(
@@ -181,12 +172,11 @@ async fn ledger_xlsx(
     Path(id): Path<i64>,
     Query(q): Query<LedgerQuery>,
 ) -> PageResult {
-    let scope = match (q.activity, q.unit) {
-        (Some(a), _) => ledgers::Scope::Activity(a),
-        (None, Some(u)) => ledgers::Scope::Unit(u),
-        // The whole campaign can be large: it is a background job.
-        (None, None) => return Ok(see_other(&format!("/campaigns/{id}/report#ledger"))),
-    };
+    let scope = ledgers::Scope::of(q.activity, q.unit);
+    if scope == ledgers::Scope::Campaign {
+        // The whole campaign can be large: from a page it is a background job.
+        return Ok(see_other(&format!("/campaigns/{id}/report#ledger")));
+    }
     let base = super::base_url(&headers, &caller);
     let bytes = ledgers::workbook(&app, &actor, id, scope, &base, &ledgers::Silent).await?;
     let name = match scope {

@@ -8,11 +8,10 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use serde::Deserialize;
 
 use super::auth::{Caller, PageActor};
 use super::form::{read_multipart, Fields};
-use super::pages::{anonymous_page, render, see_other, Ctx, PageError, Pairs};
+use super::pages::{anonymous_page, render, see_other, Ctx, Notice, PageError, Pairs};
 use super::{check_page, inline_file, CodeQuery};
 use crate::error::AppError;
 use crate::i18n;
@@ -180,11 +179,6 @@ struct ReachPage {
     paper: bool,
     ledger_entry_id: Option<i64>,
     p: crate::services::reach::Progress,
-}
-
-#[derive(Deserialize, Default)]
-struct Notice {
-    ok: Option<String>,
 }
 
 async fn material_progress(

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::auth::{Caller, PageActor};
 use super::form::Fields;
-use super::pages::{anonymous_page, render, see_other, Ctx, PageError, Pairs};
+use super::pages::{anonymous_page, render, see_other, Ctx, Notice, PageError, Pairs};
 use crate::error::AppError;
 use crate::i18n;
 use crate::services::works::{self, Call, SubmissionInput};
@@ -46,11 +46,6 @@ pub fn routes() -> Router<App> {
 
 type PageResult = Result<Response, PageError>;
 
-#[derive(Deserialize, Default)]
-struct Ok {
-    ok: Option<String>,
-}
-
 // ---- the department: calls, screening, standings ----
 
 #[derive(Template)]
@@ -65,7 +60,7 @@ async fn calls_page(
     State(app): State<App>,
     PageActor { actor, caller }: PageActor,
     Path(id): Path<i64>,
-    Query(q): Query<Ok>,
+    Query(q): Query<Notice>,
 ) -> PageResult {
     actor.require_organiser()?;
     let calls = works::calls(&app, id).await?;
@@ -149,7 +144,7 @@ async fn manage_page(
     State(app): State<App>,
     PageActor { actor, caller }: PageActor,
     Path(id): Path<i64>,
-    Query(q): Query<Ok>,
+    Query(q): Query<Notice>,
 ) -> PageResult {
     let all = works::works(&app, &actor, id, None).await?;
     let call = works::call(&app, id).await?;
@@ -220,7 +215,7 @@ async fn jury_page(
     State(app): State<App>,
     PageActor { actor, caller }: PageActor,
     Path(id): Path<i64>,
-    Query(q): Query<Ok>,
+    Query(q): Query<Notice>,
 ) -> PageResult {
     let (call, works) = jury::my_works(&app, &actor, id).await?;
     Ok(render(&JuryPage { ctx: Ctx::new(&caller, q.ok.as_deref()), call, works }))
@@ -266,45 +261,21 @@ struct CallPage {
     error: Option<String>,
     fields: Vec<String>,
     receipt: Option<works::Receipt>,
-    input: SubmissionForm,
+    input: SubmissionInput,
 }
 
-/// What the visitor typed, kept when the form comes back with an error.
-#[derive(Default, Clone)]
-struct SubmissionForm {
-    author: String,
-    contact: String,
-    guardian: String,
-    group: String,
-    genre: String,
-    title: String,
-    body: String,
-}
-
-impl SubmissionForm {
-    fn of(f: &Fields) -> SubmissionForm {
-        SubmissionForm {
-            author: f.get("author").into(),
-            contact: f.get("contact").into(),
-            guardian: f.get("guardian").into(),
-            group: f.get("group").into(),
-            genre: f.get("genre").into(),
-            title: f.get("title").into(),
-            body: f.get("body").into(),
-        }
-    }
-    fn input(&self, f: &Fields) -> SubmissionInput {
-        SubmissionInput {
-            author: self.author.clone(),
-            contact: self.contact.clone(),
-            guardian: self.guardian.clone(),
-            group: self.group.clone(),
-            genre: self.genre.clone(),
-            title: self.title.clone(),
-            body: self.body.clone(),
-            declaration: f.get("declaration") == "1",
-            consent: f.get("consent") == "1",
-        }
+/// A submission as typed into the form (kept when the form comes back with an error).
+fn submission(f: &Fields) -> SubmissionInput {
+    SubmissionInput {
+        author: f.get("author").into(),
+        contact: f.get("contact").into(),
+        guardian: f.get("guardian").into(),
+        group: f.get("group").into(),
+        genre: f.get("genre").into(),
+        title: f.get("title").into(),
+        body: f.get("body").into(),
+        declaration: f.get("declaration") == "1",
+        consent: f.get("consent") == "1",
     }
 }
 
@@ -321,7 +292,7 @@ async fn call_page(State(app): State<App>, caller: Caller, Path(id): Path<i64>) 
         error: None,
         fields: Vec::new(),
         receipt: None,
-        input: SubmissionForm::default(),
+        input: SubmissionInput::default(),
     };
     Ok(call_page_response(&caller, page, StatusCode::OK))
 }
@@ -334,7 +305,7 @@ async fn submit(
 ) -> PageResult {
     let f = Fields(f);
     let call = works::call(&app, id).await?;
-    let form = SubmissionForm::of(&f);
+    let input = submission(&f);
     let mut page = CallPage {
         ctx: Ctx::new(&caller, None),
         open: call.is_open(crate::db::now()),
@@ -342,9 +313,9 @@ async fn submit(
         error: None,
         fields: Vec::new(),
         receipt: None,
-        input: form.clone(),
+        input: input.clone(),
     };
-    let status = match works::submit(&app, id, form.input(&f), &caller.ip).await {
+    let status = match works::submit(&app, id, input, &caller.ip).await {
         Ok(r) => {
             page.receipt = Some(r);
             StatusCode::OK
@@ -397,10 +368,9 @@ async fn check_page(State(app): State<App>, caller: Caller, Query(q): Query<Code
 async fn edit_work(State(app): State<App>, caller: Caller, Form(f): Form<Pairs>) -> PageResult {
     let f = Fields(f);
     let code = f.get("code").trim().to_string();
-    let form = SubmissionForm::of(&f);
     let mut page =
         CheckPage { ctx: Ctx::new(&caller, None), code: code.clone(), status: None, call: None, error: None };
-    let http = match works::edit(&app, &code, form.input(&f), &caller.ip).await {
+    let http = match works::edit(&app, &code, submission(&f), &caller.ip).await {
         Ok(s) => {
             page.call = Some(works::call(&app, s.call_id).await?);
             page.status = Some(s);
@@ -434,7 +404,7 @@ async fn column_page(
     State(app): State<App>,
     PageActor { actor, caller }: PageActor,
     Path(id): Path<i64>,
-    Query(q): Query<Ok>,
+    Query(q): Query<Notice>,
 ) -> PageResult {
     Ok(render(&ColumnPage {
         ctx: Ctx::new(&caller, q.ok.as_deref()),

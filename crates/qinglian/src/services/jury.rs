@@ -399,8 +399,9 @@ pub async fn publish(app: &App, actor: &Actor, call_id: i64) -> AppResult<i64> {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        let body = format!("{}\n{}", w.get::<String, _>("author"), w.get::<String, _>("body"));
-        super::search::put(&mut tx, app.db.engine, "work", id, &w.get::<String, _>("title"), &body).await?;
+        let (title, author, body): (String, String, String) =
+            (w.get("title"), w.get("author"), w.get("body"));
+        super::search::put(&mut tx, app.db.engine, "work", id, &title, &author, &body).await?;
     }
     sqlx::query("UPDATE calls SET status = 'published' WHERE id = $1")
         .bind(call_id)

@@ -21,6 +21,17 @@ pub enum Scope {
     Unit(i64),
 }
 
+impl Scope {
+    /// One activity if given, else one unit if given, else the whole campaign.
+    pub fn of(activity: Option<i64>, unit: Option<i64>) -> Scope {
+        match (activity, unit) {
+            (Some(a), _) => Scope::Activity(a),
+            (None, Some(u)) => Scope::Unit(u),
+            (None, None) => Scope::Campaign,
+        }
+    }
+}
+
 /// Told how far the export has come, 0‥100.
 pub trait Progress: Send + Sync {
     fn set(&self, percent: i64) -> impl std::future::Future<Output = ()> + Send;

@@ -8,7 +8,7 @@ use serde_json::json;
 use sqlx::Row;
 
 use super::{audit, clean_text, Actor, App};
-use crate::db::now;
+use crate::db::{now, Engine, Tx};
 use crate::domain::{parse_date, today};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msg;
@@ -33,20 +33,49 @@ pub async fn add_news(app: &App, actor: &Actor, campaign_id: i64, input: NewsInp
     let title = clean_text("title", &input.title, 200, true)?;
     let body = clean_text("body", &input.body, 20_000, true)?;
     let mut tx = app.db.begin().await?;
+    let id = insert_news(&mut tx, app.db.engine, campaign_id, &title, &body, now(), actor.user_id).await?;
+    audit::record(&mut tx, actor, "news.add", "news", id, json!({"title": title})).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Stores a news item published at `at` and adds it to the search, in the caller's transaction.
+pub(crate) async fn insert_news(
+    tx: &mut Tx,
+    engine: Engine,
+    campaign_id: i64,
+    title: &str,
+    body: &str,
+    at: i64,
+    by: i64,
+) -> AppResult<i64> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO news (campaign_id, title, body, published_at, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(campaign_id)
-    .bind(&title)
-    .bind(&body)
-    .bind(now())
-    .bind(actor.user_id)
-    .fetch_one(&mut *tx)
+    .bind(title)
+    .bind(body)
+    .bind(at)
+    .bind(by)
+    .fetch_one(&mut **tx)
     .await?;
-    super::search::put(&mut tx, app.db.engine, "news", id, &title, &body).await?;
-    audit::record(&mut tx, actor, "news.add", "news", id, json!({"title": title})).await?;
-    tx.commit().await?;
+    super::search::put(tx, engine, "news", id, title, "", body).await?;
     Ok(id)
+}
+
+/// A unit's head (一把手): its 主要负责人 on the roster, or the title when the roster has none.
+pub(crate) async fn head_of(
+    conn: &mut sqlx::AnyConnection,
+    unit_id: i64,
+    unit_name: &str,
+) -> AppResult<String> {
+    let head: Option<String> = sqlx::query_scalar(
+        "SELECT name FROM people WHERE unit_id = $1 AND position = '主要负责人' ORDER BY id LIMIT 1",
+    )
+    .bind(unit_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(head.unwrap_or_else(|| format!("{unit_name}主要负责人")))
 }
 
 fn news_of(r: &sqlx::any::AnyRow) -> News {
@@ -112,24 +141,19 @@ pub async fn invite(
     let t = now();
     let mut invited = 0;
     for unit in unit_ids {
-        let head: Option<String> = sqlx::query_scalar(
-            "SELECT name FROM people WHERE unit_id = $1 AND position = '主要负责人' ORDER BY id LIMIT 1",
-        )
-        .bind(unit)
-        .fetch_optional(&mut *tx)
-        .await?;
         let unit_name: String = sqlx::query_scalar("SELECT name FROM units WHERE id = $1")
             .bind(unit)
             .fetch_optional(&mut *tx)
             .await?
             .ok_or_else(|| AppError::invalid("unit_ids", Msg::new("err.unit_unknown_id").arg("id", unit)))?;
+        let head = head_of(&mut tx, *unit, &unit_name).await?;
         invited += sqlx::query(
             "INSERT INTO column_pieces (campaign_id, unit_id, head_name, due_date, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (campaign_id, unit_id) DO NOTHING",
         )
         .bind(campaign_id)
         .bind(unit)
-        .bind(head.unwrap_or_else(|| format!("{unit_name}主要负责人")))
+        .bind(head)
         .bind(&due)
         .bind(t)
         .execute(&mut *tx)
@@ -282,9 +306,9 @@ pub async fn publish_due(app: &App) -> AppResult<usize> {
             .await?
             .rows_affected();
         if n == 1 {
-            let body = format!("{}\n{}", p.get::<String, _>("head_name"), p.get::<String, _>("body"));
-            super::search::put(&mut tx, app.db.engine, "column", id, &p.get::<String, _>("title"), &body)
-                .await?;
+            let (title, head, body): (String, String, String) =
+                (p.get("title"), p.get("head_name"), p.get("body"));
+            super::search::put(&mut tx, app.db.engine, "column", id, &title, &head, &body).await?;
             published += 1;
         }
         tx.commit().await?;

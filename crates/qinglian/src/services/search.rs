@@ -54,17 +54,20 @@ fn row_id(kind: &str, ref_id: i64) -> i64 {
     k * 1_000_000_000_000 + ref_id
 }
 
-/// Adds or replaces a document of the index.
+/// Adds or replaces a document of the index. The byline (an author, a unit head) is searched and
+/// shown with the text, so a name finds the work.
 pub async fn put(
     conn: &mut sqlx::AnyConnection,
     engine: Engine,
     kind: &str,
     ref_id: i64,
     title: &str,
+    byline: &str,
     body: &str,
 ) -> AppResult<()> {
     remove(conn, engine, kind, ref_id).await?;
-    let (title_terms, body_terms) = (index_terms(title), index_terms(body));
+    let body = if byline.is_empty() { body.to_string() } else { format!("{byline}\n{body}") };
+    let (title_terms, body_terms) = (index_terms(title), index_terms(&body));
     let q = match engine {
         Engine::Sqlite => sqlx::query(
             "INSERT INTO search_index (kind, ref_id, title, body, title_terms, body_terms, rowid) VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -8,7 +8,6 @@ use super::compose::period;
 use crate::documents::official::{Block, Document};
 use crate::domain::{chinese_date, numerals};
 use crate::error::AppResult;
-use crate::services::campaigns::Campaign;
 use crate::services::{Actor, App};
 
 /// 主送: the kinds of units directly under the city, in the usual order of a municipal notice.
@@ -42,8 +41,9 @@ fn numbered_lines(text: &str) -> Vec<String> {
     text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect()
 }
 
-pub async fn notice(app: &App, actor: &Actor, c: &Campaign) -> AppResult<Document> {
+pub async fn notice(app: &App, actor: &Actor, campaign_id: i64) -> AppResult<Document> {
     actor.require_organiser()?;
+    let c = &crate::services::campaigns::get(app, campaign_id).await?;
     let issuer = c.issuer_name.clone().unwrap_or_default();
     let mut blocks = vec![Block::Para(format!(
         "为深入推进清廉建设，营造崇廉尚廉的浓厚氛围，经研究，决定于{}开展{}活动。现将有关事项通知如下。",
