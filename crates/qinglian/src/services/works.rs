@@ -97,12 +97,15 @@ fn sanitise_rules(html: &str) -> String {
 pub async fn create_call(app: &App, actor: &Actor, input: CallInput) -> AppResult<i64> {
     actor.require_organiser()?;
     super::campaigns::get(app, input.campaign_id).await?;
-    let mut errors = Vec::new();
+    let mut errors: Vec<FieldError> = Vec::new();
+    let title =
+        clean_text("title", &input.title, 200, true).map_err(|e| errors.extend(e.fields().to_vec())).ok();
+    let opens =
+        parse_datetime("opens_at", &input.opens_at).map_err(|e| errors.extend(e.fields().to_vec())).ok();
+    let closes =
+        parse_datetime("closes_at", &input.closes_at).map_err(|e| errors.extend(e.fields().to_vec())).ok();
     let mut err = |field: &str, msg: Msg| errors.push(FieldError { field: field.to_string(), msg });
-    let title = clean_text("title", &input.title, 200, true);
-    let opens = parse_datetime("opens_at", &input.opens_at);
-    let closes = parse_datetime("closes_at", &input.closes_at);
-    if let (Ok(o), Ok(c)) = (&opens, &closes) {
+    if let (Some(o), Some(c)) = (opens, closes) {
         if c <= o {
             err("closes_at", Msg::new("err.call_period"));
         }
@@ -144,15 +147,12 @@ pub async fn create_call(app: &App, actor: &Actor, input: CallInput) -> AppResul
     if jurors.is_empty() {
         err("jurors", Msg::new("err.call_jurors"));
     }
-    let (title, opens, closes) = match (title, opens, closes) {
-        (Ok(t), Ok(o), Ok(c)) if errors.is_empty() => (t, o, c),
-        (t, o, c) => {
-            for e in [t.err(), o.err(), c.err()].into_iter().flatten() {
-                errors.extend(e.fields().iter().cloned());
-            }
-            return Err(AppError::Invalid(errors));
-        }
+    let (Some(title), Some(opens), Some(closes)) = (title, opens, closes) else {
+        return Err(AppError::Invalid(errors));
     };
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
     let mut tx = app.db.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO calls (campaign_id, activity_id, title, rules, genres, groups_json, opens_at, closes_at, created_by, created_at)
@@ -324,19 +324,17 @@ struct Checked {
 }
 
 fn check_submission(c: &Call, input: &SubmissionInput) -> AppResult<Checked> {
-    let mut errors = Vec::new();
-    let mut field = |name: &str, r: AppResult<String>| match r {
-        Ok(v) => v,
-        Err(e) => {
-            errors.extend(e.fields().iter().cloned());
-            let _ = name;
-            String::new()
-        }
+    let mut errors: Vec<FieldError> = Vec::new();
+    // Submissions are plain text; an empty value stands in for a refused one (the errors say why).
+    let mut text = |field: &'static str, raw: &str, max: usize, required: bool| {
+        clean_text(field, &plain_text(raw), max, required)
+            .map_err(|e| errors.extend(e.fields().to_vec()))
+            .unwrap_or_default()
     };
-    let author = field("author", clean_text("author", &plain_text(&input.author), 30, true));
-    let title = field("title", clean_text("title", &plain_text(&input.title), 100, true));
-    let body = field("body", clean_text("body", &plain_text(&input.body), 20_000, true));
-    let guardian = field("guardian", clean_text("guardian", &plain_text(&input.guardian), 30, false));
+    let author = text("author", &input.author, 30, true);
+    let title = text("title", &input.title, 100, true);
+    let body = text("body", &input.body, 20_000, true);
+    let guardian = text("guardian", &input.guardian, 30, false);
     let mut err = |f: &str, m: Msg| errors.push(FieldError { field: f.into(), msg: m });
     let contact = valid_contact(&input.contact).unwrap_or_else(|| {
         err("contact", Msg::new("err.contact"));
