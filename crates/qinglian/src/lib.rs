@@ -44,6 +44,7 @@ pub async fn start(config: Config) -> anyhow::Result<App> {
     let files = storage::LocalDir::new(config.data_dir.join("files"))?;
     let signer = signing::Signer::load(&db).await?;
     let checkins = services::batch::Batcher::for_engine(&db);
+    let engine = db.engine;
     Ok(App {
         signatures: services::batch::Batcher::for_engine(&db),
         checkins,
@@ -52,5 +53,6 @@ pub async fn start(config: Config) -> anyhow::Result<App> {
         config: Arc::new(config),
         signer: Arc::new(signer),
         sittings: Default::default(),
+        throttle: Arc::new(services::throttle::Throttle::for_engine(engine)),
     })
 }

@@ -66,6 +66,37 @@ pub fn escape_markup(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
+/// Characters that are not text: control characters other than tab and line breaks, and the
+/// bidirectional overrides and isolates that make a name display backwards.
+pub fn is_not_text(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `s` without the characters [`is_not_text`] refuses; borrowed when there were none.
+pub fn strip_not_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(is_not_text) {
+        s.chars().filter(|c| !is_not_text(*c)).collect::<String>().into()
+    } else {
+        s.into()
+    }
+}
+
+/// Whether a spreadsheet would read `s` as a formula (or a formula's start) if typed into a cell:
+/// `=`, `+`, `-`, `@`, a tab or a carriage return first.
+pub fn looks_like_formula(s: &str) -> bool {
+    s.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// A CSV field that no spreadsheet will evaluate: a leading apostrophe where it would.
+pub fn inert_csv_field(s: &str) -> std::borrow::Cow<'_, str> {
+    if looks_like_formula(s) {
+        format!("'{s}").into()
+    } else {
+        s.into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

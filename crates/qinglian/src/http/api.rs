@@ -94,6 +94,7 @@ pub fn routes() -> Router<App> {
         .route("/users/{id}/roles/{grant_id}", axum::routing::delete(revoke_role))
         .route("/users/{id}/disabled", post(set_user_disabled))
         .route("/users/{id}/person", post(link_user_person))
+        .route("/users/{id}/sessions", get(user_sessions).delete(end_user_sessions))
 }
 
 #[derive(OpenApi)]
@@ -113,7 +114,7 @@ pub fn routes() -> Router<App> {
         integrity_types, create_integrity_type, integrity_applications, apply_integrity, integrity_application, evaluate_integrity,
         integrity_recognised,
         clerk_checkin, register, cancel_registration, sitting_ledger, sign_in, my_sittings,
-        list_users, create_user, reset_user_password, grant_role, revoke_role, set_user_disabled, link_user_person,
+        list_users, create_user, reset_user_password, grant_role, revoke_role, set_user_disabled, link_user_person, user_sessions, end_user_sessions,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),
@@ -226,10 +227,17 @@ pub struct PasswordChange {
 async fn change_password(
     State(app): State<App>,
     caller: Caller,
+    headers: axum::http::HeaderMap,
     Json(req): Json<PasswordChange>,
 ) -> AppResult<Response> {
     let actor = caller.actor.ok_or(AppError::Unauthorized)?;
-    auth::change_password(&app, &actor, &req.current, &req.password).await?;
+    let bearer = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let keep = bearer.or(caller.session_token.as_deref());
+    auth::change_password(&app, &actor, &req.current, &req.password, keep).await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
@@ -792,7 +800,7 @@ async fn sign_in(
         (None, Some(code)) => sittings::scan(&app, code).await?.0,
         (None, None) => return Err(AppError::invalid("code", Msg::new("err.qr_invalid"))),
     };
-    let who = sittings::identify(&app, &s, &req.name, &req.last4).await?;
+    let who = sittings::identify(&app, &s, &req.name, &req.last4, req.pass.as_deref(), &caller.ip).await?;
     Ok(Json(sittings::check_in(&app, &s, &who, "qr", None, &caller.ip).await?))
 }
 
@@ -1324,4 +1332,27 @@ async fn evaluate_integrity(
     responses((status = 200, body = Vec<integrity::ApplicationRow>)))]
 async fn integrity_recognised(State(app): State<App>) -> AppResult<Json<Vec<integrity::ApplicationRow>>> {
     Ok(Json(integrity::recognised(&app).await?))
+}
+
+/// Administrators: the account's signed-in sessions.
+#[utoipa::path(get, path = "/api/v1/users/{id}/sessions", tag = "users", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<users::SessionRow>), (status = 403, body = ErrorBody)))]
+async fn user_sessions(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Vec<users::SessionRow>>> {
+    Ok(Json(users::sessions(&app, &actor, id).await?))
+}
+
+/// Administrators: ends every session of the account.
+#[utoipa::path(delete, path = "/api/v1/users/{id}/sessions", tag = "users", params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody)))]
+async fn end_user_sessions(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    users::end_sessions(&app, &actor, id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }

@@ -76,7 +76,7 @@ pub fn set_cookie(name: &str, value: &str, same_site: &str, max_age: Option<i64>
     c
 }
 
-pub async fn authenticate(State(app): State<App>, mut req: Request, next: Next) -> Response {
+pub async fn authenticate(State(app): State<App>, req: Request, next: Next) -> Response {
     let ip = client_ip(&req, app.config.trust_proxy);
     let secure = secure_request(&req, &app);
     let bearer = req
@@ -104,46 +104,79 @@ pub async fn authenticate(State(app): State<App>, mut req: Request, next: Next) 
     if let Err(e) = result {
         return e.into_response();
     }
+    // Every body is limited before anything reads it: uploads only for signed-in callers,
+    // a small limit for every form and JSON body. A declared length over it is refused at once,
+    // a streamed one at the limit.
+    let multipart = content_type(req.headers()).starts_with("multipart/form-data");
+    let limit = if multipart && caller.actor.is_some() { upload_body_limit(&app) } else { FORM_BODY_LIMIT };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return refusal(req.uri().path(), AppError::TooLarge(crate::i18n::Msg::new("err.request_too_large")));
+    }
+    let mut req = req.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if unsafe_method && bearer.is_none() {
+    // A JSON body without any cookie session (API sign-in) has nothing to forge.
+    let exempt =
+        content_type(req.headers()).starts_with("application/json") && caller.session_token.is_none();
+    if unsafe_method && bearer.is_none() && !exempt {
         let expected = if caller.session_token.is_some() {
             Some(caller.csrf_token.clone())
         } else {
             cookie(req.headers(), PRE_SESSION_COOKIE)
         };
-        let (parts, body) = req.into_parts();
-        let bytes = match axum::body::to_bytes(body, usize::MAX).await {
-            Ok(b) => b,
-            Err(_) => {
-                return AppError::TooLarge(crate::i18n::Msg::new("err.request_too_large")).into_response()
+        // Nothing to compare with: refused before a byte of the body is read.
+        let Some(expected) = expected.filter(|e| !e.is_empty()) else {
+            tracing::warn!(path = %req.uri().path(), "csrf check failed: no token expected");
+            return refusal(req.uri().path(), AppError::Csrf);
+        };
+        let header_token =
+            req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let sent = match header_token {
+            Some(t) => Some(t),
+            None => {
+                let (parts, body) = req.into_parts();
+                let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
+                    return refusal(
+                        parts.uri.path(),
+                        AppError::TooLarge(crate::i18n::Msg::new("err.request_too_large")),
+                    );
+                };
+                let sent = submitted_csrf(&parts.headers, &bytes);
+                req = Request::from_parts(parts, axum::body::Body::from(bytes));
+                sent
             }
         };
-        let is_json = parts
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json"));
-        // A JSON body without any cookie session (API sign-in) has nothing to forge.
-        let exempt = is_json && caller.session_token.is_none();
-        if !exempt {
-            let sent = submitted_csrf(&parts.headers, &bytes);
-            let ok = matches!((&expected, &sent), (Some(e), Some(s)) if !e.is_empty() && constant_eq(e, s));
-            if !ok {
-                tracing::warn!(path = %parts.uri.path(), "csrf check failed");
-                return csrf_refusal(parts.uri.path());
-            }
+        if !sent.is_some_and(|s| constant_eq(&expected, &s)) {
+            tracing::warn!(path = %req.uri().path(), "csrf check failed");
+            return refusal(req.uri().path(), AppError::Csrf);
         }
-        req = Request::from_parts(parts, axum::body::Body::from(bytes));
     }
     req.extensions_mut().insert(caller);
     next.run(req).await
 }
 
-fn csrf_refusal(path: &str) -> Response {
+/// Bytes of a form or JSON body: a long essay, a report draft or a drawn signature fit easily.
+pub const FORM_BODY_LIMIT: usize = 1024 * 1024;
+
+/// Bytes of a multipart upload: a study material's PDF is allowed three times the file limit.
+pub fn upload_body_limit(app: &App) -> usize {
+    app.config.max_upload_bytes * 3 + 1024 * 1024
+}
+
+fn content_type(headers: &HeaderMap) -> &str {
+    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("")
+}
+
+/// A refusal in the caller's form: JSON under `/api/`, a page elsewhere.
+fn refusal(path: &str, e: AppError) -> Response {
     if path.starts_with("/api/") {
-        AppError::Csrf.into_response()
+        e.into_response()
     } else {
-        super::pages::error_page(&AppError::Csrf)
+        super::pages::error_page(&e)
     }
 }
 
@@ -151,12 +184,9 @@ fn constant_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// The token from the header, a urlencoded form field or a multipart field named `_csrf`.
+/// The token from a urlencoded form field or a multipart field named `_csrf`.
 fn submitted_csrf(headers: &HeaderMap, body: &[u8]) -> Option<String> {
-    if let Some(v) = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) {
-        return Some(v.to_string());
-    }
-    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let ct = content_type(headers);
     if ct.starts_with("application/x-www-form-urlencoded") {
         return url::form_urlencoded::parse(body).find(|(k, _)| k == "_csrf").map(|(_, v)| v.to_string());
     }

@@ -13,6 +13,7 @@ pub mod report_api;
 pub mod reports;
 pub mod signing;
 pub mod sittings;
+pub mod text_input;
 pub mod works;
 pub mod works_api;
 
@@ -34,7 +35,7 @@ pub const LANG_COOKIE: &str = "ql_lang";
 
 /// Builds the whole application router.
 pub fn router(app: App) -> Router {
-    let body_limit = app.config.max_upload_bytes * 3 + 1024 * 1024;
+    let body_limit = auth::upload_body_limit(&app);
     Router::new()
         .merge(pages::routes())
         .merge(sittings::routes())
@@ -48,6 +49,7 @@ pub fn router(app: App) -> Router {
         .route("/api/openapi.json", get(api::openapi_json))
         .route("/healthz", get(healthz))
         .route("/static/{file}", get(static_file))
+        .layer(middleware::from_fn(text_input::clean))
         .layer(middleware::from_fn_with_state(app.clone(), auth::authenticate))
         .layer(middleware::from_fn(language))
         .layer(DefaultBodyLimit::max(body_limit))

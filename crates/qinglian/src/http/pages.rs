@@ -49,6 +49,7 @@ pub fn routes() -> Router<App> {
         .route("/admin/users/{id}/roles/{grant_id}/revoke", post(revoke_user_role))
         .route("/admin/users/{id}/disabled", post(disable_user))
         .route("/admin/users/{id}/person", post(link_user_person))
+        .route("/admin/users/{id}/sessions/end", post(end_user_sessions))
         .route("/audit/export.csv", get(audit_export))
 }
 
@@ -296,7 +297,7 @@ async fn change_password(
     let result = if f.password != f.confirm {
         Err(AppError::invalid("confirm", Msg::new("err.password_mismatch")))
     } else {
-        auth::change_password(&app, &actor, &f.current, &f.password).await
+        auth::change_password(&app, &actor, &f.current, &f.password, caller.session_token.as_deref()).await
     };
     match result {
         Ok(()) => see_other("/?ok=ok.password_changed"),
@@ -1066,6 +1067,15 @@ async fn disable_user(
 ) -> PageResult {
     let disabled = Fields(f).get("disabled") == "1";
     users::set_disabled(&app, &actor, id, disabled).await?;
+    Ok(see_other("/admin/users?ok=ok.saved"))
+}
+
+async fn end_user_sessions(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+) -> PageResult {
+    users::end_sessions(&app, &actor, id).await?;
     Ok(see_other("/admin/users?ok=ok.saved"))
 }
 

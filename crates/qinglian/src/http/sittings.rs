@@ -268,7 +268,11 @@ async fn sign_in(State(app): State<App>, caller: Caller, Form(f): Form<Pairs>) -
                     .ok_or_else(|| AppError::invalid("person_name", Msg::new("err.not_in_audience")))?,
                 "account",
             ),
-            _ => (sittings::identify(&app, &s, f.get("name"), f.get("last4")).await?, "qr"),
+            _ => (
+                sittings::identify(&app, &s, f.get("name"), f.get("last4"), Some(f.get("pass")), &caller.ip)
+                    .await?,
+                "qr",
+            ),
         };
         sittings::check_in(&app, &s, &who, method, caller.actor.as_ref(), &caller.ip).await
     }

@@ -64,16 +64,32 @@ pub async fn record_standalone(
     detail: serde_json::Value,
     outcome: &str,
 ) -> AppResult<()> {
+    let who = Who { user_id, name, ip };
+    let entity_id = user_id.map(|u| u.to_string()).unwrap_or_default();
+    record_outcome(db, who, action, ("user", &entity_id), detail, outcome).await
+}
+
+/// A refused or failed attempt on an entity (a QR sign-in at a sitting, a public form), kept so
+/// that the organiser sees who tried.
+pub async fn record_outcome(
+    db: &Db,
+    who: Who<'_>,
+    action: &str,
+    (entity, entity_id): (&str, &str),
+    detail: serde_json::Value,
+    outcome: &str,
+) -> AppResult<()> {
     sqlx::query(
         "INSERT INTO audit_log (at, actor_user_id, actor_name, ip, action, entity, entity_id, detail, outcome)
-         VALUES ($1, $2, $3, $4, $5, 'user', $6, $7, $8)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(now())
-    .bind(user_id)
-    .bind(name)
-    .bind(ip)
+    .bind(who.user_id)
+    .bind(who.name)
+    .bind(who.ip)
     .bind(action)
-    .bind(user_id.map(|u| u.to_string()).unwrap_or_default())
+    .bind(entity)
+    .bind(entity_id)
     .bind(detail.to_string())
     .bind(outcome)
     .execute(&db.pool)
@@ -179,7 +195,7 @@ pub async fn export_csv(app: &App, actor: &Actor, filter: &AuditFilter) -> AppRe
             let paging = Paging { page: Some(page), per_page: Some(500) };
             let chunk = list(app, actor, filter, paging).await?;
             for e in &chunk.items {
-                w.write_record([
+                let fields = [
                     e.id.to_string(),
                     crate::http::format_time(e.at),
                     e.actor_name.clone(),
@@ -189,8 +205,9 @@ pub async fn export_csv(app: &App, actor: &Actor, filter: &AuditFilter) -> AppRe
                     e.entity_id.clone(),
                     e.detail.clone(),
                     e.outcome.clone(),
-                ])
-                .map_err(|e| AppError::Internal(e.to_string()))?;
+                ];
+                w.write_record(fields.iter().map(|f| crate::domain::text::inert_csv_field(f).into_owned()))
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
             }
             if chunk.items.len() < 500 {
                 break;

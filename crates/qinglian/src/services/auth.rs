@@ -42,29 +42,45 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// Argon2 checks running at once. Each takes 19 MiB and a core for tens of milliseconds, so a
+/// flood of sign-ins queues here instead of exhausting memory.
+static ARGON2_SLOTS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()) * 2)
+});
+
+/// How long a check waits for a slot before the caller is asked to try again later.
+const ARGON2_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Runs argon2 work on a blocking thread once a slot is free; 429 if none frees up in time.
+async fn with_argon2<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+    let _slot = tokio::time::timeout(ARGON2_WAIT, ARGON2_SLOTS.acquire())
+        .await
+        .map_err(|_| AppError::TooMany(Msg::new("err.busy")))?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    tokio::task::spawn_blocking(work).await.map_err(|e| AppError::Internal(e.to_string()))
+}
+
 /// Hashes a password with argon2id on a blocking thread (it takes tens of milliseconds).
 pub async fn hash_password(password: &str) -> AppResult<String> {
     let password = password.to_string();
-    tokio::task::spawn_blocking(move || {
+    with_argon2(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
             .map_err(|e| AppError::Internal(e.to_string()))
     })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
+    .await?
 }
 
-async fn verify_password(password: &str, hash: &str) -> bool {
+async fn verify_password(password: &str, hash: &str) -> AppResult<bool> {
     let (password, hash) = (password.to_string(), hash.to_string());
-    tokio::task::spawn_blocking(move || {
+    with_argon2(move || {
         PasswordHash::new(&hash)
             .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
             .unwrap_or(false)
     })
     .await
-    .unwrap_or(false)
 }
 
 /// A fresh session: the secret goes to the client, its hash to the database.
@@ -74,80 +90,46 @@ pub struct NewSession {
     pub must_change_password: bool,
 }
 
+/// Failed sign-ins from one address may not pass this, whatever the accounts.
+fn address_rule() -> super::throttle::Rule {
+    super::throttle::Rule { limit: MAX_FAILED_PER_ADDRESS, window: LOCKOUT_SECONDS }
+}
+
 pub async fn login(app: &App, username: &str, password: &str, ip: &str) -> AppResult<NewSession> {
     let username = username.trim();
     if username.is_empty() || password.is_empty() {
         return Err(AppError::invalid("credentials", Msg::new("err.bad_credentials")));
     }
-    // One address guessing across many accounts is slowed down too; counted from the audit
-    // log, so every server behind the load balancer sees the same count.
-    let failures_here: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM audit_log WHERE ip = $1 AND at >= $2 AND action = 'auth.login' AND outcome = 'failed'",
-    )
-    .bind(ip)
-    .bind(now() - LOCKOUT_SECONDS)
-    .fetch_one(&app.db.pool)
-    .await?;
-    if failures_here >= MAX_FAILED_PER_ADDRESS {
-        failed_login(app, None, username, ip, json!({"reason": "address_throttled"})).await?;
+    // One address guessing across many accounts is stopped too. An office shares one address,
+    // so it is read before and counted after a failure; the account's own count is the atomic one.
+    let address = (format!("login:{ip}"), address_rule());
+    let seen = app.throttle.hits(&app.db, &address.0, address.1).await?;
+    if seen >= MAX_FAILED_PER_ADDRESS {
+        if seen == MAX_FAILED_PER_ADDRESS {
+            app.throttle.claim(&app.db, std::slice::from_ref(&address)).await?;
+            failed_login(app, None, username, ip, json!({"reason": "address_throttled"})).await?;
+        }
         return Err(AppError::TooMany(
             Msg::new("err.address_throttled").arg("minutes", LOCKOUT_SECONDS / 60),
         ));
     }
-    let row = sqlx::query(
-        "SELECT id, password_hash, failed_attempts, locked_until, disabled, must_change_password
-         FROM users WHERE username = $1",
-    )
-    .bind(username)
-    .fetch_optional(&app.db.pool)
-    .await?;
-    let Some(row) = row else {
-        // Spend the same time as a real check so that timing does not reveal which names exist.
-        verify_password(password, DUMMY_HASH).await;
-        failed_login(app, None, username, ip, json!({"reason": "unknown_user"})).await?;
-        return Err(AppError::invalid("credentials", Msg::new("err.bad_credentials")));
-    };
-    let user_id: i64 = row.get("id");
-    let locked_until: i64 = row.get("locked_until");
-    let t = now();
-    if locked_until > t {
-        failed_login(app, Some(user_id), username, ip, json!({"reason": "locked"})).await?;
-        let minutes = (locked_until - t + 59) / 60;
-        return Err(AppError::TooMany(Msg::new("err.locked").arg("minutes", minutes)));
+    let outcome = check_credentials(app, username, password, ip).await;
+    if matches!(outcome, Err(AppError::Invalid(_))) {
+        app.throttle.claim(&app.db, std::slice::from_ref(&address)).await?;
     }
-    if row.get::<i64, _>("disabled") != 0 {
-        failed_login(app, Some(user_id), username, ip, json!({"reason": "disabled"})).await?;
-        return Err(AppError::invalid("credentials", Msg::new("err.bad_credentials")));
-    }
-    let hash: String = row.get("password_hash");
-    if !verify_password(password, &hash).await {
-        // Counted in the database so that every server sees the same count.
-        let failed: i64 = sqlx::query_scalar(
-            "UPDATE users SET failed_attempts = failed_attempts + 1 WHERE id = $1 RETURNING failed_attempts",
-        )
-        .bind(user_id)
-        .fetch_one(&app.db.pool)
-        .await?;
-        let locked = failed >= MAX_FAILED_ATTEMPTS;
-        if locked {
-            sqlx::query("UPDATE users SET locked_until = $1, failed_attempts = 0 WHERE id = $2")
-                .bind(t + LOCKOUT_SECONDS)
-                .bind(user_id)
-                .execute(&app.db.pool)
-                .await?;
-        }
-        failed_login(app, Some(user_id), username, ip, json!({"reason": "bad_password", "locked": locked}))
-            .await?;
-        if locked {
-            return Err(AppError::TooMany(Msg::new("err.locked").arg("minutes", LOCKOUT_SECONDS / 60)));
-        }
-        return Err(AppError::invalid("credentials", Msg::new("err.bad_credentials")));
-    }
+    let user_id = outcome?;
     let session = NewSession {
         token: random_token(),
         csrf_token: random_token(),
-        must_change_password: row.get::<i64, _>("must_change_password") != 0,
+        must_change_password: sqlx::query_scalar::<_, i64>(
+            "SELECT must_change_password FROM users WHERE id = $1",
+        )
+        .bind(user_id)
+        .fetch_one(&app.db.pool)
+        .await?
+            != 0,
     };
+    let t = now();
     let mut tx = app.db.begin().await?;
     sqlx::query("UPDATE users SET failed_attempts = 0, locked_until = 0 WHERE id = $1")
         .bind(user_id)
@@ -177,6 +159,63 @@ pub async fn login(app: &App, username: &str, password: &str, ip: &str) -> AppRe
     .await?;
     tx.commit().await?;
     Ok(session)
+}
+
+/// The account's id if the password is right. Each check first claims one of the account's
+/// attempts in the database (one atomic UPDATE), so however many arrive at once, at most
+/// `MAX_FAILED_ATTEMPTS` passwords are checked before the account locks, on every server.
+async fn check_credentials(app: &App, username: &str, password: &str, ip: &str) -> AppResult<i64> {
+    let row = sqlx::query("SELECT id, disabled FROM users WHERE username = $1")
+        .bind(username)
+        .fetch_optional(&app.db.pool)
+        .await?;
+    let Some(row) = row else {
+        // Spend the same time as a real check so that timing does not reveal which names exist.
+        verify_password(password, DUMMY_HASH).await?;
+        failed_login(app, None, username, ip, json!({"reason": "unknown_user"})).await?;
+        return Err(AppError::invalid("credentials", Msg::new("err.bad_credentials")));
+    };
+    let user_id: i64 = row.get("id");
+    if row.get::<i64, _>("disabled") != 0 {
+        failed_login(app, Some(user_id), username, ip, json!({"reason": "disabled"})).await?;
+        return Err(AppError::invalid("credentials", Msg::new("err.bad_credentials")));
+    }
+    let t = now();
+    // The claim: count this attempt unless the account is locked; the attempt that reaches the
+    // limit locks it at once (a right password among them unlocks it again).
+    let claimed: Option<(i64, String)> = sqlx::query_as(
+        "UPDATE users SET
+           failed_attempts = CASE WHEN failed_attempts >= $2 THEN 1 ELSE failed_attempts + 1 END,
+           locked_until = CASE WHEN (CASE WHEN failed_attempts >= $2 THEN 1 ELSE failed_attempts + 1 END) >= $2
+                               THEN $3 ELSE 0 END
+         WHERE id = $1 AND locked_until <= $4
+         RETURNING failed_attempts, password_hash",
+    )
+    .bind(user_id)
+    .bind(MAX_FAILED_ATTEMPTS)
+    .bind(t + LOCKOUT_SECONDS)
+    .bind(t)
+    .fetch_optional(&app.db.pool)
+    .await?;
+    let Some((attempt, hash)) = claimed else {
+        let locked_until: i64 = sqlx::query_scalar("SELECT locked_until FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(&app.db.pool)
+            .await?;
+        failed_login(app, Some(user_id), username, ip, json!({"reason": "locked"})).await?;
+        let minutes = ((locked_until - t).max(1) + 59) / 60;
+        return Err(AppError::TooMany(Msg::new("err.locked").arg("minutes", minutes)));
+    };
+    if verify_password(password, &hash).await? {
+        return Ok(user_id);
+    }
+    let locked = attempt >= MAX_FAILED_ATTEMPTS;
+    failed_login(app, Some(user_id), username, ip, json!({"reason": "bad_password", "locked": locked}))
+        .await?;
+    if locked {
+        return Err(AppError::TooMany(Msg::new("err.locked").arg("minutes", LOCKOUT_SECONDS / 60)));
+    }
+    Err(AppError::invalid("credentials", Msg::new("err.bad_credentials")))
 }
 
 /// An argon2id hash of a random string, used to equalise timing for unknown users.
@@ -214,8 +253,9 @@ pub async fn session(app: &App, token: &str, ip: &str) -> AppResult<Option<Sessi
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(&hash).execute(&app.db.pool).await?;
         return Ok(None);
     }
-    // Refreshing on every request would turn every read into a write; once a minute is enough.
-    if t - last_seen >= 60 {
+    // Refreshing on every request would turn every read into a write; once a minute is enough,
+    // or more often under a short timeout, so a session in use never expires.
+    if t - last_seen >= refresh_interval(app.config.idle_timeout_minutes * 60) {
         sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
             .bind(t)
             .bind(&hash)
@@ -227,6 +267,12 @@ pub async fn session(app: &App, token: &str, ip: &str) -> AppResult<Option<Sessi
         return Ok(None);
     };
     Ok(Some(SessionInfo { actor, csrf_token: row.get("csrf_token") }))
+}
+
+/// Seconds between refreshes of a session's idle timer: at most a minute, and a quarter of the
+/// timeout, so a session used more often than the timeout never lapses.
+fn refresh_interval(idle_seconds: i64) -> i64 {
+    (idle_seconds / 4).clamp(1, 60)
 }
 
 /// Resolves an `Authorization: Bearer` secret: a session token or an integration token.
@@ -294,12 +340,20 @@ pub async fn logout(app: &App, actor: &Actor, token: &str) -> AppResult<()> {
     Ok(())
 }
 
-pub async fn change_password(app: &App, actor: &Actor, current: &str, new: &str) -> AppResult<()> {
+/// Changes the actor's own password and ends every other way in: his other sessions and his
+/// integration tokens. `keep` is the secret of the session (or token) making the change.
+pub async fn change_password(
+    app: &App,
+    actor: &Actor,
+    current: &str,
+    new: &str,
+    keep: Option<&str>,
+) -> AppResult<()> {
     let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
         .bind(actor.user_id)
         .fetch_one(&app.db.pool)
         .await?;
-    if !verify_password(current, &hash).await {
+    if !verify_password(current, &hash).await? {
         return Err(AppError::invalid("current", Msg::new("err.current_password")));
     }
     check_password_rules(new)?;
@@ -313,7 +367,22 @@ pub async fn change_password(app: &App, actor: &Actor, current: &str, new: &str)
         .bind(actor.user_id)
         .execute(&mut *tx)
         .await?;
-    audit::record(&mut tx, actor, "auth.change_password", "user", actor.user_id, json!({})).await?;
+    let kept = keep.map(token_hash).unwrap_or_default();
+    let sessions = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(actor.user_id)
+        .bind(&kept)
+        .execute(&mut *tx)
+        .await?;
+    let tokens = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at = 0 AND token_hash <> $3",
+    )
+    .bind(now())
+    .bind(actor.user_id)
+    .bind(&kept)
+    .execute(&mut *tx)
+    .await?;
+    let ended = json!({"sessions_ended": sessions.rows_affected(), "tokens_revoked": tokens.rows_affected()});
+    audit::record(&mut tx, actor, "auth.change_password", "user", actor.user_id, ended).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -344,14 +413,22 @@ mod tests {
     #[tokio::test]
     async fn dummy_hash_is_a_valid_argon2id_hash() {
         assert!(PasswordHash::new(DUMMY_HASH).is_ok());
-        assert!(!verify_password("anything", DUMMY_HASH).await);
+        assert!(!verify_password("anything", DUMMY_HASH).await.unwrap());
+    }
+
+    #[test]
+    fn a_session_used_within_its_timeout_is_refreshed_before_it_lapses() {
+        // A one-minute timeout, used every 40 seconds: each use must move the timer.
+        let interval = refresh_interval(60);
+        assert!((1..=40).contains(&interval));
+        assert_eq!(refresh_interval(30 * 60), 60);
     }
 
     #[tokio::test]
     async fn hashes_verify() {
         let h = hash_password("Secret#123").await.unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify_password("Secret#123", &h).await);
-        assert!(!verify_password("secret#123", &h).await);
+        assert!(verify_password("Secret#123", &h).await.unwrap());
+        assert!(!verify_password("secret#123", &h).await.unwrap());
     }
 }

@@ -384,7 +384,7 @@ pub async fn export_xlsx(app: &App, actor: &Actor, campaign_id: i64) -> AppResul
                 &f.evidence,
             ];
             for (c, v) in cells.iter().enumerate() {
-                sheet.write_string(row, c as u16, *v).map_err(xerr)?;
+                crate::services::sheet::write_text(sheet, row, c as u16, *v).map_err(xerr)?;
             }
             row += 1;
         }

@@ -519,7 +519,7 @@ pub async fn export_xlsx(app: &App, actor: &Actor) -> AppResult<Vec<u8>> {
         for (c, v) in
             [a.unit_name.as_str(), &a.type_name, a.theme.as_deref().unwrap_or(""), status].iter().enumerate()
         {
-            sheet.write_string(r, c as u16, *v).map_err(xerr)?;
+            crate::services::sheet::write_text(sheet, r, c as u16, *v).map_err(xerr)?;
         }
         sheet.write_number(r, 4, a.total_score as f64).map_err(xerr)?;
     }

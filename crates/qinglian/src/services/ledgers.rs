@@ -188,8 +188,8 @@ pub async fn workbook(
     for (i, f) in shown.enumerate() {
         let row = i as u32 + 1;
         summary.write_number(row, 0, f.activity.seq as f64).map_err(xlsx)?;
-        summary.write_string(row, 1, &f.activity.title).map_err(xlsx)?;
-        summary.write_string(row, 2, &f.activity.lead_unit_name).map_err(xlsx)?;
+        crate::services::sheet::write_text(summary, row, 1, &f.activity.title).map_err(xlsx)?;
+        crate::services::sheet::write_text(summary, row, 2, &f.activity.lead_unit_name).map_err(xlsx)?;
         let nums =
             [f.sittings, f.checkins, f.read_signed, f.pledge_signatures, f.entries, f.tasks, f.tasks_done];
         for (j, n) in nums.iter().enumerate() {
@@ -214,7 +214,7 @@ pub async fn workbook(
                 let i = c + 1;
                 if sheet.times.contains(&c) {
                     let t: i64 = r.get(i);
-                    ws.write_string(row, col, format_datetime(t)).map_err(xlsx)?;
+                    crate::services::sheet::write_text(ws, row, col, format_datetime(t)).map_err(xlsx)?;
                 } else if sheet.link == Some(c) {
                     let files: i64 = r.get(i);
                     if files > 0 {
@@ -222,14 +222,15 @@ pub async fn workbook(
                         let url = format!("{base_url}/entries/{id}");
                         let text = format!("{files}个文件");
                         if base_url.is_empty() {
-                            ws.write_string(row, col, format!("{text} {url}")).map_err(xlsx)?;
+                            crate::services::sheet::write_text(ws, row, col, format!("{text} {url}"))
+                                .map_err(xlsx)?;
                         } else {
                             ws.write_url_with_text(row, col, url.as_str(), text.as_str()).map_err(xlsx)?;
                         }
                     }
                 } else {
                     match value_text(&r, i) {
-                        Ok(s) => ws.write_string(row, col, s).map_err(xlsx)?,
+                        Ok(s) => crate::services::sheet::write_text(ws, row, col, s).map_err(xlsx)?,
                         Err(n) => ws.write_number(row, col, n as f64).map_err(xlsx)?,
                     };
                 }

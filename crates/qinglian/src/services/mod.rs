@@ -30,6 +30,7 @@ pub mod sheet;
 pub mod signatures;
 pub mod sittings;
 pub mod statistics;
+pub mod throttle;
 pub mod units;
 pub mod users;
 pub mod works;
@@ -58,6 +59,8 @@ pub struct App {
     pub checkins: Option<Arc<batch::Batcher<sittings::Checkin>>>,
     /// Group commit of signatures (SQLite only).
     pub signatures: Option<Arc<batch::Batcher<signatures::NewSignature>>>,
+    /// Attempt counters for sign-in, QR sign-in and public forms.
+    pub throttle: Arc<throttle::Throttle>,
 }
 
 /// The signed-in caller of a use case.

@@ -532,11 +532,11 @@ pub async fn export_xlsx(app: &App, actor: &Actor, campaign_id: i64) -> AppResul
         let chunk = list(app, actor, campaign_id, Paging { page: Some(page), per_page: Some(500) }).await?;
         for p in &chunk.items {
             for (c, v) in [&p.unit_name, &p.material, &p.channel, &p.place, &p.district].iter().enumerate() {
-                sheet.write_string(row, c as u16, *v).map_err(xerr)?;
+                crate::services::sheet::write_text(sheet, row, c as u16, *v).map_err(xerr)?;
             }
             sheet.write_number(row, 5, p.quantity as f64).map_err(xerr)?;
-            sheet.write_string(row, 6, &p.start_date).map_err(xerr)?;
-            sheet.write_string(row, 7, &p.end_date).map_err(xerr)?;
+            crate::services::sheet::write_text(sheet, row, 6, &p.start_date).map_err(xerr)?;
+            crate::services::sheet::write_text(sheet, row, 7, &p.end_date).map_err(xerr)?;
             sheet.write_number(row, 8, p.photos as f64).map_err(xerr)?;
             row += 1;
         }

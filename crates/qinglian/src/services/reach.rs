@@ -154,11 +154,11 @@ pub fn xlsx(title: &str, p: &Progress) -> AppResult<Vec<u8>> {
             rows.iter().chain(std::iter::once(&Group { name: "合计".into(), ..p.totals.clone() })).enumerate()
         {
             let r = i as u32 + 3;
-            sheet.write_string(r, 0, &g.name).map_err(xerr)?;
+            crate::services::sheet::write_text(sheet, r, 0, &g.name).map_err(xerr)?;
             for (c, v) in [g.expected, g.delivered, g.opened, g.signed].iter().enumerate() {
                 sheet.write_number(r, c as u16 + 1, *v as f64).map_err(xerr)?;
             }
-            sheet.write_string(r, 5, format!("{}%", g.rate())).map_err(xerr)?;
+            crate::services::sheet::write_text(sheet, r, 5, format!("{}%", g.rate())).map_err(xerr)?;
         }
         sheet.set_column_width(0, 24).map_err(xerr)?;
     }
@@ -173,7 +173,7 @@ pub fn xlsx(title: &str, p: &Progress) -> AppResult<Vec<u8>> {
         for (c, v) in
             [u.name.as_str(), &u.unit_name, &u.rank, yes(u.delivered), yes(u.opened)].iter().enumerate()
         {
-            sheet.write_string(r, c as u16, *v).map_err(xerr)?;
+            crate::services::sheet::write_text(sheet, r, c as u16, *v).map_err(xerr)?;
         }
     }
     sheet.set_column_width(1, 24).map_err(xerr)?;

@@ -2,7 +2,8 @@
 //!
 //! Every row is checked first and reported in Chinese; nothing is written if any row is invalid,
 //! unless the user asks for the valid rows only. Rows are matched to existing people by staff
-//! number, then by phone, so a re-import updates instead of duplicating. The write is one
+//! number, then by phone, so a re-import updates instead of duplicating; only people within the
+//! importer's units are matched, and a value the file does not carry never blanks a stored one. The write is one
 //! transaction with multi-row inserts, so 20,000 rows take well under two seconds.
 
 use std::collections::{HashMap, HashSet};
@@ -93,9 +94,10 @@ fn column_for(header: &str) -> Option<Column> {
 struct Valid {
     name: String,
     unit_id: i64,
-    position: String,
-    rank: String,
-    party: bool,
+    /// `None` where the file carries no value: an update keeps what is stored.
+    position: Option<String>,
+    rank: Option<String>,
+    party: Option<bool>,
     phone: Option<String>,
     staff_no: Option<String>,
     existing: Option<i64>,
@@ -144,10 +146,21 @@ pub async fn import(
         .into_iter()
         .map(|r| (r.get::<String, _>("name"), (r.get("id"), r.get("path"))))
         .collect();
+    // Staff numbers and phones are unique city-wide, so a row is matched against everyone; a
+    // match outside the importer's units is refused as a row error, never updated or moved.
     let mut by_phone: HashMap<String, i64> = HashMap::new();
     let mut by_staff: HashMap<String, i64> = HashMap::new();
-    for r in sqlx::query("SELECT id, phone, staff_no FROM people").fetch_all(&app.db.pool).await? {
+    let mut outside: HashSet<i64> = HashSet::new();
+    let people = sqlx::query(
+        "SELECT p.id, p.phone, p.staff_no, u.path FROM people p JOIN units u ON u.id = p.unit_id",
+    )
+    .fetch_all(&app.db.pool)
+    .await?;
+    for r in people {
         let id: i64 = r.get("id");
+        if !actor.covers(&r.get::<String, _>("path")) {
+            outside.insert(id);
+        }
         if let Some(p) = r.get::<Option<String>, _>("phone") {
             by_phone.insert(p, id);
         }
@@ -196,10 +209,14 @@ pub async fn import(
             errors.push(Msg::new("roster.no_key"));
         }
         let party_raw = cell(cells, Column::Party);
-        let party = parse_yes_no(&party_raw).unwrap_or_else(|| {
-            errors.push(Msg::new("roster.party_invalid").arg("value", &party_raw));
-            false
-        });
+        let party = if party_raw.is_empty() {
+            None
+        } else {
+            Some(parse_yes_no(&party_raw).unwrap_or_else(|| {
+                errors.push(Msg::new("roster.party_invalid").arg("value", &party_raw));
+                false
+            }))
+        };
         if let Some(p) = &phone {
             if let Some(first) = seen_phones.insert(p.clone(), *row_no) {
                 errors.push(Msg::new("roster.phone_duplicate").arg("row", first));
@@ -218,6 +235,9 @@ pub async fn import(
             }
         }
         let existing = by_staff_id.or(by_phone_id);
+        if [by_staff_id, by_phone_id].iter().flatten().any(|id| outside.contains(id)) {
+            errors.push(Msg::new("roster.person_out_of_scope"));
+        }
         let action = if !errors.is_empty() {
             "error"
         } else if existing.is_some() {
@@ -236,8 +256,8 @@ pub async fn import(
             valid.push(Valid {
                 name,
                 unit_id: unit.map(|(id, _)| *id).unwrap_or_default(),
-                position: cell(cells, Column::Position),
-                rank: cell(cells, Column::Rank),
+                position: Some(cell(cells, Column::Position)).filter(|v| !v.is_empty()),
+                rank: Some(cell(cells, Column::Rank)).filter(|v| !v.is_empty()),
                 party,
                 phone,
                 staff_no,
@@ -280,8 +300,9 @@ async fn write_rows(app: &App, actor: &Actor, rows: &[Valid], file_name: &str) -
     // Both engines name the columns of a VALUES list column1, column2, …
     for chunk in updates.chunks(BATCH) {
         let sql = format!(
-            "UPDATE people SET name = v.column2, unit_id = v.column3, position = v.column4, rank = v.column5,
-                    party_member = v.column6, phone = COALESCE(v.column7, people.phone),
+            "UPDATE people SET name = v.column2, unit_id = v.column3,
+                    position = COALESCE(v.column4, people.position), rank = COALESCE(v.column5, people.rank),
+                    party_member = COALESCE(v.column6, people.party_member), phone = COALESCE(v.column7, people.phone),
                     staff_no = COALESCE(v.column8, people.staff_no), updated_at = {t}
              FROM (VALUES {}) AS v WHERE people.id = v.column1",
             values_placeholders(chunk.len(), 8)
@@ -294,7 +315,7 @@ async fn write_rows(app: &App, actor: &Actor, rows: &[Valid], file_name: &str) -
                 .bind(r.unit_id)
                 .bind(&r.position)
                 .bind(&r.rank)
-                .bind(r.party as i64)
+                .bind(r.party.map(i64::from))
                 .bind(&r.phone)
                 .bind(&r.staff_no);
         }
@@ -312,9 +333,9 @@ async fn write_rows(app: &App, actor: &Actor, rows: &[Valid], file_name: &str) -
                 .bind(r.unit_id)
                 .bind(&r.name)
                 .bind(&r.staff_no)
-                .bind(&r.position)
-                .bind(&r.rank)
-                .bind(r.party as i64)
+                .bind(r.position.as_deref().unwrap_or(""))
+                .bind(r.rank.as_deref().unwrap_or(""))
+                .bind(r.party.map_or(0, i64::from))
                 .bind(&r.phone)
                 .bind(t)
                 .bind(t);

@@ -9,6 +9,7 @@ use sqlx::Row;
 pub use super::audience::Audience;
 use super::audit::{self, Who};
 use super::filter::Where;
+use super::throttle::{Rule, Throttle};
 use super::{clean_text, Actor, App, Page, Paging};
 use crate::db::{now, Tx};
 use crate::domain::{format_datetime, mask_phone, parse_datetime, text};
@@ -484,9 +485,24 @@ fn check_window(s: &Sitting, t: i64) -> AppResult<()> {
     Ok(())
 }
 
+/// Wrong answers allowed on one phone's sign-in pass, for one name at a sitting, and
+/// from one address at a sitting, before the phone is sent to the clerk. Four digits are only
+/// 10,000 guesses: the name's limit leaves a guesser one chance in a thousand.
+const WRONG_PER_PASS: Rule = Rule { limit: 5, window: 600 };
+const WRONG_PER_NAME: Rule = Rule { limit: 10, window: 3600 };
+const WRONG_PER_ADDRESS: Rule = Rule { limit: 30, window: 600 };
+
 /// Finds the person (or registrant) by name and the last four digits of the phone, among those
-/// expected at the sitting.
-pub async fn identify(app: &App, s: &Sitting, name: &str, last4: &str) -> AppResult<Attendee> {
+/// expected at the sitting. Each attempt is claimed against the limits above before it is
+/// checked; wrong and refused attempts are recorded for the organiser.
+pub async fn identify(
+    app: &App,
+    s: &Sitting,
+    name: &str,
+    last4: &str,
+    pass: Option<&str>,
+    ip: &str,
+) -> AppResult<Attendee> {
     let name = text::normalize_name(name);
     let last4 = text::normalize(last4);
     let mut errors = Vec::new();
@@ -499,6 +515,60 @@ pub async fn identify(app: &App, s: &Sitting, name: &str, last4: &str) -> AppRes
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
+    // The pass and the name are claimed before the check; the address, which a venue's Wi-Fi
+    // shares among hundreds, is read before and counted after a failure.
+    // (The venue screen's code itself is shared by the whole room: it is no key.)
+    let mut keys = vec![(format!("signin:name:{}:{name}", s.id), WRONG_PER_NAME)];
+    if let Some(pass) = pass {
+        keys.push((format!("signin:pass:{}", &super::auth::token_hash(pass)[..32]), WRONG_PER_PASS));
+    }
+    let address = (format!("signin:ip:{}:{ip}", s.id), WRONG_PER_ADDRESS);
+    let who = Who { user_id: None, name: &name, ip };
+    let entity = ("sitting", &*s.id.to_string());
+    let seen = app.throttle.hits(&app.db, &address.0, address.1).await?;
+    let hits = if seen < address.1.limit { app.throttle.claim(&app.db, &keys).await? } else { Vec::new() };
+    if seen >= address.1.limit || !Throttle::allowed(&keys, &hits) {
+        // The first refusal on a key is recorded; a flood after it adds nothing to read.
+        let first =
+            seen == address.1.limit || keys.iter().zip(&hits).any(|((_, rule), n)| *n == rule.limit + 1);
+        if first {
+            if seen == address.1.limit {
+                app.throttle.claim(&app.db, std::slice::from_ref(&address)).await?;
+            }
+            audit::record_outcome(
+                &app.db,
+                who,
+                "signin.refused",
+                entity,
+                json!({"reason": "attempts"}),
+                "refused",
+            )
+            .await?;
+        }
+        return Err(AppError::TooMany(Msg::new("err.signin_attempts")));
+    }
+    match find_attendee(app, s, name.clone(), &last4).await {
+        Ok(found) => {
+            app.throttle.release(&app.db, &keys).await?;
+            Ok(found)
+        }
+        Err(e) => {
+            app.throttle.claim(&app.db, std::slice::from_ref(&address)).await?;
+            audit::record_outcome(
+                &app.db,
+                who,
+                "signin.refused",
+                entity,
+                json!({"reason": "mismatch"}),
+                "failed",
+            )
+            .await?;
+            Err(e)
+        }
+    }
+}
+
+async fn find_attendee(app: &App, s: &Sitting, name: String, last4: &str) -> AppResult<Attendee> {
     let not_found = || AppError::invalid("person_name", Msg::new("err.not_in_audience"));
     if s.public {
         let rows = sqlx::query("SELECT id, name, phone FROM registrations WHERE sitting_id = $1 AND name = $2 AND status = 'registered'")
@@ -506,7 +576,7 @@ pub async fn identify(app: &App, s: &Sitting, name: &str, last4: &str) -> AppRes
             .bind(&name)
             .fetch_all(&app.db.pool)
             .await?;
-        let r = rows.iter().find(|r| r.get::<String, _>("phone").ends_with(&last4)).ok_or_else(not_found)?;
+        let r = rows.iter().find(|r| r.get::<String, _>("phone").ends_with(last4)).ok_or_else(not_found)?;
         let id: i64 = r.get("id");
         return Ok(Attendee { key: format!("r:{id}"), person_id: None, registration_id: Some(id), name });
     }
@@ -521,7 +591,7 @@ pub async fn identify(app: &App, s: &Sitting, name: &str, last4: &str) -> AppRes
     let rows = w.fetch_all(&app.db.pool, &sql).await?;
     let r = rows
         .iter()
-        .find(|r| r.get::<Option<String>, _>("phone").is_some_and(|p| p.ends_with(&last4)))
+        .find(|r| r.get::<Option<String>, _>("phone").is_some_and(|p| p.ends_with(last4)))
         .ok_or_else(not_found)?;
     let person: i64 = r.get("id");
     attendee_for_person(app, s, person, name).await
@@ -713,6 +783,8 @@ pub struct Attendance {
     pub others: i64,
     /// Present among expected, in whole percent.
     pub rate: i64,
+    /// QR sign-ins refused: a name and digits that matched no one, or too many attempts.
+    pub refused: i64,
     pub units: Vec<UnitAttendance>,
 }
 
@@ -770,8 +842,15 @@ pub async fn attendance(app: &App, actor: &Actor, sitting_id: i64) -> AppResult<
             .iter()
             .fold((0, 0, 0), |(e, p, l), u: &UnitAttendance| (e + u.expected, p + u.present, l + u.late))
     };
+    let refused: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE entity = 'sitting' AND entity_id = $1 AND action = 'signin.refused'",
+    )
+    .bind(s.id.to_string())
+    .fetch_one(&app.db.pool)
+    .await?;
     Ok(Attendance {
         sitting_id: s.id,
+        refused,
         expected,
         present,
         late,
@@ -1243,7 +1322,7 @@ pub async fn attendance_xlsx(app: &App, actor: &Actor, sitting_id: i64) -> AppRe
                 state.into(),
             ];
             for (c, v) in cells.iter().enumerate() {
-                sheet.write_string(row, c as u16, v).map_err(xerr)?;
+                crate::services::sheet::write_text(sheet, row, c as u16, v).map_err(xerr)?;
             }
             row += 1;
         }

@@ -36,6 +36,8 @@ pub struct User {
     pub disabled: bool,
     /// The roster entry this account belongs to (for one-tap sign-in and "my sessions").
     pub person_name: Option<String>,
+    /// Signed-in sessions open now.
+    pub sessions: i64,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -330,6 +332,47 @@ pub async fn set_disabled(app: &App, actor: &Actor, user_id: i64, disabled: bool
     Ok(())
 }
 
+/// One signed-in session of an account, as an administrator sees it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SessionRow {
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub ip: String,
+}
+
+pub async fn sessions(app: &App, actor: &Actor, user_id: i64) -> AppResult<Vec<SessionRow>> {
+    actor.require_admin()?;
+    let rows = sqlx::query_as::<_, (i64, i64, String)>(
+        "SELECT created_at, last_seen_at, ip FROM sessions WHERE user_id = $1 ORDER BY last_seen_at DESC",
+    )
+    .bind(user_id)
+    .fetch_all(&app.db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(created_at, last_seen_at, ip)| SessionRow { created_at, last_seen_at, ip })
+        .collect())
+}
+
+/// Ends every session of an account (its integration tokens stay; revoke them separately).
+pub async fn end_sessions(app: &App, actor: &Actor, user_id: i64) -> AppResult<u64> {
+    actor.require_admin()?;
+    let mut tx = app.db.begin().await?;
+    let ended =
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "user.end_sessions",
+        "user",
+        user_id,
+        json!({"ended": ended.rows_affected()}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ended.rows_affected())
+}
+
 pub async fn list(app: &App, actor: &Actor, q: Option<&str>, paging: Paging) -> AppResult<Page<User>> {
     actor.require_admin()?;
     let mut w = Where::default();
@@ -338,7 +381,8 @@ pub async fn list(app: &App, actor: &Actor, q: Option<&str>, paging: Paging) -> 
     }
     let total = w.count(&app.db.pool, "FROM users u").await?;
     let sql = format!(
-        "SELECT u.id, u.username, u.display_name, u.must_change_password, u.locked_until, u.disabled, p.name AS person_name
+        "SELECT u.id, u.username, u.display_name, u.must_change_password, u.locked_until, u.disabled, p.name AS person_name,
+                (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id) AS sessions
          FROM users u LEFT JOIN people p ON p.id = u.person_id WHERE {} ORDER BY u.id{}",
         w.sql(),
         paging.sql()
@@ -382,6 +426,7 @@ pub async fn list(app: &App, actor: &Actor, q: Option<&str>, paging: Paging) -> 
                 locked: r.get::<i64, _>("locked_until") > t,
                 disabled: r.get::<i64, _>("disabled") != 0,
                 person_name: r.get("person_name"),
+                sessions: r.get("sessions"),
             }
         })
         .collect();

@@ -127,7 +127,8 @@ async fn initial_password_must_be_changed_and_follow_the_rules(t: TestApp) {
         b.http.post(format!("{}/account/password", b.base)).form(&form("Better#pass9")).send().await.unwrap();
     assert_eq!(resp.status(), 303);
     assert_eq!(b.get("/").await.status(), 200);
-    assert_eq!(c.get("/api/v1/me").await.status(), 200);
+    // The change ends every other session of the account, the API client's too.
+    assert_eq!(c.get("/api/v1/me").await.status(), 401);
 }
 
 async fn unit_admin_sees_only_his_subtree_with_phones(t: TestApp) {

