@@ -5,3 +5,7 @@ CREATE TABLE throttles (
     window_start BIGINT NOT NULL,
     hits BIGINT NOT NULL
 );
+
+-- A registration is cancelled with the receipt given to its registrant, not with a phone
+-- anyone may know.
+ALTER TABLE registrations ADD COLUMN receipt_hash TEXT NOT NULL DEFAULT '';

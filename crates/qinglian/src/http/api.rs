@@ -830,12 +830,13 @@ async fn register(
     Path(id): Path<i64>,
     Json(req): Json<sittings::RegistrationInput>,
 ) -> AppResult<Json<sittings::RegistrationOutcome>> {
-    Ok(Json(sittings::register(&app, id, req, &caller.ip).await?))
+    Ok(Json(sittings::register(&app, id, req, caller.actor.as_ref(), &caller.ip).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct CancelRegistration {
-    pub phone: String,
+    /// The receipt given when registering.
+    pub receipt: String,
 }
 
 #[utoipa::path(post, path = "/api/v1/sittings/{id}/registrations/cancel", tag = "sittings", params(("id" = i64, Path)),
@@ -846,7 +847,7 @@ async fn cancel_registration(
     Path(id): Path<i64>,
     Json(req): Json<CancelRegistration>,
 ) -> AppResult<Response> {
-    sittings::cancel_registration(&app, id, &req.phone, &caller.ip).await?;
+    sittings::cancel_registration(&app, id, &req.receipt, &caller.ip).await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 

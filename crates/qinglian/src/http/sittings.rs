@@ -344,7 +344,7 @@ struct RegisterPage {
 }
 
 async fn register_form(State(app): State<App>, caller: Caller, Path(id): Path<i64>) -> PageResult {
-    let s = sittings::load(&app, id).await?;
+    let s = sittings::for_registration(&app, id, caller.actor.as_ref()).await?;
     Ok(register_page(
         &caller,
         RegisterPage { ctx: Ctx::new(&caller, None), s, done: None, cancelled: false, error: None },
@@ -363,11 +363,11 @@ async fn register(
     Form(f): Form<Pairs>,
 ) -> PageResult {
     let f = Fields(f);
-    let s = sittings::load(&app, id).await?;
+    let s = sittings::for_registration(&app, id, caller.actor.as_ref()).await?;
     let input =
         sittings::RegistrationInput { name: f.get("name").to_string(), phone: f.get("phone").to_string() };
     let page = RegisterPage { ctx: Ctx::new(&caller, None), s, done: None, cancelled: false, error: None };
-    Ok(match sittings::register(&app, id, input, &caller.ip).await {
+    Ok(match sittings::register(&app, id, input, caller.actor.as_ref(), &caller.ip).await {
         Ok(done) => register_page(&caller, RegisterPage { done: Some(done), ..page }, StatusCode::OK),
         Err(e) => {
             let status = e.status();
@@ -383,9 +383,9 @@ async fn cancel(
     Form(f): Form<Pairs>,
 ) -> PageResult {
     let f = Fields(f);
-    let s = sittings::load(&app, id).await?;
+    let s = sittings::for_registration(&app, id, caller.actor.as_ref()).await?;
     let page = RegisterPage { ctx: Ctx::new(&caller, None), s, done: None, cancelled: false, error: None };
-    Ok(match sittings::cancel_registration(&app, id, f.get("phone"), &caller.ip).await {
+    Ok(match sittings::cancel_registration(&app, id, f.get("receipt"), &caller.ip).await {
         Ok(()) => register_page(&caller, RegisterPage { cancelled: true, ..page }, StatusCode::OK),
         Err(e) => {
             let status = e.status();

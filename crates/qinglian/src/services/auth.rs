@@ -38,6 +38,18 @@ pub fn generate_password() -> String {
     format!("Ql{core}#7")
 }
 
+/// `n` characters from an alphabet without look-alikes: easy to read out or copy from a phone,
+/// impossible to guess at any rate a throttle allows.
+pub fn readable_code(n: usize) -> String {
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+    (0..n).map(|_| ALPHABET[rand::random::<usize>() % ALPHABET.len()] as char).collect()
+}
+
+/// A typed code (a receipt) as stored: hashed as session tokens are, in any case.
+pub fn code_hash(code: &str) -> String {
+    token_hash(&code.trim().to_uppercase())
+}
+
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }

@@ -146,10 +146,13 @@ pub async fn list(app: &App) -> AppResult<Vec<PledgeRow>> {
 /// What a signer submits.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct SignInput {
+    /// A public pledge's signer; for a pledge addressed to an audience, the account's person.
+    #[serde(default)]
     pub name: String,
     /// Unit or company.
     #[serde(default)]
     pub org: String,
+    #[serde(default)]
     pub phone: String,
     /// The drawn signature: `[[[x, y], …], …]` on a 1000 × 400 pad.
     #[serde(default)]
@@ -192,8 +195,20 @@ async fn check_rate(app: &App, ip: &str, phone: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// Signs a pledge: the public with name, organisation and phone; people on the roster (for
-/// pledges addressed to an audience) are found by name and phone among those asked.
+/// The person (id, name, phone) the actor's account is linked to, if the pledge asks him.
+async fn invited_person(app: &App, p: &Pledge, actor: &Actor) -> AppResult<Option<(i64, String, String)>> {
+    let mut w = Where::default();
+    let cond = p.audience_sql(&mut w);
+    w.fixed(cond).fixed(format!("p.id = (SELECT person_id FROM users WHERE id = {})", actor.user_id));
+    let sql = format!(
+        "SELECT p.id, p.name, p.phone FROM people p JOIN units u ON u.id = p.unit_id WHERE {} AND p.phone IS NOT NULL",
+        w.sql()
+    );
+    Ok(w.fetch_all(&app.db.pool, &sql).await?.first().map(|r| (r.get("id"), r.get("name"), r.get("phone"))))
+}
+
+/// Signs a pledge: the public with name, organisation and phone; a pledge addressed to an
+/// audience by the signed-in people it asks.
 pub async fn sign(
     app: &App,
     pledge_id: i64,
@@ -205,12 +220,30 @@ pub async fn sign(
     if p.status != "open" {
         return Err(AppError::Conflict(Msg::new("err.pledge_closed")));
     }
+    // A pledge addressed to an audience is signed only by a signed-in member of it, as the
+    // person his account is linked to; what he typed is not looked up, so nothing here tells
+    // anyone whether a name or a phone is on the roster.
+    let invited = if p.public {
+        None
+    } else {
+        let actor = actor.ok_or_else(|| AppError::Conflict(Msg::new("err.pledge_sign_in")))?;
+        Some(
+            invited_person(app, &p, actor)
+                .await?
+                .ok_or_else(|| AppError::Conflict(Msg::new("err.not_invited")))?,
+        )
+    };
     let mut errors = Vec::new();
     let mut keep =
         |r: AppResult<String>| r.map_err(|e| errors.extend(e.fields().to_vec())).unwrap_or_default();
-    let name = keep(check_plain("person_name", &input.name, 50, true));
+    let (name, phone) = match &invited {
+        Some((_, name, phone)) => (name.clone(), Some(phone.clone())),
+        None => (
+            keep(check_plain("person_name", &input.name, 50, true)),
+            crate::domain::parse_phone(&input.phone),
+        ),
+    };
     let org = keep(check_plain("org", &input.org, 100, p.public));
-    let phone = crate::domain::parse_phone(&input.phone);
     if phone.is_none() {
         errors.push(crate::error::FieldError { field: "phone".into(), msg: Msg::new("err.phone") });
     }
@@ -220,22 +253,12 @@ pub async fn sign(
     let (Some(phone), Some((svg, method)), true) = (phone, svg, errors.is_empty()) else {
         return Err(AppError::Invalid(errors));
     };
-    let (signer_key, person_id) = if p.public {
-        check_rate(app, ip, &phone).await?;
-        (format!("x:{phone}"), None)
-    } else {
-        let mut w = Where::default();
-        let cond = p.audience_sql(&mut w);
-        let (n, ph) = (w.arg(name.clone()), w.arg(phone.clone()));
-        w.fixed(cond).fixed(format!("p.name = {n} AND p.phone = {ph}"));
-        let sql = format!("SELECT p.id FROM people p JOIN units u ON u.id = p.unit_id WHERE {}", w.sql());
-        let person: i64 = w
-            .fetch_all(&app.db.pool, &sql)
-            .await?
-            .first()
-            .map(|r| r.get("id"))
-            .ok_or_else(|| AppError::invalid("person_name", Msg::new("err.not_invited")))?;
-        (format!("p:{person}"), Some(person))
+    let (signer_key, person_id) = match invited {
+        None => {
+            check_rate(app, ip, &phone).await?;
+            (format!("x:{phone}"), None)
+        }
+        Some((person, _, _)) => (format!("p:{person}"), Some(person)),
     };
     let job = NewSignature {
         subject: "pledge",

@@ -154,9 +154,7 @@ fn canonical(prev: &str, s: &NewSignature, signed_at: i64, code: &str, content: 
 }
 
 fn new_code() -> String {
-    // 12 characters from an alphabet without look-alikes: easy to read out, impossible to guess.
-    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
-    (0..12).map(|_| ALPHABET[rand::random::<usize>() % ALPHABET.len()] as char).collect()
+    super::auth::readable_code(12)
 }
 
 async fn append(tx: &mut Tx, s: &NewSignature) -> AppResult<Signed> {

@@ -996,8 +996,11 @@ pub async fn present_count(app: &App, sitting_id: i64) -> AppResult<i64> {
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct RegistrationInput {
+    /// A member of the public's name (a signed-in cadre registers as his roster entry).
+    #[serde(default)]
     pub name: String,
-    /// The full mobile number: it identifies a person on the roster, and a member of the public.
+    /// The full mobile number of a member of the public.
+    #[serde(default)]
     pub phone: String,
 }
 
@@ -1008,6 +1011,42 @@ pub struct RegistrationOutcome {
     pub status: String,
     /// Place on the waiting list (1 = next), when waitlisted.
     pub waiting_place: Option<i64>,
+    /// The code that cancels this registration, given once, when it is made.
+    pub receipt: Option<String>,
+}
+
+/// Registrations from one address in a minute (as public signatures).
+fn registration_rule(app: &App) -> Rule {
+    Rule { limit: app.config.public_signatures_per_minute.max(1), window: 60 }
+}
+
+/// A sitting whose registration page may be shown to this caller: a public one to anyone, one
+/// that asks its audience to register only to a signed-in member of that audience. Anything
+/// else is not found, so a stranger learns nothing of it.
+pub async fn for_registration(app: &App, id: i64, actor: Option<&Actor>) -> AppResult<Sitting> {
+    let s = load(app, id).await?;
+    if s.public {
+        return Ok(s);
+    }
+    match actor {
+        Some(a) if s.registration_required && account_person(app, &s, a).await?.is_some() => Ok(s),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// The roster entry (id, name, phone) of the actor's account, if the sitting expects it.
+async fn account_person(app: &App, s: &Sitting, actor: &Actor) -> AppResult<Option<(i64, String, String)>> {
+    let mut w = Where::default();
+    let cond = s.audience_sql(&mut w);
+    w.fixed(cond).fixed(format!(
+        "p.id = (SELECT person_id FROM users WHERE id = {}) AND p.phone IS NOT NULL",
+        actor.user_id
+    ));
+    let sql = format!(
+        "SELECT p.id, p.name, p.phone FROM people p JOIN units u ON u.id = p.unit_id WHERE {}",
+        w.sql()
+    );
+    Ok(w.fetch_all(&app.db.pool, &sql).await?.first().map(|r| (r.get("id"), r.get("name"), r.get("phone"))))
 }
 
 /// Registers for a sitting that asks for it: a place while there is one, else the waiting list.
@@ -1015,36 +1054,33 @@ pub async fn register(
     app: &App,
     sitting_id: i64,
     input: RegistrationInput,
+    actor: Option<&Actor>,
     ip: &str,
 ) -> AppResult<RegistrationOutcome> {
-    let s = load(app, sitting_id).await?;
+    let s = for_registration(app, sitting_id, actor).await?;
     if !s.registration_required && !s.public {
         return Err(AppError::Conflict(Msg::new("err.no_registration")));
     }
     if now() > s.ends_at {
         return Err(AppError::Conflict(Msg::new("err.signin_closed")));
     }
-    let name = text::normalize_name(&input.name);
-    if name.is_empty() || name.chars().count() > 50 {
-        return Err(AppError::invalid("person_name", Msg::new("err.required")));
+    let address = [(format!("register:{ip}"), registration_rule(app))];
+    if !Throttle::allowed(&address, &app.throttle.claim(&app.db, &address).await?) {
+        return Err(AppError::TooMany(Msg::new("err.signing_too_fast")));
     }
-    let phone = crate::domain::parse_phone(&input.phone)
-        .ok_or_else(|| AppError::invalid("phone", Msg::new("err.phone")))?;
-    // Someone on the roster registers as himself; the public by name and phone.
-    let person = if s.public {
-        None
+    // A cadre registers as his roster entry; the public by name and phone.
+    let (name, phone, person) = if s.public {
+        let name = text::normalize_name(&input.name);
+        if name.is_empty() || name.chars().count() > 50 {
+            return Err(AppError::invalid("person_name", Msg::new("err.required")));
+        }
+        let phone = crate::domain::parse_phone(&input.phone)
+            .ok_or_else(|| AppError::invalid("phone", Msg::new("err.phone")))?;
+        (name, phone, None)
     } else {
-        let mut w = Where::default();
-        let cond = s.audience_sql(&mut w);
-        let (n, p) = (w.arg(name.clone()), w.arg(phone.clone()));
-        w.fixed(cond).fixed(format!("p.name = {n} AND p.phone = {p}"));
-        let sql = format!("SELECT p.id FROM people p JOIN units u ON u.id = p.unit_id WHERE {}", w.sql());
-        let row = w.fetch_all(&app.db.pool, &sql).await?;
-        Some(
-            row.first()
-                .map(|r| r.get::<i64, _>("id"))
-                .ok_or_else(|| AppError::invalid("person_name", Msg::new("err.not_in_audience")))?,
-        )
+        let actor = actor.ok_or(AppError::NotFound)?;
+        let (id, name, phone) = account_person(app, &s, actor).await?.ok_or(AppError::NotFound)?;
+        (name, phone, Some(id))
     };
     let mut tx = app.db.begin().await?;
     let existing = sqlx::query(
@@ -1058,7 +1094,7 @@ pub async fn register(
         let id: i64 = r.get("id");
         let status: String = r.get("status");
         let place = waiting_place(&mut tx, s.id, id, &status).await?;
-        return Ok(RegistrationOutcome { id, status, waiting_place: place });
+        return Ok(RegistrationOutcome { id, status, waiting_place: place, receipt: None });
     }
     let taken: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM registrations WHERE sitting_id = $1 AND status = 'registered'",
@@ -1068,9 +1104,10 @@ pub async fn register(
     .await?;
     let status = if s.capacity == 0 || taken < s.capacity { "registered" } else { "waitlisted" };
     let t = now();
+    let receipt = format!("BM-{}", super::auth::readable_code(10));
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO registrations (sitting_id, person_id, name, phone, status, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        "INSERT INTO registrations (sitting_id, person_id, name, phone, status, created_at, updated_at, receipt_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id",
     )
     .bind(s.id)
     .bind(person)
@@ -1078,6 +1115,7 @@ pub async fn register(
     .bind(&phone)
     .bind(status)
     .bind(t)
+    .bind(super::auth::code_hash(&receipt))
     .fetch_one(&mut *tx)
     .await?;
     let who = Who { user_id: None, name: &name, ip };
@@ -1092,7 +1130,7 @@ pub async fn register(
     .await?;
     let place = waiting_place(&mut tx, s.id, id, status).await?;
     tx.commit().await?;
-    Ok(RegistrationOutcome { id, status: status.to_string(), waiting_place: place })
+    Ok(RegistrationOutcome { id, status: status.to_string(), waiting_place: place, receipt: Some(receipt) })
 }
 
 async fn waiting_place(tx: &mut Tx, sitting: i64, id: i64, status: &str) -> AppResult<Option<i64>> {
@@ -1109,18 +1147,27 @@ async fn waiting_place(tx: &mut Tx, sitting: i64, id: i64, status: &str) -> AppR
     Ok(Some(ahead + 1))
 }
 
-/// Cancels a registration (the registrant proves it with the phone); the first on the waiting
-/// list takes the freed place in the same transaction.
-pub async fn cancel_registration(app: &App, sitting_id: i64, phone: &str, ip: &str) -> AppResult<()> {
-    let phone =
-        crate::domain::parse_phone(phone).ok_or_else(|| AppError::invalid("phone", Msg::new("err.phone")))?;
+/// Cancels a registration: the registrant proves it with the receipt he was given; the first on
+/// the waiting list takes the freed place in the same transaction. Guesses are throttled as
+/// registrations are.
+pub async fn cancel_registration(app: &App, sitting_id: i64, receipt: &str, ip: &str) -> AppResult<()> {
+    if receipt.trim().is_empty() {
+        return Err(AppError::invalid("receipt", Msg::new("err.receipt")));
+    }
+    let address = [(format!("register:{ip}"), registration_rule(app))];
+    if !Throttle::allowed(&address, &app.throttle.claim(&app.db, &address).await?) {
+        return Err(AppError::TooMany(Msg::new("err.signing_too_fast")));
+    }
     let mut tx = app.db.begin().await?;
-    let row = sqlx::query("SELECT id, name, status FROM registrations WHERE sitting_id = $1 AND phone = $2 AND status <> 'cancelled'")
-        .bind(sitting_id)
-        .bind(&phone)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = sqlx::query(
+        "SELECT id, name, status FROM registrations
+         WHERE sitting_id = $1 AND receipt_hash = $2 AND receipt_hash <> '' AND status <> 'cancelled'",
+    )
+    .bind(sitting_id)
+    .bind(super::auth::code_hash(receipt))
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| AppError::invalid("receipt", Msg::new("err.receipt")))?;
     let (id, name, status): (i64, String, String) = (row.get("id"), row.get("name"), row.get("status"));
     let t = now();
     sqlx::query("UPDATE registrations SET status = 'cancelled', updated_at = $1 WHERE id = $2")

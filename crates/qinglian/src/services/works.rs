@@ -452,15 +452,10 @@ async fn store_screening(tx: &mut Tx, work: i64, s: &Screened) -> AppResult<()> 
     Ok(())
 }
 
-/// Receipt codes are stored hashed, as session tokens are; typed in any case.
-fn receipt_hash(code: &str) -> String {
-    super::auth::token_hash(&code.trim().to_uppercase())
-}
+use super::auth::code_hash as receipt_hash;
 
 fn new_receipt() -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let bytes: [u8; 10] = rand::random();
-    let s: String = bytes.iter().map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char).collect();
+    let s = super::auth::readable_code(10);
     format!("ZJ-{}-{}", &s[..5], &s[5..])
 }
 

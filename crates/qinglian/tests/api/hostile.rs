@@ -392,6 +392,45 @@ async fn text_that_is_not_text_never_gets_in(t: TestApp) {
     assert_eq!(names, vec!["guess".to_string(), "form".to_string()]);
 }
 
+async fn sitting_registration_is_for_public_sittings(t: TestApp) {
+    let org = t.api_as("jiwei").await;
+    let activity = t.scalar("SELECT id FROM activities WHERE kind = 'warning_education'").await;
+    let host = t.scalar("SELECT id FROM units WHERE name = '市纪委监委'").await;
+    let now = qinglian::db::now();
+    let sitting = |public: bool| {
+        json!({"title": "内部警示教育会", "kind": "warning", "host_unit_id": host, "venue": "第三会议室",
+            "starts_at": qinglian::domain::format_datetime(now + 3600), "ends_at": qinglian::domain::format_datetime(now + 7200),
+            "public": public, "capacity": 0, "audience": {"ranks": ["科级"]}})
+    };
+    let path = format!("/api/v1/activities/{activity}/sittings");
+    let internal =
+        org.post_json(&path, &sitting(false)).await.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let public =
+        org.post_json(&path, &sitting(true)).await.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let stranger = t.client();
+    let resp = stranger.get(&format!("/sittings/{internal}/register")).await;
+    assert_eq!(resp.status(), 404);
+    assert!(!resp.text().await.unwrap().contains("第三会议室"), "nothing of it is shown");
+    let reg = |i: usize| json!({"name": format!("报名者{i}"), "phone": format!("1390000{i:04}")});
+    let (status, _, _, _) =
+        error_of(stranger.post_json(&format!("/api/v1/sittings/{internal}/registrations"), &reg(0)).await)
+            .await;
+    assert_eq!(status, 404);
+    // Public registrations from one address are limited like signatures.
+    let mut statuses = Vec::new();
+    for i in 0..31 {
+        statuses.push(
+            stranger
+                .post_json(&format!("/api/v1/sittings/{public}/registrations"), &reg(i))
+                .await
+                .status()
+                .as_u16(),
+        );
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 30, "{statuses:?}");
+    assert_eq!(statuses[30], 429);
+}
+
 crate::on_both_engines!(
     spreadsheets_are_read_within_bounds,
     bodies_are_limited_before_they_are_read,
@@ -401,4 +440,5 @@ crate::on_both_engines!(
     a_password_change_ends_the_other_sessions,
     exports_do_not_carry_live_formulas,
     text_that_is_not_text_never_gets_in,
+    sitting_registration_is_for_public_sittings,
 );

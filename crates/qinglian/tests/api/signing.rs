@@ -286,27 +286,45 @@ async fn party_members_sign_their_pledge(t: TestApp) {
     .fetch_one(&t.app.db.pool)
     .await
     .unwrap();
-    let (other, other_phone): (String, String) = sqlx::query_as(&format!(
+    let (other, _other_phone): (String, String) = sqlx::query_as(&format!(
         "SELECT name, phone FROM people WHERE unit_id = {village} AND party_member = 0 ORDER BY id LIMIT 1"
     ))
     .fetch_one(&t.app.db.pool)
     .await
     .unwrap();
+    // Not signed in: refused, whatever name and phone are typed, and nothing is looked up.
     let public = t.client();
     let sign = |name: &str, phone: &str| json!({"name": name, "phone": phone, "strokes": STROKES});
-    assert_eq!(
-        public
-            .post_json(&format!("/api/v1/pledges/{pledge}/sign"), &sign(&member, &member_phone))
-            .await
-            .status(),
-        200
-    );
-    let (status, _, message, _) = error_of(
-        public.post_json(&format!("/api/v1/pledges/{pledge}/sign"), &sign(&other, &other_phone)).await,
-    )
-    .await;
-    assert_eq!(status, 422);
-    assert!(message.contains("未在本承诺书的签署人员中找到您"), "{message}");
+    let path = format!("/api/v1/pledges/{pledge}/sign");
+    let (status, _, refused_member, _) =
+        error_of(public.post_json(&path, &sign(&member, &member_phone)).await).await;
+    let (status2, _, refused_stranger, _) =
+        error_of(public.post_json(&path, &sign("无此人", "13900000000")).await).await;
+    assert_eq!((status, status2), (409, 409));
+    assert_eq!(refused_member, refused_stranger, "the roster is not revealed");
+    assert!(refused_member.contains("请先登录"), "{refused_member}");
+    // Signed in, as the person the account is linked to.
+    let link = |name: &str, person_name: &str| {
+        let (name, person_name) = (name.to_string(), person_name.to_string());
+        let pool = t.app.db.pool.clone();
+        async move {
+            sqlx::query("UPDATE users SET person_id = (SELECT id FROM people WHERE name = $1 LIMIT 1) WHERE username = $2")
+                .bind(person_name)
+                .bind(name)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+    };
+    link("dongzhuang", &member).await;
+    let cadre = t.api_as("dongzhuang").await;
+    assert_eq!(cadre.post_json(&path, &json!({"strokes": STROKES})).await.status(), 200);
+    link("wuyilu", &other).await;
+    let outsider = t.api_as("wuyilu").await;
+    let (status, _, message, _) =
+        error_of(outsider.post_json(&path, &json!({"strokes": STROKES})).await).await;
+    assert_eq!(status, 409);
+    assert!(message.contains("不在本承诺书的签署范围内"), "{message}");
 
     // Its reach: signed of asked, per unit and rank; as a workbook; as the village's ledger entry.
     let members = t
