@@ -17,6 +17,7 @@ use sqlx::{AnyPool, Executor, Transaction};
 pub struct Tx {
     inner: Transaction<'static, sqlx::Any>,
     _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
+    pub engine: Engine,
 }
 
 impl Tx {
@@ -114,9 +115,11 @@ impl Db {
             Engine::Sqlite => {
                 let writer = self.writer.clone().lock_owned().await;
                 let inner = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-                Ok(Tx { inner, _writer: Some(writer) })
+                Ok(Tx { inner, _writer: Some(writer), engine: Engine::Sqlite })
             }
-            Engine::Postgres => Ok(Tx { inner: self.pool.begin().await?, _writer: None }),
+            Engine::Postgres => {
+                Ok(Tx { inner: self.pool.begin().await?, _writer: None, engine: Engine::Postgres })
+            }
         }
     }
 

@@ -37,6 +37,11 @@ pub enum AppError {
     TooLarge(Msg),
     #[error("unsupported media type")]
     UnsupportedType(Msg),
+    /// A request the server cannot parse at all (malformed JSON, a path that is not a number).
+    #[error("bad request")]
+    BadRequest(Msg),
+    #[error("method not allowed")]
+    MethodNotAllowed,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -79,6 +84,8 @@ impl AppError {
             AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -95,6 +102,8 @@ impl AppError {
             AppError::TooMany(_) => "too_many_requests",
             AppError::TooLarge(_) => "payload_too_large",
             AppError::UnsupportedType(_) => "unsupported_type",
+            AppError::BadRequest(_) => "bad_request",
+            AppError::MethodNotAllowed => "method_not_allowed",
             AppError::Internal(_) => "internal",
         }
     }
@@ -110,7 +119,9 @@ impl AppError {
             AppError::Conflict(m)
             | AppError::TooMany(m)
             | AppError::TooLarge(m)
-            | AppError::UnsupportedType(m) => return m.render(lang),
+            | AppError::UnsupportedType(m)
+            | AppError::BadRequest(m) => return m.render(lang),
+            AppError::MethodNotAllowed => "err.method",
             AppError::Csrf => "err.csrf",
             AppError::PasswordChangeRequired => "err.must_change_password",
             AppError::Internal(_) => "err.internal",

@@ -218,16 +218,34 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::VerifyChain => {
             let app = qinglian::start(Config::resolve(over)?).await?;
-            let r = qinglian::services::signatures::verify_chain(&app)
-                .await
-                .map_err(|e| anyhow::anyhow!(e.message(qinglian::i18n::Lang::Zh)))?;
+            let zh = |e: qinglian::error::AppError| anyhow::anyhow!(e.message(qinglian::i18n::Lang::Zh));
+            let r = qinglian::services::signatures::verify_chain(&app).await.map_err(zh)?;
+            let a = qinglian::services::audit::verify_chain(&app.db).await.map_err(zh)?;
             if r.intact {
                 println!("签名链完整：{} 个签名，链头 {}", r.signatures, r.head);
-                Ok(())
             } else {
-                println!("签名链校验失败：第 {} 号签名处发现篡改或删除", r.broken_at.unwrap_or_default());
+                println!(
+                    "签名链校验失败：第 {} 号签名处发现篡改或删除（{}）",
+                    r.broken_at.unwrap_or_default(),
+                    r.problem.as_deref().unwrap_or_default()
+                );
+            }
+            if a.intact {
+                println!(
+                    "审计日志链完整：{} 条，链头 {}（启用前的历史条目 {} 条）",
+                    a.entries, a.head, a.unchained
+                );
+            } else {
+                println!(
+                    "审计日志链校验失败：第 {} 号条目处发现篡改、删除或补录{}",
+                    a.broken_at.unwrap_or_default(),
+                    if a.triggers { "" } else { "；防篡改触发器缺失" }
+                );
+            }
+            if !(r.intact && a.intact) {
                 std::process::exit(1);
             }
+            Ok(())
         }
         Command::Outbox { deliver } => {
             let app = qinglian::start(Config::resolve(over)?).await?;

@@ -41,7 +41,7 @@ pub fn routes() -> Router<App> {
         .route("/entries/{id}", get(get_entry))
         .route("/entries/{id}/review", post(review_entry))
         .route("/entries/{id}/resubmit", post(resubmit_entry))
-        .route("/files/{id}", get(super::pages::file))
+        .route("/files/{id}", get(file))
         .route("/audit", get(list_audit))
         .route("/activities/{id}/sittings", get(list_sittings).post(create_sitting))
         .route("/activities/{id}/series", post(create_series))
@@ -73,6 +73,7 @@ pub fn routes() -> Router<App> {
         .route("/signatures/{code}", get(check_signature))
         .route("/signatures/{code}/withdraw", post(withdraw_signature))
         .route("/chain", get(verify_chain))
+        .route("/audit/chain", get(verify_audit_chain))
         .route("/campaigns/{id}/placements", get(list_placements).post(create_placement))
         .route("/campaigns/{id}/placements/totals", get(placement_totals))
         .route("/campaigns/{id}/placements/import", post(import_placements))
@@ -107,14 +108,14 @@ pub fn routes() -> Router<App> {
         list_sittings, create_sitting, create_series, get_sitting, sitting_attendance, sitting_attendees, sitting_qr,
         series_progress, issue_certificates, verify_certificate,
         create_material, get_material, open_material, sign_material, material_progress, remind_material, paper_material, my_materials,
-        list_pledges, create_pledge, get_pledge, sign_pledge, pledge_wall, check_signature, withdraw_signature, verify_chain,
+        list_pledges, create_pledge, get_pledge, sign_pledge, pledge_wall, check_signature, withdraw_signature, verify_chain, verify_audit_chain,
         material_ledger, pledge_progress, pledge_ledger,
         list_placements, create_placement, placement_totals, import_placements,
         create_inspection, inspection_statistics, list_findings, close_finding,
         integrity_types, create_integrity_type, integrity_applications, apply_integrity, integrity_application, evaluate_integrity,
         integrity_recognised,
         clerk_checkin, register, cancel_registration, sitting_ledger, sign_in, my_sittings,
-        list_users, create_user, reset_user_password, grant_role, revoke_role, set_user_disabled, link_user_person, user_sessions, end_user_sessions,
+        list_users, create_user, reset_user_password, grant_role, revoke_role, set_user_disabled, link_user_person, user_sessions, end_user_sessions, file,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),
@@ -1109,6 +1110,19 @@ async fn verify_chain(
     Ok(Json(signatures::verify_chain(&app).await?))
 }
 
+/// Walks the audit log's chain (auditors and administrators).
+#[utoipa::path(get, path = "/api/v1/audit/chain", tag = "audit",
+    responses((status = 200, body = crate::services::audit::AuditChainReport), (status = 403, body = ErrorBody)))]
+async fn verify_audit_chain(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+) -> AppResult<Json<crate::services::audit::AuditChainReport>> {
+    if !actor.can_read_audit() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(Json(crate::services::audit::verify_chain(&app.db).await?))
+}
+
 /// Files the host unit's ledger entry for the activity from the material's reach (once).
 #[utoipa::path(post, path = "/api/v1/materials/{id}/ledger", tag = "materials", params(("id" = i64, Path)),
     responses((status = 200, body = Created), (status = 409, body = ErrorBody)))]
@@ -1356,4 +1370,13 @@ async fn end_user_sessions(
 ) -> AppResult<Response> {
     users::end_sessions(&app, &actor, id).await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+/// An uploaded file (ledger evidence, a placement's photo, an integrity unit's evidence) for
+/// those who may read its record. Pictures come inline; PDFs and other files as attachments.
+#[utoipa::path(get, path = "/api/v1/files/{id}", tag = "ledger", params(("id" = i64, Path)),
+    responses((status = 200, description = "the file", content_type = "application/octet-stream"),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn file(state: State<App>, caller: Caller, id: Path<i64>) -> Result<Response, AppError> {
+    super::pages::file(state, caller, id).await
 }

@@ -28,6 +28,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use crate::error::AppError;
 use crate::i18n::{self, Lang};
 use crate::services::App;
 
@@ -48,6 +49,7 @@ pub fn router(app: App) -> Router {
         .nest("/api/v1", api::routes().merge(report_api::routes()).merge(works_api::routes()))
         .route("/api/openapi.json", get(api::openapi_json))
         .route("/healthz", get(healthz))
+        .layer(middleware::from_fn(api_errors))
         .route("/static/{file}", get(static_file))
         .layer(middleware::from_fn(text_input::clean))
         .layer(middleware::from_fn_with_state(app.clone(), auth::authenticate))
@@ -76,6 +78,44 @@ pub async fn run(
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// Every API answer keeps the one error shape: what axum's extractors and router refuse in plain
+/// text (malformed JSON, a path that is not a number, an unknown route or method) is rewritten
+/// as `{"error": {"code", "message", "fields"}}` in the caller's language.
+async fn api_errors(req: Request, next: Next) -> Response {
+    if !req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !status.is_client_error() || is_json {
+        return resp;
+    }
+    let detail = axum::body::to_bytes(resp.into_body(), 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let bad = |key: &'static str| i18n::Msg::new(key).arg("detail", &detail);
+    let error = match status {
+        StatusCode::NOT_FOUND => AppError::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => AppError::MethodNotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge(i18n::Msg::new("err.request_too_large")),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedType(i18n::Msg::new("err.body_type")),
+        StatusCode::UNPROCESSABLE_ENTITY => AppError::Invalid(vec![crate::error::FieldError {
+            field: "body".into(),
+            msg: bad("err.bad_json"),
+        }]),
+        _ => AppError::BadRequest(bad("err.bad_request")),
+    };
+    let mut out = error.into_response();
+    *out.status_mut() = status;
+    out
 }
 
 async fn healthz(State(app): State<App>) -> Response {
@@ -171,6 +211,16 @@ pub(crate) fn xlsx_download(name: &str, bytes: Vec<u8>) -> Response {
 /// A stored or generated file shown in the browser under its own (possibly Chinese) name.
 pub(crate) fn inline_file(content_type: String, file_name: &str, bytes: Vec<u8>) -> Response {
     file_response("inline", content_type, file_name, bytes)
+}
+
+/// A file someone uploaded. Pictures are shown; anything else (a PDF, which may carry scripts or
+/// actions) is saved rather than opened inside our origin.
+pub(crate) fn uploaded_file(content_type: String, file_name: &str, bytes: Vec<u8>) -> Response {
+    let disposition = if content_type.starts_with("image/") { "inline" } else { "attachment" };
+    let mut resp = file_response(disposition, content_type, file_name, bytes);
+    resp.headers_mut()
+        .insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox; default-src 'none'"));
+    resp
 }
 
 /// `?code=` of the public check pages (certificates, signed copies).

@@ -748,7 +748,7 @@ pub(crate) async fn file(
 ) -> Result<Response, AppError> {
     let actor = caller.actor.ok_or(AppError::Unauthorized)?;
     let (att, bytes) = ledger::attachment(&app, &actor, id).await?;
-    let file = super::inline_file(att.content_type, &att.file_name, bytes);
+    let file = super::uploaded_file(att.content_type, &att.file_name, bytes);
     Ok(([(header::CACHE_CONTROL, "private, max-age=3600")], file).into_response())
 }
 

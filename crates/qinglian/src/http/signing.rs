@@ -163,7 +163,7 @@ async fn material_file(
     Path(id): Path<i64>,
 ) -> PageResult {
     let (m, bytes) = materials::file(&app, &actor, id).await?;
-    Ok(inline_file(m.file_type, &m.file_name, bytes))
+    Ok(super::uploaded_file(m.file_type, &m.file_name, bytes))
 }
 
 /// The reach of a material or an audience pledge.
@@ -477,6 +477,7 @@ async fn check(State(app): State<App>, caller: Caller, Query(q): Query<CodeQuery
 struct ChainPage {
     ctx: Ctx,
     r: signatures::ChainReport,
+    audit: crate::services::audit::AuditChainReport,
 }
 
 async fn chain(
@@ -486,7 +487,8 @@ async fn chain(
 ) -> PageResult {
     actor.require_admin()?;
     let r = signatures::verify_chain(&app).await?;
-    Ok(render(&ChainPage { ctx: Ctx::new(&caller, n.ok.as_deref()), r }))
+    let audit = crate::services::audit::verify_chain(&app.db).await?;
+    Ok(render(&ChainPage { ctx: Ctx::new(&caller, n.ok.as_deref()), r, audit }))
 }
 
 async fn withdraw(

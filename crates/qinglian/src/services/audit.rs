@@ -6,7 +6,7 @@ use sqlx::Row;
 
 use super::filter::Where;
 use super::{Actor, App, Page, Paging};
-use crate::db::{now, Db, Tx};
+use crate::db::{now, Db, Engine, Tx};
 use crate::error::{AppError, AppResult};
 
 /// One write worth recording, written inside the transaction that makes the change.
@@ -37,20 +37,80 @@ pub async fn record_as(
     entity_id: impl ToString,
     detail: serde_json::Value,
 ) -> AppResult<()> {
+    let entry = Entry {
+        at: now(),
+        actor_user_id: who.user_id,
+        actor_name: who.name.to_string(),
+        ip: who.ip.to_string(),
+        action: action.to_string(),
+        entity: entity.to_string(),
+        entity_id: entity_id.to_string(),
+        detail: detail.to_string(),
+        outcome: "ok".to_string(),
+    };
+    append(tx, &entry).await
+}
+
+/// One row of the log, as chained.
+struct Entry {
+    at: i64,
+    actor_user_id: Option<i64>,
+    actor_name: String,
+    ip: String,
+    action: String,
+    entity: String,
+    entity_id: String,
+    detail: String,
+    outcome: String,
+}
+
+impl Entry {
+    /// The text the row's digest is taken over: every field, and the digest before it.
+    fn canonical(&self, prev: &str) -> String {
+        let fields = [
+            prev.to_string(),
+            self.at.to_string(),
+            self.actor_user_id.map(|u| u.to_string()).unwrap_or_default(),
+            self.actor_name.clone(),
+            self.ip.clone(),
+            self.action.clone(),
+            self.entity.clone(),
+            self.entity_id.clone(),
+            self.detail.clone(),
+            self.outcome.clone(),
+        ];
+        // Lengths first, so no choice of values can make two rows read the same.
+        fields.iter().map(|f| format!("{}:{f}", f.len())).collect::<Vec<_>>().join("|")
+    }
+}
+
+/// Appends a row to the chain. The head is read and moved in the caller's transaction, locked
+/// on PostgreSQL only from here to the commit (the log is written last in every use case), so
+/// writers queue on it for one statement, not for their whole transaction.
+async fn append(tx: &mut Tx, e: &Entry) -> AppResult<()> {
+    let lock = if tx.engine == Engine::Postgres { " FOR UPDATE" } else { "" };
+    let prev: String = sqlx::query_scalar(&format!("SELECT digest FROM audit_head WHERE id = 1{lock}"))
+        .fetch_one(&mut **tx)
+        .await?;
+    let digest = super::signatures::sm3_hex(e.canonical(&prev).as_bytes());
     sqlx::query(
-        "INSERT INTO audit_log (at, actor_user_id, actor_name, ip, action, entity, entity_id, detail, outcome)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'ok')",
+        "INSERT INTO audit_log (at, actor_user_id, actor_name, ip, action, entity, entity_id, detail, outcome, prev_digest, digest)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
-    .bind(now())
-    .bind(who.user_id)
-    .bind(who.name)
-    .bind(who.ip)
-    .bind(action)
-    .bind(entity)
-    .bind(entity_id.to_string())
-    .bind(detail.to_string())
+    .bind(e.at)
+    .bind(e.actor_user_id)
+    .bind(&e.actor_name)
+    .bind(&e.ip)
+    .bind(&e.action)
+    .bind(&e.entity)
+    .bind(&e.entity_id)
+    .bind(&e.detail)
+    .bind(&e.outcome)
+    .bind(&prev)
+    .bind(&digest)
     .execute(&mut **tx)
     .await?;
+    sqlx::query("UPDATE audit_head SET digest = $1 WHERE id = 1").bind(&digest).execute(&mut **tx).await?;
     Ok(())
 }
 
@@ -79,22 +139,141 @@ pub async fn record_outcome(
     detail: serde_json::Value,
     outcome: &str,
 ) -> AppResult<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (at, actor_user_id, actor_name, ip, action, entity, entity_id, detail, outcome)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(now())
-    .bind(who.user_id)
-    .bind(who.name)
-    .bind(who.ip)
-    .bind(action)
-    .bind(entity)
-    .bind(entity_id)
-    .bind(detail.to_string())
-    .bind(outcome)
-    .execute(&db.pool)
-    .await?;
+    let entry = Entry {
+        at: now(),
+        actor_user_id: who.user_id,
+        actor_name: who.name.to_string(),
+        ip: who.ip.to_string(),
+        action: action.to_string(),
+        entity: entity.to_string(),
+        entity_id: entity_id.to_string(),
+        detail: detail.to_string(),
+        outcome: outcome.to_string(),
+    };
+    let mut tx = db.begin().await?;
+    append(&mut tx, &entry).await?;
+    tx.commit().await?;
     Ok(())
+}
+
+/// The audit chain walked from its first chained row, every digest recomputed.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AuditChainReport {
+    pub entries: i64,
+    /// Rows written before the log was chained (they carry no digest).
+    pub unchained: i64,
+    pub intact: bool,
+    /// The first row whose digest or link does not hold, if any.
+    pub broken_at: Option<i64>,
+    pub head: String,
+    /// Whether the database still refuses UPDATE and DELETE on the log.
+    pub triggers: bool,
+}
+
+pub async fn verify_chain(db: &Db) -> AppResult<AuditChainReport> {
+    let unchained: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE digest = ''").fetch_one(&db.pool).await?;
+    let mut prev = "0".repeat(64);
+    let (mut after, mut entries, mut broken_at) = (0i64, 0i64, None);
+    'pages: loop {
+        let rows = sqlx::query(
+            "SELECT id, at, actor_user_id, actor_name, ip, action, entity, entity_id, detail, outcome, prev_digest, digest
+             FROM audit_log WHERE id > $1 AND digest <> '' ORDER BY id LIMIT 5000",
+        )
+        .bind(after)
+        .fetch_all(&db.pool)
+        .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for r in &rows {
+            let id: i64 = r.get("id");
+            let e = Entry {
+                at: r.get("at"),
+                actor_user_id: r.get("actor_user_id"),
+                actor_name: r.get("actor_name"),
+                ip: r.get("ip"),
+                action: r.get("action"),
+                entity: r.get("entity"),
+                entity_id: r.get("entity_id"),
+                detail: r.get("detail"),
+                outcome: r.get("outcome"),
+            };
+            let digest = super::signatures::sm3_hex(e.canonical(&prev).as_bytes());
+            entries += 1;
+            if r.get::<String, _>("prev_digest") != prev || r.get::<String, _>("digest") != digest {
+                broken_at = Some(id);
+                break 'pages;
+            }
+            prev = digest;
+            after = id;
+        }
+    }
+    let head: String =
+        sqlx::query_scalar("SELECT digest FROM audit_head WHERE id = 1").fetch_one(&db.pool).await?;
+    // A chained row after a legacy one, or legacy rows after the chain began, mean rows were
+    // blanked or inserted by hand.
+    let legacy_after: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE digest = '' AND id > (SELECT COALESCE(MIN(id), 0) FROM audit_log WHERE digest <> '')",
+    )
+    .fetch_one(&db.pool)
+    .await?;
+    let tail_ok = head == prev;
+    let triggers = triggers_present(db).await?;
+    let intact = broken_at.is_none() && tail_ok && legacy_after == 0 && triggers;
+    Ok(AuditChainReport {
+        entries,
+        unchained,
+        intact,
+        broken_at: broken_at.or((!tail_ok || legacy_after > 0).then_some(after)),
+        head,
+        triggers,
+    })
+}
+
+/// Whether the append-only triggers are in place.
+pub async fn triggers_present(db: &Db) -> AppResult<bool> {
+    let sql = match db.engine {
+        Engine::Sqlite => {
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ('audit_log_no_update', 'audit_log_no_delete')"
+        }
+        Engine::Postgres => "SELECT COUNT(*) FROM pg_trigger WHERE tgname = 'audit_log_no_change' AND NOT tgisinternal",
+    };
+    let n: i64 = sqlx::query_scalar(sql).fetch_one(&db.pool).await?;
+    Ok(n == if db.engine == Engine::Sqlite { 2 } else { 1 })
+}
+
+/// At start: if someone dropped the append-only triggers, say so loudly, put them back and
+/// record that it happened (the chain shows whatever was changed meanwhile).
+pub async fn guard_triggers(db: &Db) -> AppResult<bool> {
+    if triggers_present(db).await? {
+        return Ok(true);
+    }
+    tracing::error!(
+        "the audit log's append-only triggers are missing; restoring them — run `qinglian verify-chain`"
+    );
+    eprintln!("!!! 审计日志的防篡改触发器已被删除，现已恢复。请立即运行 `qinglian verify-chain` 核查。");
+    eprintln!("!!! The audit log's append-only triggers were missing and have been restored; run `qinglian verify-chain`.");
+    let statements: &[&str] = match db.engine {
+        Engine::Sqlite => &[
+            "DROP TRIGGER IF EXISTS audit_log_no_update",
+            "DROP TRIGGER IF EXISTS audit_log_no_delete",
+            "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+            "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+        ],
+        Engine::Postgres => &[
+            "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$",
+            "DROP TRIGGER IF EXISTS audit_log_no_change ON audit_log",
+            "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+        ],
+    };
+    for sql in statements {
+        sqlx::query(sql).execute(&db.pool).await?;
+    }
+    let who = Who { user_id: None, name: "system", ip: "" };
+    record_outcome(db, who, "audit.triggers_restored", ("audit_log", ""), serde_json::json!({}), "alert")
+        .await?;
+    Ok(false)
 }
 
 #[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]

@@ -158,17 +158,8 @@ pub async fn login(app: &App, username: &str, password: &str, ip: &str) -> AppRe
     .bind(ip)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
-        "INSERT INTO audit_log (at, actor_user_id, actor_name, ip, action, entity, entity_id, detail, outcome)
-         VALUES ($1, $2, $3, $4, 'auth.login', 'user', $5, '{}', 'ok')",
-    )
-    .bind(t)
-    .bind(user_id)
-    .bind(username)
-    .bind(ip)
-    .bind(user_id.to_string())
-    .execute(&mut *tx)
-    .await?;
+    let who = audit::Who { user_id: Some(user_id), name: username, ip };
+    audit::record_as(&mut tx, who, "auth.login", "user", user_id, json!({})).await?;
     tx.commit().await?;
     Ok(session)
 }

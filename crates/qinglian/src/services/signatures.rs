@@ -110,6 +110,7 @@ pub fn check_plain(field: &'static str, raw: &str, max: usize, required: bool) -
 }
 
 /// A signature to append to the chain.
+#[derive(Clone)]
 pub struct NewSignature {
     pub subject: &'static str,
     pub subject_id: i64,
@@ -138,7 +139,8 @@ pub struct Signed {
     pub signed_at: i64,
 }
 
-fn canonical(prev: &str, s: &NewSignature, signed_at: i64, code: &str, content: &str) -> String {
+/// The first scheme's text: what chains written before texts were kept still verify against.
+fn canonical_v1(prev: &str, s: &NewSignature, signed_at: i64, code: &str, content: &str) -> String {
     format!(
         "{prev}|{}|{}|{}|{}|{}|{}|{}|{}|{signed_at}|{code}|{content}|{}",
         s.subject,
@@ -151,6 +153,83 @@ fn canonical(prev: &str, s: &NewSignature, signed_at: i64, code: &str, content: 
         s.method,
         sm3_hex(s.svg.as_bytes())
     )
+}
+
+/// Scheme 2: every field that says who signed what, when and from where, each prefixed by its
+/// length so no two rows can read the same, and the digest of the text and signature.
+fn canonical(
+    prev: &str,
+    s: &NewSignature,
+    text_id: i64,
+    signed_at: i64,
+    code: &str,
+    content: &str,
+) -> String {
+    let fields = [
+        prev.to_string(),
+        s.subject.to_string(),
+        s.subject_id.to_string(),
+        s.version.to_string(),
+        text_id.to_string(),
+        s.signer_key.clone(),
+        s.person_id.map(|p| p.to_string()).unwrap_or_default(),
+        s.name.clone(),
+        s.org.clone(),
+        s.phone.clone(),
+        s.method.to_string(),
+        signed_at.to_string(),
+        s.ip.clone(),
+        code.to_string(),
+        content.to_string(),
+    ];
+    fields.iter().map(|f| format!("{}:{f}", f.len())).collect::<Vec<_>>().join("|")
+}
+
+/// The digest of what was signed: the text and the signature's drawing.
+fn content_digest(text: &str, svg: &str) -> String {
+    sm3_hex(format!("{text}\n{svg}").as_bytes())
+}
+
+/// The kept text a signature signs: found by its digest, or stored as the subject's next version.
+async fn signed_text(tx: &mut Tx, s: &NewSignature) -> AppResult<(i64, i64)> {
+    let digest = sm3_hex(s.text.as_bytes());
+    let found: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT id, version FROM signed_texts WHERE subject = $1 AND subject_id = $2 AND digest = $3",
+    )
+    .bind(s.subject)
+    .bind(s.subject_id)
+    .bind(&digest)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(found) = found {
+        return Ok(found);
+    }
+    Ok(sqlx::query_as(
+        "INSERT INTO signed_texts (subject, subject_id, version, digest, text, created_at)
+         VALUES ($1, $2, (SELECT COALESCE(MAX(version), 0) + 1 FROM signed_texts WHERE subject = $1 AND subject_id = $2), $3, $4, $5)
+         RETURNING id, version",
+    )
+    .bind(s.subject)
+    .bind(s.subject_id)
+    .bind(&digest)
+    .bind(&s.text)
+    .bind(now())
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// Texts kept before their digests were: digested once, at start.
+pub async fn digest_legacy_texts(db: &crate::db::Db) -> AppResult<()> {
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, text FROM signed_texts WHERE digest = ''").fetch_all(&db.pool).await?;
+    for (id, text) in rows {
+        sqlx::query("UPDATE signed_texts SET digest = $1 WHERE id = $2")
+            .bind(sm3_hex(text.as_bytes()))
+            .bind(id)
+            .execute(&db.pool)
+            .await?;
+    }
+    Ok(())
 }
 
 fn new_code() -> String {
@@ -166,12 +245,14 @@ async fn append(tx: &mut Tx, s: &NewSignature) -> AppResult<Signed> {
         .await?;
     let signed_at = s.signed_at.unwrap_or_else(now);
     let code = new_code();
-    let content = sm3_hex(format!("{}\n{}", s.text, s.svg).as_bytes());
-    let digest = sm3_hex(canonical(&prev, s, signed_at, &code, &content).as_bytes());
+    let (text_id, version) = signed_text(tx, s).await?;
+    let s = &NewSignature { version, ..s.clone() };
+    let content = content_digest(&s.text, &s.svg);
+    let digest = sm3_hex(canonical(&prev, s, text_id, signed_at, &code, &content).as_bytes());
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO signatures (subject, subject_id, version, signer_key, person_id, name, org, phone, method, svg, signed_at, ip,
-            code, content_digest, prev_digest, digest)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+            code, content_digest, prev_digest, digest, scheme, text_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 2, $17)
          ON CONFLICT (subject, subject_id, signer_key) DO NOTHING RETURNING id",
     )
     .bind(s.subject)
@@ -190,6 +271,7 @@ async fn append(tx: &mut Tx, s: &NewSignature) -> AppResult<Signed> {
     .bind(&content)
     .bind(&prev)
     .bind(&digest)
+    .bind(text_id)
     .fetch_optional(&mut **tx)
     .await?;
     let id = id.ok_or_else(|| AppError::Conflict(Msg::new("err.already_signed")))?;
@@ -211,7 +293,8 @@ async fn append(tx: &mut Tx, s: &NewSignature) -> AppResult<Signed> {
         &format!("{}.sign", s.subject),
         s.subject,
         s.subject_id,
-        json!({"signature": id, "method": s.method}),
+        // The audit chain anchors this one: its latest signing entry names the head.
+        json!({"signature": id, "method": s.method, "digest": digest}),
     )
     .await?;
     Ok(Signed { id, code, signed_at })
@@ -236,80 +319,147 @@ pub struct ChainReport {
     /// The first signature whose digest or link does not hold, if any.
     pub broken_at: Option<i64>,
     pub head: String,
+    /// What failed, in words, when something did.
+    pub problem: Option<String>,
 }
 
-/// Walks the whole chain, recomputing every digest from the stored fields.
+/// A stored signature with its kept text, as `recompute` reads it.
+const STORED: &str =
+    "SELECT s.id, s.subject, s.subject_id, s.version, s.signer_key, s.person_id, s.name, s.org, s.phone, s.method, s.svg,
+            s.signed_at, s.ip, s.code, s.content_digest, s.prev_digest, s.digest, s.scheme, s.text_id, s.withdrawn_at,
+            t.text
+     FROM signatures s LEFT JOIN signed_texts t ON t.id = s.text_id";
+
+/// Recomputes a stored signature's digest after `prev` from its fields and kept text; the
+/// reason, when the row does not hold.
+fn recompute(r: &sqlx::any::AnyRow, prev: &str) -> Result<String, &'static str> {
+    let stored_subject: String = r.get("subject");
+    let stored_method: String = r.get("method");
+    let s = NewSignature {
+        subject: if stored_subject == "pledge" { "pledge" } else { "material" },
+        subject_id: r.get("subject_id"),
+        version: r.get("version"),
+        signer_key: r.get("signer_key"),
+        person_id: r.get("person_id"),
+        name: r.get("name"),
+        org: r.get("org"),
+        phone: r.get("phone"),
+        method: match stored_method.as_str() {
+            "drawn" => "drawn",
+            "typed" => "typed",
+            _ => "paper",
+        },
+        svg: r.get("svg"),
+        text: r.get::<Option<String>, _>("text").unwrap_or_default(),
+        ip: r.get("ip"),
+        by_user: None,
+        engine: Engine::Sqlite,
+        signed_at: None,
+    };
+    let (signed_at, code): (i64, String) = (r.get("signed_at"), r.get("code"));
+    let stored_content: String = r.get("content_digest");
+    let digest = if r.get::<i64, _>("scheme") >= 2 {
+        let content = content_digest(&s.text, &s.svg);
+        if content != stored_content {
+            return Err("the text or the signature differs from what was signed");
+        }
+        let text_id = r.get::<Option<i64>, _>("text_id").unwrap_or_default();
+        sm3_hex(canonical(prev, &s, text_id, signed_at, &code, &content).as_bytes())
+    } else {
+        sm3_hex(canonical_v1(prev, &s, signed_at, &code, &stored_content).as_bytes())
+    };
+    if digest != r.get::<String, _>("digest")
+        || r.get::<String, _>("prev_digest") != prev
+        || stored_subject != s.subject
+        || stored_method != s.method
+    {
+        return Err("a signature's fields or its link to the one before were changed");
+    }
+    Ok(digest)
+}
+
+/// Walks the whole chain, recomputing every digest from the stored fields and the kept text, then
+/// checks it against the audit chain: the latest signing entry there must name this chain's head
+/// and there must be one per signature (so a truncated tail shows), and every withdrawal must be
+/// one the audit log records.
 pub async fn verify_chain(app: &App) -> AppResult<ChainReport> {
     let mut prev = "0".repeat(64);
     let mut after = 0i64;
     let mut count = 0i64;
-    let mut broken_at = None;
+    let mut broken: Option<(i64, &str)> = None;
     'pages: loop {
-        let rows = sqlx::query(
-            "SELECT id, subject, subject_id, version, signer_key, name, org, phone, method, svg, signed_at, code, content_digest,
-                    prev_digest, digest
-             FROM signatures WHERE id > $1 ORDER BY id LIMIT 5000",
-        )
-        .bind(after)
-        .fetch_all(&app.db.pool)
-        .await?;
+        let rows = sqlx::query(&format!("{STORED} WHERE s.id > $1 ORDER BY s.id LIMIT 5000"))
+            .bind(after)
+            .fetch_all(&app.db.pool)
+            .await?;
         if rows.is_empty() {
             break;
         }
         for r in &rows {
             let id: i64 = r.get("id");
-            let s = NewSignature {
-                subject: if r.get::<String, _>("subject") == "pledge" { "pledge" } else { "material" },
-                subject_id: r.get("subject_id"),
-                version: r.get("version"),
-                signer_key: r.get("signer_key"),
-                person_id: None,
-                name: r.get("name"),
-                org: r.get("org"),
-                phone: r.get("phone"),
-                method: match r.get::<String, _>("method").as_str() {
-                    "drawn" => "drawn",
-                    "typed" => "typed",
-                    _ => "paper",
-                },
-                svg: r.get("svg"),
-                text: String::new(),
-                ip: String::new(),
-                by_user: None,
-                engine: app.db.engine,
-                signed_at: None,
+            count += 1;
+            let digest = match recompute(r, &prev) {
+                Ok(d) => d,
+                Err(problem) => {
+                    broken = Some((id, problem));
+                    break 'pages;
+                }
             };
-            let stored_subject: String = r.get("subject");
-            let stored_method: String = r.get("method");
-            let digest = sm3_hex(
-                canonical(
-                    &prev,
-                    &s,
-                    r.get("signed_at"),
-                    &r.get::<String, _>("code"),
-                    &r.get::<String, _>("content_digest"),
-                )
-                .as_bytes(),
-            );
-            let linked = r.get::<String, _>("prev_digest") == prev;
-            if digest != r.get::<String, _>("digest")
-                || !linked
-                || stored_subject != s.subject
-                || stored_method != s.method
-            {
-                broken_at = Some(id);
-                count += 1;
-                break 'pages;
-            }
             prev = digest;
             after = id;
-            count += 1;
         }
     }
     let head: String =
         sqlx::query_scalar("SELECT digest FROM chain_head WHERE id = 1").fetch_one(&app.db.pool).await?;
-    let intact = broken_at.is_none() && head == prev;
-    Ok(ChainReport { signatures: count, intact, broken_at: broken_at.or((!intact).then_some(after)), head })
+    if broken.is_none() && head != prev {
+        broken = Some((after, "the chain's head does not match its last signature"));
+    }
+    if broken.is_none() {
+        broken = anchor_problem(app, &prev, after).await?;
+    }
+    Ok(ChainReport {
+        signatures: count,
+        intact: broken.is_none(),
+        broken_at: broken.map(|b| b.0),
+        head,
+        problem: broken.map(|b| b.1.to_string()),
+    })
+}
+
+/// The signature chain read against the audit chain (see `verify_chain`).
+async fn anchor_problem(
+    app: &App,
+    last_digest: &str,
+    last_id: i64,
+) -> AppResult<Option<(i64, &'static str)>> {
+    let anchored: Vec<(String,)> = sqlx::query_as(
+        "SELECT detail FROM audit_log WHERE action IN ('pledge.sign', 'material.sign') AND detail LIKE '%\"digest\"%'
+         ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_all(&app.db.pool)
+    .await?;
+    let logged: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action IN ('pledge.sign', 'material.sign') AND detail LIKE '%\"digest\"%'",
+    )
+    .fetch_one(&app.db.pool)
+    .await?;
+    let chained: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signatures WHERE scheme >= 2")
+        .fetch_one(&app.db.pool)
+        .await?;
+    let latest = anchored
+        .first()
+        .and_then(|(d,)| serde_json::from_str::<serde_json::Value>(d).ok())
+        .and_then(|v| v["digest"].as_str().map(str::to_string));
+    if logged != chained || (logged > 0 && latest.as_deref() != Some(last_digest)) {
+        return Ok(Some((last_id, "signatures recorded in the audit log are missing from the chain")));
+    }
+    let unexplained: Option<i64> = sqlx::query_scalar(
+        "SELECT MIN(s.id) FROM signatures s WHERE (s.withdrawn_at <> 0) <> EXISTS
+           (SELECT 1 FROM audit_log a WHERE a.action = 'signature.withdraw' AND a.entity = 'signature' AND a.entity_id = CAST(s.id AS TEXT))",
+    )
+    .fetch_one(&app.db.pool)
+    .await?;
+    Ok(unexplained.map(|id| (id, "a withdrawal that the audit log does not record")))
 }
 
 /// A signature as its verification page shows it.
@@ -324,6 +474,8 @@ pub struct SignatureView {
     pub org: String,
     pub signed_at: i64,
     pub withdrawn: bool,
+    /// Whether the record still matches its digest (false: altered since it was signed).
+    pub genuine: bool,
     #[serde(skip)]
     pub svg: String,
     #[serde(skip)]
@@ -340,28 +492,29 @@ impl SignatureView {
 
 pub async fn by_code(app: &App, code: &str) -> AppResult<SignatureView> {
     let code = code.trim().to_uppercase();
-    let r = sqlx::query(
-        "SELECT s.code, s.subject, s.subject_id, s.name, s.org, s.signed_at, s.withdrawn_at, s.svg,
-                COALESCE(p.title, m.title) AS title, COALESCE(p.body, m.body) AS body
-         FROM signatures s LEFT JOIN pledges p ON s.subject = 'pledge' AND p.id = s.subject_id
-         LEFT JOIN materials m ON s.subject = 'material' AND m.id = s.subject_id WHERE s.code = $1",
-    )
-    .bind(&code)
-    .fetch_optional(&app.db.pool)
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let r = sqlx::query(&format!("{STORED} WHERE s.code = $1"))
+        .bind(&code)
+        .fetch_optional(&app.db.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // The row must hold on its own: its fields and kept text give its digest.
+    let genuine = recompute(&r, &r.get::<String, _>("prev_digest")).is_ok();
     let name: String = r.get("name");
+    // The text as signed: its first line is the title.
+    let text = r.get::<Option<String>, _>("text").unwrap_or_default();
+    let (title, body) = text.split_once('\n').unwrap_or((&text, ""));
     Ok(SignatureView {
         code: r.get("code"),
         subject: r.get("subject"),
         subject_id: r.get("subject_id"),
-        title: r.get::<Option<String>, _>("title").unwrap_or_default(),
+        title: title.to_string(),
         name: super::series::mask_name(&name),
         org: r.get("org"),
         signed_at: r.get("signed_at"),
         withdrawn: r.get::<i64, _>("withdrawn_at") != 0,
+        genuine,
         svg: r.get("svg"),
-        text: r.get::<Option<String>, _>("body").unwrap_or_default(),
+        text: body.to_string(),
         full_name: name,
     })
 }

@@ -431,6 +431,201 @@ async fn sitting_registration_is_for_public_sittings(t: TestApp) {
     assert_eq!(statuses[30], 429);
 }
 
+async fn every_api_error_has_the_one_shape(t: TestApp) {
+    let admin = t.api_as("admin").await;
+    let raw = |body: &'static str| {
+        admin
+            .http
+            .post(format!("{}/api/v1/tokens", admin.base))
+            .bearer_auth(admin.token.clone().unwrap())
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    for (body, status) in [("{not json", 400), (r#"{"name": 7}"#, 422), ("[]", 422)] {
+        let resp = raw(body).await.unwrap();
+        assert_eq!(resp.status(), status, "{body}");
+        assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+        let (_, code, message, _) = error_of(resp).await;
+        assert!(!code.is_empty() && message.contains("请求"), "{code} {message}");
+    }
+    for path in ["/api/v1/campaigns/abc", "/api/v1/nothing-here"] {
+        let (status, code, _, _) = error_of(admin.get(path).await).await;
+        assert!(matches!((status, code.as_str()), (400, "bad_request") | (404, "not_found")), "{path}");
+    }
+    let resp = admin
+        .http
+        .put(format!("{}/api/v1/me", admin.base))
+        .bearer_auth(admin.token.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let (status, code, _, _) = error_of(resp).await;
+    assert_eq!((status, code.as_str()), (405, "method_not_allowed"));
+    let doc = admin.get_json("/api/openapi.json").await;
+    assert!(doc["paths"]["/api/v1/files/{id}"]["get"].is_object(), "files are documented");
+}
+
+async fn uploaded_pdfs_are_downloaded_not_opened(t: TestApp) {
+    let village = t.scalar("SELECT t.id FROM tasks t JOIN units u ON u.id = t.unit_id WHERE u.name = '东庄村' ORDER BY t.id LIMIT 1").await;
+    let unit = t.api_as("dongzhuang").await;
+    let pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec();
+    let form = Form::new()
+        .text("entry_date", "2022-05-20")
+        .text("place", "东庄村")
+        .text("participants", "10")
+        .text("summary", "学习")
+        .part("files", Part::bytes(pdf).file_name("签到表.pdf"));
+    let resp = unit.post_multipart(&format!("/api/v1/tasks/{village}/entries"), form).await;
+    assert_eq!(resp.status(), 200);
+    let entry = resp.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let e = unit.get_json(&format!("/api/v1/entries/{entry}")).await;
+    let file = e["attachments"][0]["id"].as_i64().unwrap();
+    let resp = unit.get(&format!("/api/v1/files/{file}")).await;
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert!(resp.headers()["content-security-policy"].to_str().unwrap().contains("sandbox"));
+}
+
+async fn exec(t: &TestApp, sql: &str) {
+    sqlx::query(sql).execute(&t.app.db.pool).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+async fn both_chains_catch_tampering(t: TestApp) {
+    let org = t.api_as("jiwei").await;
+    let host = t.scalar("SELECT id FROM units WHERE name = '市委统战部'").await;
+    let body = json!({"title": "亲清政商关系承诺书", "body": "一、坚持守法经营。", "host_unit_id": host, "public": true});
+    let pledge =
+        org.post_json("/api/v1/pledges", &body).await.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let strokes = "[[[100,200],[200,120],[320,260],[450,140]],[[520,220],[700,200],[880,240]]]";
+    let mut codes = Vec::new();
+    for i in 0..3 {
+        let signer = json!({"name": format!("签名人{i}"), "org": "清河公司", "phone": format!("1376400{i:04}"), "strokes": strokes});
+        let v: Value = t
+            .client()
+            .post_json(&format!("/api/v1/pledges/{pledge}/sign"), &signer)
+            .await
+            .json()
+            .await
+            .unwrap();
+        codes.push(v["code"].as_str().unwrap().to_string());
+    }
+    let admin = t.api_as("admin").await;
+    let auditor = t.api_as("shenji").await;
+    let intact = |v: Value| v["intact"].as_bool().unwrap();
+    assert!(intact(admin.get_json("/api/v1/chain").await));
+    assert!(intact(auditor.get_json("/api/v1/audit/chain").await));
+
+    // The pledge's text changed in the database: the check page still shows the text as signed,
+    // and changing the kept text breaks the chain.
+    exec(
+        &t,
+        &format!("UPDATE pledges SET title = '被改过的标题', body = '被改过的正文' WHERE id = {pledge}"),
+    )
+    .await;
+    let html = t.client().text(&format!("/check?code={}", codes[0])).await;
+    assert!(html.contains("一、坚持守法经营。") && !html.contains("被改过的正文"), "the text as signed");
+    assert!(intact(admin.get_json("/api/v1/chain").await));
+    let kept: (i64, String) =
+        sqlx::query_as("SELECT id, text FROM signed_texts WHERE subject = 'pledge' AND subject_id = $1")
+            .bind(pledge)
+            .fetch_one(&t.app.db.pool)
+            .await
+            .unwrap();
+    exec(&t, &format!("UPDATE signed_texts SET text = '被改过的正文' WHERE id = {}", kept.0)).await;
+    assert!(!intact(admin.get_json("/api/v1/chain").await), "the kept text is covered");
+    let html = t.client().text(&format!("/check?code={}", codes[0])).await;
+    assert!(
+        html.contains("与存证不符") && !html.contains("真实有效"),
+        "the check page does not vouch for it"
+    );
+    sqlx::query("UPDATE signed_texts SET text = $1 WHERE id = $2")
+        .bind(&kept.1)
+        .bind(kept.0)
+        .execute(&t.app.db.pool)
+        .await
+        .unwrap();
+    assert!(intact(admin.get_json("/api/v1/chain").await));
+
+    // The address, the person and the withdrawal mark are covered too.
+    let first = t
+        .scalar(&format!("SELECT MIN(id) FROM signatures WHERE subject_id = {pledge} AND subject = 'pledge'"))
+        .await;
+    for (change, undo) in [
+        ("ip = '6.6.6.6'", "ip = '127.0.0.1'"),
+        ("person_id = 1", "person_id = NULL"),
+        ("withdrawn_at = 1", "withdrawn_at = 0"),
+    ] {
+        exec(&t, &format!("UPDATE signatures SET {change} WHERE id = {first}")).await;
+        let report = admin.get_json("/api/v1/chain").await;
+        assert!(!intact(report.clone()), "{change}: {report}");
+        exec(&t, &format!("UPDATE signatures SET {undo} WHERE id = {first}")).await;
+        assert!(intact(admin.get_json("/api/v1/chain").await), "{undo}");
+    }
+
+    // The newest signature deleted and the head moved back: the audit chain still names it.
+    let (last, prev): (i64, String) =
+        sqlx::query_as("SELECT id, prev_digest FROM signatures ORDER BY id DESC LIMIT 1")
+            .fetch_one(&t.app.db.pool)
+            .await
+            .unwrap();
+    exec(&t, &format!("DELETE FROM signatures WHERE id = {last}")).await;
+    sqlx::query("UPDATE chain_head SET digest = $1").bind(&prev).execute(&t.app.db.pool).await.unwrap();
+    let report = admin.get_json("/api/v1/chain").await;
+    assert!(!intact(report.clone()), "a truncated tail shows: {report}");
+    let check = std::process::Command::new(env!("CARGO_BIN_EXE_qinglian"))
+        .arg("verify-chain")
+        .env("QINGLIAN_DATABASE_URL", database_url(&t))
+        .env("QINGLIAN_DATA_DIR", t.app.config.data_dir.clone())
+        .output()
+        .unwrap();
+    assert!(!check.status.success(), "verify-chain fails");
+    assert!(String::from_utf8_lossy(&check.stdout).contains("签名链校验失败"));
+}
+
+fn database_url(t: &TestApp) -> String {
+    t.app.config.database_url.clone()
+}
+
+async fn the_audit_log_is_chained_and_guarded(t: TestApp) {
+    let auditor = t.api_as("shenji").await;
+    let report = auditor.get_json("/api/v1/audit/chain").await;
+    assert_eq!(
+        (report["intact"].as_bool(), report["triggers"].as_bool()),
+        (Some(true), Some(true)),
+        "{report}"
+    );
+    // A back-dated row inserted by hand breaks it.
+    exec(&t, "INSERT INTO audit_log (at, actor_name, ip, action, entity, entity_id, detail, outcome) VALUES (1, 'x', '', 'user.create', 'user', '1', '{}', 'ok')").await;
+    let report = auditor.get_json("/api/v1/audit/chain").await;
+    assert_eq!(report["intact"], false, "{report}");
+}
+
+async fn dropped_triggers_are_seen_and_restored(t: TestApp) {
+    let postgres = t.app.db.engine == qinglian::db::Engine::Postgres;
+    if postgres {
+        exec(&t, "DROP TRIGGER audit_log_no_change ON audit_log").await;
+    } else {
+        exec(&t, "DROP TRIGGER audit_log_no_update").await;
+        exec(&t, "DROP TRIGGER audit_log_no_delete").await;
+    }
+    let victim = t.scalar("SELECT MIN(id) FROM audit_log WHERE digest <> ''").await + 3;
+    exec(&t, &format!("UPDATE audit_log SET actor_name = '别人' WHERE id = {victim}")).await;
+    let auditor = t.api_as("shenji").await;
+    let report = auditor.get_json("/api/v1/audit/chain").await;
+    assert_eq!(
+        (report["intact"].as_bool(), report["triggers"].as_bool()),
+        (Some(false), Some(false)),
+        "{report}"
+    );
+    assert_eq!(report["broken_at"].as_i64(), Some(victim));
+    // A server starting on it says so and puts the triggers back.
+    assert!(!qinglian::services::audit::guard_triggers(&t.app.db).await.unwrap());
+    assert!(qinglian::services::audit::triggers_present(&t.app.db).await.unwrap());
+    assert!(sqlx::query("DELETE FROM audit_log").execute(&t.app.db.pool).await.is_err(), "append-only again");
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'audit.triggers_restored'").await, 1);
+}
+
 crate::on_both_engines!(
     spreadsheets_are_read_within_bounds,
     bodies_are_limited_before_they_are_read,
@@ -441,4 +636,9 @@ crate::on_both_engines!(
     exports_do_not_carry_live_formulas,
     text_that_is_not_text_never_gets_in,
     sitting_registration_is_for_public_sittings,
+    every_api_error_has_the_one_shape,
+    uploaded_pdfs_are_downloaded_not_opened,
+    both_chains_catch_tampering,
+    the_audit_log_is_chained_and_guarded,
+    dropped_triggers_are_seen_and_restored,
 );
