@@ -9,6 +9,12 @@ use qinglian::config::{Config, Overrides};
 use qinglian::domain::Role;
 use qinglian::services::{outbox, roster, users};
 
+/// mimalloc gives large blocks (argon2's 19 MiB, uploads) back to the system once freed, where
+/// glibc keeps one arena's worth per thread: under a flood that is the difference between a
+/// bounded server and one that grows with every thread it ever ran.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "qinglian", version, about = "清廉建设平台 · Integrity campaign platform")]
 struct Cli {

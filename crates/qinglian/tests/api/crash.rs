@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-struct Server(Child);
+pub struct Server(pub Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -17,7 +17,7 @@ impl Drop for Server {
 }
 
 /// Starts the real binary on `dir` with the demo; `config` is the TOML file's content.
-fn start(dir: &std::path::Path, port: u16, config: &str) -> Server {
+pub fn start(dir: &std::path::Path, port: u16, config: &str) -> Server {
     std::fs::write(dir.join("qinglian.toml"), config).expect("config file");
     let child = Command::new(env!("CARGO_BIN_EXE_qinglian"))
         .args(["serve", "--demo", "--bind", &format!("127.0.0.1:{port}"), "--data-dir"])
@@ -32,7 +32,7 @@ fn start(dir: &std::path::Path, port: u16, config: &str) -> Server {
     Server(child)
 }
 
-async fn wait_healthy(http: &reqwest::Client, base: &str) {
+pub async fn wait_healthy(http: &reqwest::Client, base: &str) {
     for _ in 0..300 {
         if let Ok(r) = http.get(format!("{base}/healthz")).send().await {
             if r.status() == 200 {
@@ -44,7 +44,7 @@ async fn wait_healthy(http: &reqwest::Client, base: &str) {
     panic!("server did not come up");
 }
 
-async fn login(http: &reqwest::Client, base: &str, username: &str) -> String {
+pub async fn login(http: &reqwest::Client, base: &str, username: &str) -> String {
     let body = json!({"username": username, "password": crate::harness::PASSWORD});
     let login: Value = http
         .post(format!("{base}/api/v1/auth/login"))

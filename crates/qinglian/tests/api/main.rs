@@ -7,6 +7,7 @@ mod accounts;
 mod audit_log;
 mod campaign;
 mod crash;
+mod flood;
 mod hostile;
 mod inspections;
 mod integrity;
