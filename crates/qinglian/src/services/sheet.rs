@@ -327,13 +327,19 @@ pub fn read_sheet(bytes: &[u8]) -> AppResult<Sheet> {
     if bytes.len() > LIMITS.file_bytes {
         return Err(over("err.sheet_file", LIMITS.file_bytes / (1024 * 1024)));
     }
-    if bytes.starts_with(b"PK\x03\x04") {
-        read_xlsx(bytes)
-    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-        read_xls(bytes)
-    } else {
-        read_text(bytes)
-    }
+    // The spreadsheet reader indexes into what the file declares and panics on some hostile
+    // files (a shared string past the table's end, a record shorter than its type); fuzzing
+    // found both. A file it cannot read without panicking is an unreadable file.
+    std::panic::catch_unwind(|| {
+        if bytes.starts_with(b"PK\x03\x04") {
+            read_xlsx(bytes)
+        } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+            read_xls(bytes)
+        } else {
+            read_text(bytes)
+        }
+    })
+    .unwrap_or_else(|_| Err(unreadable()))
 }
 
 /// Writes text into an exported workbook's cell. Text that a spreadsheet would take for a formula

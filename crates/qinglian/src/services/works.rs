@@ -87,7 +87,7 @@ pub struct CallInput {
 }
 
 /// Rules are rich text: only harmless formatting survives.
-fn sanitise_rules(html: &str) -> String {
+pub fn sanitise_rules(html: &str) -> String {
     ammonia::Builder::default()
         .tags(["p", "br", "b", "strong", "i", "em", "u", "ul", "ol", "li", "h3", "h4"].into_iter().collect())
         .clean(html)

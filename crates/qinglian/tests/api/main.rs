@@ -8,6 +8,7 @@ mod audit_log;
 mod campaign;
 mod crash;
 mod flood;
+mod fuzz;
 mod hostile;
 mod inspections;
 mod integrity;
