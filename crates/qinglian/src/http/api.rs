@@ -138,10 +138,42 @@ impl utoipa::Modify for BearerAuth {
 }
 
 pub async fn openapi_json() -> Response {
+    Json(openapi()).into_response()
+}
+
+/// The whole document, with the refusals every operation can answer (malformed or oversized
+/// bodies, sign-in, scope, throttles) stated on each, all in the one error shape.
+pub fn openapi() -> serde_json::Value {
     let mut doc = ApiDoc::openapi();
     doc.merge(super::report_api::ReportApiDoc::openapi());
     doc.merge(super::works_api::WorksApiDoc::openapi());
-    Json(doc).into_response()
+    let mut doc = serde_json::to_value(doc).unwrap_or_default();
+    const REFUSALS: &[(&str, &str)] = &[
+        ("400", "The request is malformed (JSON syntax, a path or query value of the wrong type)."),
+        ("401", "Not signed in, or the session has ended."),
+        ("403", "The role or unit scope does not cover it, or a password change is required."),
+        ("404", "No such record (or it is outside the caller's scope)."),
+        ("405", "The path does not take this method."),
+        ("409", "Valid, but the current state does not allow it."),
+        ("413", "The body is larger than the limit."),
+        ("415", "The body's content type is not one this operation takes."),
+        ("422", "The input fails validation; `fields` says where."),
+        ("429", "Too many attempts; try again later."),
+    ];
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for operation in paths.values_mut().filter_map(|p| p.as_object_mut()).flat_map(|p| p.values_mut()) {
+            let Some(responses) = operation.get_mut("responses").and_then(|r| r.as_object_mut()) else {
+                continue;
+            };
+            for (code, description) in REFUSALS {
+                responses.entry(code.to_string()).or_insert_with(|| {
+                    serde_json::json!({"description": description, "content": {"application/json":
+                        {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}})
+                });
+            }
+        }
+    }
+    doc
 }
 
 /// The error body of every failed request.
@@ -175,7 +207,7 @@ pub struct LoginResponse {
     pub must_change_password: bool,
 }
 
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", security(()), request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn login(State(app): State<App>, caller: Caller, Json(req): Json<LoginRequest>) -> AppResult<Response> {
     let s = auth::login(&app, &req.username, &req.password, &caller.ip).await?;
@@ -882,6 +914,7 @@ async fn series_progress(
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = IssuedCertificates)]
 pub struct Issued {
     pub issued: i64,
 }

@@ -119,9 +119,12 @@ pub async fn authenticate(State(app): State<App>, req: Request, next: Next) -> R
     }
     let mut req = req.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    // A JSON body without any cookie session (API sign-in) has nothing to forge.
-    let exempt =
-        content_type(req.headers()).starts_with("application/json") && caller.session_token.is_none();
+    // Without a session cookie a request carries no ambient authority, so there is nothing to
+    // forge: a JSON body (API sign-in) and anything under /api/ go on to be served or refused on
+    // their own terms (401 where sign-in is needed).
+    let exempt = caller.session_token.is_none()
+        && (content_type(req.headers()).starts_with("application/json")
+            || req.uri().path().starts_with("/api/"));
     if unsafe_method && bearer.is_none() && !exempt {
         let expected = if caller.session_token.is_some() {
             Some(caller.csrf_token.clone())

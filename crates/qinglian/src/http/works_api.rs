@@ -79,7 +79,7 @@ async fn create_call(
     Ok(Json(Created { id: works::create_call(&app, &actor, input).await? }))
 }
 
-#[utoipa::path(get, path = "/api/v1/calls/{id}", tag = "works", params(("id" = i64, Path)), responses((status = 200, body = works::Call)))]
+#[utoipa::path(get, path = "/api/v1/calls/{id}", tag = "works", security(()), params(("id" = i64, Path)), responses((status = 200, body = works::Call)))]
 async fn get_call(State(app): State<App>, Path(id): Path<i64>) -> AppResult<Json<works::Call>> {
     Ok(Json(works::call(&app, id).await?))
 }
@@ -101,7 +101,7 @@ async fn list_works(
     Ok(Json(works::works(&app, &actor, id, q.status.as_deref()).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/calls/{id}/works", tag = "works", params(("id" = i64, Path)), request_body = works::SubmissionInput,
+#[utoipa::path(post, path = "/api/v1/calls/{id}/works", tag = "works", security(()), params(("id" = i64, Path)), request_body = works::SubmissionInput,
     responses((status = 200, body = works::Receipt), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn submit_work(
     State(app): State<App>,
@@ -117,7 +117,7 @@ pub struct ReceiptQuery {
     pub code: String,
 }
 
-#[utoipa::path(get, path = "/api/v1/receipts", tag = "works", params(ReceiptQuery),
+#[utoipa::path(get, path = "/api/v1/receipts", tag = "works", security(()), params(ReceiptQuery),
     responses((status = 200, body = works::ReceiptStatus), (status = 404, body = ErrorBody)))]
 async fn check_receipt(
     State(app): State<App>,
@@ -133,7 +133,7 @@ pub struct ReceiptEdit {
     pub work: works::SubmissionInput,
 }
 
-#[utoipa::path(post, path = "/api/v1/receipts", tag = "works", request_body = ReceiptEdit,
+#[utoipa::path(post, path = "/api/v1/receipts", tag = "works", security(()), request_body = ReceiptEdit,
     responses((status = 200, body = works::ReceiptStatus), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn edit_by_receipt(
     State(app): State<App>,
@@ -339,7 +339,7 @@ async fn schedule(
     Ok(Json(Scheduled { publish_on: portal::schedule(&app, &actor, id, s.from.as_deref()).await? }))
 }
 
-#[utoipa::path(get, path = "/api/v1/portal", tag = "portal", responses((status = 200, body = portal::Home)))]
+#[utoipa::path(get, path = "/api/v1/portal", tag = "portal", security(()), responses((status = 200, body = portal::Home)))]
 async fn portal_home(State(app): State<App>) -> AppResult<Json<portal::Home>> {
     Ok(Json(portal::home(&app).await?))
 }
@@ -349,7 +349,7 @@ pub struct SearchQuery {
     pub q: String,
 }
 
-#[utoipa::path(get, path = "/api/v1/search", tag = "portal", params(SearchQuery), responses((status = 200, body = Vec<search::Hit>)))]
+#[utoipa::path(get, path = "/api/v1/search", tag = "portal", security(()), params(SearchQuery), responses((status = 200, body = Vec<search::Hit>)))]
 async fn search_portal(
     State(app): State<App>,
     Query(q): Query<SearchQuery>,

@@ -250,6 +250,7 @@ pub struct Stat {
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = InspectionStatistics)]
 pub struct Statistics {
     pub inspections: i64,
     pub findings: i64,

@@ -40,6 +40,7 @@ pub struct IntegrityType {
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = ChecklistCriterion)]
 pub struct Criterion {
     pub id: i64,
     pub seq: i64,

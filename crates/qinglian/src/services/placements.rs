@@ -281,6 +281,7 @@ pub async fn create(
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = PlacementImportReport)]
 pub struct ImportReport {
     pub total: usize,
     pub created: usize,

@@ -31,6 +31,7 @@ impl Group {
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = ReachProgress)]
 pub struct Progress {
     pub totals: Group,
     pub units: Vec<Group>,

@@ -54,6 +54,7 @@ pub struct RowReport {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = RosterImportReport)]
 pub struct ImportReport {
     pub total: usize,
     pub valid: usize,

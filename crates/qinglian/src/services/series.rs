@@ -25,6 +25,7 @@ pub struct Trainee {
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = TrainingProgress)]
 pub struct Progress {
     pub series_id: i64,
     pub title: String,

@@ -32,6 +32,7 @@ pub struct Day {
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = CampaignStatistics)]
 pub struct Statistics {
     pub campaign_id: i64,
     /// 0: every activity.

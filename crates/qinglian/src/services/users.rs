@@ -65,6 +65,7 @@ pub struct NewUser {
 
 /// A password made by the system, shown once to the administrator.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = IssuedPassword)]
 pub struct Issued {
     pub user_id: i64,
     pub username: String,

@@ -34,6 +34,7 @@ pub struct Genre {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = WorkCriterion)]
 pub struct Criterion {
     #[serde(default)]
     pub id: i64,
