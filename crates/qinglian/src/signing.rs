@@ -24,6 +24,9 @@ pub enum TokenError {
     Expired,
 }
 
+/// Distinct passes a sitting can hand out in one second.
+const PASS_NONCES: i64 = 1_000_000;
+
 impl Signer {
     /// The installation's key, made on first start.
     pub async fn load(db: &Db) -> anyhow::Result<Signer> {
@@ -84,13 +87,16 @@ impl Signer {
         }
     }
 
+    /// A phone's pass after scanning. Each scan's pass is its own (a random part beside the
+    /// expiry), so the limit on wrong digits per pass is per phone, not per second of scanning.
     pub fn pass(&self, sitting_id: i64, now: i64) -> String {
-        self.make("pass", sitting_id, now + PASS_SECONDS)
+        let nonce = rand::random::<u32>() as i64 % PASS_NONCES;
+        self.make("pass", sitting_id, (now + PASS_SECONDS) * PASS_NONCES + nonce)
     }
 
     pub fn open_pass(&self, token: &str, now: i64) -> Result<i64, TokenError> {
-        let (sitting, expires) = self.open("pass", token)?;
-        if now <= expires {
+        let (sitting, stamp) = self.open("pass", token)?;
+        if now <= stamp.div_euclid(PASS_NONCES) {
             Ok(sitting)
         } else {
             Err(TokenError::Expired)

@@ -37,18 +37,7 @@ pub async fn record_as(
     entity_id: impl ToString,
     detail: serde_json::Value,
 ) -> AppResult<()> {
-    let entry = Entry {
-        at: now(),
-        actor_user_id: who.user_id,
-        actor_name: who.name.to_string(),
-        ip: who.ip.to_string(),
-        action: action.to_string(),
-        entity: entity.to_string(),
-        entity_id: entity_id.to_string(),
-        detail: detail.to_string(),
-        outcome: "ok".to_string(),
-    };
-    append(tx, &entry).await
+    append(tx, &Entry::new(who, action, (entity, &entity_id.to_string()), detail, "ok")).await
 }
 
 /// One row of the log, as chained.
@@ -65,6 +54,26 @@ struct Entry {
 }
 
 impl Entry {
+    fn new(
+        who: Who<'_>,
+        action: &str,
+        (entity, entity_id): (&str, &str),
+        detail: serde_json::Value,
+        outcome: &str,
+    ) -> Entry {
+        Entry {
+            at: now(),
+            actor_user_id: who.user_id,
+            actor_name: who.name.to_string(),
+            ip: who.ip.to_string(),
+            action: action.to_string(),
+            entity: entity.to_string(),
+            entity_id: entity_id.to_string(),
+            detail: detail.to_string(),
+            outcome: outcome.to_string(),
+        }
+    }
+
     /// The text the row's digest is taken over: every field, and the digest before it.
     fn canonical(&self, prev: &str) -> String {
         let fields = [
@@ -79,8 +88,7 @@ impl Entry {
             self.detail.clone(),
             self.outcome.clone(),
         ];
-        // Lengths first, so no choice of values can make two rows read the same.
-        fields.iter().map(|f| format!("{}:{f}", f.len())).collect::<Vec<_>>().join("|")
+        super::signatures::length_prefixed(&fields)
     }
 }
 
@@ -139,19 +147,8 @@ pub async fn record_outcome(
     detail: serde_json::Value,
     outcome: &str,
 ) -> AppResult<()> {
-    let entry = Entry {
-        at: now(),
-        actor_user_id: who.user_id,
-        actor_name: who.name.to_string(),
-        ip: who.ip.to_string(),
-        action: action.to_string(),
-        entity: entity.to_string(),
-        entity_id: entity_id.to_string(),
-        detail: detail.to_string(),
-        outcome: outcome.to_string(),
-    };
     let mut tx = db.begin().await?;
-    append(&mut tx, &entry).await?;
+    append(&mut tx, &Entry::new(who, action, (entity, entity_id), detail, outcome)).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -182,6 +182,12 @@ fn canonical(
         code.to_string(),
         content.to_string(),
     ];
+    length_prefixed(&fields)
+}
+
+/// Fields joined for a digest, each after its length, so no choice of values can make two rows
+/// read the same.
+pub(crate) fn length_prefixed(fields: &[String]) -> String {
     fields.iter().map(|f| format!("{}:{f}", f.len())).collect::<Vec<_>>().join("|")
 }
 

@@ -523,8 +523,19 @@ pub async fn identify(
         keys.push((format!("signin:pass:{}", &super::auth::token_hash(pass)[..32]), WRONG_PER_PASS));
     }
     let address = (format!("signin:ip:{}:{ip}", s.id), WRONG_PER_ADDRESS);
-    let who = Who { user_id: None, name: &name, ip };
-    let entity = ("sitting", &*s.id.to_string());
+    let sitting = s.id.to_string();
+    // A refused attempt, kept for the organiser.
+    let refused = |reason: &'static str, outcome: &'static str| {
+        let who = Who { user_id: None, name: &name, ip };
+        audit::record_outcome(
+            &app.db,
+            who,
+            "signin.refused",
+            ("sitting", &sitting),
+            json!({"reason": reason}),
+            outcome,
+        )
+    };
     let seen = app.throttle.hits(&app.db, &address.0, address.1).await?;
     let hits = if seen < address.1.limit { app.throttle.claim(&app.db, &keys).await? } else { Vec::new() };
     if seen >= address.1.limit || !Throttle::allowed(&keys, &hits) {
@@ -535,15 +546,7 @@ pub async fn identify(
             if seen == address.1.limit {
                 app.throttle.claim(&app.db, std::slice::from_ref(&address)).await?;
             }
-            audit::record_outcome(
-                &app.db,
-                who,
-                "signin.refused",
-                entity,
-                json!({"reason": "attempts"}),
-                "refused",
-            )
-            .await?;
+            refused("attempts", "refused").await?;
         }
         return Err(AppError::TooMany(Msg::new("err.signin_attempts")));
     }
@@ -554,15 +557,7 @@ pub async fn identify(
         }
         Err(e) => {
             app.throttle.claim(&app.db, std::slice::from_ref(&address)).await?;
-            audit::record_outcome(
-                &app.db,
-                who,
-                "signin.refused",
-                entity,
-                json!({"reason": "mismatch"}),
-                "failed",
-            )
-            .await?;
+            refused("mismatch", "failed").await?;
             Err(e)
         }
     }
