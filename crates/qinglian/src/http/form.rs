@@ -57,7 +57,11 @@ pub async fn read_multipart(mut mp: Multipart) -> Result<(Fields, Vec<Upload>), 
                     files.push(Upload { file_name, bytes: bytes.to_vec() });
                 }
             }
-            None => fields.0.push((name, part.text().await.map_err(|_| too_large())?)),
+            // Text fields of uploads lose what is not text, as every other form does.
+            None => {
+                let text = part.text().await.map_err(|_| too_large())?;
+                fields.0.push((name, crate::domain::text::strip_not_text(&text).into_owned()));
+            }
         }
     }
     Ok((fields, files))

@@ -1,6 +1,7 @@
 //! Text that is not text never gets in: every form and JSON body and every query string has
 //! its control and bidi-override characters removed here, before any handler reads it, so a NUL
-//! or a right-to-left override cannot reach a page, a highlight, a wall or a spreadsheet.
+//! or a right-to-left override cannot reach a page, a highlight, a wall or a spreadsheet. The
+//! text fields of multipart uploads are cleaned the same way where they are read (`form`).
 
 use axum::body::Body;
 use axum::extract::Request;

@@ -472,7 +472,7 @@ async fn uploaded_pdfs_are_downloaded_not_opened(t: TestApp) {
     let pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec();
     let form = Form::new()
         .text("entry_date", "2022-05-20")
-        .text("place", "东庄村")
+        .text("place", "东庄\u{0}村\u{202e}")
         .text("participants", "10")
         .text("summary", "学习")
         .part("files", Part::bytes(pdf).file_name("签到表.pdf"));
@@ -480,6 +480,7 @@ async fn uploaded_pdfs_are_downloaded_not_opened(t: TestApp) {
     assert_eq!(resp.status(), 200);
     let entry = resp.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
     let e = unit.get_json(&format!("/api/v1/entries/{entry}")).await;
+    assert_eq!(e["place"], "东庄村", "multipart text fields are cleaned too");
     let file = e["attachments"][0]["id"].as_i64().unwrap();
     let resp = unit.get(&format!("/api/v1/files/{file}")).await;
     assert_eq!(resp.status(), 200);
