@@ -771,21 +771,21 @@ async fn roster_xlsx(app: &App, rows: usize) -> anyhow::Result<Vec<u8>> {
             .await?;
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
-    crate::services::sheet::write_text(sheet, 0, 0, "基准市干部花名册")?;
+    sheet.write_string(0, 0, "基准市干部花名册")?;
     for (c, h) in ["序号", "姓名", "单位", "职务", "职级", "手机号", "是否党员", "工号"].iter().enumerate()
     {
-        crate::services::sheet::write_text(sheet, 1, c as u16, *h)?;
+        sheet.write_string(1, c as u16, *h)?;
     }
     for i in 0..rows {
         let r = (i + 2) as u32;
         sheet.write_number(r, 0, (i + 1) as f64)?;
-        crate::services::sheet::write_text(sheet, r, 1, format!("干部{i}"))?;
-        crate::services::sheet::write_text(sheet, r, 2, &unit_names[i % unit_names.len()])?;
-        crate::services::sheet::write_text(sheet, r, 3, "科员")?;
-        crate::services::sheet::write_text(sheet, r, 4, if i % 4 == 0 { "科级" } else { "一般干部" })?;
+        sheet.write_string(r, 1, format!("干部{i}"))?;
+        sheet.write_string(r, 2, &unit_names[i % unit_names.len()])?;
+        sheet.write_string(r, 3, "科员")?;
+        sheet.write_string(r, 4, if i % 4 == 0 { "科级" } else { "一般干部" })?;
         sheet.write_number(r, 5, (13_000_000_000u64 + i as u64) as f64)?;
-        crate::services::sheet::write_text(sheet, r, 6, if i % 3 == 0 { "否" } else { "是" })?;
-        crate::services::sheet::write_text(sheet, r, 7, format!("B{i:07}"))?;
+        sheet.write_string(r, 6, if i % 3 == 0 { "否" } else { "是" })?;
+        sheet.write_string(r, 7, format!("B{i:07}"))?;
     }
     Ok(book.save_to_buffer()?)
 }

@@ -291,7 +291,7 @@ pub async fn load(app: &App, admin_user: &str, password: &str) -> AppResult<usiz
         }
     }
     sessions(&mut tx, &app.signer, admin, &activity_ids, &unit_id).await?;
-    reading_and_pledges(&mut tx, app.db.engine, admin, &activity_ids, &unit_id).await?;
+    reading_and_pledges(&mut tx, admin, &activity_ids, &unit_id).await?;
     publicity(&mut tx, campaign, admin, &unit_id).await?;
     inspections(&mut tx, campaign, admin, theme_ids[0], &all).await?;
     integrity_units(&mut tx, admin, campaign, &theme_ids, &unit_id).await?;
@@ -564,7 +564,6 @@ async fn sessions(
 /// pledges at the theme party days, of the enterprise alliance and of the approval bureau.
 async fn reading_and_pledges(
     tx: &mut Tx,
-    engine: crate::db::Engine,
     admin: i64,
     activities: &[i64],
     unit_id: &impl Fn(&str) -> i64,
@@ -642,7 +641,6 @@ async fn reading_and_pledges(
                     text: body.clone(),
                     ip: "10.0.0.1".into(),
                     by_user: None,
-                    engine,
                     signed_at: Some(t),
                 };
                 sig.record(tx).await?;
@@ -718,7 +716,6 @@ async fn reading_and_pledges(
                 text: format!("{title}\n{body}"),
                 ip: "10.0.0.2".into(),
                 by_user: None,
-                engine,
                 signed_at: Some(at("2022-05-21 15:00") + i as i64 * 47),
             };
             sig.record(tx).await?;

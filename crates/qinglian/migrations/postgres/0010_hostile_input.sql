@@ -3,7 +3,9 @@
 CREATE TABLE throttles (
     key TEXT PRIMARY KEY,
     window_start BIGINT NOT NULL,
-    hits BIGINT NOT NULL
+    hits BIGINT NOT NULL,
+    -- the rule's window, so one statement can claim keys of different rules
+    window_seconds BIGINT NOT NULL
 );
 
 -- A registration is cancelled with the receipt given to its registrant, not with a phone

@@ -3,7 +3,9 @@
 CREATE TABLE throttles (
     key TEXT PRIMARY KEY,
     window_start INTEGER NOT NULL,
-    hits INTEGER NOT NULL
+    hits INTEGER NOT NULL,
+    -- the rule's window, so one statement can claim keys of different rules
+    window_seconds INTEGER NOT NULL
 );
 
 -- A registration is cancelled with the receipt given to its registrant, not with a phone

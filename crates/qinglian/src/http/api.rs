@@ -224,21 +224,9 @@ async fn login(State(app): State<App>, caller: Caller, Json(req): Json<LoginRequ
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
-async fn logout(
-    State(app): State<App>,
-    caller: Caller,
-    ApiActor(actor): ApiActor,
-    req_headers: axum::http::HeaderMap,
-) -> AppResult<Response> {
-    let token = caller.session_token.or_else(|| {
-        req_headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::to_string)
-    });
-    if let Some(t) = token {
-        auth::logout(&app, &actor, &t).await?;
+async fn logout(State(app): State<App>, caller: Caller, ApiActor(actor): ApiActor) -> AppResult<Response> {
+    if let Some(t) = caller.secret() {
+        auth::logout(&app, &actor, t).await?;
     }
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
@@ -260,17 +248,10 @@ pub struct PasswordChange {
 async fn change_password(
     State(app): State<App>,
     caller: Caller,
-    headers: axum::http::HeaderMap,
     Json(req): Json<PasswordChange>,
 ) -> AppResult<Response> {
-    let actor = caller.actor.ok_or(AppError::Unauthorized)?;
-    let bearer = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    let keep = bearer.or(caller.session_token.as_deref());
-    auth::change_password(&app, &actor, &req.current, &req.password, keep).await?;
+    let actor = caller.actor.clone().ok_or(AppError::Unauthorized)?;
+    auth::change_password(&app, &actor, &req.current, &req.password, caller.secret()).await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 

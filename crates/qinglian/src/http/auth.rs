@@ -11,6 +11,7 @@ use axum::http::{header, HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
+use super::content_type;
 use crate::error::AppError;
 use crate::services::{auth as auth_svc, Actor, App};
 
@@ -23,6 +24,8 @@ pub struct Caller {
     pub actor: Option<Actor>,
     /// The session secret when the caller came with a cookie (needed to sign out).
     pub session_token: Option<String>,
+    /// The secret of `Authorization: Bearer`, when the caller sent one.
+    pub bearer: Option<String>,
     pub csrf_token: String,
     pub ip: String,
     /// Whether cookies set in the response must be `Secure`.
@@ -86,8 +89,14 @@ pub async fn authenticate(State(app): State<App>, req: Request, next: Next) -> R
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|s| s.trim().to_string());
     let session_cookie = cookie(req.headers(), SESSION_COOKIE);
-    let mut caller =
-        Caller { actor: None, session_token: None, csrf_token: String::new(), ip: ip.clone(), secure };
+    let mut caller = Caller {
+        actor: None,
+        session_token: None,
+        bearer: bearer.clone(),
+        csrf_token: String::new(),
+        ip: ip.clone(),
+        secure,
+    };
     let result = if let Some(token) = &bearer {
         auth_svc::bearer(&app, token, &ip).await.map(|a| caller.actor = a)
     } else if let Some(token) = &session_cookie {
@@ -170,10 +179,6 @@ pub fn upload_body_limit(app: &App) -> usize {
     app.config.max_upload_bytes * 3 + 1024 * 1024
 }
 
-fn content_type(headers: &HeaderMap) -> &str {
-    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("")
-}
-
 /// A refusal in the caller's form: JSON under `/api/`, a page elsewhere.
 fn refusal(path: &str, e: AppError) -> Response {
     if path.starts_with("/api/") {
@@ -216,6 +221,13 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiActor {
             Some(a) => Ok(ApiActor(a)),
             None => Err(AppError::Unauthorized),
         }
+    }
+}
+
+impl Caller {
+    /// The secret this request signed in with: the session cookie's, or the bearer token.
+    pub fn secret(&self) -> Option<&str> {
+        self.session_token.as_deref().or(self.bearer.as_deref())
     }
 }
 

@@ -89,12 +89,7 @@ async fn api_errors(req: Request, next: Next) -> Response {
     }
     let resp = next.run(req).await;
     let status = resp.status();
-    let is_json = resp
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if !status.is_client_error() || is_json {
+    if !status.is_client_error() || content_type(resp.headers()).starts_with("application/json") {
         return resp;
     }
     let detail = axum::body::to_bytes(resp.into_body(), 64 * 1024)
@@ -172,6 +167,11 @@ async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> 
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     ([(header::CONTENT_TYPE, ty), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
+}
+
+/// A request's or response's content type, empty when there is none.
+pub(crate) fn content_type(headers: &axum::http::HeaderMap) -> &str {
+    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
 /// The address phones and shared links should use: this server as the browser reached it.

@@ -297,7 +297,7 @@ async fn change_password(
     let result = if f.password != f.confirm {
         Err(AppError::invalid("confirm", Msg::new("err.password_mismatch")))
     } else {
-        auth::change_password(&app, &actor, &f.current, &f.password, caller.session_token.as_deref()).await
+        auth::change_password(&app, &actor, &f.current, &f.password, caller.secret()).await
     };
     match result {
         Ok(()) => see_other("/?ok=ok.password_changed"),

@@ -344,7 +344,7 @@ struct RegisterPage {
 }
 
 async fn register_form(State(app): State<App>, caller: Caller, Path(id): Path<i64>) -> PageResult {
-    let s = sittings::for_registration(&app, id, caller.actor.as_ref()).await?;
+    let (s, _) = sittings::for_registration(&app, id, caller.actor.as_ref()).await?;
     Ok(register_page(
         &caller,
         RegisterPage { ctx: Ctx::new(&caller, None), s, done: None, cancelled: false, error: None },
@@ -363,7 +363,7 @@ async fn register(
     Form(f): Form<Pairs>,
 ) -> PageResult {
     let f = Fields(f);
-    let s = sittings::for_registration(&app, id, caller.actor.as_ref()).await?;
+    let (s, _) = sittings::for_registration(&app, id, caller.actor.as_ref()).await?;
     let input =
         sittings::RegistrationInput { name: f.get("name").to_string(), phone: f.get("phone").to_string() };
     let page = RegisterPage { ctx: Ctx::new(&caller, None), s, done: None, cancelled: false, error: None };
@@ -383,7 +383,7 @@ async fn cancel(
     Form(f): Form<Pairs>,
 ) -> PageResult {
     let f = Fields(f);
-    let s = sittings::for_registration(&app, id, caller.actor.as_ref()).await?;
+    let (s, _) = sittings::for_registration(&app, id, caller.actor.as_ref()).await?;
     let page = RegisterPage { ctx: Ctx::new(&caller, None), s, done: None, cancelled: false, error: None };
     Ok(match sittings::cancel_registration(&app, id, f.get("receipt"), &caller.ip).await {
         Ok(()) => register_page(&caller, RegisterPage { cancelled: true, ..page }, StatusCode::OK),

@@ -15,18 +15,16 @@ use crate::i18n::Msg;
 
 pub async fn clean(req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
-    if let Some(query) = parts.uri.query().filter(|q| q.contains('%')) {
-        let cleaned = clean_urlencoded(query.as_bytes());
-        if cleaned.as_bytes() != query.as_bytes() {
-            let mut uri = parts.uri.clone().into_parts();
-            let path = parts.uri.path();
-            uri.path_and_query = format!("{path}?{cleaned}").parse().ok();
-            if let Ok(u) = Uri::from_parts(uri) {
-                parts.uri = u;
-            }
+    if let Some(cleaned) =
+        parts.uri.query().filter(|q| q.contains('%')).and_then(|q| clean_urlencoded(q.as_bytes()))
+    {
+        let mut uri = parts.uri.clone().into_parts();
+        uri.path_and_query = format!("{}?{cleaned}", parts.uri.path()).parse().ok();
+        if let Ok(u) = Uri::from_parts(uri) {
+            parts.uri = u;
         }
     }
-    let ct = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let ct = super::content_type(&parts.headers);
     let kind = if ct.starts_with("application/x-www-form-urlencoded") {
         Kind::Form
     } else if ct.starts_with("application/json") {
@@ -39,7 +37,7 @@ pub async fn clean(req: Request, next: Next) -> Response {
         return AppError::TooLarge(Msg::new("err.request_too_large")).into_response();
     };
     let cleaned = match kind {
-        Kind::Form => clean_urlencoded(&bytes).into_bytes().into(),
+        Kind::Form => clean_urlencoded(&bytes).map_or(bytes, |c| c.into_bytes().into()),
         Kind::Json => clean_json(bytes),
     };
     parts.headers.remove(header::CONTENT_LENGTH);
@@ -51,18 +49,19 @@ enum Kind {
     Json,
 }
 
-/// A urlencoded list with every name and value cleaned (and re-encoded only if it changed).
-fn clean_urlencoded(raw: &[u8]) -> String {
+/// A urlencoded list with every name and value cleaned, re-encoded; `None` when nothing in it
+/// needed cleaning (it is then passed on untouched).
+fn clean_urlencoded(raw: &[u8]) -> Option<String> {
     let pairs: Vec<(String, String)> =
         url::form_urlencoded::parse(raw).map(|(k, v)| (k.into(), v.into())).collect();
     if !pairs.iter().any(|(k, v)| k.chars().chain(v.chars()).any(crate::domain::text::is_not_text)) {
-        return String::from_utf8_lossy(raw).into_owned();
+        return None;
     }
     let mut out = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in &pairs {
         out.append_pair(&strip_not_text(k), &strip_not_text(v));
     }
-    out.finish()
+    Some(out.finish())
 }
 
 /// A JSON body with every string cleaned. Malformed JSON is passed on as it came, for the
@@ -101,10 +100,10 @@ mod tests {
     #[test]
     fn forms_and_json_lose_controls_and_overrides() {
         assert_eq!(
-            clean_urlencoded("name=%E5%BC%A0%00%E4%B8%89%E2%80%AE&x=1".as_bytes()),
-            "name=%E5%BC%A0%E4%B8%89&x=1"
+            clean_urlencoded("name=%E5%BC%A0%00%E4%B8%89%E2%80%AE&x=1".as_bytes()).as_deref(),
+            Some("name=%E5%BC%A0%E4%B8%89&x=1")
         );
-        assert_eq!(clean_urlencoded(b"a=b+c"), "a=b+c");
+        assert_eq!(clean_urlencoded(b"a=b+c"), None, "nothing to clean: passed on as it came");
         let out = clean_json(r#"{"t":"诗\u0000\u202e题","n":[1,"\u0007"]}"#.as_bytes().to_vec().into());
         assert_eq!(
             serde_json::from_slice::<serde_json::Value>(&out).unwrap(),

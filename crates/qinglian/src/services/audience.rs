@@ -9,6 +9,34 @@ use crate::db::Tx;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msg;
 
+/// The roster entry a signed-in account is linked to.
+pub struct LinkedPerson {
+    pub id: i64,
+    pub name: String,
+    pub phone: Option<String>,
+}
+
+/// The roster entry the account `user_id` is linked to, if the audience condition `audience`
+/// (over `p`, people, and `u`, units) takes it in.
+pub async fn linked_person(
+    pool: &sqlx::AnyPool,
+    user_id: i64,
+    audience: impl FnOnce(&mut Where) -> String,
+) -> AppResult<Option<LinkedPerson>> {
+    let mut w = Where::default();
+    let cond = audience(&mut w);
+    w.fixed(cond).fixed(format!("p.id = (SELECT person_id FROM users WHERE id = {user_id})"));
+    let sql = format!(
+        "SELECT p.id, p.name, p.phone FROM people p JOIN units u ON u.id = p.unit_id WHERE {}",
+        w.sql()
+    );
+    Ok(w.fetch_all(pool, &sql).await?.first().map(|r| LinkedPerson {
+        id: r.get("id"),
+        name: r.get("name"),
+        phone: r.get("phone"),
+    }))
+}
+
 /// Where a sitting, material or pledge keeps the people asked by name.
 pub struct Named {
     table: &'static str,

@@ -54,22 +54,13 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Argon2 checks running at once. Each takes 19 MiB and a core for tens of milliseconds, so a
-/// flood of sign-ins queues here instead of exhausting memory.
-static ARGON2_SLOTS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
-    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()) * 2)
-});
+/// Argon2 checks running at once, two a core. Each takes 19 MiB and a core for tens of
+/// milliseconds, so a flood of sign-ins queues instead of exhausting memory.
+static ARGON2_SLOTS: std::sync::LazyLock<tokio::sync::Semaphore> =
+    std::sync::LazyLock::new(|| super::slots(2));
 
-/// How long a check waits for a slot before the caller is asked to try again later.
-const ARGON2_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// Runs argon2 work on a blocking thread once a slot is free; 429 if none frees up in time.
 async fn with_argon2<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
-    let _slot = tokio::time::timeout(ARGON2_WAIT, ARGON2_SLOTS.acquire())
-        .await
-        .map_err(|_| AppError::TooMany(Msg::new("err.busy")))?
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    tokio::task::spawn_blocking(work).await.map_err(|e| AppError::Internal(e.to_string()))
+    super::bounded(&ARGON2_SLOTS, std::time::Duration::from_secs(5), "err.busy", work).await
 }
 
 /// Hashes a password with argon2id on a blocking thread (it takes tens of milliseconds).
@@ -129,18 +120,8 @@ pub async fn login(app: &App, username: &str, password: &str, ip: &str) -> AppRe
     if matches!(outcome, Err(AppError::Invalid(_))) {
         app.throttle.claim(&app.db, std::slice::from_ref(&address)).await?;
     }
-    let user_id = outcome?;
-    let session = NewSession {
-        token: random_token(),
-        csrf_token: random_token(),
-        must_change_password: sqlx::query_scalar::<_, i64>(
-            "SELECT must_change_password FROM users WHERE id = $1",
-        )
-        .bind(user_id)
-        .fetch_one(&app.db.pool)
-        .await?
-            != 0,
-    };
+    let (user_id, must_change_password) = outcome?;
+    let session = NewSession { token: random_token(), csrf_token: random_token(), must_change_password };
     let t = now();
     let mut tx = app.db.begin().await?;
     sqlx::query("UPDATE users SET failed_attempts = 0, locked_until = 0 WHERE id = $1")
@@ -164,11 +145,12 @@ pub async fn login(app: &App, username: &str, password: &str, ip: &str) -> AppRe
     Ok(session)
 }
 
-/// The account's id if the password is right. Each check first claims one of the account's
-/// attempts in the database (one atomic UPDATE), so however many arrive at once, at most
-/// `MAX_FAILED_ATTEMPTS` passwords are checked before the account locks, on every server.
-async fn check_credentials(app: &App, username: &str, password: &str, ip: &str) -> AppResult<i64> {
-    let row = sqlx::query("SELECT id, disabled FROM users WHERE username = $1")
+/// The account's id, and whether it must change its password, if the password is right. Each
+/// check first claims one of the account's attempts in the database (one atomic UPDATE), so
+/// however many arrive at once, at most `MAX_FAILED_ATTEMPTS` passwords are checked before the
+/// account locks, on every server.
+async fn check_credentials(app: &App, username: &str, password: &str, ip: &str) -> AppResult<(i64, bool)> {
+    let row = sqlx::query("SELECT id, disabled, locked_until FROM users WHERE username = $1")
         .bind(username)
         .fetch_optional(&app.db.pool)
         .await?;
@@ -186,13 +168,13 @@ async fn check_credentials(app: &App, username: &str, password: &str, ip: &str) 
     let t = now();
     // The claim: count this attempt unless the account is locked; the attempt that reaches the
     // limit locks it at once (a right password among them unlocks it again).
-    let claimed: Option<(i64, String)> = sqlx::query_as(
+    let claimed: Option<(i64, String, i64)> = sqlx::query_as(
         "UPDATE users SET
            failed_attempts = CASE WHEN failed_attempts >= $2 THEN 1 ELSE failed_attempts + 1 END,
            locked_until = CASE WHEN (CASE WHEN failed_attempts >= $2 THEN 1 ELSE failed_attempts + 1 END) >= $2
                                THEN $3 ELSE 0 END
          WHERE id = $1 AND locked_until <= $4
-         RETURNING failed_attempts, password_hash",
+         RETURNING failed_attempts, password_hash, must_change_password",
     )
     .bind(user_id)
     .bind(MAX_FAILED_ATTEMPTS)
@@ -200,17 +182,16 @@ async fn check_credentials(app: &App, username: &str, password: &str, ip: &str) 
     .bind(t)
     .fetch_optional(&app.db.pool)
     .await?;
-    let Some((attempt, hash)) = claimed else {
-        let locked_until: i64 = sqlx::query_scalar("SELECT locked_until FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_one(&app.db.pool)
-            .await?;
+    let Some((attempt, hash, must_change)) = claimed else {
+        // Locked: as the row read says, or just now by a parallel attempt (for the full period).
+        let read: i64 = row.get("locked_until");
+        let locked_until = if read > t { read } else { t + LOCKOUT_SECONDS };
         failed_login(app, Some(user_id), username, ip, json!({"reason": "locked"})).await?;
-        let minutes = ((locked_until - t).max(1) + 59) / 60;
+        let minutes = (locked_until - t + 59) / 60;
         return Err(AppError::TooMany(Msg::new("err.locked").arg("minutes", minutes)));
     };
     if verify_password(password, &hash).await? {
-        return Ok(user_id);
+        return Ok((user_id, must_change != 0));
     }
     let locked = attempt >= MAX_FAILED_ATTEMPTS;
     failed_login(app, Some(user_id), username, ip, json!({"reason": "bad_password", "locked": locked}))

@@ -299,7 +299,6 @@ pub async fn sign(app: &App, actor: &Actor, id: i64, strokes: &str, typed: bool)
         text: format!("{}\n{}", m.title, m.body),
         ip: actor.ip.clone(),
         by_user: Some((actor.user_id, actor.username.clone())),
-        engine: app.db.engine,
         signed_at: None,
     };
     signatures::sign(app, job).await

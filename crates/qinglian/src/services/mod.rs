@@ -63,6 +63,27 @@ pub struct App {
     pub throttle: Arc<throttle::Throttle>,
 }
 
+/// Runs heavy work (argon2, parsing a spreadsheet) on a blocking thread once one of `slots` is
+/// free, so a flood queues here instead of exhausting memory or the async workers; if no slot
+/// frees up within `wait`, the caller is asked to try again later (`busy`, a 429).
+pub(crate) async fn bounded<T: Send + 'static>(
+    slots: &tokio::sync::Semaphore,
+    wait: std::time::Duration,
+    busy: &'static str,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> AppResult<T> {
+    let _slot = tokio::time::timeout(wait, slots.acquire())
+        .await
+        .map_err(|_| AppError::TooMany(crate::i18n::Msg::new(busy)))?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    tokio::task::spawn_blocking(work).await.map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Slots for `bounded` work: `per_core` for each core of this machine.
+pub(crate) fn slots(per_core: usize) -> tokio::sync::Semaphore {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()) * per_core)
+}
+
 /// The signed-in caller of a use case.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Actor {

@@ -331,7 +331,7 @@ pub async fn import(
     lang: Lang,
 ) -> AppResult<ImportReport> {
     let ctx = context(app, campaign_id).await?;
-    let sheet = super::sheet::read_sheet(bytes)?;
+    let sheet = super::sheet::read(bytes).await?;
     let (at, cols) = super::sheet::header(&sheet, |c| column(c) == Some(Col::Quantity), column)
         .ok_or_else(|| AppError::invalid("file", Msg::new("err.placement_header")))?;
     let cell = |cells: &Vec<String>, c: Col| {

@@ -195,18 +195,6 @@ async fn check_rate(app: &App, ip: &str, phone: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// The person (id, name, phone) the actor's account is linked to, if the pledge asks him.
-async fn invited_person(app: &App, p: &Pledge, actor: &Actor) -> AppResult<Option<(i64, String, String)>> {
-    let mut w = Where::default();
-    let cond = p.audience_sql(&mut w);
-    w.fixed(cond).fixed(format!("p.id = (SELECT person_id FROM users WHERE id = {})", actor.user_id));
-    let sql = format!(
-        "SELECT p.id, p.name, p.phone FROM people p JOIN units u ON u.id = p.unit_id WHERE {} AND p.phone IS NOT NULL",
-        w.sql()
-    );
-    Ok(w.fetch_all(&app.db.pool, &sql).await?.first().map(|r| (r.get("id"), r.get("name"), r.get("phone"))))
-}
-
 /// Signs a pledge: the public with name, organisation and phone; a pledge addressed to an
 /// audience by the signed-in people it asks.
 pub async fn sign(
@@ -227,11 +215,10 @@ pub async fn sign(
         None
     } else {
         let actor = actor.ok_or_else(|| AppError::Conflict(Msg::new("err.pledge_sign_in")))?;
-        Some(
-            invited_person(app, &p, actor)
-                .await?
-                .ok_or_else(|| AppError::Conflict(Msg::new("err.not_invited")))?,
-        )
+        let person =
+            super::audience::linked_person(&app.db.pool, actor.user_id, |w| p.audience_sql(w)).await?;
+        let invited = person.and_then(|m| Some((m.id, m.name, m.phone?)));
+        Some(invited.ok_or_else(|| AppError::Conflict(Msg::new("err.not_invited")))?)
     };
     let mut errors = Vec::new();
     let mut keep =
@@ -274,7 +261,6 @@ pub async fn sign(
         text: format!("{}\n{}", p.title, p.body),
         ip: ip.to_string(),
         by_user: actor.map(|a| (a.user_id, a.username.clone())),
-        engine: app.db.engine,
         signed_at: None,
     };
     signatures::sign(app, job).await

@@ -3,8 +3,9 @@
 //! Every row is checked first and reported in Chinese; nothing is written if any row is invalid,
 //! unless the user asks for the valid rows only. Rows are matched to existing people by staff
 //! number, then by phone, so a re-import updates instead of duplicating; only people within the
-//! importer's units are matched, and a value the file does not carry never blanks a stored one. The write is one
-//! transaction with multi-row inserts, so 20,000 rows take well under two seconds.
+//! importer's units are matched, and a value the file does not carry never blanks a stored one.
+//! The write is one transaction with multi-row inserts, so 20,000 rows take well under two
+//! seconds.
 
 use std::collections::{HashMap, HashSet};
 
@@ -12,7 +13,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::Row;
 
-use super::sheet::read_sheet;
 use super::{audit, Actor, App};
 use crate::db::{now, values_placeholders};
 use crate::domain::parse_phone;
@@ -117,7 +117,7 @@ pub async fn import(
     if !actor.campaign_wide() && !actor.has(crate::domain::Role::UnitAdmin) {
         return Err(AppError::Forbidden);
     }
-    let sheet = read_sheet(bytes)?;
+    let sheet = super::sheet::read(bytes).await?;
     // The header row is the first naming 姓名.
     let (header_at, columns) =
         super::sheet::header(&sheet, |c| column_for(c) == Some(Column::Name), column_for)

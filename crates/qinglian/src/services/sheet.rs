@@ -358,6 +358,20 @@ pub fn write_text(
     }
 }
 
+/// Spreadsheets parsed at once, one a core: each may take a second of CPU and up to the limits'
+/// worth of memory, so a burst of uploads queues rather than stalling the server.
+static PARSE_SLOTS: std::sync::LazyLock<tokio::sync::Semaphore> =
+    std::sync::LazyLock::new(|| super::slots(1));
+
+/// [`read_sheet`] off the async workers, within the parse slots.
+pub async fn read(bytes: &[u8]) -> AppResult<Sheet> {
+    let bytes = bytes.to_vec();
+    super::bounded(&PARSE_SLOTS, std::time::Duration::from_secs(30), "err.sheet_busy", move || {
+        read_sheet(&bytes)
+    })
+    .await?
+}
+
 /// The header row: the first of the top ten rows that has a cell `is_key` recognises (offices put
 /// a title row or two above it). Returns its index and the column of each recognised header.
 pub fn header<C: Copy + Eq + std::hash::Hash>(

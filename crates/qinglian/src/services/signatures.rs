@@ -110,7 +110,6 @@ pub fn check_plain(field: &'static str, raw: &str, max: usize, required: bool) -
 }
 
 /// A signature to append to the chain.
-#[derive(Clone)]
 pub struct NewSignature {
     pub subject: &'static str,
     pub subject_id: i64,
@@ -126,7 +125,6 @@ pub struct NewSignature {
     pub text: String,
     pub ip: String,
     pub by_user: Option<(i64, String)>,
-    pub engine: Engine,
     /// When it was signed; now, unless records of the past are being loaded (the demo).
     pub signed_at: Option<i64>,
 }
@@ -160,7 +158,7 @@ fn canonical_v1(prev: &str, s: &NewSignature, signed_at: i64, code: &str, conten
 fn canonical(
     prev: &str,
     s: &NewSignature,
-    text_id: i64,
+    (text_id, version): (i64, i64),
     signed_at: i64,
     code: &str,
     content: &str,
@@ -169,7 +167,7 @@ fn canonical(
         prev.to_string(),
         s.subject.to_string(),
         s.subject_id.to_string(),
-        s.version.to_string(),
+        version.to_string(),
         text_id.to_string(),
         s.signer_key.clone(),
         s.person_id.map(|p| p.to_string()).unwrap_or_default(),
@@ -245,16 +243,16 @@ fn new_code() -> String {
 async fn append(tx: &mut Tx, s: &NewSignature) -> AppResult<Signed> {
     // The chain's head is read and moved in this transaction; on PostgreSQL the row lock orders
     // concurrent signers (SQLite has one writer anyway).
-    let lock = if s.engine == Engine::Postgres { " FOR UPDATE" } else { "" };
+    let lock = if tx.engine == Engine::Postgres { " FOR UPDATE" } else { "" };
     let prev: String = sqlx::query_scalar(&format!("SELECT digest FROM chain_head WHERE id = 1{lock}"))
         .fetch_one(&mut **tx)
         .await?;
     let signed_at = s.signed_at.unwrap_or_else(now);
     let code = new_code();
+    // The version is the kept text's, whatever the caller assumed.
     let (text_id, version) = signed_text(tx, s).await?;
-    let s = &NewSignature { version, ..s.clone() };
     let content = content_digest(&s.text, &s.svg);
-    let digest = sm3_hex(canonical(&prev, s, text_id, signed_at, &code, &content).as_bytes());
+    let digest = sm3_hex(canonical(&prev, s, (text_id, version), signed_at, &code, &content).as_bytes());
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO signatures (subject, subject_id, version, signer_key, person_id, name, org, phone, method, svg, signed_at, ip,
             code, content_digest, prev_digest, digest, scheme, text_id)
@@ -263,7 +261,7 @@ async fn append(tx: &mut Tx, s: &NewSignature) -> AppResult<Signed> {
     )
     .bind(s.subject)
     .bind(s.subject_id)
-    .bind(s.version)
+    .bind(version)
     .bind(&s.signer_key)
     .bind(s.person_id)
     .bind(&s.name)
@@ -359,7 +357,6 @@ fn recompute(r: &sqlx::any::AnyRow, prev: &str) -> Result<String, &'static str> 
         text: r.get::<Option<String>, _>("text").unwrap_or_default(),
         ip: r.get("ip"),
         by_user: None,
-        engine: Engine::Sqlite,
         signed_at: None,
     };
     let (signed_at, code): (i64, String) = (r.get("signed_at"), r.get("code"));
@@ -370,7 +367,7 @@ fn recompute(r: &sqlx::any::AnyRow, prev: &str) -> Result<String, &'static str> 
             return Err("the text or the signature differs from what was signed");
         }
         let text_id = r.get::<Option<i64>, _>("text_id").unwrap_or_default();
-        sm3_hex(canonical(prev, &s, text_id, signed_at, &code, &content).as_bytes())
+        sm3_hex(canonical(prev, &s, (text_id, s.version), signed_at, &code, &content).as_bytes())
     } else {
         sm3_hex(canonical_v1(prev, &s, signed_at, &code, &stored_content).as_bytes())
     };
@@ -438,23 +435,17 @@ async fn anchor_problem(
     last_digest: &str,
     last_id: i64,
 ) -> AppResult<Option<(i64, &'static str)>> {
-    let anchored: Vec<(String,)> = sqlx::query_as(
-        "SELECT detail FROM audit_log WHERE action IN ('pledge.sign', 'material.sign') AND detail LIKE '%\"digest\"%'
-         ORDER BY id DESC LIMIT 1",
-    )
-    .fetch_all(&app.db.pool)
-    .await?;
-    let logged: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM audit_log WHERE action IN ('pledge.sign', 'material.sign') AND detail LIKE '%\"digest\"%'",
+    // One pass over the signing entries that name a digest: how many, and the latest one's.
+    let (logged, latest, chained): (i64, Option<String>, i64) = sqlx::query_as(
+        "WITH signed AS (SELECT id, detail FROM audit_log
+                         WHERE action IN ('pledge.sign', 'material.sign') AND detail LIKE '%\"digest\"%')
+         SELECT (SELECT COUNT(*) FROM signed), (SELECT detail FROM signed ORDER BY id DESC LIMIT 1),
+                (SELECT COUNT(*) FROM signatures WHERE scheme >= 2)",
     )
     .fetch_one(&app.db.pool)
     .await?;
-    let chained: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signatures WHERE scheme >= 2")
-        .fetch_one(&app.db.pool)
-        .await?;
-    let latest = anchored
-        .first()
-        .and_then(|(d,)| serde_json::from_str::<serde_json::Value>(d).ok())
+    let latest = latest
+        .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
         .and_then(|v| v["digest"].as_str().map(str::to_string));
     if logged != chained || (logged > 0 && latest.as_deref() != Some(last_digest)) {
         return Ok(Some((last_id, "signatures recorded in the audit log are missing from the chain")));

@@ -617,13 +617,8 @@ async fn expects(app: &App, s: &Sitting, person: i64) -> AppResult<Option<String
 
 /// The person behind a signed-in account, if the account is linked to one and expected here.
 pub async fn account_attendee(app: &App, s: &Sitting, actor: &Actor) -> AppResult<Option<Attendee>> {
-    let person: Option<Option<i64>> = sqlx::query_scalar("SELECT person_id FROM users WHERE id = $1")
-        .bind(actor.user_id)
-        .fetch_optional(&app.db.pool)
-        .await?;
-    let Some(person) = person.flatten() else { return Ok(None) };
-    match expects(app, s, person).await? {
-        Some(name) => Ok(Some(attendee_for_person(app, s, person, name).await?)),
+    match super::audience::linked_person(&app.db.pool, actor.user_id, |w| s.audience_sql(w)).await? {
+        Some(p) => Ok(Some(attendee_for_person(app, s, p.id, p.name).await?)),
         None => Ok(None),
     }
 }
@@ -1016,32 +1011,28 @@ fn registration_rule(app: &App) -> Rule {
 }
 
 /// A sitting whose registration page may be shown to this caller: a public one to anyone, one
-/// that asks its audience to register only to a signed-in member of that audience. Anything
-/// else is not found, so a stranger learns nothing of it.
-pub async fn for_registration(app: &App, id: i64, actor: Option<&Actor>) -> AppResult<Sitting> {
+/// that asks its audience to register only to a signed-in member of that audience, with a
+/// phone on the roster; with that member, as (person, name, phone). Anything else is not found,
+/// so a stranger learns nothing of it.
+pub async fn for_registration(
+    app: &App,
+    id: i64,
+    actor: Option<&Actor>,
+) -> AppResult<(Sitting, Option<(i64, String, String)>)> {
     let s = load(app, id).await?;
     if s.public {
-        return Ok(s);
+        return Ok((s, None));
     }
-    match actor {
-        Some(a) if s.registration_required && account_person(app, &s, a).await?.is_some() => Ok(s),
-        _ => Err(AppError::NotFound),
+    let member = match actor {
+        Some(a) if s.registration_required => {
+            super::audience::linked_person(&app.db.pool, a.user_id, |w| s.audience_sql(w)).await?
+        }
+        _ => None,
+    };
+    match member.and_then(|p| Some((p.id, p.name, p.phone?))) {
+        Some(member) => Ok((s, Some(member))),
+        None => Err(AppError::NotFound),
     }
-}
-
-/// The roster entry (id, name, phone) of the actor's account, if the sitting expects it.
-async fn account_person(app: &App, s: &Sitting, actor: &Actor) -> AppResult<Option<(i64, String, String)>> {
-    let mut w = Where::default();
-    let cond = s.audience_sql(&mut w);
-    w.fixed(cond).fixed(format!(
-        "p.id = (SELECT person_id FROM users WHERE id = {}) AND p.phone IS NOT NULL",
-        actor.user_id
-    ));
-    let sql = format!(
-        "SELECT p.id, p.name, p.phone FROM people p JOIN units u ON u.id = p.unit_id WHERE {}",
-        w.sql()
-    );
-    Ok(w.fetch_all(&app.db.pool, &sql).await?.first().map(|r| (r.get("id"), r.get("name"), r.get("phone"))))
 }
 
 /// Registers for a sitting that asks for it: a place while there is one, else the waiting list.
@@ -1052,7 +1043,7 @@ pub async fn register(
     actor: Option<&Actor>,
     ip: &str,
 ) -> AppResult<RegistrationOutcome> {
-    let s = for_registration(app, sitting_id, actor).await?;
+    let (s, member) = for_registration(app, sitting_id, actor).await?;
     if !s.registration_required && !s.public {
         return Err(AppError::Conflict(Msg::new("err.no_registration")));
     }
@@ -1064,7 +1055,9 @@ pub async fn register(
         return Err(AppError::TooMany(Msg::new("err.signing_too_fast")));
     }
     // A cadre registers as his roster entry; the public by name and phone.
-    let (name, phone, person) = if s.public {
+    let (name, phone, person) = if let Some((id, name, phone)) = member {
+        (name, phone, Some(id))
+    } else {
         let name = text::normalize_name(&input.name);
         if name.is_empty() || name.chars().count() > 50 {
             return Err(AppError::invalid("person_name", Msg::new("err.required")));
@@ -1072,10 +1065,6 @@ pub async fn register(
         let phone = crate::domain::parse_phone(&input.phone)
             .ok_or_else(|| AppError::invalid("phone", Msg::new("err.phone")))?;
         (name, phone, None)
-    } else {
-        let actor = actor.ok_or(AppError::NotFound)?;
-        let (id, name, phone) = account_person(app, &s, actor).await?.ok_or(AppError::NotFound)?;
-        (name, phone, Some(id))
     };
     let mut tx = app.db.begin().await?;
     let existing = sqlx::query(

@@ -37,6 +37,9 @@ impl Throttle {
     /// attempt included; the attempt may proceed only if every count is within its rule.
     pub async fn claim(&self, db: &Db, keys: &[(String, Rule)]) -> AppResult<Vec<i64>> {
         let t = now();
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
         if let Some(memory) = &self.memory {
             let mut map = memory.lock().unwrap_or_else(|e| e.into_inner());
             if map.len() > 100_000 {
@@ -54,25 +57,31 @@ impl Throttle {
                 })
                 .collect());
         }
-        let mut hits = Vec::with_capacity(keys.len());
-        // One statement per key, in a fixed order, so two claims never wait on each other in a
-        // cycle; each upsert is atomic on its own row.
+        // One statement for every key: each row's upsert is atomic, and rows are taken in the
+        // callers' fixed key order, so two claims never wait on each other in a cycle.
+        let sql = format!(
+            "INSERT INTO throttles (key, window_start, hits, window_seconds) VALUES {}
+             ON CONFLICT (key) DO UPDATE SET
+               hits = CASE WHEN throttles.window_start <= EXCLUDED.window_start - EXCLUDED.window_seconds
+                           THEN 1 ELSE throttles.hits + 1 END,
+               window_start = CASE WHEN throttles.window_start <= EXCLUDED.window_start - EXCLUDED.window_seconds
+                                   THEN EXCLUDED.window_start ELSE throttles.window_start END
+             RETURNING key, hits",
+            (0..keys.len()).map(|i| format!("(${}, ${}, 1, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3)).collect::<Vec<_>>().join(", ")
+        );
+        let mut q = sqlx::query_as::<_, (String, i64)>(&sql);
         for (key, rule) in keys {
-            let n: i64 = sqlx::query_scalar(
-                "INSERT INTO throttles (key, window_start, hits) VALUES ($1, $2, 1)
-                 ON CONFLICT (key) DO UPDATE SET
-                   hits = CASE WHEN throttles.window_start <= $3 THEN 1 ELSE throttles.hits + 1 END,
-                   window_start = CASE WHEN throttles.window_start <= $3 THEN $2 ELSE throttles.window_start END
-                 RETURNING hits",
-            )
-            .bind(key)
-            .bind(t)
-            .bind(t - rule.window)
-            .fetch_one(&db.pool)
-            .await?;
-            hits.push(n);
+            q = q.bind(key).bind(t).bind(rule.window);
         }
-        Ok(hits)
+        let counted: HashMap<String, i64> = q.fetch_all(&db.pool).await?.into_iter().collect();
+        // Now and then, rows whose windows closed long ago go, so the table stays small.
+        if rand::random::<u16>().is_multiple_of(512) {
+            sqlx::query("DELETE FROM throttles WHERE window_start < $1 OR hits <= 0")
+                .bind(t - 24 * 3600)
+                .execute(&db.pool)
+                .await?;
+        }
+        Ok(keys.iter().map(|(key, _)| counted.get(key).copied().unwrap_or(1)).collect())
     }
 
     /// The hits counted now under `key`, without adding one.
@@ -98,6 +107,9 @@ impl Throttle {
 
     /// Gives back a claim whose attempt succeeded.
     pub async fn release(&self, db: &Db, keys: &[(String, Rule)]) -> AppResult<()> {
+        if keys.is_empty() {
+            return Ok(());
+        }
         if let Some(memory) = &self.memory {
             let mut map = memory.lock().unwrap_or_else(|e| e.into_inner());
             for (key, _) in keys {
@@ -107,12 +119,13 @@ impl Throttle {
             }
             return Ok(());
         }
+        let list = (1..=keys.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!("UPDATE throttles SET hits = hits - 1 WHERE key IN ({list}) AND hits > 0");
+        let mut q = sqlx::query(&sql);
         for (key, _) in keys {
-            sqlx::query("UPDATE throttles SET hits = hits - 1 WHERE key = $1 AND hits > 0")
-                .bind(key)
-                .execute(&db.pool)
-                .await?;
+            q = q.bind(key);
         }
+        q.execute(&db.pool).await?;
         Ok(())
     }
 }

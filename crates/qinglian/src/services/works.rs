@@ -10,6 +10,7 @@ use serde_json::json;
 use sqlx::Row;
 
 use super::audit::{self, Who};
+use super::auth::code_hash as receipt_hash;
 use super::{clean_text, Actor, App};
 use crate::db::{now, Tx};
 use crate::domain::screening::{self, Dictionary, WordMatch};
@@ -452,8 +453,6 @@ async fn store_screening(tx: &mut Tx, work: i64, s: &Screened) -> AppResult<()> 
     .await?;
     Ok(())
 }
-
-use super::auth::code_hash as receipt_hash;
 
 fn new_receipt() -> String {
     let s = super::auth::readable_code(10);

@@ -39,14 +39,6 @@ async fn endless(addr: String, head: String, chunk: Vec<u8>) {
     writer.abort();
 }
 
-fn corner_to_corner() -> Vec<u8> {
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.write_string(0, 0, "数量").unwrap();
-    sheet.write_string(1_048_575, 16_383, "x").unwrap();
-    book.save_to_buffer().unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_malicious_requests_leaves_it_alive_and_bounded() {
     let dir = tempfile::tempdir().unwrap();
@@ -91,7 +83,7 @@ async fn a_flood_of_malicious_requests_leaves_it_alive_and_bounded() {
         }));
     }
     // A signed-in member's spreadsheet bombs and uploads at the limit.
-    let bomb = corner_to_corner();
+    let bomb = crate::samples::corner_to_corner("数量");
     for i in 0..4 {
         let (http, base, token, bomb) = (http.clone(), base.clone(), token.clone(), bomb.clone());
         tasks.push(tokio::spawn(async move {

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::harness::{Engine, TestApp};
+use crate::samples;
 
 /// A small, fast, reproducible generator (xorshift64*).
 struct Rng(u64);
@@ -194,36 +195,17 @@ fn entry_of(workbook: &[u8], entry: &str) -> Vec<u8> {
     out
 }
 
-/// A BIFF8 workbook stream of one sheet: globals with a shared string, then number and label cells.
+/// A BIFF8 workbook stream of one sheet: globals with a shared string, then number, label and
+/// RK cells under a DIMENSIONS record.
 fn biff_stream() -> Vec<u8> {
-    fn record(out: &mut Vec<u8>, typ: u16, data: &[u8]) {
-        out.extend_from_slice(&typ.to_le_bytes());
-        out.extend_from_slice(&(data.len() as u16).to_le_bytes());
-        out.extend_from_slice(data);
-    }
-    let bof = |dt: u16| [&0x0600u16.to_le_bytes()[..], &dt.to_le_bytes(), &[0u8; 12]].concat();
-    let mut s = Vec::new();
-    record(&mut s, 0x0809, &bof(0x0005));
-    record(&mut s, 0x00FC, &[1, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, b'o', b'k']);
-    let at = s.len() + 4;
-    record(&mut s, 0x0085, &[0, 0, 0, 0, 0, 0, 2, 0, b'S', b'1']);
-    record(&mut s, 0x000A, &[]);
-    let sheet = s.len() as u32;
-    s[at..at + 4].copy_from_slice(&sheet.to_le_bytes());
-    record(&mut s, 0x0809, &bof(0x0010));
-    record(&mut s, 0x0200, &[0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 2, 0, 0, 0]);
-    record(&mut s, 0x0203, &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xF0, 0x3F]);
-    record(&mut s, 0x00FD, &[1, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
-    record(&mut s, 0x027E, &[2, 0, 0, 0, 0, 0, 0x02, 0, 0, 0]);
-    record(&mut s, 0x000A, &[]);
-    s
-}
-
-fn wrap_biff(stream: &[u8]) -> Vec<u8> {
-    let mut file = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).unwrap();
-    file.create_stream("/Workbook").unwrap().write_all(stream).unwrap();
-    file.flush().unwrap();
-    file.into_inner().into_inner()
+    let sst = (0x00FC, vec![1, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, b'o', b'k']);
+    let cells = [
+        (0x0200, vec![0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 2, 0, 0, 0]),
+        samples::number(0, 0, 1.0),
+        (0x00FD, vec![1, 0, 1, 0, 0, 0, 0, 0, 0, 0]),
+        (0x027E, vec![2, 0, 0, 0, 0, 0, 0x02, 0, 0, 0]),
+    ];
+    samples::biff_stream(&[sst], &cells)
 }
 
 fn read(bytes: &[u8]) {
@@ -233,7 +215,7 @@ fn read(bytes: &[u8]) {
 #[test]
 fn fuzz_spreadsheet_files() {
     let workbook = small_workbook();
-    fuzz("spreadsheet", vec![workbook, wrap_biff(&biff_stream())], read);
+    fuzz("spreadsheet", vec![workbook, samples::wrap_biff(&biff_stream())], read);
 }
 
 #[test]
@@ -253,7 +235,7 @@ fn fuzz_xlsx_parts() {
 
 #[test]
 fn fuzz_xls_records() {
-    fuzz("xls_records", vec![biff_stream()], |stream| read(&wrap_biff(stream)));
+    fuzz("xls_records", vec![biff_stream()], |stream| read(&samples::wrap_biff(stream)));
 }
 
 #[test]

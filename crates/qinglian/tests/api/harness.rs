@@ -170,6 +170,10 @@ impl Client {
             None => rb,
         }
     }
+    /// A request of any method to `path`, signed in as this client is.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.auth(self.http.request(method, format!("{}{path}", self.base)))
+    }
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.auth(self.http.get(format!("{}{path}", self.base))).send().await.expect("get")
     }

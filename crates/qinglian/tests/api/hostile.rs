@@ -10,6 +10,7 @@ use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 
 use crate::harness::{error_of, Client, TestApp, PASSWORD};
+use crate::samples::{corner_to_corner, xls};
 
 async fn upload(c: &Client, path: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
     let form = Form::new().part("file", Part::bytes(bytes).file_name(name.to_string()));
@@ -18,15 +19,6 @@ async fn upload(c: &Client, path: &str, name: &str, bytes: Vec<u8>) -> reqwest::
 
 async fn still_up(t: &TestApp) {
     assert_eq!(t.client().get("/healthz").await.status(), 200, "the server is still answering");
-}
-
-/// A workbook with a value in the first cell and one in the last cell Excel allows.
-fn corner_to_corner() -> Vec<u8> {
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.write_string(0, 0, "姓名").unwrap();
-    sheet.write_string(1_048_575, 16_383, "x").unwrap();
-    book.save_to_buffer().unwrap()
 }
 
 /// A zip whose one entry inflates past the limit: a few hundred kilobytes on the wire.
@@ -42,41 +34,13 @@ fn zip_bomb() -> Vec<u8> {
     zip.finish().unwrap().into_inner()
 }
 
-/// An XLS workbook of one sheet holding `cells` (row, column, number), in BIFF8 records.
-fn xls(cells: &[(u16, u16, f64)]) -> Vec<u8> {
-    fn record(out: &mut Vec<u8>, typ: u16, data: &[u8]) {
-        out.extend_from_slice(&typ.to_le_bytes());
-        out.extend_from_slice(&(data.len() as u16).to_le_bytes());
-        out.extend_from_slice(data);
-    }
-    let bof = |dt: u16| [&0x0600u16.to_le_bytes()[..], &dt.to_le_bytes(), &[0u8; 12]].concat();
-    let mut globals = Vec::new();
-    record(&mut globals, 0x0809, &bof(0x0005));
-    let bound_sheet_at = globals.len() + 4;
-    record(&mut globals, 0x0085, &[0, 0, 0, 0, 0, 0, 2, 0, b'S', b'1']);
-    record(&mut globals, 0x000A, &[]);
-    let sheet_at = globals.len() as u32;
-    globals[bound_sheet_at..bound_sheet_at + 4].copy_from_slice(&sheet_at.to_le_bytes());
-    record(&mut globals, 0x0809, &bof(0x0010));
-    for (row, col, v) in cells {
-        let data =
-            [&row.to_le_bytes()[..], &col.to_le_bytes(), &0u16.to_le_bytes(), &v.to_le_bytes()].concat();
-        record(&mut globals, 0x0203, &data);
-    }
-    record(&mut globals, 0x000A, &[]);
-    let mut file = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).unwrap();
-    file.create_stream("/Workbook").unwrap().write_all(&globals).unwrap();
-    file.flush().unwrap();
-    file.into_inner().into_inner()
-}
-
 async fn spreadsheets_are_read_within_bounds(t: TestApp) {
     let admin = t.api_as("admin").await;
     let member = t.api_as("wuyilu").await;
     let camp = t.scalar("SELECT id FROM campaigns ORDER BY id LIMIT 1").await;
     let placements = format!("/api/v1/campaigns/{camp}/placements/import");
 
-    let file = corner_to_corner();
+    let file = corner_to_corner("姓名");
     assert!(file.len() < 10_000, "a tiny file: {} bytes", file.len());
     let (status, _, message, _) =
         error_of(upload(&member, &placements, "投放.xlsx", file.clone()).await).await;
@@ -345,13 +309,8 @@ async fn a_password_change_ends_the_other_sessions(t: TestApp) {
     let id = t.scalar("SELECT id FROM users WHERE username = 'jiwei'").await;
     let sessions = admin.get_json(&format!("/api/v1/users/{id}/sessions")).await;
     assert_eq!(sessions.as_array().unwrap().len(), 1, "{sessions}");
-    let resp = admin
-        .http
-        .delete(format!("{}/api/v1/users/{id}/sessions", admin.base))
-        .bearer_auth(admin.token.clone().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let resp =
+        admin.request(reqwest::Method::DELETE, &format!("/api/v1/users/{id}/sessions")).send().await.unwrap();
     assert_eq!(resp.status(), 204);
     assert_eq!(here.get("/api/v1/me").await.status(), 401);
     let resp = t.api_as("dongzhuang").await.get(&format!("/api/v1/users/{id}/sessions")).await;
@@ -453,13 +412,7 @@ async fn every_api_error_has_the_one_shape(t: TestApp) {
         let (status, code, _, _) = error_of(admin.get(path).await).await;
         assert!(matches!((status, code.as_str()), (400, "bad_request") | (404, "not_found")), "{path}");
     }
-    let resp = admin
-        .http
-        .put(format!("{}/api/v1/me", admin.base))
-        .bearer_auth(admin.token.clone().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let resp = admin.request(reqwest::Method::PUT, "/api/v1/me").send().await.unwrap();
     let (status, code, _, _) = error_of(resp).await;
     assert_eq!((status, code.as_str()), (405, "method_not_allowed"));
     let doc = admin.get_json("/api/openapi.json").await;

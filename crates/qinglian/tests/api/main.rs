@@ -16,6 +16,7 @@ mod ledger;
 mod publicity;
 mod report;
 mod roster;
+mod samples;
 mod signing;
 mod sittings;
 mod surface;
