@@ -1,21 +1,24 @@
-//! The HTTP surface: server-rendered pages (`pages`) and the JSON API (`api`), both thin over
-//! the services. Middleware here decides the request's language, who is calling (session cookie
-//! or bearer token) and refuses cross-site writes (CSRF).
+//! The HTTP surface, one room per feature: each folder holds the feature's server-rendered pages
+//! (`pages.rs`, askama) and its JSON routes under `/api/v1` (`api.rs`, listed in the OpenAPI
+//! document), both thin over the services. What they share (who is calling, forms, the page
+//! layout, downloads, the error shape) is in `common`. Middleware here decides the request's
+//! language and gives every API refusal the one JSON error shape; `common::auth` decides who is
+//! calling, limits bodies and refuses cross-site writes (CSRF).
 
-pub mod api;
-pub mod auth;
-pub mod form;
-pub mod inspections;
-pub mod integrity;
-pub mod pages;
-pub mod publicity;
-pub mod report_api;
-pub mod reports;
-pub mod signing;
-pub mod sittings;
-pub mod text_input;
-pub mod works;
-pub mod works_api;
+pub(crate) mod common;
+mod openapi;
+
+mod account;
+mod audit;
+mod campaigns;
+mod inspections;
+mod integrity;
+mod publicity;
+mod reports;
+mod roster;
+mod signing;
+mod sittings;
+mod works;
 
 use std::net::SocketAddr;
 
@@ -31,23 +34,43 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::error::AppError;
 use crate::i18n::{self, Lang};
 use crate::services::App;
+use common::{auth, content_type, text_input};
 
 pub const LANG_COOKIE: &str = "ql_lang";
+
+/// One feature of the HTTP surface: its pages, its `/api/v1` routes (relative to `/api/v1`) and
+/// the OpenAPI paths of those routes.
+struct Feature {
+    pages: fn() -> Router<App>,
+    api: fn() -> Router<App>,
+    doc: fn() -> utoipa::openapi::OpenApi,
+}
+
+/// Every feature, in the order a newcomer would read them: accounts and the city's units and
+/// people, the campaign and its ledger, then the work of the week, then its end.
+const FEATURES: [Feature; 11] = [
+    account::FEATURE,
+    roster::FEATURE,
+    audit::FEATURE,
+    campaigns::FEATURE,
+    sittings::FEATURE,
+    signing::FEATURE,
+    publicity::FEATURE,
+    inspections::FEATURE,
+    integrity::FEATURE,
+    works::FEATURE,
+    reports::FEATURE,
+];
 
 /// Builds the whole application router.
 pub fn router(app: App) -> Router {
     let body_limit = auth::upload_body_limit(&app);
-    Router::new()
-        .merge(pages::routes())
-        .merge(sittings::routes())
-        .merge(signing::routes())
-        .merge(publicity::routes())
-        .merge(inspections::routes())
-        .merge(integrity::routes())
-        .merge(reports::routes())
-        .merge(works::routes())
-        .nest("/api/v1", api::routes().merge(report_api::routes()).merge(works_api::routes()))
-        .route("/api/openapi.json", get(api::openapi_json))
+    let (pages, api) = FEATURES.iter().fold((Router::new(), Router::new()), |(pages, api), f| {
+        (pages.merge((f.pages)()), api.merge((f.api)()))
+    });
+    pages
+        .nest("/api/v1", api)
+        .route("/api/openapi.json", get(openapi::openapi_json))
         .route("/healthz", get(healthz))
         .layer(middleware::from_fn(api_errors))
         .route("/static/{file}", get(static_file))
@@ -167,86 +190,4 @@ async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> 
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     ([(header::CONTENT_TYPE, ty), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
-}
-
-/// A request's or response's content type, empty when there is none.
-pub(crate) fn content_type(headers: &axum::http::HeaderMap) -> &str {
-    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("")
-}
-
-/// The address phones and shared links should use: this server as the browser reached it.
-pub(crate) fn base_url(headers: &axum::http::HeaderMap, caller: &auth::Caller) -> String {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    format!("{}://{host}", if caller.secure { "https" } else { "http" })
-}
-
-/// A generated file as a download under its own (possibly Chinese) name.
-pub(crate) fn download(content_type: &str, file_name: &str, bytes: Vec<u8>) -> Response {
-    file_response("attachment", content_type.to_string(), file_name, bytes)
-}
-
-/// A file under its own name, `inline` (shown) or `attachment` (saved), the name encoded per
-/// RFC 5987 so Chinese names survive.
-fn file_response(disposition: &str, content_type: String, file_name: &str, bytes: Vec<u8>) -> Response {
-    let name = url::form_urlencoded::byte_serialize(file_name.as_bytes()).collect::<String>();
-    (
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CONTENT_DISPOSITION, format!("{disposition}; filename*=UTF-8''{name}")),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
-/// A workbook as a download named `name.xlsx`.
-pub(crate) fn xlsx_download(name: &str, bytes: Vec<u8>) -> Response {
-    download(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        &format!("{name}.xlsx"),
-        bytes,
-    )
-}
-
-/// A stored or generated file shown in the browser under its own (possibly Chinese) name.
-pub(crate) fn inline_file(content_type: String, file_name: &str, bytes: Vec<u8>) -> Response {
-    file_response("inline", content_type, file_name, bytes)
-}
-
-/// A file someone uploaded. Pictures are shown; anything else (a PDF, which may carry scripts or
-/// actions) is saved rather than opened inside our origin.
-pub(crate) fn uploaded_file(content_type: String, file_name: &str, bytes: Vec<u8>) -> Response {
-    let disposition = if content_type.starts_with("image/") { "inline" } else { "attachment" };
-    let mut resp = file_response(disposition, content_type, file_name, bytes);
-    resp.headers_mut()
-        .insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox; default-src 'none'"));
-    resp
-}
-
-/// `?code=` of the public check pages (certificates, signed copies).
-#[derive(serde::Deserialize)]
-pub(crate) struct CodeQuery {
-    code: Option<String>,
-}
-
-impl CodeQuery {
-    /// The code as typed, trimmed; empty when none was given.
-    pub(crate) fn code(self) -> String {
-        self.code.unwrap_or_default().trim().to_string()
-    }
-}
-
-/// A public check page: 404 when a code was searched for and matched nothing, so scripts
-/// checking codes need not read the page.
-pub(crate) fn check_page(page: &impl askama::Template, searched: bool, found: bool) -> Response {
-    let mut resp = pages::render(page);
-    if searched && !found {
-        *resp.status_mut() = StatusCode::NOT_FOUND;
-    }
-    resp
-}
-
-/// Unix seconds → "2022-05-16 09:30" in China time.
-pub fn format_time(t: i64) -> String {
-    crate::domain::format_datetime(t)
 }

@@ -373,7 +373,7 @@ pub async fn export_csv(app: &App, actor: &Actor, filter: &AuditFilter) -> AppRe
             for e in &chunk.items {
                 let fields = [
                     e.id.to_string(),
-                    crate::http::format_time(e.at),
+                    crate::domain::format_datetime(e.at),
                     e.actor_name.clone(),
                     e.ip.clone(),
                     e.action.clone(),

@@ -460,6 +460,17 @@ pub async fn file(app: &App, actor: &Actor, id: i64) -> AppResult<(Material, Vec
 }
 
 /// The materials of an activity, for its page.
+/// The code of the person's standing signature of the material, if they have signed it.
+pub async fn signed_code(app: &App, material_id: i64, person_id: i64) -> AppResult<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT code FROM signatures WHERE subject = 'material' AND subject_id = $1 AND person_id = $2 AND withdrawn_at = 0",
+    )
+    .bind(material_id)
+    .bind(person_id)
+    .fetch_optional(&app.db.pool)
+    .await?)
+}
+
 pub async fn list_for_activity(app: &App, activity_id: i64) -> AppResult<Vec<(i64, String, String)>> {
     Ok(sqlx::query("SELECT id, title, delivery FROM materials WHERE activity_id = $1 ORDER BY id")
         .bind(activity_id)

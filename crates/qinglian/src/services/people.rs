@@ -31,6 +31,13 @@ pub struct PeopleFilter {
     pub rank: Option<String>,
 }
 
+/// Distinct ranks on the roster, for choosing an audience by rank.
+pub async fn ranks(app: &App) -> AppResult<Vec<String>> {
+    Ok(sqlx::query_scalar("SELECT DISTINCT rank FROM people WHERE rank <> '' ORDER BY rank")
+        .fetch_all(&app.db.pool)
+        .await?)
+}
+
 pub async fn list(
     app: &App,
     actor: &Actor,

@@ -203,6 +203,18 @@ impl Client {
 }
 
 /// The error body's parts.
+/// `actual` must equal the reviewed file `tests/api/snapshots/{name}`; with
+/// `QINGLIAN_UPDATE_SNAPSHOTS=1` the file is rewritten first, to be reviewed in the diff.
+pub fn assert_snapshot(name: &str, actual: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/api/snapshots").join(name);
+    if std::env::var("QINGLIAN_UPDATE_SNAPSHOTS").as_deref() == Ok("1") {
+        std::fs::write(&path, actual).unwrap();
+    }
+    let expected =
+        std::fs::read_to_string(&path).expect("snapshot (run with QINGLIAN_UPDATE_SNAPSHOTS=1 to write it)");
+    assert_eq!(actual, expected, "differs from the snapshot {name}");
+}
+
 pub async fn error_of(resp: reqwest::Response) -> (u16, String, String, Value) {
     let status = resp.status().as_u16();
     let v: Value = resp.json().await.expect("error json");

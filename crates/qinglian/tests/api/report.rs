@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::harness::{error_of, Client, TestApp};
+use crate::harness::{assert_snapshot, error_of, Client, TestApp};
 
 async fn campaign(t: &TestApp) -> i64 {
     t.scalar("SELECT MIN(id) FROM campaigns").await
@@ -17,7 +17,7 @@ async fn report(c: &Client, camp: i64) -> Value {
     c.get_json(&format!("/api/v1/campaigns/{camp}/report")).await
 }
 
-const SNAPSHOT: &str = "tests/api/snapshots/report_draft.txt";
+const SNAPSHOT: &str = "report_draft.txt";
 
 async fn the_draft_reads_like_the_seed(t: TestApp) {
     let org = t.api_as("jiwei").await;
@@ -81,13 +81,7 @@ async fn the_draft_reads_like_the_seed(t: TestApp) {
         .contains("班子清廉、村务清爽、民风清朗、队伍清正"));
 
     // The same text on both engines, and the same as the reviewed snapshot.
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(SNAPSHOT);
-    if std::env::var("QINGLIAN_UPDATE_SNAPSHOTS").as_deref() == Ok("1") {
-        std::fs::write(&path, &text).unwrap();
-    }
-    let expected =
-        std::fs::read_to_string(&path).expect("snapshot (run with QINGLIAN_UPDATE_SNAPSHOTS=1 to write it)");
-    assert_eq!(text, expected, "the draft differs from {SNAPSHOT}");
+    assert_snapshot(SNAPSHOT, &text);
 
     // Every figure links to the records it counts, and those pages open.
     let segments: Vec<&Value> =

@@ -1,6 +1,6 @@
 //! The outer contract: health, OpenAPI, error shape, language, security headers.
 
-use crate::harness::{error_of, TestApp};
+use crate::harness::{assert_snapshot, error_of, TestApp};
 
 async fn health_openapi_and_headers(t: TestApp) {
     let c = t.client();
@@ -21,6 +21,26 @@ async fn health_openapi_and_headers(t: TestApp) {
     ] {
         assert!(paths.contains_key(p), "OpenAPI lacks {p}");
     }
+}
+
+/// Every operation of the document, with its tag, is the reviewed list: a route added, moved
+/// between features or dropped shows here (and in the diff of the snapshot).
+async fn openapi_lists_the_reviewed_operations(t: TestApp) {
+    let doc = t.client().get_json("/api/openapi.json").await;
+    let mut operations: Vec<String> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object().unwrap().iter().map(move |(method, op)| {
+                let tags: Vec<&str> =
+                    op["tags"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+                format!("{} {path} [{}]", method.to_uppercase(), tags.join(","))
+            })
+        })
+        .collect();
+    operations.sort();
+    assert_snapshot("openapi_operations.txt", &(operations.join("\n") + "\n"));
 }
 
 async fn errors_are_json_in_the_callers_language(t: TestApp) {
@@ -135,6 +155,7 @@ crate::on_both_engines!(
     health_fails_when_the_database_is_gone,
     behind_a_trusted_proxy_the_forwarded_address_is_audited,
     health_openapi_and_headers,
+    openapi_lists_the_reviewed_operations,
     errors_are_json_in_the_callers_language,
     pages_are_chinese_unless_english_is_chosen,
     pages_need_sign_in,

@@ -9,14 +9,14 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
-use super::auth::PageActor;
-use super::form::{read_multipart, Fields};
-use super::pages::{render, see_other, Ctx, PageError};
 use crate::error::AppError;
+use crate::http::common::{
+    read_multipart, render, see_other, xlsx_download, Caller, Ctx, Fields, PageActor, PageError,
+};
 use crate::i18n;
 use crate::services::{campaigns, placements, units, App, Paging};
 
-pub fn routes() -> Router<App> {
+pub(super) fn routes() -> Router<App> {
     Router::new()
         .route("/campaigns/{id}/placements", get(page).post(create))
         .route("/campaigns/{id}/placements/import", post(import))
@@ -48,7 +48,7 @@ struct ListQuery {
 async fn render_page(
     app: &App,
     actor: &crate::services::Actor,
-    caller: &super::auth::Caller,
+    caller: &Caller,
     id: i64,
     q: ListQuery,
     report: Option<placements::ImportReport>,
@@ -125,7 +125,7 @@ async fn export(
     Path(id): Path<i64>,
 ) -> PageResult {
     let bytes = placements::export_xlsx(&app, &actor, id).await?;
-    Ok(super::xlsx_download(&format!("placements-{id}"), bytes))
+    Ok(xlsx_download(&format!("placements-{id}"), bytes))
 }
 
 async fn photo(

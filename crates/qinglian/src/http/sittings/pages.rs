@@ -9,17 +9,17 @@ use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use serde::Deserialize;
 
-use super::auth::{Caller, PageActor};
-use super::form::Fields;
-use super::pages::{anonymous_page, render, see_other, Ctx, PageError, Pairs};
-use super::{check_page, inline_file, CodeQuery};
 use crate::error::AppError;
+use crate::http::common::{
+    anonymous_page, base_url, check_page, inline_file, render, see_other, xlsx_download, Caller, CodeQuery,
+    Ctx, Fields, PageActor, PageError, Pairs,
+};
 use crate::i18n::{self, Msg};
 use crate::services::series;
 use crate::services::sittings::{self, Audience, SittingInput};
 use crate::services::{App, Paging};
 
-pub fn routes() -> Router<App> {
+pub(super) fn routes() -> Router<App> {
     Router::new()
         .route("/activities/{id}/sittings", post(create))
         .route("/sittings/{id}", get(sitting_page))
@@ -161,8 +161,7 @@ async fn screen(
 ) -> PageResult {
     let s = sittings::get(&app, &actor, id).await?;
     let present = sittings::present_count(&app, id).await?;
-    let url =
-        format!("{}/s/{}", super::base_url(&headers, &caller), app.signer.qr_token(id, crate::db::now()));
+    let url = format!("{}/s/{}", base_url(&headers, &caller), app.signer.qr_token(id, crate::db::now()));
     Ok(render(&ScreenPage { t: i18n::T(i18n::current()), s, present, url }))
 }
 
@@ -175,7 +174,7 @@ async fn screen_json(
 ) -> Result<Response, AppError> {
     sittings::get(&app, &actor, id).await?;
     let t = crate::db::now();
-    let url = format!("{}/s/{}", super::base_url(&headers, &caller), app.signer.qr_token(id, t));
+    let url = format!("{}/s/{}", base_url(&headers, &caller), app.signer.qr_token(id, t));
     let present = sittings::present_count(&app, id).await?;
     let period = crate::signing::QR_PERIOD;
     let body =
@@ -190,8 +189,7 @@ async fn qr_svg(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     sittings::get(&app, &actor, id).await?;
-    let url =
-        format!("{}/s/{}", super::base_url(&headers, &caller), app.signer.qr_token(id, crate::db::now()));
+    let url = format!("{}/s/{}", base_url(&headers, &caller), app.signer.qr_token(id, crate::db::now()));
     let code = qrcode::QrCode::new(url.as_bytes()).map_err(|e| AppError::Internal(e.to_string()))?;
     let svg = code.render::<qrcode::render::svg::Color>().min_dimensions(480, 480).quiet_zone(true).build();
     Ok(([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "no-store")], svg).into_response())
@@ -321,7 +319,7 @@ async fn export(
     Path(id): Path<i64>,
 ) -> PageResult {
     let bytes = sittings::attendance_xlsx(&app, &actor, id).await?;
-    Ok(super::xlsx_download(&format!("attendance-{id}"), bytes))
+    Ok(xlsx_download(&format!("attendance-{id}"), bytes))
 }
 
 async fn file_ledger(
@@ -406,13 +404,6 @@ async fn mine(State(app): State<App>, PageActor { actor, caller }: PageActor) ->
     Ok(render(&MinePage { ctx: Ctx::new(&caller, None), list }))
 }
 
-/// Distinct ranks on the roster, for the audience checkboxes.
-pub(crate) async fn ranks(app: &App) -> Result<Vec<String>, AppError> {
-    Ok(sqlx::query_scalar("SELECT DISTINCT rank FROM people WHERE rank <> '' ORDER BY rank")
-        .fetch_all(&app.db.pool)
-        .await?)
-}
-
 #[derive(Template)]
 #[template(path = "series.html")]
 struct SeriesPage {
@@ -447,7 +438,7 @@ async fn certificate_pdf(
     headers: HeaderMap,
 ) -> PageResult {
     let code = file.strip_suffix(".pdf").ok_or(AppError::NotFound)?;
-    let verify_url = format!("{}/verify?code={code}", super::base_url(&headers, &caller));
+    let verify_url = format!("{}/verify?code={code}", base_url(&headers, &caller));
     let bytes = series::certificate_pdf(&app, code, &verify_url).await?;
     Ok(inline_file("application/pdf".into(), &format!("certificate-{code}.pdf"), bytes))
 }

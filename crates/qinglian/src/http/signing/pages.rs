@@ -9,16 +9,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 
-use super::auth::{Caller, PageActor};
-use super::form::{read_multipart, Fields};
-use super::pages::{anonymous_page, render, see_other, Ctx, Notice, PageError, Pairs};
-use super::{check_page, inline_file, CodeQuery};
 use crate::error::AppError;
+use crate::http::common::{
+    anonymous_page, base_url, check_page, inline_file, read_multipart, render, see_other, uploaded_file,
+    xlsx_download, Caller, CodeQuery, Ctx, Fields, Notice, PageActor, PageError, Pairs,
+};
 use crate::i18n;
 use crate::services::audience::Audience;
-use crate::services::{materials, pledges, signatures, units, App};
+use crate::services::{materials, people, pledges, signatures, units, App};
 
-pub fn routes() -> Router<App> {
+pub(super) fn routes() -> Router<App> {
     Router::new()
         .route("/activities/{id}/materials", post(create_material))
         .route("/materials/{id}", get(material_page))
@@ -120,14 +120,7 @@ async fn material_view(
     if let Some(p) = person {
         let opened = materials::open(app, m.id, p).await?;
         wait = (opened + m.min_read_seconds - crate::db::now()).max(0);
-        signed = sqlx::query_scalar::<_, String>(
-            "SELECT code FROM signatures WHERE subject = 'material' AND subject_id = $1 AND person_id = $2 AND withdrawn_at = 0",
-        )
-        .bind(m.id)
-        .bind(p)
-        .fetch_optional(&app.db.pool)
-        .await
-        .map_err(AppError::from)?;
+        signed = materials::signed_code(app, m.id, p).await?;
     }
     let mut resp = render(&MaterialPage {
         ctx: Ctx::new(caller, None),
@@ -163,7 +156,7 @@ async fn material_file(
     Path(id): Path<i64>,
 ) -> PageResult {
     let (m, bytes) = materials::file(&app, &actor, id).await?;
-    Ok(super::uploaded_file(m.file_type, &m.file_name, bytes))
+    Ok(uploaded_file(m.file_type, &m.file_name, bytes))
 }
 
 /// The reach of a material or an audience pledge.
@@ -228,7 +221,7 @@ async fn material_xlsx(
 ) -> PageResult {
     let p = materials::progress(&app, &actor, id).await?;
     let m = materials::get(&app, id).await?;
-    Ok(super::xlsx_download(&format!("material-{id}"), crate::services::reach::xlsx(&m.title, &p)?))
+    Ok(xlsx_download(&format!("material-{id}"), crate::services::reach::xlsx(&m.title, &p)?))
 }
 
 async fn pledge_xlsx(
@@ -238,7 +231,7 @@ async fn pledge_xlsx(
 ) -> PageResult {
     let p = pledges::progress(&app, &actor, id).await?;
     let g = pledges::get(&app, id).await?;
-    Ok(super::xlsx_download(&format!("pledge-{id}"), crate::services::reach::xlsx(&g.title, &p)?))
+    Ok(xlsx_download(&format!("pledge-{id}"), crate::services::reach::xlsx(&g.title, &p)?))
 }
 
 async fn material_ledger(
@@ -309,7 +302,7 @@ async fn pledges_page(
         ctx: Ctx::new(&caller, n.ok.as_deref()),
         list: pledges::list(&app).await?,
         units: units::visible(&app, &actor).await?,
-        ranks: super::sittings::ranks(&app).await?,
+        ranks: people::ranks(&app).await?,
     }))
 }
 
@@ -411,7 +404,7 @@ struct WallPage {
 
 async fn wall(State(app): State<App>, caller: Caller, Path(id): Path<i64>, headers: HeaderMap) -> PageResult {
     let w = pledges::wall(&app, id).await?;
-    let link = format!("{}/p/{id}", super::base_url(&headers, &caller));
+    let link = format!("{}/p/{id}", base_url(&headers, &caller));
     Ok(render(&WallPage { ctx: Ctx::new(&caller, None), w, link }))
 }
 
@@ -423,7 +416,7 @@ async fn pledge_qr(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     pledges::get(&app, id).await?;
-    let url = format!("{}/p/{id}", super::base_url(&headers, &caller));
+    let url = format!("{}/p/{id}", base_url(&headers, &caller));
     let code = qrcode::QrCode::new(url.as_bytes()).map_err(|e| AppError::Internal(e.to_string()))?;
     let svg = code.render::<qrcode::render::svg::Color>().min_dimensions(240, 240).build();
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
@@ -437,7 +430,7 @@ async fn signature_file(
     headers: HeaderMap,
 ) -> PageResult {
     if let Some(code) = file.strip_suffix(".pdf") {
-        let verify = format!("{}/check?code={code}", super::base_url(&headers, &caller));
+        let verify = format!("{}/check?code={code}", base_url(&headers, &caller));
         let bytes = pledges::signed_pdf(&app, code, &verify).await?;
         return Ok(inline_file("application/pdf".into(), &format!("signed-{code}.pdf"), bytes));
     }
@@ -499,9 +492,4 @@ async fn withdraw(
     let f = Fields(f);
     pledges::withdraw(&app, &actor, f.get("code"), f.get("reason")).await?;
     Ok(see_other("/admin/chain?ok=ok.withdrawn"))
-}
-
-/// For the activity page: its materials.
-pub(crate) async fn materials_of(app: &App, activity: i64) -> Result<Vec<(i64, String, String)>, AppError> {
-    materials::list_for_activity(app, activity).await
 }

@@ -7,12 +7,11 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
 
-use super::api::{Created, ErrorBody};
-use super::auth::{ApiActor, Caller};
 use crate::error::AppResult;
+use crate::http::common::{ApiActor, Caller, Created, ErrorBody};
 use crate::services::{jury, portal, search, works, App};
 
-pub fn routes() -> Router<App> {
+pub(super) fn routes() -> Router<App> {
     Router::new()
         .route("/calls", post(create_call))
         .route("/calls/{id}", get(get_call))
@@ -62,7 +61,7 @@ pub fn routes() -> Router<App> {
     portal_home,
     search_portal
 ))]
-pub struct WorksApiDoc;
+pub(super) struct Doc;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Done {

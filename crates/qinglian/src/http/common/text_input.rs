@@ -24,7 +24,7 @@ pub async fn clean(req: Request, next: Next) -> Response {
             parts.uri = u;
         }
     }
-    let ct = super::content_type(&parts.headers);
+    let ct = super::respond::content_type(&parts.headers);
     let kind = if ct.starts_with("application/x-www-form-urlencoded") {
         Kind::Form
     } else if ct.starts_with("application/json") {

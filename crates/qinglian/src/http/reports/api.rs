@@ -10,14 +10,13 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
 
-use super::api::{Created, ErrorBody};
-use super::auth::{ApiActor, Caller};
-use super::reports::official_file;
+use super::pages::official_file;
 use crate::error::AppResult;
+use crate::http::common::{base_url, xlsx_download, ApiActor, Caller, Created, ErrorBody};
 use crate::services::report::{self, Draft, RenderedBlock};
 use crate::services::{jobs, ledgers, statistics, yearly, App};
 
-pub fn routes() -> Router<App> {
+pub(super) fn routes() -> Router<App> {
     Router::new()
         .route("/campaigns/{id}/report", get(get_report).post(save_report))
         .route("/campaigns/{id}/report/regenerate", post(regenerate_report))
@@ -47,7 +46,7 @@ pub fn routes() -> Router<App> {
     clone_campaign,
     compare
 ))]
-pub struct ReportApiDoc;
+pub(super) struct Doc;
 
 /// The draft, its rendering (figures with their sources) and its plain text.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -146,9 +145,9 @@ async fn ledger_xlsx(
     Query(q): Query<LedgerQuery>,
 ) -> AppResult<Response> {
     let scope = ledgers::Scope::of(q.activity, q.unit);
-    let base = super::base_url(&headers, &caller);
+    let base = base_url(&headers, &caller);
     let bytes = ledgers::workbook(&app, &actor, id, scope, &base, &ledgers::Silent).await?;
-    Ok(super::xlsx_download(&format!("ledger-{id}"), bytes))
+    Ok(xlsx_download(&format!("ledger-{id}"), bytes))
 }
 
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/ledger-jobs", tag = "report", params(("id" = i64, Path)),
@@ -160,7 +159,7 @@ async fn start_ledger_job(
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Created>> {
-    Ok(Json(Created { id: jobs::start_ledger(&app, &actor, id, super::base_url(&headers, &caller)).await? }))
+    Ok(Json(Created { id: jobs::start_ledger(&app, &actor, id, base_url(&headers, &caller)).await? }))
 }
 
 #[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "report", params(("id" = i64, Path)),
@@ -181,7 +180,7 @@ async fn job_download(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let (name, bytes) = jobs::result(&app, &actor, id).await?;
-    Ok(super::xlsx_download(name.trim_end_matches(".xlsx"), bytes))
+    Ok(xlsx_download(name.trim_end_matches(".xlsx"), bytes))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

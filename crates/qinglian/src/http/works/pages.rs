@@ -10,15 +10,15 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use super::auth::{Caller, PageActor};
-use super::form::Fields;
-use super::pages::{anonymous_page, render, see_other, Ctx, Notice, PageError, Pairs};
 use crate::error::AppError;
+use crate::http::common::{
+    anonymous_page, base_url, render, see_other, Caller, Ctx, Fields, Notice, PageActor, PageError, Pairs,
+};
 use crate::i18n;
 use crate::services::works::{self, Call, SubmissionInput};
 use crate::services::{campaigns, jury, portal, search, units, App};
 
-pub fn routes() -> Router<App> {
+pub(super) fn routes() -> Router<App> {
     Router::new()
         .route("/campaigns/{id}/calls", get(calls_page).post(create_call))
         .route("/calls/{id}", get(call_page).post(submit))
@@ -533,7 +533,7 @@ async fn portal_news(State(app): State<App>, caller: Caller, Path(id): Path<i64>
     Ok(render(&ItemPage {
         ctx: Ctx::new(&caller, None),
         kind: "news",
-        meta: crate::http::format_time(n.published_at)[..10].to_string(),
+        meta: crate::domain::format_datetime(n.published_at)[..10].to_string(),
         title: n.title,
         body: n.body,
         video_link: String::new(),
@@ -575,7 +575,7 @@ async fn share_qr(
     if !path.starts_with("/portal") || path.contains("//") || path.len() > 100 {
         return Err(AppError::NotFound);
     }
-    let url = format!("{}{path}", super::base_url(&headers, &caller));
+    let url = format!("{}{path}", base_url(&headers, &caller));
     let code = qrcode::QrCode::new(url.as_bytes()).map_err(|e| AppError::Internal(e.to_string()))?;
     let svg = code.render::<qrcode::render::svg::Color>().min_dimensions(200, 200).build();
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())

@@ -11,7 +11,7 @@ use axum::http::{header, HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::content_type;
+use super::respond::content_type;
 use crate::error::AppError;
 use crate::services::{auth as auth_svc, Actor, App};
 
@@ -184,7 +184,7 @@ fn refusal(path: &str, e: AppError) -> Response {
     if path.starts_with("/api/") {
         e.into_response()
     } else {
-        super::pages::error_page(&e)
+        super::page::error_page(&e)
     }
 }
 

@@ -8,12 +8,10 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use super::auth::PageActor;
-use super::form::Fields;
-use super::pages::{render, see_other, Ctx, PageError, Pairs};
+use crate::http::common::{render, see_other, xlsx_download, Ctx, Fields, PageActor, PageError, Pairs};
 use crate::services::{campaigns, inspections, units, App, Paging};
 
-pub fn routes() -> Router<App> {
+pub(super) fn routes() -> Router<App> {
     Router::new()
         .route("/campaigns/{id}/inspections", get(page).post(create))
         .route("/campaigns/{id}/inspections.xlsx", get(export))
@@ -105,5 +103,5 @@ async fn export(
     Path(id): Path<i64>,
 ) -> PageResult {
     let bytes = inspections::export_xlsx(&app, &actor, id).await?;
-    Ok(super::xlsx_download(&format!("inspections-{id}"), bytes))
+    Ok(xlsx_download(&format!("inspections-{id}"), bytes))
 }

@@ -9,14 +9,14 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use super::auth::{Caller, PageActor};
-use super::form::Fields;
-use super::pages::{render, see_other, Ctx, Notice, PageError, Pairs};
 use crate::error::AppError;
+use crate::http::common::{
+    render, see_other, xlsx_download, Caller, Ctx, Fields, Notice, PageActor, PageError, Pairs,
+};
 use crate::i18n::Msg;
 use crate::services::{integrity, units, App};
 
-pub fn routes() -> Router<App> {
+pub(super) fn routes() -> Router<App> {
     Router::new()
         .route("/integrity", get(showcase))
         .route("/integrity/manage", get(manage))
@@ -225,5 +225,5 @@ async fn evidence(
 
 async fn export(State(app): State<App>, PageActor { actor, .. }: PageActor) -> PageResult {
     let bytes = integrity::export_xlsx(&app, &actor).await?;
-    Ok(super::xlsx_download("integrity-units", bytes))
+    Ok(xlsx_download("integrity-units", bytes))
 }

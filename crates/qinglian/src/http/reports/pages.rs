@@ -11,16 +11,16 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use super::auth::PageActor;
-use super::form::Fields;
-use super::pages::{render, see_other, Ctx, Notice, PageError, Pairs};
 use crate::documents::{chart, official, typeset};
 use crate::error::AppError;
+use crate::http::common::{
+    base_url, download, render, see_other, xlsx_download, Ctx, Fields, Notice, PageActor, PageError, Pairs,
+};
 use crate::i18n::Msg;
 use crate::services::report::{self, Draft, RenderedBlock};
 use crate::services::{campaigns, jobs, ledgers, statistics, yearly, Actor, App};
 
-pub fn routes() -> Router<App> {
+pub(super) fn routes() -> Router<App> {
     Router::new()
         .route("/campaigns/{id}/report", get(report_page).post(save))
         .route("/campaigns/{id}/report/regenerate", post(regenerate))
@@ -135,10 +135,8 @@ pub(crate) async fn official_file(
     };
     let name = format!("{}.{format}", doc.title);
     Ok(match format {
-        "docx" => {
-            super::download(DOCX, &name, official::docx(&doc).map_err(|e| AppError::Internal(e.to_string()))?)
-        }
-        "pdf" => super::download("application/pdf", &name, pdf_of(doc).await?),
+        "docx" => download(DOCX, &name, official::docx(&doc).map_err(|e| AppError::Internal(e.to_string()))?),
+        "pdf" => download("application/pdf", &name, pdf_of(doc).await?),
         _ => return Err(AppError::NotFound),
     })
 }
@@ -177,14 +175,14 @@ async fn ledger_xlsx(
         // The whole campaign can be large: from a page it is a background job.
         return Ok(see_other(&format!("/campaigns/{id}/report#ledger")));
     }
-    let base = super::base_url(&headers, &caller);
+    let base = base_url(&headers, &caller);
     let bytes = ledgers::workbook(&app, &actor, id, scope, &base, &ledgers::Silent).await?;
     let name = match scope {
         ledgers::Scope::Activity(a) => format!("ledger-{id}-activity-{a}"),
         ledgers::Scope::Unit(u) => format!("ledger-{id}-unit-{u}"),
         ledgers::Scope::Campaign => format!("ledger-{id}"),
     };
-    Ok(super::xlsx_download(&name, bytes))
+    Ok(xlsx_download(&name, bytes))
 }
 
 async fn start_ledger_job(
@@ -193,7 +191,7 @@ async fn start_ledger_job(
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let job = jobs::start_ledger(&app, &actor, id, super::base_url(&headers, &caller)).await?;
+    let job = jobs::start_ledger(&app, &actor, id, base_url(&headers, &caller)).await?;
     Ok(see_other(&format!("/jobs/{job}")))
 }
 
@@ -218,7 +216,7 @@ async fn job_download(
     Path(id): Path<i64>,
 ) -> PageResult {
     let (name, bytes) = jobs::result(&app, &actor, id).await?;
-    Ok(super::xlsx_download(name.trim_end_matches(".xlsx"), bytes))
+    Ok(xlsx_download(name.trim_end_matches(".xlsx"), bytes))
 }
 
 #[derive(Template)]

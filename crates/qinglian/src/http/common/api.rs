@@ -1,0 +1,32 @@
+//! What the JSON routes share: the one error shape of every refusal, the answer of a create, and
+//! the body naming a person that a clerk records (signed in at the desk, handed a paper copy).
+
+use serde::{Deserialize, Serialize};
+
+/// The error body of every failed request.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine code: unauthorized, forbidden, not_found, validation, conflict, csrf, …
+    pub code: String,
+    /// Human message in the request's language.
+    pub message: String,
+    /// Per-field messages for `validation`.
+    pub fields: std::collections::HashMap<String, String>,
+}
+
+// The id of what was just created.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
+// A person on the roster, named by a clerk (kept out of the document, which predates it).
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ClerkCheckin {
+    pub person_id: i64,
+}

@@ -1,0 +1,164 @@
+//! What every page shares: the layout's context, rendering, the error page, redirects after a
+//! write, and forms for visitors who are not signed in.
+
+use askama::Template;
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::auth::{set_cookie, Caller, PRE_SESSION_COOKIE};
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::i18n::{self, T};
+use crate::services::{auth, Actor};
+
+/// What the layout needs on every page.
+pub struct Ctx {
+    pub t: T,
+    pub user: Option<Actor>,
+    pub csrf: String,
+    pub notice: Option<&'static str>,
+    pub can_organise: bool,
+    pub can_audit: bool,
+    pub can_admin: bool,
+}
+
+impl Ctx {
+    pub(crate) fn new(caller: &Caller, notice: Option<&str>) -> Ctx {
+        let t = T(i18n::current());
+        let user = caller.actor.clone();
+        Ctx {
+            t,
+            can_organise: user.as_ref().is_some_and(|u| u.campaign_wide()),
+            can_audit: user.as_ref().is_some_and(|u| u.can_read_audit()),
+            can_admin: user.as_ref().is_some_and(|u| u.has(Role::Admin)),
+            user,
+            csrf: caller.csrf_token.clone(),
+            notice: notice.filter(|k| k.starts_with("ok.") && i18n::has_key(k)).map(|k| t.get(k)),
+        }
+    }
+    pub fn sitting_kind(&self, kind: &str) -> &'static str {
+        self.label("sitting.kind", kind)
+    }
+    /// The catalogue's text for a coded value: `label("integrity.status", "recognised")`.
+    pub fn label(&self, prefix: &str, code: &str) -> &'static str {
+        self.t.get(&format!("{prefix}.{code}"))
+    }
+    pub fn status(&self, s: &str) -> &'static str {
+        self.t.get(&format!("status.{s}"))
+    }
+}
+
+pub(crate) fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => error_page(&AppError::Internal(e.to_string())),
+    }
+}
+
+/// A page-handler error: rendered as an HTML page in the user's language.
+pub struct PageError(AppError);
+
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> Self {
+        PageError(e)
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        error_page(&self.0)
+    }
+}
+
+pub(crate) type PageResult = Result<Response, PageError>;
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    t: T,
+    message: String,
+    fields: Vec<String>,
+    signed_out: bool,
+}
+
+pub fn error_page(e: &AppError) -> Response {
+    if let AppError::Internal(detail) = e {
+        tracing::error!(%detail, "internal error");
+    }
+    let lang = i18n::current();
+    let page = ErrorPage {
+        t: T(lang),
+        message: e.message(lang),
+        fields: e.fields().iter().map(|f| f.render(lang)).collect(),
+        signed_out: matches!(e, AppError::Unauthorized),
+    };
+    (e.status(), Html(page.render().unwrap_or_else(|_| e.message(lang)))).into_response()
+}
+
+/// `?ok=` of a page reached after a successful write: the catalogue key of its notice.
+#[derive(Deserialize, Default)]
+pub(crate) struct Notice {
+    pub(crate) ok: Option<String>,
+}
+
+pub(crate) fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// A page with a form for someone who may not be signed in, answered with `status`.
+pub(crate) fn anonymous_page(
+    caller: &Caller,
+    status: StatusCode,
+    page: impl FnOnce(Ctx) -> Response,
+) -> Response {
+    let (ctx, cookie) = anonymous_form(caller);
+    let mut resp = page(ctx);
+    *resp.status_mut() = status;
+    if let Some(c) = cookie {
+        resp.headers_mut().append(header::SET_COOKIE, c);
+    }
+    resp
+}
+
+/// A form for someone who may not be signed in: with a session, its CSRF token; without, a fresh
+/// double-submit token and the cookie that carries it.
+fn anonymous_form(caller: &Caller) -> (Ctx, Option<axum::http::HeaderValue>) {
+    let mut ctx = Ctx::new(caller, None);
+    if caller.session_token.is_some() {
+        return (ctx, None);
+    }
+    let pre = auth::random_token();
+    ctx.csrf = pre.clone();
+    (ctx, set_cookie(PRE_SESSION_COOKIE, &pre, "Strict", None, caller.secure).parse().ok())
+}
+
+pub(crate) type Pairs = Vec<(String, String)>;
+
+/// Template helper: unix seconds as local time.
+pub fn time_of(t: &i64) -> String {
+    crate::domain::format_datetime(*t)
+}
+
+/// `?code=` of the public check pages (certificates, signed copies).
+#[derive(serde::Deserialize)]
+pub(crate) struct CodeQuery {
+    code: Option<String>,
+}
+
+impl CodeQuery {
+    /// The code as typed, trimmed; empty when none was given.
+    pub(crate) fn code(self) -> String {
+        self.code.unwrap_or_default().trim().to_string()
+    }
+}
+
+/// A public check page: 404 when a code was searched for and matched nothing, so scripts
+/// checking codes need not read the page.
+pub(crate) fn check_page(page: &impl askama::Template, searched: bool, found: bool) -> Response {
+    let mut resp = render(page);
+    if searched && !found {
+        *resp.status_mut() = StatusCode::NOT_FOUND;
+    }
+    resp
+}

@@ -1,0 +1,79 @@
+//! `/api/v1` routes of units and people: the unit tree, the roster list and its import.
+
+use axum::extract::{Multipart, Query, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use utoipa::OpenApi;
+
+use crate::error::{AppError, AppResult};
+use crate::http::common::{read_multipart, ApiActor, ErrorBody};
+use crate::i18n::{self, Msg};
+use crate::services::{people, roster, units, App, Page, Paging};
+
+pub(super) fn routes() -> Router<App> {
+    Router::new()
+        .route("/units", get(list_units).post(create_unit))
+        .route("/people", get(list_people))
+        .route("/people/import", post(import_people))
+}
+
+#[derive(OpenApi)]
+#[openapi(paths(list_units, create_unit, list_people, import_people))]
+pub(super) struct Doc;
+
+#[utoipa::path(get, path = "/api/v1/units", tag = "units", responses((status = 200, body = Vec<units::Unit>)))]
+async fn list_units(State(app): State<App>, ApiActor(actor): ApiActor) -> AppResult<Json<Vec<units::Unit>>> {
+    Ok(Json(units::visible(&app, &actor).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/units", tag = "units", request_body = units::NewUnit,
+    responses((status = 200, body = units::Unit), (status = 422, body = ErrorBody)))]
+async fn create_unit(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Json(req): Json<units::NewUnit>,
+) -> AppResult<Json<units::Unit>> {
+    Ok(Json(units::create(&app, &actor, req).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/people", tag = "people", params(people::PeopleFilter, Paging),
+    responses((status = 200, body = Page<people::Person>)))]
+async fn list_people(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Query(f): Query<people::PeopleFilter>,
+    Query(p): Query<Paging>,
+) -> AppResult<Json<Page<people::Person>>> {
+    Ok(Json(people::list(&app, &actor, &f, p).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ImportParams {
+    /// preview (default), all, or valid_only.
+    pub mode: Option<String>,
+}
+
+/// Multipart with one file field (XLSX, XLS or CSV).
+#[utoipa::path(post, path = "/api/v1/people/import", tag = "people", params(ImportParams),
+    request_body(content_type = "multipart/form-data", content = String),
+    responses((status = 200, body = roster::ImportReport), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn import_people(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Query(q): Query<ImportParams>,
+    mp: Multipart,
+) -> AppResult<Json<roster::ImportReport>> {
+    let (_, mut files) = read_multipart(mp).await?;
+    let upload = files.pop().map(|u| (u.file_name, u.bytes));
+    let (name, bytes) = upload.ok_or_else(|| AppError::invalid("file", Msg::new("err.file_required")))?;
+    if bytes.len() > app.config.max_upload_bytes {
+        return Err(AppError::TooLarge(
+            Msg::new("err.file_too_large")
+                .arg("name", &name)
+                .arg("mb", app.config.max_upload_bytes / 1024 / 1024),
+        ));
+    }
+    let mode = roster::ImportMode::parse(q.mode.as_deref().unwrap_or("preview"));
+    Ok(Json(roster::import(&app, &actor, &bytes, &name, mode, i18n::current()).await?))
+}

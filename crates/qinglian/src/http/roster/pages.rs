@@ -1,0 +1,146 @@
+//! Pages of units and people: the unit tree, the roster with masked phones, and the import's
+//! preview and write.
+
+use askama::Template;
+use axum::extract::{Multipart, Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::http::common::{read_multipart, render, see_other, Ctx, Notice, PageActor, PageResult};
+use crate::i18n::{self, Msg};
+use crate::services::{people, roster, units, App, Paging};
+
+pub(super) fn routes() -> Router<App> {
+    Router::new()
+        .route("/people", get(people_page))
+        .route("/people/import", get(import_form).post(import))
+        .route("/units", get(units_page).post(add_unit))
+}
+
+#[derive(Template)]
+#[template(path = "people.html")]
+struct PeoplePage {
+    ctx: Ctx,
+    list: crate::services::Page<people::Person>,
+    q: String,
+    can_import: bool,
+}
+
+#[derive(Deserialize)]
+struct PeopleQuery {
+    q: Option<String>,
+    page: Option<i64>,
+}
+
+async fn people_page(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Query(q): Query<PeopleQuery>,
+) -> PageResult {
+    let filter = people::PeopleFilter { q: q.q.clone(), ..Default::default() };
+    let list = people::list(&app, &actor, &filter, Paging { page: q.page, per_page: Some(50) }).await?;
+    let can_import = actor.campaign_wide() || actor.has(Role::UnitAdmin);
+    Ok(render(&PeoplePage { ctx: Ctx::new(&caller, None), list, q: q.q.unwrap_or_default(), can_import }))
+}
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct ImportPage {
+    ctx: Ctx,
+    report: Option<roster::ImportReport>,
+    file_key: String,
+    file_name: String,
+}
+
+async fn import_form(PageActor { caller, .. }: PageActor) -> Response {
+    render(&ImportPage {
+        ctx: Ctx::new(&caller, None),
+        report: None,
+        file_key: String::new(),
+        file_name: String::new(),
+    })
+}
+
+async fn import(State(app): State<App>, PageActor { actor, caller }: PageActor, mp: Multipart) -> PageResult {
+    let (fields, mut files) = read_multipart(mp).await?;
+    let upload = files.pop().map(|u| (u.file_name, u.bytes));
+    // The first step uploads the file; choosing "valid rows only" afterwards re-reads it from the
+    // file store by its digest, so any server behind the load balancer can take the second step.
+    let (file_name, bytes) = match upload {
+        Some(u) => u,
+        None => {
+            let key = fields.get("file_key");
+            if key.is_empty() {
+                return Err(AppError::invalid("file", Msg::new("err.file_required")).into());
+            }
+            let bytes = app
+                .files
+                .get(key)
+                .await
+                .map_err(|_| AppError::invalid("file", Msg::new("err.file_required")))?;
+            (fields.get("file_name").to_string(), bytes)
+        }
+    };
+    if bytes.len() > app.config.max_upload_bytes {
+        return Err(AppError::TooLarge(
+            Msg::new("err.file_too_large")
+                .arg("name", &file_name)
+                .arg("mb", app.config.max_upload_bytes / 1024 / 1024),
+        )
+        .into());
+    }
+    let mode = match fields.get("mode") {
+        "" => roster::ImportMode::All,
+        m => roster::ImportMode::parse(m),
+    };
+    let report = roster::import(&app, &actor, &bytes, &file_name, mode, i18n::current()).await?;
+    let file_key = if report.written {
+        String::new()
+    } else {
+        let key = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+        app.files.put(&key, &bytes).await.map_err(AppError::from)?;
+        key
+    };
+    Ok(render(&ImportPage { ctx: Ctx::new(&caller, None), report: Some(report), file_key, file_name }))
+}
+
+#[derive(Template)]
+#[template(path = "units.html")]
+struct UnitsPage {
+    ctx: Ctx,
+    units: Vec<units::Unit>,
+    types: Vec<units::UnitType>,
+}
+
+async fn units_page(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Query(n): Query<Notice>,
+) -> PageResult {
+    Ok(render(&UnitsPage {
+        ctx: Ctx::new(&caller, n.ok.as_deref()),
+        units: units::visible(&app, &actor).await?,
+        types: units::types(&app).await?,
+    }))
+}
+
+#[derive(Deserialize)]
+struct UnitForm {
+    name: String,
+    type_code: String,
+    parent_id: Option<String>,
+}
+
+async fn add_unit(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Form(f): Form<UnitForm>,
+) -> PageResult {
+    let parent_id = f.parent_id.as_deref().and_then(|s| s.parse().ok());
+    units::create(&app, &actor, units::NewUnit { name: f.name, type_code: f.type_code, parent_id }).await?;
+    Ok(see_other("/units?ok=ok.unit_added"))
+}
