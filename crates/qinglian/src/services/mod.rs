@@ -174,8 +174,9 @@ impl Paging {
     pub fn per_page(&self) -> i64 {
         self.per_page.unwrap_or(50).clamp(1, 500)
     }
+    /// Rows before the page; a page number far past the end saturates instead of overflowing.
     pub fn offset(&self) -> i64 {
-        (self.page() - 1) * self.per_page()
+        (self.page() - 1).saturating_mul(self.per_page())
     }
     pub fn sql(&self) -> String {
         format!(" LIMIT {} OFFSET {}", self.per_page(), self.offset())

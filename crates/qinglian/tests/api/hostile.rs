@@ -415,8 +415,25 @@ async fn every_api_error_has_the_one_shape(t: TestApp) {
     let resp = admin.request(reqwest::Method::PUT, "/api/v1/me").send().await.unwrap();
     let (status, code, _, _) = error_of(resp).await;
     assert_eq!((status, code.as_str()), (405, "method_not_allowed"));
+    // A multipart body that is not multipart is malformed (400), not too large.
+    let resp = admin
+        .request(reqwest::Method::POST, "/api/v1/people/import")
+        .header("content-type", "multipart/form-data; boundary=b")
+        .body("--b\r\n--b--\r\n")
+        .send()
+        .await
+        .unwrap();
+    let (status, code, message, _) = error_of(resp).await;
+    assert_eq!((status, code.as_str()), (400, "bad_request"), "{message}");
+    assert!(message.contains("上传内容格式不正确"), "{message}");
     let doc = admin.get_json("/api/openapi.json").await;
     assert!(doc["paths"]["/api/v1/files/{id}"]["get"].is_object(), "files are documented");
+    let upload =
+        &doc["paths"]["/api/v1/people/import"]["post"]["requestBody"]["content"]["multipart/form-data"];
+    assert_eq!(
+        upload["schema"]["$ref"], "#/components/schemas/SpreadsheetUpload",
+        "uploads say what they take"
+    );
 }
 
 async fn uploaded_pdfs_are_downloaded_not_opened(t: TestApp) {

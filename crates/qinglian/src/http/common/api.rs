@@ -30,3 +30,11 @@ pub struct Created {
 pub struct ClerkCheckin {
     pub person_id: i64,
 }
+
+/// A spreadsheet (XLSX, XLS or CSV) sent as `multipart/form-data`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // documents the body; `form::read_multipart` reads it
+pub struct SpreadsheetUpload {
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}

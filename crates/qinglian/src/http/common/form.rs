@@ -45,21 +45,28 @@ impl Fields {
 
 /// Reads a whole multipart body: text fields, and the non-empty file parts.
 pub async fn read_multipart(mut mp: Multipart) -> Result<(Fields, Vec<Upload>), AppError> {
-    let too_large = || AppError::TooLarge(Msg::new("err.request_too_large"));
+    // The reader says which it was: a body over the limit, or one that is not multipart at all.
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::TooLarge(Msg::new("err.request_too_large"))
+        } else {
+            AppError::BadRequest(Msg::new("err.bad_multipart"))
+        }
+    };
     let mut fields = Fields::default();
     let mut files = Vec::new();
-    while let Some(part) = mp.next_field().await.map_err(|_| too_large())? {
+    while let Some(part) = mp.next_field().await.map_err(unreadable)? {
         let name = part.name().unwrap_or("").to_string();
         match part.file_name().map(str::to_string) {
             Some(file_name) => {
-                let bytes = part.bytes().await.map_err(|_| too_large())?;
+                let bytes = part.bytes().await.map_err(unreadable)?;
                 if !bytes.is_empty() {
                     files.push(Upload { file_name, bytes: bytes.to_vec() });
                 }
             }
             // Text fields of uploads lose what is not text, as every other form does.
             None => {
-                let text = part.text().await.map_err(|_| too_large())?;
+                let text = part.text().await.map_err(unreadable)?;
                 fields.0.push((name, crate::domain::text::strip_not_text(&text).into_owned()));
             }
         }

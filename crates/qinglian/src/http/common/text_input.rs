@@ -2,6 +2,8 @@
 //! its control and bidi-override characters removed here, before any handler reads it, so a NUL
 //! or a right-to-left override cannot reach a page, a highlight, a wall or a spreadsheet. The
 //! text fields of multipart uploads are cleaned the same way where they are read (`form`).
+//! JSON numbers that are whole (`18833.0`) become integers on the way: JSON Schema counts them
+//! as integers, serde's `i64` does not, and a client must not be refused for writing `1.0`.
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -64,11 +66,14 @@ fn clean_urlencoded(raw: &[u8]) -> Option<String> {
     Some(out.finish())
 }
 
-/// A JSON body with every string cleaned. Malformed JSON is passed on as it came, for the
+/// A JSON body with every string cleaned and every whole number an integer. Malformed JSON is passed on as it came, for the
 /// handler's extractor to refuse with its own message.
 fn clean_json(bytes: axum::body::Bytes) -> axum::body::Bytes {
-    // Control characters can only be inside JSON strings as escapes; overrides also raw.
-    let suspicious = bytes.windows(2).any(|w| w == b"\\u")
+    // Control characters can only be inside JSON strings as escapes; overrides also raw. A
+    // digit before `.`, `e` or `E` may be a number written with a fraction or an exponent.
+    let suspicious = bytes
+        .windows(2)
+        .any(|w| w == b"\\u" || (w[0].is_ascii_digit() && matches!(w[1], b'.' | b'e' | b'E')))
         || std::str::from_utf8(&bytes).is_ok_and(|s| s.chars().any(crate::domain::text::is_not_text));
     if !suspicious {
         return bytes;
@@ -85,6 +90,11 @@ fn clean_value(v: &mut serde_json::Value) {
         serde_json::Value::String(s) => {
             if let std::borrow::Cow::Owned(c) = strip_not_text(s) {
                 *s = c;
+            }
+        }
+        serde_json::Value::Number(n) => {
+            if let Some(whole) = n.as_f64().filter(|f| n.is_f64() && f.fract() == 0.0 && f.abs() < 9.0e18) {
+                *v = serde_json::Value::from(whole as i64);
             }
         }
         serde_json::Value::Array(items) => items.iter_mut().for_each(clean_value),
@@ -112,5 +122,18 @@ mod tests {
         let keep = "{\"t\":\"第一行\\n第二行\"}";
         let out = clean_json(keep.as_bytes().to_vec().into());
         assert_eq!(serde_json::from_slice::<serde_json::Value>(&out).unwrap()["t"], "第一行\n第二行");
+    }
+
+    #[test]
+    fn whole_numbers_become_integers_and_the_rest_stay() {
+        let out = clean_json(
+            r#"{"id":18833.0,"ids":[-4.0,2e3],"score":1.5,"huge":1e300,"n":7}"#.as_bytes().to_vec().into(),
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["id"].as_i64(), Some(18833));
+        assert_eq!(v["ids"], serde_json::json!([-4, 2000]));
+        assert_eq!(v["score"].as_f64(), Some(1.5));
+        assert!(v["huge"].is_f64(), "beyond i64 a number is left as it came");
+        assert_eq!(v["n"], 7);
     }
 }

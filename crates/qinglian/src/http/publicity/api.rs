@@ -8,7 +8,7 @@ use axum::{Json, Router};
 use utoipa::OpenApi;
 
 use crate::error::{AppError, AppResult};
-use crate::http::common::{read_multipart, ApiActor, Created, ErrorBody};
+use crate::http::common::{read_multipart, ApiActor, Created, ErrorBody, SpreadsheetUpload};
 use crate::i18n::{self, Msg};
 use crate::services::{placements, App, Page, Paging};
 
@@ -76,7 +76,7 @@ async fn placement_totals(
 
 /// Multipart with one spreadsheet file; nothing is written if any row is wrong.
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/placements/import", tag = "publicity", params(("id" = i64, Path)),
-    request_body(content_type = "multipart/form-data", content = String),
+    request_body(content_type = "multipart/form-data", content = SpreadsheetUpload),
     responses((status = 200, body = placements::ImportReport), (status = 415, body = ErrorBody)))]
 async fn import_placements(
     State(app): State<App>,

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use utoipa::OpenApi;
 
 use crate::error::{AppError, AppResult};
-use crate::http::common::{read_multipart, ApiActor, ErrorBody};
+use crate::http::common::{read_multipart, ApiActor, ErrorBody, SpreadsheetUpload};
 use crate::i18n::{self, Msg};
 use crate::services::{people, roster, units, App, Page, Paging};
 
@@ -56,7 +56,7 @@ pub struct ImportParams {
 
 /// Multipart with one file field (XLSX, XLS or CSV).
 #[utoipa::path(post, path = "/api/v1/people/import", tag = "people", params(ImportParams),
-    request_body(content_type = "multipart/form-data", content = String),
+    request_body(content_type = "multipart/form-data", content = SpreadsheetUpload),
     responses((status = 200, body = roster::ImportReport), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn import_people(
     State(app): State<App>,

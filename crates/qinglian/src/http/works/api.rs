@@ -233,6 +233,7 @@ async fn standings(
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct PrizeInput {
     /// 一等奖, 二等奖, 三等奖, 优秀奖, or "" for none.
+    #[schema(pattern = "^(|一等奖|二等奖|三等奖|优秀奖)$")]
     pub prize: String,
 }
 
