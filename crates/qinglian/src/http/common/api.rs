@@ -32,7 +32,8 @@ pub struct ClerkCheckin {
 }
 
 /// A spreadsheet (XLSX, XLS or CSV) sent as `multipart/form-data`.
-#[derive(utoipa::ToSchema)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)] // documents the body; `form::read_multipart` reads it
 pub struct SpreadsheetUpload {
     #[schema(value_type = String, format = Binary)]
