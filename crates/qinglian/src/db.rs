@@ -52,6 +52,31 @@ pub struct Db {
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
+/// The advisory lock servers take while they prepare the database ("qinglian" in ASCII).
+const STARTUP_LOCK: i64 = 0x71_69_6e_67_6c_69_61_6e;
+
+/// Held while one server prepares the database; see [`Db::startup_lock`].
+pub struct StartupLock(Option<sqlx::pool::PoolConnection<sqlx::Any>>);
+
+impl StartupLock {
+    pub async fn release(mut self) -> anyhow::Result<()> {
+        if let Some(mut conn) = self.0.take() {
+            sqlx::query("SELECT pg_advisory_unlock($1)").bind(STARTUP_LOCK).execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for StartupLock {
+    /// Not released (start-up failed): the connection is closed rather than returned to the
+    /// pool, so PostgreSQL ends the lock with it.
+    fn drop(&mut self) {
+        if let Some(conn) = self.0.take() {
+            drop(conn.detach());
+        }
+    }
+}
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -105,6 +130,19 @@ impl Db {
             Engine::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
         }
         Ok(())
+    }
+
+    /// Waits until no other server is preparing this database, then holds it until `release`:
+    /// migrations, repairs and the demo load run one server at a time, so any number may start
+    /// at once. On PostgreSQL a session advisory lock (ended with its connection if the process
+    /// dies); a SQLite database has one server, and needs none.
+    pub async fn startup_lock(&self) -> anyhow::Result<StartupLock> {
+        if self.engine == Engine::Sqlite {
+            return Ok(StartupLock(None));
+        }
+        let mut conn = self.pool.acquire().await?;
+        sqlx::query("SELECT pg_advisory_lock($1)").bind(STARTUP_LOCK).execute(&mut *conn).await?;
+        Ok(StartupLock(Some(conn)))
     }
 
     /// Begins a transaction that will write. On SQLite it takes the write lock up front

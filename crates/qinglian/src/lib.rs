@@ -40,9 +40,11 @@ pub async fn start(config: Config) -> anyhow::Result<App> {
         std::fs::create_dir_all(&config.data_dir)?;
     }
     let db = db::Db::connect(&config.database_url).await?;
+    let lock = db.startup_lock().await?;
     db.migrate().await?;
     services::audit::guard_triggers(&db).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     services::signatures::digest_legacy_texts(&db).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    lock.release().await?;
     let files = storage::LocalDir::new(config.data_dir.join("files"))?;
     let signer = signing::Signer::load(&db).await?;
     let checkins = services::batch::Batcher::for_engine(&db);

@@ -320,7 +320,15 @@ async fn report(
 async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let bind = config.bind;
     let app = qinglian::start(config).await?;
-    let login_note = if demo { prepare_demo(&app).await? } else { String::new() };
+    let login_note = if demo {
+        // One server at a time: the others find the demo loaded and leave it as it is.
+        let lock = app.db.startup_lock().await?;
+        let note = prepare_demo(&app).await?;
+        lock.release().await?;
+        note
+    } else {
+        String::new()
+    };
     let listener =
         tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
@@ -333,7 +341,8 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
 }
 
 /// Loads the demo on an empty database and says how to sign in. `QINGLIAN_ADMIN_USER` and
-/// `QINGLIAN_ADMIN_PASSWORD`, when set, are made to work on every start, as scripts expect.
+/// `QINGLIAN_ADMIN_PASSWORD`, when set, are made to work on every start, as scripts expect; a
+/// password that already works is left alone, so a restart ends nobody's session.
 async fn prepare_demo(app: &qinglian::services::App) -> anyhow::Result<String> {
     let zh = |e: qinglian::error::AppError| anyhow::anyhow!(e.message(qinglian::i18n::Lang::Zh));
     let user = std::env::var("QINGLIAN_ADMIN_USER").unwrap_or_else(|_| "admin".into());
@@ -365,7 +374,9 @@ async fn prepare_demo(app: &qinglian::services::App) -> anyhow::Result<String> {
     let system = users::system_actor();
     match users::id_by_name(app, &user).await {
         Ok(id) => {
-            users::reset_password(app, &system, id, Some(&password)).await.map_err(zh)?;
+            if !qinglian::services::auth::password_is(app, id, &password).await.map_err(zh)? {
+                users::reset_password(app, &system, id, Some(&password)).await.map_err(zh)?;
+            }
         }
         Err(_) => {
             let input = users::NewUser {

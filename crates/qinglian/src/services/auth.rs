@@ -86,6 +86,18 @@ async fn verify_password(password: &str, hash: &str) -> AppResult<bool> {
     .await
 }
 
+/// Whether `password` is the user's password now (for the start-up that is told one).
+pub async fn password_is(app: &App, user_id: i64, password: &str) -> AppResult<bool> {
+    let hash: Option<String> = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(&app.db.pool)
+        .await?;
+    match hash {
+        Some(hash) => verify_password(password, &hash).await,
+        None => Ok(false),
+    }
+}
+
 /// A fresh session: the secret goes to the client, its hash to the database.
 pub struct NewSession {
     pub token: String,

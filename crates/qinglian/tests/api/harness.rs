@@ -39,30 +39,45 @@ where
     scenario(app).await;
 }
 
+/// A new, empty PostgreSQL database for one test, by name; `None` (the test is skipped) only
+/// when PostgreSQL is unreachable and not required.
+pub async fn empty_postgres_database() -> Option<String> {
+    let suffix = qinglian::services::auth::token_hash(&qinglian::services::auth::random_token());
+    let name = format!("qltest_{}", &suffix[..16]);
+    sqlx::any::install_default_drivers();
+    match sqlx::AnyPool::connect(PG_ADMIN_URL).await {
+        Ok(admin) => {
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&admin)
+                .await
+                .expect("create test database");
+            admin.close().await;
+            Some(name)
+        }
+        Err(e) => {
+            if std::env::var("QINGLIAN_REQUIRE_POSTGRES").as_deref() == Ok("1") {
+                panic!("PostgreSQL is required (QINGLIAN_REQUIRE_POSTGRES=1) but unreachable: {e}");
+            }
+            eprintln!("SKIPPED: PostgreSQL unreachable at 127.0.0.1:5432 ({e})");
+            None
+        }
+    }
+}
+
+/// Drops a test's database, whoever is still connected to it.
+pub async fn drop_postgres_database(name: &str) {
+    if let Ok(admin) = sqlx::AnyPool::connect(PG_ADMIN_URL).await {
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&admin).await;
+        admin.close().await;
+    }
+}
+
 async fn spawn(engine: Engine) -> Option<TestApp> {
     let dir = tempfile::tempdir().expect("temp dir");
     let (url, pg_database) = match engine {
         Engine::Sqlite => (None, None),
         Engine::Postgres => {
-            let suffix = qinglian::services::auth::token_hash(&qinglian::services::auth::random_token());
-            let name = format!("qltest_{}", &suffix[..16]);
-            sqlx::any::install_default_drivers();
-            match sqlx::AnyPool::connect(PG_ADMIN_URL).await {
-                Ok(admin) => {
-                    sqlx::query(&format!("CREATE DATABASE {name}"))
-                        .execute(&admin)
-                        .await
-                        .expect("create test database");
-                    admin.close().await;
-                }
-                Err(e) => {
-                    if std::env::var("QINGLIAN_REQUIRE_POSTGRES").as_deref() == Ok("1") {
-                        panic!("PostgreSQL is required (QINGLIAN_REQUIRE_POSTGRES=1) but unreachable: {e}");
-                    }
-                    eprintln!("SKIPPED: PostgreSQL unreachable at 127.0.0.1:5432 ({e})");
-                    return None;
-                }
-            }
+            let name = empty_postgres_database().await?;
             (Some(format!("postgres://postgres@127.0.0.1:5432/{name}")), Some(name))
         }
     };
@@ -90,12 +105,7 @@ impl Drop for TestApp {
                 let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
                 rt.block_on(async move {
                     pool.close().await;
-                    if let Ok(admin) = sqlx::AnyPool::connect(PG_ADMIN_URL).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                            .execute(&admin)
-                            .await;
-                        admin.close().await;
-                    }
+                    drop_postgres_database(&name).await;
                 });
             })
             .join();

@@ -19,5 +19,6 @@ mod roster;
 mod samples;
 mod signing;
 mod sittings;
+mod startup;
 mod surface;
 mod works;
