@@ -66,6 +66,11 @@ pub fn escape_markup(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
+/// The rule of a required text field, as a JSON Schema pattern: at least one character that is
+/// neither white space nor one of [`is_not_text`]'s, so it is still there once the input has been
+/// cleaned and trimmed. The API document puts it on every text field with `minLength: 1`.
+pub const NOT_BLANK_PATTERN: &str = r"[^\s\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]";
+
 /// Characters that are not text: control characters other than tab and line breaks, and the
 /// bidirectional overrides and isolates that make a name display backwards.
 pub fn is_not_text(c: char) -> bool {

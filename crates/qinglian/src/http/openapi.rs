@@ -32,11 +32,14 @@ impl utoipa::Modify for BearerAuth {
 }
 
 pub async fn openapi_json() -> Response {
-    Json(openapi()).into_response()
+    // The document never changes while the server runs: built once, served as it is.
+    static DOC: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(openapi);
+    Json(&*DOC).into_response()
 }
 
 /// The whole document, with the refusals every operation can answer (malformed or oversized
-/// bodies, sign-in, scope, throttles) stated on each, all in the one error shape.
+/// bodies, sign-in, scope, throttles) stated on each, all in the one error shape, and the rule
+/// of required text on every text field that must not be empty.
 pub fn openapi() -> serde_json::Value {
     let mut doc = ApiDoc::openapi();
     for feature in super::FEATURES {
@@ -68,5 +71,23 @@ pub fn openapi() -> serde_json::Value {
             }
         }
     }
+    not_blank(&mut doc["components"]);
     doc
+}
+
+/// A required text field (`minLength: 1`) is trimmed and cleaned of what is not text before it
+/// is checked, so the document states the rule that survives that: a visible character.
+fn not_blank(schema: &mut serde_json::Value) {
+    match schema {
+        serde_json::Value::Object(map) => {
+            if map.get("type").and_then(|t| t.as_str()) == Some("string")
+                && map.get("minLength").and_then(|m| m.as_u64()) == Some(1)
+            {
+                map.entry("pattern").or_insert_with(|| crate::domain::text::NOT_BLANK_PATTERN.into());
+            }
+            map.values_mut().for_each(not_blank);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(not_blank),
+        _ => {}
+    }
 }

@@ -86,7 +86,7 @@ async fn verify_password(password: &str, hash: &str) -> AppResult<bool> {
     .await
 }
 
-/// Whether `password` is the user's password now (for the start-up that is told one).
+/// Whether `password` is the user's password now.
 pub async fn password_is(app: &App, user_id: i64, password: &str) -> AppResult<bool> {
     let hash: Option<String> = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
         .bind(user_id)
@@ -345,11 +345,7 @@ pub async fn change_password(
     new: &str,
     keep: Option<&str>,
 ) -> AppResult<()> {
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-        .bind(actor.user_id)
-        .fetch_one(&app.db.pool)
-        .await?;
-    if !verify_password(current, &hash).await? {
+    if !password_is(app, actor.user_id, current).await? {
         return Err(AppError::invalid("current", Msg::new("err.current_password")));
     }
     check_password_rules(new)?;

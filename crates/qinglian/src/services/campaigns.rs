@@ -199,10 +199,7 @@ pub async fn activity(app: &App, id: i64) -> AppResult<Activity> {
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct CampaignInput {
-    #[schema(
-        pattern = "[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]",
-        max_length = 200
-    )]
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     pub year: i64,
     #[serde(default)]
@@ -417,10 +414,7 @@ pub async fn set_status(app: &App, actor: &Actor, id: i64, new_status: &str) -> 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct ActivityInput {
     pub kind: String,
-    #[schema(
-        pattern = "[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]",
-        max_length = 200
-    )]
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     pub lead_unit_id: i64,
     #[serde(default)]
@@ -538,10 +532,7 @@ pub enum Targets {
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct AssignmentInput {
-    #[schema(
-        pattern = "[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]",
-        max_length = 200
-    )]
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     #[serde(default)]
     pub description: String,

@@ -17,17 +17,11 @@ pub const SEVERITIES: [&str; 3] = ["low", "medium", "high"];
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct FindingInput {
-    #[schema(
-        pattern = "[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]",
-        max_length = 50
-    )]
+    #[schema(min_length = 1, max_length = 50)]
     pub category: String,
     /// low, medium or high.
     pub severity: String,
-    #[schema(
-        pattern = "[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]",
-        max_length = 2000
-    )]
+    #[schema(min_length = 1, max_length = 2000)]
     pub description: String,
     /// The unit that must put it right; the inspected unit when absent.
     pub owner_unit_id: Option<i64>,
@@ -38,10 +32,7 @@ pub struct FindingInput {
 pub struct InspectionInput {
     pub inspected_on: String,
     pub unit_id: i64,
-    #[schema(
-        pattern = "[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]",
-        max_length = 100
-    )]
+    #[schema(min_length = 1, max_length = 100)]
     pub focus: String,
     #[serde(default)]
     pub team: String,

@@ -16,10 +16,7 @@ use crate::i18n::Msg;
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct CriterionInput {
-    #[schema(
-        pattern = "[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]",
-        max_length = 500
-    )]
+    #[schema(min_length = 1, max_length = 500)]
     pub text: String,
     pub max_score: i64,
 }
@@ -27,15 +24,9 @@ pub struct CriterionInput {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct TypeInput {
     /// Stable code (village, police_station …); a second checklist with the same code is its next version.
-    #[schema(
-        pattern = "[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]",
-        max_length = 50
-    )]
+    #[schema(min_length = 1, max_length = 50)]
     pub code: String,
-    #[schema(
-        pattern = "[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]",
-        max_length = 50
-    )]
+    #[schema(min_length = 1, max_length = 50)]
     pub name: String,
     pub pass_score: i64,
     pub criteria: Vec<CriterionInput>,

@@ -18,16 +18,10 @@ pub const MAX_FILES: usize = 9;
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct EntryInput {
     pub entry_date: String,
-    #[schema(
-        pattern = "[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]",
-        max_length = 200
-    )]
+    #[schema(min_length = 1, max_length = 200)]
     pub place: String,
     pub participants: i64,
-    #[schema(
-        pattern = "[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]",
-        max_length = 5000
-    )]
+    #[schema(min_length = 1, max_length = 5000)]
     pub summary: String,
     #[serde(default)]
     pub theme_ids: Vec<i64>,

@@ -21,10 +21,7 @@ pub const DELIVERIES: [&str; 3] = ["online", "paper", "subscription"];
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct MaterialInput {
-    #[schema(
-        pattern = "[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]",
-        max_length = 200
-    )]
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     /// document, booklet, video or images.
     pub kind: String,

@@ -16,15 +16,9 @@ use crate::i18n::Msg;
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct PledgeInput {
-    #[schema(
-        pattern = "[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]",
-        max_length = 200
-    )]
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
-    #[schema(
-        pattern = "[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]",
-        max_length = 10000
-    )]
+    #[schema(min_length = 1, max_length = 10000)]
     pub body: String,
     pub host_unit_id: i64,
     pub activity_id: Option<i64>,

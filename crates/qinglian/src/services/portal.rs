@@ -23,15 +23,9 @@ pub struct News {
 
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewsInput {
-    #[schema(
-        pattern = "[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]",
-        max_length = 200
-    )]
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
-    #[schema(
-        pattern = "[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]",
-        max_length = 20000
-    )]
+    #[schema(min_length = 1, max_length = 20000)]
     pub body: String,
 }
 
@@ -208,10 +202,7 @@ async fn piece_for(app: &App, actor: &Actor, id: i64) -> AppResult<Piece> {
 pub struct PieceInput {
     /// video or article
     pub kind: String,
-    #[schema(
-        pattern = "[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]",
-        max_length = 200
-    )]
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     #[serde(default)]
     pub video_link: String,

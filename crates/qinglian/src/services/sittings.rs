@@ -21,18 +21,12 @@ pub const KINDS: [&str; 6] = ["lecture", "warning", "party_day", "training", "fo
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct SittingInput {
-    #[schema(
-        pattern = "[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]",
-        max_length = 200
-    )]
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     /// lecture, warning, party_day, training, forum or custom.
     pub kind: String,
     pub host_unit_id: i64,
-    #[schema(
-        pattern = "[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]",
-        max_length = 200
-    )]
+    #[schema(min_length = 1, max_length = 200)]
     pub venue: String,
     /// China time, "2022-05-18 09:00".
     pub starts_at: String,
@@ -308,10 +302,7 @@ pub async fn create(app: &App, actor: &Actor, activity_id: i64, input: SittingIn
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct SeriesInput {
-    #[schema(
-        pattern = "[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]",
-        max_length = 200
-    )]
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     /// Days to attend for completion; 0 (or absent) means every day.
     #[serde(default)]

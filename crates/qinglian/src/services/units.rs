@@ -79,10 +79,7 @@ pub async fn types(app: &App) -> AppResult<Vec<UnitType>> {
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewUnit {
-    #[schema(
-        pattern = "[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]",
-        max_length = 100
-    )]
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     pub type_code: String,
     pub parent_id: Option<i64>,

@@ -51,10 +51,7 @@ pub struct Grant {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct NewUser {
     pub username: String,
-    #[schema(
-        pattern = "[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]",
-        max_length = 50
-    )]
+    #[schema(min_length = 1, max_length = 50)]
     pub display_name: String,
     /// Left empty, a random initial password is made, returned once, and must be changed.
     #[serde(default)]

@@ -75,10 +75,7 @@ impl Call {
 pub struct CallInput {
     pub campaign_id: i64,
     pub activity_id: Option<i64>,
-    #[schema(
-        pattern = "[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]",
-        max_length = 200
-    )]
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     #[serde(default)]
     pub rules: String,

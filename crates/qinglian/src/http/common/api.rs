@@ -25,7 +25,7 @@ pub struct Created {
     pub id: i64,
 }
 
-// A person on the roster, named by a clerk (kept out of the document, which predates it).
+// A person on the roster, named by a clerk: signed in at the desk, or handed a paper copy.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ClerkCheckin {
     pub person_id: i64,

@@ -81,26 +81,42 @@ fn clean_json(bytes: axum::body::Bytes) -> axum::body::Bytes {
     let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
         return bytes;
     };
-    clean_value(&mut value);
+    if !clean_value(&mut value) {
+        return bytes;
+    }
     serde_json::to_vec(&value).map(Into::into).unwrap_or(bytes)
 }
 
-fn clean_value(v: &mut serde_json::Value) {
+/// Cleans `v` in place; whether anything changed (an unchanged body is passed on as it came).
+fn clean_value(v: &mut serde_json::Value) -> bool {
     match v {
-        serde_json::Value::String(s) => {
-            if let std::borrow::Cow::Owned(c) = strip_not_text(s) {
+        serde_json::Value::String(s) => match strip_not_text(s) {
+            std::borrow::Cow::Owned(c) => {
                 *s = c;
+                true
             }
-        }
-        serde_json::Value::Number(n) => {
-            if let Some(whole) = n.as_f64().filter(|f| n.is_f64() && f.fract() == 0.0 && f.abs() < 9.0e18) {
-                *v = serde_json::Value::from(whole as i64);
+            std::borrow::Cow::Borrowed(_) => false,
+        },
+        serde_json::Value::Number(n) => match n.as_f64().filter(|_| n.is_f64()).and_then(whole_number) {
+            Some(whole) => {
+                *v = whole.into();
+                true
             }
+            None => false,
+        },
+        serde_json::Value::Array(items) => {
+            items.iter_mut().fold(false, |changed, item| clean_value(item) | changed)
         }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(clean_value),
-        serde_json::Value::Object(map) => map.values_mut().for_each(clean_value),
-        _ => {}
+        serde_json::Value::Object(map) => {
+            map.values_mut().fold(false, |changed, item| clean_value(item) | changed)
+        }
+        _ => false,
     }
+}
+
+/// `f` as an integer when it is one that `i64` holds.
+fn whole_number(f: f64) -> Option<i64> {
+    (f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64).then_some(f as i64)
 }
 
 #[cfg(test)]

@@ -60,10 +60,7 @@ async fn list_findings(
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct Rectified {
     /// What was done; required.
-    #[schema(
-        pattern = "[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]",
-        max_length = 2000
-    )]
+    #[schema(min_length = 1, max_length = 2000)]
     pub evidence: String,
 }
 

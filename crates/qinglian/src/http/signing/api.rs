@@ -217,10 +217,7 @@ async fn check_signature(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct Withdrawal {
-    #[schema(
-        pattern = "[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]",
-        max_length = 500
-    )]
+    #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
 }
 

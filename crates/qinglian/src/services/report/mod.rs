@@ -333,10 +333,7 @@ pub async fn refresh_figures(app: &App, actor: &Actor, campaign_id: i64) -> AppR
 pub struct DraftEdit {
     /// The version the edit was made on; saving over a newer one is refused.
     pub base_version: i64,
-    #[schema(
-        pattern = "[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]",
-        max_length = 200
-    )]
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     pub date: String,
     pub blocks: Vec<String>,
