@@ -22,6 +22,45 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Public signatures one address may make per minute (0: no limit).
     pub public_signatures_per_minute: i64,
+    /// Where uploaded and generated files live.
+    pub storage: StorageKind,
+    pub s3: S3Settings,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StorageKind {
+    /// A directory of this machine (one server).
+    Local(PathBuf),
+    /// Chunks in the database: every server sees every file.
+    Database,
+    /// `s3://bucket/prefix` on an S3-compatible store.
+    S3(String),
+}
+
+impl StorageKind {
+    /// `local`, `database` or `s3://bucket/prefix`; files of `local` go under `data_dir/files`.
+    pub fn parse(spec: &str, data_dir: &std::path::Path) -> anyhow::Result<StorageKind> {
+        Ok(match spec {
+            "local" => StorageKind::Local(data_dir.join("files")),
+            "database" => StorageKind::Database,
+            s if s.starts_with("s3://") => StorageKind::S3(s.to_string()),
+            other => anyhow::bail!("storage 应为 local、database 或 s3://bucket/prefix（收到 {other}）"),
+        })
+    }
+}
+
+/// Endpoint and credentials of an S3-compatible store (`[s3]` in the TOML file). Anything left
+/// out is taken from the usual `AWS_*` variables.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Settings {
+    /// e.g. `https://oss-cn-hangzhou.aliyuncs.com` or `http://127.0.0.1:9000`
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+    /// `bucket.endpoint/key` addressing, as Aliyun OSS requires.
+    pub virtual_hosted_style: Option<bool>,
 }
 
 /// Values that may come from the TOML file.
@@ -36,6 +75,8 @@ pub struct FileConfig {
     pub trust_proxy: Option<bool>,
     pub secure_cookies: Option<bool>,
     pub public_signatures_per_minute: Option<i64>,
+    pub storage: Option<String>,
+    pub s3: Option<S3Settings>,
 }
 
 /// Values from flags or the environment (clap already merged those two).
@@ -47,6 +88,7 @@ pub struct Overrides {
     pub idle_timeout_minutes: Option<i64>,
     pub trust_proxy: Option<bool>,
     pub secure_cookies: Option<bool>,
+    pub storage: Option<String>,
     pub config_file: Option<PathBuf>,
 }
 
@@ -61,7 +103,15 @@ impl Config {
             .database_url
             .or(file.database_url)
             .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("qinglian.db").display()));
+        // Several servers on one PostgreSQL share its files too, unless told otherwise.
+        let storage = match over.storage.or(file.storage) {
+            Some(spec) => StorageKind::parse(&spec, &data_dir)?,
+            None if database_url.starts_with("postgres") => StorageKind::Database,
+            None => StorageKind::Local(data_dir.join("files")),
+        };
         Ok(Config {
+            storage,
+            s3: file.s3.unwrap_or_default(),
             bind: over.bind.or(file.bind).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
             data_dir,
             database_url,

@@ -172,6 +172,18 @@ impl Db {
         }
     }
 
+    /// How many of this build's migrations the database lacks.
+    pub async fn migrations_pending(&self) -> Result<usize, sqlx::Error> {
+        let known = match self.engine {
+            Engine::Sqlite => SQLITE_MIGRATIONS.iter().count(),
+            Engine::Postgres => POSTGRES_MIGRATIONS.iter().count(),
+        };
+        let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(known.saturating_sub(applied as usize))
+    }
+
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
     }

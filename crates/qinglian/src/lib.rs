@@ -6,7 +6,9 @@
 //!   transaction and writes its audit record in it. Pages and the API both call these.
 //! - [`http`]: axum router; `pages` (askama HTML, Chinese first) and `api` (JSON + OpenAPI).
 //! - [`db`]: the SQLite / PostgreSQL pool, migrations per engine, write transactions.
-//! - [`storage`]: uploaded files behind one interface (local directory by default).
+//! - [`storage`]: uploaded and generated files behind one interface: a local directory, the
+//!   database, or an S3-compatible store.
+//! - [`backup`]: the instance (tables and files) to one archive and back.
 //! - [`signing`]: the signed short-lived tokens of QR sign-in and certificates.
 //! - [`i18n`]: the message catalogue (`locales.toml`), Simplified Chinese and English.
 //! - [`documents`]: documents handed out (certificates as PDF).
@@ -16,6 +18,7 @@
 //! [`start`] wires it together so that the binary, the tests and the benchmarks start the very
 //! same server.
 
+pub mod backup;
 pub mod bench;
 pub mod config;
 pub mod db;
@@ -45,7 +48,7 @@ pub async fn start(config: Config) -> anyhow::Result<App> {
     services::audit::guard_triggers(&db).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     services::signatures::digest_legacy_texts(&db).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     lock.release().await?;
-    let files = storage::LocalDir::new(config.data_dir.join("files"))?;
+    let files = storage::open(&config, &db).await?;
     let signer = signing::Signer::load(&db).await?;
     let checkins = services::batch::Batcher::for_engine(&db);
     let engine = db.engine;
@@ -53,10 +56,11 @@ pub async fn start(config: Config) -> anyhow::Result<App> {
         signatures: services::batch::Batcher::for_engine(&db),
         checkins,
         db,
-        files: Arc::new(files),
+        files: Arc::from(files),
         config: Arc::new(config),
         signer: Arc::new(signer),
         sittings: Default::default(),
         throttle: Arc::new(services::throttle::Throttle::for_engine(engine)),
+        jobs: Default::default(),
     })
 }

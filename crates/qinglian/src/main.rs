@@ -24,6 +24,10 @@ struct Cli {
     /// sqlite:PATH or postgres://… (default: SQLite in the data directory).
     #[arg(long, global = true, env = "QINGLIAN_DATABASE_URL")]
     database_url: Option<String>,
+    /// Where files live: local, database or s3://bucket/prefix (default: local with SQLite,
+    /// database with PostgreSQL).
+    #[arg(long, global = true, env = "QINGLIAN_STORAGE")]
+    storage: Option<String>,
     /// Optional TOML configuration file.
     #[arg(long, global = true, env = "QINGLIAN_CONFIG")]
     config: Option<PathBuf>,
@@ -83,6 +87,20 @@ enum Command {
         #[arg(long, default_value = ".")]
         out: PathBuf,
     },
+    /// Manage where files are kept.
+    Storage {
+        #[command(subcommand)]
+        action: StorageAction,
+    },
+    /// Write a consistent snapshot of the instance (every table and every file), taken while it
+    /// runs, to one archive with a manifest and checksums.
+    Backup {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Restore an archive into an empty database and storage (either engine), then check every
+    /// count, file and both SM3 chains.
+    Restore { file: PathBuf },
     /// Measure roster import, the progress board, sign-in and request throughput.
     Bench {
         #[arg(long, default_value_t = 20_000)]
@@ -92,6 +110,16 @@ enum Command {
         /// Seconds of load for each throughput measurement.
         #[arg(long, default_value_t = 5)]
         seconds: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum StorageAction {
+    /// Copy every file to another store (local, database or s3://bucket/prefix), each checked
+    /// against its digest; then set `storage` to it and restart the servers.
+    Migrate {
+        #[arg(long)]
+        to: String,
     },
 }
 
@@ -133,6 +161,7 @@ async fn main() -> anyhow::Result<()> {
         data_dir: cli.data_dir,
         database_url: cli.database_url,
         config_file: cli.config,
+        storage: cli.storage,
         ..Overrides::default()
     };
     match cli.command {
@@ -269,6 +298,46 @@ async fn main() -> anyhow::Result<()> {
         Command::Report { campaign, out } => {
             let app = qinglian::start(Config::resolve(over)?).await?;
             report(&app, campaign, &out).await
+        }
+        Command::Storage { action: StorageAction::Migrate { to } } => {
+            let config = Config::resolve(over)?;
+            let app = qinglian::start(config.clone()).await?;
+            let mut target = config.clone();
+            target.storage = qinglian::config::StorageKind::parse(&to, &config.data_dir)?;
+            anyhow::ensure!(target.storage != config.storage, "目标存储与当前存储相同");
+            let to_store = qinglian::storage::open(&target, &app.db).await?;
+            let done = qinglian::storage::copy_all(app.files.as_ref(), to_store.as_ref()).await?;
+            println!(
+                "已从 {} 复制 {} 个文件（{} 字节）到 {}，{} 个已存在；请把 storage 设为 {to} 后重启服务",
+                app.files.describe(),
+                done.copied,
+                done.bytes,
+                to_store.describe(),
+                done.already_there
+            );
+            Ok(())
+        }
+        Command::Backup { out } => {
+            let app = qinglian::start(Config::resolve(over)?).await?;
+            let m = qinglian::backup::backup(&app, &out, &|line| println!("{line}")).await?;
+            println!(
+                "备份完成：{}（{} 张表 {} 行，{} 个文件 {} 字节）",
+                out.display(),
+                m.tables.len(),
+                m.rows(),
+                m.files.len(),
+                m.bytes()
+            );
+            Ok(())
+        }
+        Command::Restore { file } => {
+            let app = qinglian::start(Config::resolve(over)?).await?;
+            let r = qinglian::backup::restore(&app, &file, &|line| println!("{line}")).await?;
+            println!(
+                "恢复完成并已校验：{} 行，{} 个文件；签名链完整（{} 个签名），审计日志链完整（{} 条）",
+                r.rows, r.files, r.signatures.signatures, r.audit.entries
+            );
+            Ok(())
         }
         Command::Bench { rows, units, seconds } => qinglian::bench::run(rows, units, seconds).await,
     }

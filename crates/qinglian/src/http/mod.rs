@@ -33,7 +33,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::error::AppError;
 use crate::i18n::{self, Lang};
-use crate::services::App;
+use crate::services::{jobs, App};
 use common::{auth, content_type, text_input};
 
 pub const LANG_COOKIE: &str = "ql_lang";
@@ -72,6 +72,7 @@ pub fn router(app: App) -> Router {
         .nest("/api/v1", api)
         .route("/api/openapi.json", get(openapi::openapi_json))
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .layer(middleware::from_fn(api_errors))
         .route("/static/{file}", get(static_file))
         .layer(middleware::from_fn(text_input::clean))
@@ -91,17 +92,32 @@ pub fn router(app: App) -> Router {
         .with_state(app)
 }
 
-/// Serves on an already-bound listener until `shutdown` resolves; tests bind port 0.
+/// Serves on an already-bound listener until `shutdown` resolves, with this server's job worker
+/// beside it (it hands back a job in hand when the server stops); tests bind port 0.
 pub async fn run(
     listener: TcpListener,
     app: App,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let worker = tokio::spawn(jobs::work(app.clone(), stopped(stopping.clone()), JOB_POLL));
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    });
     let router = router(app);
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(stopped(stopping))
+        .await;
+    let _ = worker.await;
+    served
 }
+
+/// How often an idle server looks for jobs queued elsewhere or left by a server that died.
+const JOB_POLL: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Every API answer keeps the one error shape: what axum's extractors and router refuse in plain
 /// text (malformed JSON, a path that is not a number, an unknown route or method) is rewritten
@@ -142,6 +158,30 @@ async fn healthz(State(app): State<App>) -> Response {
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
     }
+}
+
+/// Ready to take traffic: the database answers and holds every migration this build knows, and
+/// the file store answers. A load balancer checks this one; `/healthz` says only that the
+/// process lives.
+async fn readyz(State(app): State<App>) -> Response {
+    let migrations = app.db.migrations_pending().await;
+    let storage = app.files.check().await;
+    let ok = matches!(migrations, Ok(0)) && storage.is_ok();
+    let body = serde_json::json!({
+        "ready": ok,
+        "database": match &migrations {
+            Ok(0) => "ok".to_string(),
+            Ok(n) => format!("{n} migrations pending"),
+            Err(e) => format!("unreachable: {e}"),
+        },
+        "storage": match &storage {
+            Ok(()) => "ok".to_string(),
+            Err(e) => format!("unreachable: {e}"),
+        },
+        "worker": crate::services::jobs::worker_name(),
+    });
+    let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, axum::Json(body)).into_response()
 }
 
 /// Picks the language: `?lang=` (remembered in a cookie), then the cookie, then Chinese. Pages are

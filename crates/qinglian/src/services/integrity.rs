@@ -13,6 +13,7 @@ use crate::db::now;
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msg;
+use crate::storage::Stored;
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct CriterionInput {
@@ -337,7 +338,7 @@ pub async fn evidence(
     actor: &Actor,
     application_id: i64,
     criterion_id: i64,
-) -> AppResult<(String, Vec<u8>)> {
+) -> AppResult<(String, Stored)> {
     application(app, actor, application_id).await?;
     let key: String = sqlx::query_scalar(
         "SELECT evidence_key FROM integrity_items WHERE application_id = $1 AND criterion_id = $2",
@@ -349,7 +350,7 @@ pub async fn evidence(
     .filter(|k: &String| !k.is_empty())
     .ok_or(AppError::NotFound)?;
     let (key, kind) = key.split_once(':').ok_or(AppError::NotFound)?;
-    Ok((kind.to_string(), app.files.get(key).await?))
+    Ok((kind.to_string(), app.files.open(key).await?))
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]

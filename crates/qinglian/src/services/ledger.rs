@@ -12,6 +12,7 @@ use crate::db::{now, Tx};
 use crate::domain::{parse_date, status};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msg;
+use crate::storage::Stored;
 
 pub const MAX_FILES: usize = 9;
 
@@ -566,14 +567,14 @@ pub async fn resubmit(
 }
 
 /// An attachment's bytes, if the actor may see its entry.
-pub async fn attachment(app: &App, actor: &Actor, id: i64) -> AppResult<(Attachment, Vec<u8>)> {
+pub async fn attachment(app: &App, actor: &Actor, id: i64) -> AppResult<(Attachment, Stored)> {
     let r = sqlx::query("SELECT ledger_entry_id, storage_key, file_name, content_type, size_bytes FROM attachments WHERE id = $1")
         .bind(id)
         .fetch_optional(&app.db.pool)
         .await?
         .ok_or(AppError::NotFound)?;
     get(app, actor, r.get("ledger_entry_id")).await?;
-    let bytes = app.files.get(&r.get::<String, _>("storage_key")).await?;
+    let bytes = app.files.open(&r.get::<String, _>("storage_key")).await?;
     Ok((
         Attachment {
             id,

@@ -15,6 +15,7 @@ use crate::db::now;
 use crate::domain::format_datetime;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msg;
+use crate::storage::Stored;
 
 pub const KINDS: [&str; 4] = ["document", "booklet", "video", "images"];
 pub const DELIVERIES: [&str; 3] = ["online", "paper", "subscription"];
@@ -451,13 +452,13 @@ pub async fn mine(app: &App, actor: &Actor) -> AppResult<Vec<MyMaterial>> {
 }
 
 /// The material's file, for those it is addressed to.
-pub async fn file(app: &App, actor: &Actor, id: i64) -> AppResult<(Material, Vec<u8>)> {
+pub async fn file(app: &App, actor: &Actor, id: i64) -> AppResult<(Material, Stored)> {
     let (m, _) = for_reader(app, actor, id).await?;
     if m.file_key.is_empty() {
         return Err(AppError::NotFound);
     }
-    let bytes = app.files.get(&m.file_key).await?;
-    Ok((m, bytes))
+    let file = app.files.open(&m.file_key).await?;
+    Ok((m, file))
 }
 
 /// The materials of an activity, for its page.

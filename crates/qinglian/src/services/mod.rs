@@ -61,6 +61,8 @@ pub struct App {
     pub signatures: Option<Arc<batch::Batcher<signatures::NewSignature>>>,
     /// Attempt counters for sign-in, QR sign-in and public forms.
     pub throttle: Arc<throttle::Throttle>,
+    /// Wakes this server's job worker when a job is queued here.
+    pub jobs: Arc<tokio::sync::Notify>,
 }
 
 /// Runs heavy work (argon2, parsing a spreadsheet) on a blocking thread once one of `slots` is

@@ -15,6 +15,7 @@ use crate::db::{now, Tx};
 use crate::domain::{parse_date, text::normalize};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::{Lang, Msg};
+use crate::storage::Stored;
 
 pub const MAX_QUANTITY: i64 = 1_000_000;
 pub const MAX_PHOTOS: usize = 6;
@@ -551,7 +552,7 @@ pub async fn export_xlsx(app: &App, actor: &Actor, campaign_id: i64) -> AppResul
 }
 
 /// Photos of a placement, for whoever may see the placement.
-pub async fn photo(app: &App, actor: &Actor, photo_id: i64) -> AppResult<(String, Vec<u8>)> {
+pub async fn photo(app: &App, actor: &Actor, photo_id: i64) -> AppResult<(String, Stored)> {
     let r = sqlx::query(
         "SELECT f.storage_key, f.content_type, u.path FROM placement_photos f JOIN placements pl ON pl.id = f.placement_id
          JOIN units u ON u.id = pl.unit_id WHERE f.id = $1",
@@ -563,5 +564,5 @@ pub async fn photo(app: &App, actor: &Actor, photo_id: i64) -> AppResult<(String
     if !actor.covers(&r.get::<String, _>("path")) && !actor.campaign_wide() {
         return Err(AppError::NotFound);
     }
-    Ok((r.get("content_type"), app.files.get(&r.get::<String, _>("storage_key")).await?))
+    Ok((r.get("content_type"), app.files.open(&r.get::<String, _>("storage_key")).await?))
 }

@@ -67,7 +67,21 @@ pub async fn put(
 ) -> AppResult<()> {
     remove(conn, engine, kind, ref_id).await?;
     let body = if byline.is_empty() { body.to_string() } else { format!("{byline}\n{body}") };
-    let (title_terms, body_terms) = (index_terms(title), index_terms(&body));
+    insert(conn, engine, kind, ref_id, title, &body).await
+}
+
+/// Indexes a document as it is kept in the index (title, and body with its byline): what
+/// [`put`] does after removing the old one, and what a restore does with each kept document,
+/// the index itself being engine-specific and rebuilt rather than copied.
+pub async fn insert(
+    conn: &mut sqlx::AnyConnection,
+    engine: Engine,
+    kind: &str,
+    ref_id: i64,
+    title: &str,
+    body: &str,
+) -> AppResult<()> {
+    let (title_terms, body_terms) = (index_terms(title), index_terms(body));
     let q = match engine {
         Engine::Sqlite => sqlx::query(
             "INSERT INTO search_index (kind, ref_id, title, body, title_terms, body_terms, rowid) VALUES ($1, $2, $3, $4, $5, $6, $7)",

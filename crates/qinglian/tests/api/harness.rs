@@ -33,7 +33,16 @@ where
     F: FnOnce(TestApp) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let Some(app) = spawn(engine).await else {
+    run_configured(engine, |_| {}, scenario).await
+}
+
+/// As [`run`], with the configuration changed first (another file store, for one).
+pub async fn run_configured<F, Fut>(engine: Engine, configure: impl FnOnce(&mut Config), scenario: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let Some(app) = spawn(engine, configure).await else {
         return;
     };
     scenario(app).await;
@@ -72,7 +81,7 @@ pub async fn drop_postgres_database(name: &str) {
     }
 }
 
-async fn spawn(engine: Engine) -> Option<TestApp> {
+async fn spawn(engine: Engine, configure: impl FnOnce(&mut Config)) -> Option<TestApp> {
     let dir = tempfile::tempdir().expect("temp dir");
     let (url, pg_database) = match engine {
         Engine::Sqlite => (None, None),
@@ -81,7 +90,8 @@ async fn spawn(engine: Engine) -> Option<TestApp> {
             (Some(format!("postgres://postgres@127.0.0.1:5432/{name}")), Some(name))
         }
     };
-    let config = Config::for_dir(dir.path().to_path_buf(), url);
+    let mut config = Config::for_dir(dir.path().to_path_buf(), url);
+    configure(&mut config);
     let app = qinglian::start(config).await.expect("start app");
     qinglian::demo::load(&app, "admin", PASSWORD).await.expect("demo data");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -121,6 +131,25 @@ pub struct Client {
 }
 
 impl TestApp {
+    /// Scenarios against servers started elsewhere (behind a load balancer at `base`); `app` is
+    /// connected to their database, for the scenarios' own queries.
+    pub fn behind(base: String, app: App) -> TestApp {
+        TestApp { base, app, _dir: tempfile::tempdir().expect("temp dir"), stop: None, pg_database: None }
+    }
+
+    /// Serves `app` (an instance prepared by the test) on a free port until dropped.
+    pub async fn serving(app: App) -> TestApp {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr: SocketAddr = listener.local_addr().expect("addr");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(qinglian::http::run(listener, app.clone(), async {
+            let _ = stopped.await;
+        }));
+        let mut t = TestApp::behind(format!("http://{addr}"), app);
+        t.stop = Some(stop);
+        t
+    }
+
     pub fn client(&self) -> Client {
         Client {
             http: reqwest::Client::builder()

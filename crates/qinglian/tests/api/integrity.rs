@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use crate::harness::{error_of, TestApp};
 
-async fn apply_evaluate_and_name(t: TestApp) {
+pub(crate) async fn apply_evaluate_and_name(t: TestApp) {
     // The demo: 东庄村 and 五一路派出所 named, the approval bureau's window awaiting evaluation.
     let public = t.client().get_json("/api/v1/integrity/recognised").await;
     let named: Vec<&str> =

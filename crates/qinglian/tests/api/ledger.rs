@@ -5,10 +5,10 @@ use serde_json::{json, Value};
 
 use crate::harness::{error_of, TestApp};
 
-const PHOTO: &[u8] = include_bytes!("../fixtures/meeting.png");
+pub(crate) const PHOTO: &[u8] = include_bytes!("../fixtures/meeting.png");
 
 /// The pending demo task of 东庄村 ("开展一次集中警示教育大会").
-async fn dongzhuang_village_task(t: &TestApp) -> i64 {
+pub(crate) async fn dongzhuang_village_task(t: &TestApp) -> i64 {
     sqlx::query(
         "UPDATE tasks SET status = 'pending' WHERE unit_id = (SELECT id FROM units WHERE name = '东庄村')",
     )
@@ -22,7 +22,7 @@ async fn dongzhuang_village_task(t: &TestApp) -> i64 {
     t.scalar("SELECT t.id FROM tasks t JOIN units u ON u.id = t.unit_id WHERE u.name = '东庄村'").await
 }
 
-fn entry_form(date: &str, place: &str, participants: &str, summary: &str) -> Form {
+pub(crate) fn entry_form(date: &str, place: &str, participants: &str, summary: &str) -> Form {
     Form::new()
         .text("entry_date", date.to_string())
         .text("place", place.to_string())
@@ -30,7 +30,7 @@ fn entry_form(date: &str, place: &str, participants: &str, summary: &str) -> For
         .text("summary", summary.to_string())
 }
 
-async fn file_return_resubmit_accept(t: TestApp) {
+pub(crate) async fn file_return_resubmit_accept(t: TestApp) {
     let task = dongzhuang_village_task(&t).await;
     let camp = t.scalar("SELECT MIN(id) FROM campaigns").await;
     let org = t.api_as("jiwei").await;

@@ -13,7 +13,7 @@ fn placement(unit: i64) -> Value {
            "quantity": 1200, "start_date": "2022-05-16", "end_date": "2022-05-22", "lat": 34.75, "lng": 113.62})
 }
 
-async fn placements_recorded_refused_and_totalled(t: TestApp) {
+pub(crate) async fn placements_recorded_refused_and_totalled(t: TestApp) {
     let org = t.api_as("jiwei").await;
     let camp = t.scalar("SELECT MIN(id) FROM campaigns").await;
     let dept = t.scalar("SELECT id FROM units WHERE name = '市委宣传部'").await;

@@ -311,7 +311,7 @@ fn sheet_rows(bytes: Vec<u8>, name: &str) -> Vec<Vec<String>> {
     range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()
 }
 
-async fn ledgers_directly_and_as_a_job(t: TestApp) {
+pub(crate) async fn ledgers_directly_and_as_a_job(t: TestApp) {
     let org = t.api_as("jiwei").await;
     let camp = campaign(&t).await;
     let warning =

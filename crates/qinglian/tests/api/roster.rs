@@ -156,7 +156,7 @@ async fn unit_admin_cannot_import_into_other_units(t: TestApp) {
     assert_eq!(resp.status(), 403);
 }
 
-async fn import_page_offers_valid_rows_only_without_reupload(t: TestApp) {
+pub(crate) async fn import_page_offers_valid_rows_only_without_reupload(t: TestApp) {
     let b = t.browser_as("admin").await;
     let before = t.scalar("SELECT COUNT(*) FROM people").await;
     let csrf = b.csrf_from("/people/import").await;

@@ -176,7 +176,7 @@ async fn reader(t: &TestApp, rank: &str, username: &str) -> (Client, i64) {
     (t.api_with(username, "Reader#2022pw").await, person)
 }
 
-async fn read_then_sign(t: TestApp) {
+pub(crate) async fn read_then_sign(t: TestApp) {
     let org = t.api_as("jiwei").await;
     let activity = t.scalar("SELECT id FROM activities WHERE kind = 'lecture'").await;
     let host = t.scalar("SELECT id FROM units WHERE name = '市纪委监委'").await;

@@ -66,7 +66,7 @@ async fn qr_code(org: &Client, sitting: i64) -> String {
     org.get_json(&format!("/api/v1/sittings/{sitting}/qr")).await["code"].as_str().unwrap().to_string()
 }
 
-async fn scan_sign_in_once_and_refusals(t: TestApp) {
+pub(crate) async fn scan_sign_in_once_and_refusals(t: TestApp) {
     let org = t.api_as("jiwei").await;
     let sitting = schedule(&t, &org, -600, json!({})).await;
     let code = qr_code(&org, sitting).await;

@@ -3,15 +3,14 @@
 
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::http::common::{
-    render, see_other, xlsx_download, Caller, Ctx, Fields, Notice, PageActor, PageError, Pairs,
+    render, see_other, uploaded_file, xlsx_download, Caller, Ctx, Fields, Notice, PageActor, PageError, Pairs,
 };
 use crate::i18n::Msg;
 use crate::services::{integrity, units, App};
@@ -219,8 +218,8 @@ async fn evidence(
     PageActor { actor, .. }: PageActor,
     Path((id, criterion)): Path<(i64, i64)>,
 ) -> PageResult {
-    let (kind, bytes) = integrity::evidence(&app, &actor, id, criterion).await?;
-    Ok(([(header::CONTENT_TYPE, kind)], bytes).into_response())
+    let (kind, file) = integrity::evidence(&app, &actor, id, criterion).await?;
+    Ok(uploaded_file(kind, &format!("evidence-{id}-{criterion}"), file))
 }
 
 async fn export(State(app): State<App>, PageActor { actor, .. }: PageActor) -> PageResult {

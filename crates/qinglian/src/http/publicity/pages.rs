@@ -3,15 +3,15 @@
 
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::http::common::{
-    read_multipart, render, see_other, xlsx_download, Caller, Ctx, Fields, PageActor, PageError,
+    read_multipart, render, see_other, uploaded_file, xlsx_download, Caller, Ctx, Fields, PageActor,
+    PageError,
 };
 use crate::i18n;
 use crate::services::{campaigns, placements, units, App, Paging};
@@ -133,6 +133,6 @@ async fn photo(
     PageActor { actor, .. }: PageActor,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let (kind, bytes) = placements::photo(&app, &actor, id).await?;
-    Ok(([(header::CONTENT_TYPE, kind)], bytes).into_response())
+    let (kind, file) = placements::photo(&app, &actor, id).await?;
+    Ok(uploaded_file(kind, &format!("photo-{id}"), file))
 }
