@@ -13,8 +13,10 @@
 //! - a public submission screened against 50,000 stored works (target: < 50 ms), search over
 //!   100,000 works (target: p99 < 50 ms) and the portal's home (target: < 10 ms).
 //!
-//! It builds its own database in a temporary directory (or uses `QINGLIAN_BENCH_DATABASE_URL`)
-//! and starts the real server on a free port.
+//! It builds its own database: SQLite in a temporary directory, or the PostgreSQL database given
+//! by `--database-url` (the same flag as `serve`; it must be empty, as the bench fills it). With
+//! `--engines sqlite,postgres` it runs on both, one after the other on the same machine, and
+//! prints their numbers side by side. It starts the real server on a free port.
 
 use std::time::{Duration, Instant};
 
@@ -25,14 +27,108 @@ use tokio::net::TcpStream;
 use crate::config::Config;
 use crate::services::{auth, campaigns, roster, units, users, App};
 
-pub async fn run(rows: usize, unit_count: usize, seconds: u64) -> anyhow::Result<()> {
+/// The measurements of one run, as printed: "what: how much".
+static LINES: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Prints a measurement and keeps it for the side-by-side table.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let line = format!($($arg)*);
+        println!("{line}");
+        LINES.lock().expect("bench lines").push(line);
+    }};
+}
+
+/// Runs the benchmarks on each database in turn (`None`: SQLite in a temporary directory) and,
+/// when there are several, prints them side by side.
+pub async fn run(
+    targets: &[Option<String>],
+    rows: usize,
+    unit_count: usize,
+    seconds: u64,
+) -> anyhow::Result<()> {
+    let mut columns = Vec::new();
+    for url in targets {
+        LINES.lock().expect("bench lines").clear();
+        let engine = run_on(url.clone(), rows, unit_count, seconds).await?;
+        columns.push((engine, std::mem::take(&mut *LINES.lock().expect("bench lines"))));
+    }
+    if columns.len() > 1 {
+        println!();
+        println!(
+            "| measurement | {} |",
+            columns.iter().map(|c| c.0.as_str()).collect::<Vec<_>>().join(" | ")
+        );
+        println!("|---|{}", "---|".repeat(columns.len()));
+        for (i, line) in columns[0].1.iter().enumerate() {
+            let label = line.split_once(": ").map_or(line.as_str(), |(l, _)| l);
+            let values: Vec<&str> = columns
+                .iter()
+                .map(|c| c.1.get(i).and_then(|l| l.split_once(": ")).map_or("", |(_, v)| v))
+                .collect();
+            println!("| {label} | {} |", values.join(" | "));
+        }
+    }
+    Ok(())
+}
+
+/// On the PostgreSQL server of `url`, a database of the bench's own, dropped afterwards: the
+/// database named in the URL is never written to.
+struct ScratchDatabase {
+    admin: sqlx::AnyPool,
+    name: String,
+    url: String,
+}
+
+impl ScratchDatabase {
+    async fn create(server_url: &str) -> anyhow::Result<ScratchDatabase> {
+        sqlx::any::install_default_drivers();
+        let admin = sqlx::AnyPool::connect(server_url).await?;
+        let name = format!("qinglian_bench_{}", hex::encode(rand::random::<[u8; 4]>()));
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .context("基准测试需要在该 PostgreSQL 上新建临时库的权限（CREATEDB）")?;
+        let mut url = url::Url::parse(server_url)?;
+        url.set_path(&format!("/{name}"));
+        Ok(ScratchDatabase { admin, name, url: url.to_string() })
+    }
+
+    /// Drops it, from the database of the URL given (one cannot drop the database one is in).
+    async fn remove(self) {
+        let dropped = sqlx::query(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+            .execute(&self.admin)
+            .await;
+        if let Err(e) = dropped {
+            eprintln!("临时库 {} 未能删除：{e}", self.name);
+        }
+        self.admin.close().await;
+    }
+}
+
+async fn run_on(url: Option<String>, rows: usize, unit_count: usize, seconds: u64) -> anyhow::Result<String> {
+    let scratch = match &url {
+        Some(u) if u.starts_with("postgres") => Some(ScratchDatabase::create(u).await?),
+        _ => None,
+    };
     let dir = tempfile::tempdir()?;
-    let url = std::env::var("QINGLIAN_BENCH_DATABASE_URL").ok();
-    let mut config = Config::for_dir(dir.path().to_path_buf(), url);
+    let mut config =
+        Config::for_dir(dir.path().to_path_buf(), scratch.as_ref().map(|s| s.url.clone()).or(url));
     // All the load comes from one address here; the per-address limit would stop it at once.
     config.public_signatures_per_minute = 0;
     let app = crate::start(config).await?;
-    println!("engine: {:?}", app.db.engine);
+    let result = measure(&app, rows, unit_count, seconds).await;
+    app.db.pool.close().await;
+    if let Some(s) = scratch {
+        s.remove().await;
+    }
+    result
+}
+
+async fn measure(app: &App, rows: usize, unit_count: usize, seconds: u64) -> anyhow::Result<String> {
+    let app = app.clone();
+    let engine = format!("{:?}", app.db.engine).to_lowercase();
+    println!("engine: {engine}");
     let (campaign_id, admin_password) = seed(&app, unit_count).await?;
 
     // 1. Roster import.
@@ -41,7 +137,7 @@ pub async fn run(rows: usize, unit_count: usize, seconds: u64) -> anyhow::Result
     anyhow::ensure!(report.written && report.created == rows, "import wrote {} of {rows}", report.created);
     let (second, report) = timed_import(&app, &xlsx).await?;
     anyhow::ensure!(report.updated == rows, "re-import updated {} of {rows}", report.updated);
-    println!(
+    say!(
         "roster import, {rows} rows (xlsx {} KiB): new {:.0} ms, re-import {:.0} ms",
         xlsx.len() / 1024,
         ms(first),
@@ -74,7 +170,7 @@ pub async fn run(rows: usize, unit_count: usize, seconds: u64) -> anyhow::Result
         anyhow::ensure!(status == 200, "board answered {status}");
     }
     samples.sort();
-    println!(
+    say!(
         "progress board, {unit_count} units × 10 activities ({} tasks): p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
         unit_count * 10,
         ms(samples[samples.len() / 2]),
@@ -100,11 +196,11 @@ pub async fn run(rows: usize, unit_count: usize, seconds: u64) -> anyhow::Result
     // 8. Throughput.
     for path in ["/healthz", "/login"] {
         let rps = throughput(addr, path, 32, Duration::from_secs(seconds)).await?;
-        println!("{path}: {rps:.0} requests/s (32 connections, {seconds} s)");
+        say!("{path}: {rps:.0} requests/s (32 connections, {seconds} s)");
     }
     let _ = stop.send(());
     let _ = server.await;
-    Ok(())
+    Ok(engine)
 }
 
 async fn timed_import(app: &App, xlsx: &[u8]) -> anyhow::Result<(Duration, roster::ImportReport)> {
@@ -210,7 +306,7 @@ async fn signin_load(app: &App, addr: std::net::SocketAddr, auth_header: &str) -
         .fetch_one(&app.db.pool)
         .await?;
     anyhow::ensure!(stored as usize == total, "{stored} of {total} acknowledged sign-ins stored");
-    println!(
+    say!(
         "QR sign-in, {total} people over 64 connections: {:.0} sign-ins/s, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; all {stored} stored",
         total as f64 / elapsed.as_secs_f64(),
         ms(latencies[latencies.len() / 2]),
@@ -236,7 +332,7 @@ async fn signin_load(app: &App, addr: std::net::SocketAddr, auth_header: &str) -
     samples.sort();
     let expected: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM people WHERE rank = '科级'").fetch_one(&app.db.pool).await?;
-    println!(
+    say!(
         "attendance view, {expected}-person sitting: p50 {:.1} ms, p99 {:.1} ms",
         ms(samples[samples.len() / 2]),
         ms(samples[samples.len() * 99 / 100])
@@ -306,7 +402,7 @@ async fn pledge_load(app: &App, addr: std::net::SocketAddr) -> anyhow::Result<()
     anyhow::ensure!(stored == total as i64, "{stored} of {total} signatures stored");
     let chain = crate::services::signatures::verify_chain(app).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     anyhow::ensure!(chain.intact, "the chain does not verify");
-    println!(
+    say!(
         "public pledge signing, {total} signatures over 64 connections: {:.0}/s, p50 {:.1} ms, p99 {:.1} ms; chain of {} verified",
         total as f64 / elapsed.as_secs_f64(),
         ms(latencies[latencies.len() / 2]),
@@ -342,7 +438,7 @@ async fn pledge_load(app: &App, addr: std::net::SocketAddr) -> anyhow::Result<()
         samples.push(t.elapsed());
     }
     samples.sort();
-    println!(
+    say!(
         "signature wall at 1,000,000 signatures (loaded in {:.1} s): p50 {:.1} ms, p99 {:.1} ms",
         loaded.as_secs_f64(),
         ms(samples[samples.len() / 2]),
@@ -405,7 +501,7 @@ async fn totals_load(app: &App, addr: std::net::SocketAddr, auth_header: &str) -
             samples.push(t.elapsed());
         }
         samples.sort();
-        println!(
+        say!(
             "{what} (data loaded in {:.1} s): p50 {:.1} ms, p99 {:.1} ms",
             loaded.as_secs_f64(),
             ms(samples[samples.len() / 2]),
@@ -456,7 +552,7 @@ async fn report_load(app: &App, addr: std::net::SocketAddr, auth_header: &str) -
     .execute(&app.db.pool)
     .await?;
     app.db.refresh_statistics("checkins").await;
-    println!("report data: 200,000 sign-ins over 20 sittings loaded in {:.1} s", t.elapsed().as_secs_f64());
+    say!("report data: 200,000 sign-ins over 20 sittings loaded in {:.1} s", t.elapsed().as_secs_f64());
 
     let mut conn = Conn::open(addr).await?;
     for (what, path) in [
@@ -471,7 +567,7 @@ async fn report_load(app: &App, addr: std::net::SocketAddr, auth_header: &str) -
             samples.push(t.elapsed());
         }
         samples.sort();
-        println!(
+        say!(
             "{what}, 2,000 units, 1,000,000 signatures, 200,000 sign-ins: p50 {:.0} ms, max {:.0} ms",
             ms(samples[samples.len() / 2]),
             ms(samples[samples.len() - 1])
@@ -486,7 +582,7 @@ async fn report_load(app: &App, addr: std::net::SocketAddr, auth_header: &str) -
     let t = Instant::now();
     let status = conn.get(&format!("/api/v1/campaigns/{campaign}/ledger.xlsx"), auth_header).await?;
     anyhow::ensure!(status == 200, "ledger answered {status}");
-    println!(
+    say!(
         "ledger workbook, {rows} rows: {:.0} ms; resident memory {} → {} MiB",
         ms(t.elapsed()),
         rss_before / 1024,
@@ -607,7 +703,7 @@ async fn works_load(app: &App, addr: std::net::SocketAddr) -> anyhow::Result<()>
     }
     anyhow::ensure!(flagged == 100, "{flagged} of 100 copies flagged");
     samples.sort();
-    println!(
+    say!(
         "submission screened against {stored} works (loaded in {:.1} s): p50 {:.1} ms, p99 {:.1} ms; 100 of 100 copies flagged, no fresh entry",
         loaded.as_secs_f64(),
         ms(samples[samples.len() / 2]),
@@ -641,7 +737,7 @@ async fn works_load(app: &App, addr: std::net::SocketAddr) -> anyhow::Result<()>
             samples.push(t.elapsed());
         }
         samples.sort();
-        println!(
+        say!(
             "search \"{what}\" over 100,000 works (indexed in {:.1} s): p50 {:.1} ms, p99 {:.1} ms",
             loaded.as_secs_f64(),
             ms(samples[samples.len() / 2]),
@@ -655,7 +751,7 @@ async fn works_load(app: &App, addr: std::net::SocketAddr) -> anyhow::Result<()>
         samples.push(t.elapsed());
     }
     samples.sort();
-    println!(
+    say!(
         "portal home: p50 {:.1} ms, p99 {:.1} ms",
         ms(samples[samples.len() / 2]),
         ms(samples[samples.len() * 99 / 100])

@@ -24,6 +24,8 @@ pub struct Config {
     pub public_signatures_per_minute: i64,
     /// Where uploaded and generated files live.
     pub storage: StorageKind,
+    /// The address `/metrics` is served on; none, no metrics.
+    pub metrics_bind: Option<SocketAddr>,
     pub s3: S3Settings,
 }
 
@@ -77,6 +79,7 @@ pub struct FileConfig {
     pub public_signatures_per_minute: Option<i64>,
     pub storage: Option<String>,
     pub s3: Option<S3Settings>,
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 /// Values from flags or the environment (clap already merged those two).
@@ -89,6 +92,7 @@ pub struct Overrides {
     pub trust_proxy: Option<bool>,
     pub secure_cookies: Option<bool>,
     pub storage: Option<String>,
+    pub metrics_bind: Option<SocketAddr>,
     pub config_file: Option<PathBuf>,
 }
 
@@ -112,6 +116,7 @@ impl Config {
         Ok(Config {
             storage,
             s3: file.s3.unwrap_or_default(),
+            metrics_bind: over.metrics_bind.or(file.metrics_bind),
             bind: over.bind.or(file.bind).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
             data_dir,
             database_url,

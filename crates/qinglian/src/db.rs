@@ -18,6 +18,9 @@ pub struct Tx {
     inner: Transaction<'static, sqlx::Any>,
     _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
     pub engine: Engine,
+    /// In a batch of small writes (`services::batch`), the audit rows its jobs record, chained
+    /// and written together at the batch's end.
+    pub(crate) audit_batch: Option<Vec<crate::services::audit::Entry>>,
 }
 
 impl Tx {
@@ -153,11 +156,14 @@ impl Db {
             Engine::Sqlite => {
                 let writer = self.writer.clone().lock_owned().await;
                 let inner = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-                Ok(Tx { inner, _writer: Some(writer), engine: Engine::Sqlite })
+                Ok(Tx { inner, _writer: Some(writer), engine: Engine::Sqlite, audit_batch: None })
             }
-            Engine::Postgres => {
-                Ok(Tx { inner: self.pool.begin().await?, _writer: None, engine: Engine::Postgres })
-            }
+            Engine::Postgres => Ok(Tx {
+                inner: self.pool.begin().await?,
+                _writer: None,
+                engine: Engine::Postgres,
+                audit_batch: None,
+            }),
         }
     }
 

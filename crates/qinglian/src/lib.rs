@@ -50,10 +50,13 @@ pub async fn start(config: Config) -> anyhow::Result<App> {
     lock.release().await?;
     let files = storage::open(&config, &db).await?;
     let signer = signing::Signer::load(&db).await?;
-    let checkins = services::batch::Batcher::for_engine(&db);
+    // SQLite has one writer; on PostgreSQL sign-ins overlap up to their audit rows. Signatures
+    // wait on their own chain's head from their first statement, so one lane is all they use.
+    let checkin_lanes = if db.engine == db::Engine::Postgres { 3 } else { 1 };
+    let checkins = Arc::new(services::batch::Batcher::start(db.clone(), checkin_lanes));
     let engine = db.engine;
     Ok(App {
-        signatures: services::batch::Batcher::for_engine(&db),
+        signatures: Arc::new(services::batch::Batcher::start(db.clone(), 1)),
         checkins,
         db,
         files: Arc::from(files),

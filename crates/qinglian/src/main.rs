@@ -54,6 +54,9 @@ enum Command {
         /// Always mark cookies Secure (HTTPS only).
         #[arg(long, env = "QINGLIAN_SECURE_COOKIES")]
         secure_cookies: Option<bool>,
+        /// Serve Prometheus metrics at /metrics on this (private) address.
+        #[arg(long, env = "QINGLIAN_METRICS_BIND")]
+        metrics_bind: Option<SocketAddr>,
     },
     /// Create or update the database schema, then exit.
     Migrate,
@@ -110,6 +113,11 @@ enum Command {
         /// Seconds of load for each throughput measurement.
         #[arg(long, default_value_t = 5)]
         seconds: u64,
+        /// Run on each engine in turn and print them side by side: sqlite, postgres or both
+        /// (`sqlite,postgres`; PostgreSQL's server from --database-url). The bench always works
+        /// in a database of its own, dropped afterwards.
+        #[arg(long, value_delimiter = ',')]
+        engines: Vec<String>,
     },
 }
 
@@ -150,12 +158,18 @@ enum UserAction {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("QINGLIAN_LOG")
-                .unwrap_or_else(|_| "qinglian=info,warn".into()),
-        )
-        .init();
+    let filter = || {
+        tracing_subscriber::EnvFilter::try_from_env("QINGLIAN_LOG")
+            .unwrap_or_else(|_| "qinglian=info,warn".into())
+    };
+    // Logs go to stderr, so what a command prints stays its own; one JSON object a line for a
+    // log collector, on request.
+    let logs = tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(filter());
+    if std::env::var("QINGLIAN_LOG_FORMAT").as_deref() == Ok("json") {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
     let cli = Cli::parse();
     let mut over = Overrides {
         data_dir: cli.data_dir,
@@ -165,7 +179,8 @@ async fn main() -> anyhow::Result<()> {
         ..Overrides::default()
     };
     match cli.command {
-        Command::Serve { bind, demo, idle_timeout_minutes, trust_proxy, secure_cookies } => {
+        Command::Serve { bind, demo, idle_timeout_minutes, trust_proxy, secure_cookies, metrics_bind } => {
+            over.metrics_bind = metrics_bind;
             over.bind = bind;
             over.idle_timeout_minutes = idle_timeout_minutes;
             over.trust_proxy = trust_proxy;
@@ -339,7 +354,27 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Bench { rows, units, seconds } => qinglian::bench::run(rows, units, seconds).await,
+        Command::Bench { rows, units, seconds, engines } => {
+            let url = over.database_url.or_else(|| std::env::var("QINGLIAN_BENCH_DATABASE_URL").ok());
+            let postgres = || {
+                url.clone()
+                    .filter(|u| u.starts_with("postgres"))
+                    .context("在 PostgreSQL 上测试请用 --database-url postgres://… 指定服务器")
+            };
+            let targets = if engines.is_empty() {
+                vec![url.clone()]
+            } else {
+                engines
+                    .iter()
+                    .map(|e| match e.as_str() {
+                        "sqlite" => Ok(None),
+                        "postgres" => postgres().map(Some),
+                        other => anyhow::bail!("--engines 只能是 sqlite 或 postgres（收到 {other}）"),
+                    })
+                    .collect::<anyhow::Result<Vec<_>>>()?
+            };
+            qinglian::bench::run(&targets, rows, units, seconds).await
+        }
     }
 }
 
@@ -401,7 +436,16 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let listener =
         tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
-    println!("清廉 Qinglian 已启动: http://{addr}/");
+    println!("清廉 Qinglian 已启动: http://{addr}/  （文件存储 storage: {}）", app.files.describe());
+    if let Some(at) = app.config.metrics_bind {
+        let metrics =
+            tokio::net::TcpListener::bind(at).await.with_context(|| format!("cannot listen on {at}"))?;
+        println!("监控指标 metrics: http://{}/metrics", metrics.local_addr()?);
+        tokio::spawn(std::future::IntoFuture::into_future(axum::serve(
+            metrics,
+            qinglian::http::metrics::router(app.clone()),
+        )));
+    }
     if !login_note.is_empty() {
         println!("{login_note}");
     }

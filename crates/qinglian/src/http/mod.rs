@@ -6,6 +6,7 @@
 //! calling, limits bodies and refuses cross-site writes (CSRF).
 
 pub(crate) mod common;
+pub mod metrics;
 mod openapi;
 
 mod account;
@@ -73,6 +74,7 @@ pub fn router(app: App) -> Router {
         .route("/api/openapi.json", get(openapi::openapi_json))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route_layer(middleware::from_fn(metrics::observe))
         .layer(middleware::from_fn(api_errors))
         .route("/static/{file}", get(static_file))
         .layer(middleware::from_fn(text_input::clean))

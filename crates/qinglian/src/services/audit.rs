@@ -37,11 +37,11 @@ pub async fn record_as(
     entity_id: impl ToString,
     detail: serde_json::Value,
 ) -> AppResult<()> {
-    append(tx, &Entry::new(who, action, (entity, &entity_id.to_string()), detail, "ok")).await
+    append(tx, Entry::new(who, action, (entity, &entity_id.to_string()), detail, "ok")).await
 }
 
 /// One row of the log, as chained.
-struct Entry {
+pub(crate) struct Entry {
     at: i64,
     actor_user_id: Option<i64>,
     actor_name: String,
@@ -92,33 +92,58 @@ impl Entry {
     }
 }
 
-/// Appends a row to the chain. The head is read and moved in the caller's transaction, locked
-/// on PostgreSQL only from here to the commit (the log is written last in every use case), so
-/// writers queue on it for one statement, not for their whole transaction.
-async fn append(tx: &mut Tx, e: &Entry) -> AppResult<()> {
+/// Appends a row to the chain, or, inside a batch, keeps it for [`append_batch`].
+async fn append(tx: &mut Tx, e: Entry) -> AppResult<()> {
+    if let Some(batch) = tx.audit_batch.as_mut() {
+        batch.push(e);
+        return Ok(());
+    }
+    append_all(tx, vec![e]).await
+}
+
+/// Writes the audit rows a batch kept, in the order they came.
+pub(crate) async fn append_batch(tx: &mut Tx) -> AppResult<()> {
+    match tx.audit_batch.take() {
+        Some(entries) if !entries.is_empty() => append_all(tx, entries).await,
+        _ => Ok(()),
+    }
+}
+
+/// Chains `entries` onto the head and writes them in one statement. The head is read and moved
+/// in the caller's transaction, locked on PostgreSQL only from here to the commit (the log is
+/// written last in every use case), so writers queue on it for the end of their transaction, not
+/// for all of it.
+async fn append_all(tx: &mut Tx, entries: Vec<Entry>) -> AppResult<()> {
     let lock = if tx.engine == Engine::Postgres { " FOR UPDATE" } else { "" };
-    let prev: String = sqlx::query_scalar(&format!("SELECT digest FROM audit_head WHERE id = 1{lock}"))
+    let mut prev: String = sqlx::query_scalar(&format!("SELECT digest FROM audit_head WHERE id = 1{lock}"))
         .fetch_one(&mut **tx)
         .await?;
-    let digest = super::signatures::sm3_hex(e.canonical(&prev).as_bytes());
-    sqlx::query(
-        "INSERT INTO audit_log (at, actor_user_id, actor_name, ip, action, entity, entity_id, detail, outcome, prev_digest, digest)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(e.at)
-    .bind(e.actor_user_id)
-    .bind(&e.actor_name)
-    .bind(&e.ip)
-    .bind(&e.action)
-    .bind(&e.entity)
-    .bind(&e.entity_id)
-    .bind(&e.detail)
-    .bind(&e.outcome)
-    .bind(&prev)
-    .bind(&digest)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query("UPDATE audit_head SET digest = $1 WHERE id = 1").bind(&digest).execute(&mut **tx).await?;
+    // Eleven values a row; a statement stays well under either engine's limit on parameters.
+    for chunk in entries.chunks(500) {
+        let sql = format!(
+            "INSERT INTO audit_log (at, actor_user_id, actor_name, ip, action, entity, entity_id, detail, outcome, prev_digest, digest)
+             VALUES {}",
+            crate::db::values_placeholders(chunk.len(), 11)
+        );
+        let mut q = sqlx::query(&sql);
+        for e in chunk {
+            let digest = super::signatures::sm3_hex(e.canonical(&prev).as_bytes());
+            q = q
+                .bind(e.at)
+                .bind(e.actor_user_id)
+                .bind(e.actor_name.clone())
+                .bind(e.ip.clone())
+                .bind(e.action.clone())
+                .bind(e.entity.clone())
+                .bind(e.entity_id.clone())
+                .bind(e.detail.clone())
+                .bind(e.outcome.clone())
+                .bind(std::mem::replace(&mut prev, digest.clone()))
+                .bind(digest);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    sqlx::query("UPDATE audit_head SET digest = $1 WHERE id = 1").bind(&prev).execute(&mut **tx).await?;
     Ok(())
 }
 
@@ -148,7 +173,7 @@ pub async fn record_outcome(
     outcome: &str,
 ) -> AppResult<()> {
     let mut tx = db.begin().await?;
-    append(&mut tx, &Entry::new(who, action, (entity, entity_id), detail, outcome)).await?;
+    append(&mut tx, Entry::new(who, action, (entity, entity_id), detail, outcome)).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -1,8 +1,13 @@
-//! Group commit for SQLite, whose one writer would otherwise pay a whole transaction for each
-//! small write that arrives in a rush (sign-ins at the door, pledges from the public): the jobs
-//! waiting at a moment are recorded in one transaction, and each is answered only after that
-//! transaction commits, so an acknowledged write is never lost. PostgreSQL takes concurrent
-//! transactions as they come, so there each job runs in its own.
+//! Group commit for the small writes that arrive in a rush (sign-ins at the door, pledges from
+//! the public): the jobs waiting at a moment are recorded in one transaction, and each is
+//! answered only after that transaction commits, so an acknowledged write is never lost.
+//!
+//! Every such write moves a chain head (the audit log's; a signature's also the signature
+//! chain's), which serialises them whatever the engine: SQLite has one writer, and on
+//! PostgreSQL each transaction holds the heads' row locks until its commit is on disk. One
+//! transaction for a batch pays for the locks and the flush once instead of once per write. On
+//! PostgreSQL each job runs under a savepoint, so one failing job is undone alone, as SQLite
+//! undoes a failed statement.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -24,51 +29,56 @@ type Queued<J> = (J, oneshot::Sender<AppResult<<J as Job>::Out>>);
 
 pub struct Batcher<J: Job> {
     queue: mpsc::Sender<Queued<J>>,
+    /// Jobs recorded and committed, for `/metrics`.
+    recorded: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 const BATCH_MAX: usize = 256;
 
 impl<J: Job> Batcher<J> {
-    /// Starts the writer task (SQLite); `None` on PostgreSQL.
-    pub fn for_engine(db: &Db) -> Option<std::sync::Arc<Batcher<J>>> {
-        (db.engine == crate::db::Engine::Sqlite).then(|| std::sync::Arc::new(Batcher::start(db.clone())))
-    }
-
-    fn start(db: Db) -> Batcher<J> {
-        let (queue, mut jobs) = mpsc::channel::<Queued<J>>(4096);
-        tokio::spawn(async move {
-            while let Some(first) = jobs.recv().await {
-                let mut batch = vec![first];
-                while batch.len() < BATCH_MAX {
-                    match jobs.try_recv() {
-                        Ok(job) => batch.push(job),
-                        Err(_) => break,
+    /// Starts `lanes` writer tasks. More than one lets batches overlap where the engine allows
+    /// (PostgreSQL: a batch's work before the audit chain's lock runs beside another's).
+    pub fn start(db: Db, lanes: usize) -> Batcher<J> {
+        let (queue, jobs) = mpsc::channel::<Queued<J>>(4096);
+        let jobs = std::sync::Arc::new(tokio::sync::Mutex::new(jobs));
+        let recorded = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        for _ in 0..lanes.max(1) {
+            let (db, jobs, counter) = (db.clone(), jobs.clone(), recorded.clone());
+            tokio::spawn(async move {
+                loop {
+                    // A lane takes what waits at this moment, then lets the next lane take the
+                    // jobs that arrive while it records them.
+                    let batch = {
+                        let mut jobs = jobs.lock().await;
+                        let Some(first) = jobs.recv().await else { return };
+                        let mut batch = vec![first];
+                        while batch.len() < BATCH_MAX {
+                            match jobs.try_recv() {
+                                Ok(job) => batch.push(job),
+                                Err(_) => break,
+                            }
+                        }
+                        batch
+                    };
+                    let results = record_batch(&db, &batch).await;
+                    let ok = results.iter().filter(|r| r.is_ok()).count() as u64;
+                    counter.fetch_add(ok, std::sync::atomic::Ordering::Relaxed);
+                    for ((_, reply), result) in batch.into_iter().zip(results) {
+                        let _ = reply.send(result);
                     }
                 }
-                let results = match db.begin().await {
-                    Ok(mut tx) => {
-                        let mut results = Vec::with_capacity(batch.len());
-                        for (job, _) in &batch {
-                            // SQLite undoes just the failed statement, so one bad job does not
-                            // spoil the others in its batch.
-                            results.push(job.record(&mut tx).await);
-                        }
-                        match tx.commit().await {
-                            Ok(()) => results,
-                            Err(e) => batch.iter().map(|_| Err(AppError::Internal(e.to_string()))).collect(),
-                        }
-                    }
-                    Err(e) => batch.iter().map(|_| Err(AppError::Internal(e.to_string()))).collect(),
-                };
-                for ((_, reply), result) in batch.into_iter().zip(results) {
-                    let _ = reply.send(result);
-                }
-            }
-        });
-        Batcher { queue }
+            });
+        }
+        Batcher { queue, recorded }
     }
 
-    async fn submit(&self, job: J) -> AppResult<J::Out> {
+    /// How many jobs this batcher has recorded since the server started.
+    pub fn recorded(&self) -> u64 {
+        self.recorded.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Records `job` in the next batch; answers once that batch has committed.
+    pub async fn submit(&self, job: J) -> AppResult<J::Out> {
         let (reply, answer) = oneshot::channel();
         let stopped = || AppError::Internal("writer stopped".into());
         self.queue.send((job, reply)).await.map_err(|_| stopped())?;
@@ -76,15 +86,47 @@ impl<J: Job> Batcher<J> {
     }
 }
 
-/// Records `job` through the batcher when there is one, else in a transaction of its own.
-pub async fn run<J: Job>(db: &Db, batcher: Option<&Batcher<J>>, job: J) -> AppResult<J::Out> {
-    match batcher {
-        Some(b) => b.submit(job).await,
-        None => {
-            let mut tx = db.begin().await?;
-            let out = job.record(&mut tx).await?;
-            tx.commit().await?;
-            Ok(out)
+/// Records a batch in one transaction: each job alone (see [`record_alone`]), then the audit
+/// rows of all of them in one statement, then one commit. Every job gets the commit's outcome.
+async fn record_batch<J: Job>(db: &Db, batch: &[Queued<J>]) -> Vec<AppResult<J::Out>> {
+    let failed =
+        |e: &dyn std::fmt::Display| batch.iter().map(|_| Err(AppError::Internal(e.to_string()))).collect();
+    let mut tx = match db.begin().await {
+        Ok(tx) => tx,
+        Err(e) => return failed(&e),
+    };
+    tx.audit_batch = Some(Vec::with_capacity(batch.len()));
+    let mut results = Vec::with_capacity(batch.len());
+    for (job, _) in batch {
+        results.push(record_alone(&mut tx, job).await);
+    }
+    if let Err(e) = super::audit::append_batch(&mut tx).await {
+        return failed(&format!("{e:?}"));
+    }
+    match tx.commit().await {
+        Ok(()) => results,
+        Err(e) => failed(&e),
+    }
+}
+
+/// Records one job of a batch so that its failure leaves the others as they are: SQLite undoes
+/// just the failed statement; PostgreSQL, which would abort the whole transaction, gets a
+/// savepoint around the job. A failed job's audit rows go with it.
+async fn record_alone<J: Job>(tx: &mut Tx, job: &J) -> AppResult<J::Out> {
+    let kept = tx.audit_batch.as_ref().map_or(0, Vec::len);
+    let savepoint = tx.engine == crate::db::Engine::Postgres;
+    if savepoint {
+        sqlx::query("SAVEPOINT job").execute(&mut **tx).await?;
+    }
+    let out = job.record(tx).await;
+    if out.is_err() {
+        if let Some(rows) = tx.audit_batch.as_mut() {
+            rows.truncate(kept);
         }
     }
+    if savepoint {
+        let end = if out.is_ok() { "RELEASE SAVEPOINT job" } else { "ROLLBACK TO SAVEPOINT job" };
+        sqlx::query(end).execute(&mut **tx).await?;
+    }
+    out
 }

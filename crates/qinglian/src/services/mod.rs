@@ -55,10 +55,10 @@ pub struct App {
     pub signer: Arc<crate::signing::Signer>,
     /// Per-server read cache of sittings for the sign-in path.
     pub sittings: Arc<sittings::Cache>,
-    /// Group commit of sign-ins (SQLite only; PostgreSQL takes concurrent writers as they come).
-    pub checkins: Option<Arc<batch::Batcher<sittings::Checkin>>>,
-    /// Group commit of signatures (SQLite only).
-    pub signatures: Option<Arc<batch::Batcher<signatures::NewSignature>>>,
+    /// Group commit of sign-ins.
+    pub checkins: Arc<batch::Batcher<sittings::Checkin>>,
+    /// Group commit of signatures.
+    pub signatures: Arc<batch::Batcher<signatures::NewSignature>>,
     /// Attempt counters for sign-in, QR sign-in and public forms.
     pub throttle: Arc<throttle::Throttle>,
     /// Wakes this server's job worker when a job is queued here.

@@ -11,7 +11,7 @@ use sm3::{Digest, Sm3};
 use sqlx::Row;
 
 use super::audit::{self, Who};
-use super::batch::{self, BoxFuture, Job};
+use super::batch::{BoxFuture, Job};
 use super::App;
 use crate::db::{now, Engine, Tx};
 use crate::domain::format_datetime;
@@ -313,7 +313,7 @@ impl Job for NewSignature {
 
 /// Appends a signature (group-committed on SQLite); answered only once it is durable.
 pub async fn sign(app: &App, s: NewSignature) -> AppResult<Signed> {
-    batch::run(&app.db, app.signatures.as_deref(), s).await
+    app.signatures.submit(s).await
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -648,7 +648,7 @@ pub async fn check_in(
         ip: ip.to_string(),
         at: t,
     };
-    super::batch::run(&app.db, app.checkins.as_deref(), job).await
+    app.checkins.submit(job).await
 }
 
 /// One sign-in to record.
