@@ -21,6 +21,8 @@ pub struct Tx {
     /// In a batch of small writes (`services::batch`), the audit rows its jobs record, chained
     /// and written together at the batch's end.
     pub(crate) audit_batch: Option<Vec<crate::services::audit::Entry>>,
+    /// In a batch, the signature chain's head as its jobs have moved it, written at the end.
+    pub(crate) signature_head: Option<String>,
 }
 
 impl Tx {
@@ -156,13 +158,20 @@ impl Db {
             Engine::Sqlite => {
                 let writer = self.writer.clone().lock_owned().await;
                 let inner = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-                Ok(Tx { inner, _writer: Some(writer), engine: Engine::Sqlite, audit_batch: None })
+                Ok(Tx {
+                    inner,
+                    _writer: Some(writer),
+                    engine: Engine::Sqlite,
+                    audit_batch: None,
+                    signature_head: None,
+                })
             }
             Engine::Postgres => Ok(Tx {
                 inner: self.pool.begin().await?,
                 _writer: None,
                 engine: Engine::Postgres,
                 audit_batch: None,
+                signature_head: None,
             }),
         }
     }

@@ -100,6 +100,9 @@ async fn record_batch<J: Job>(db: &Db, batch: &[Queued<J>]) -> Vec<AppResult<J::
     for (job, _) in batch {
         results.push(record_alone(&mut tx, job).await);
     }
+    if let Err(e) = super::signatures::write_batch_head(&mut tx).await {
+        return failed(&format!("{e:?}"));
+    }
     if let Err(e) = super::audit::append_batch(&mut tx).await {
         return failed(&format!("{e:?}"));
     }
@@ -111,9 +114,11 @@ async fn record_batch<J: Job>(db: &Db, batch: &[Queued<J>]) -> Vec<AppResult<J::
 
 /// Records one job of a batch so that its failure leaves the others as they are: SQLite undoes
 /// just the failed statement; PostgreSQL, which would abort the whole transaction, gets a
-/// savepoint around the job. A failed job's audit rows go with it.
+/// savepoint around the job. A failed job's audit rows go with it, and the signature chain's
+/// head goes back to where the job found it.
 async fn record_alone<J: Job>(tx: &mut Tx, job: &J) -> AppResult<J::Out> {
     let kept = tx.audit_batch.as_ref().map_or(0, Vec::len);
+    let head = tx.signature_head.clone();
     let savepoint = tx.engine == crate::db::Engine::Postgres;
     if savepoint {
         sqlx::query("SAVEPOINT job").execute(&mut **tx).await?;
@@ -123,6 +128,7 @@ async fn record_alone<J: Job>(tx: &mut Tx, job: &J) -> AppResult<J::Out> {
         if let Some(rows) = tx.audit_batch.as_mut() {
             rows.truncate(kept);
         }
+        tx.signature_head = head;
     }
     if savepoint {
         let end = if out.is_ok() { "RELEASE SAVEPOINT job" } else { "ROLLBACK TO SAVEPOINT job" };

@@ -222,6 +222,14 @@ async fn signed_text(tx: &mut Tx, s: &NewSignature) -> AppResult<(i64, i64)> {
     .await?)
 }
 
+/// Writes the head a batch carried (see [`append`]).
+pub(crate) async fn write_batch_head(tx: &mut Tx) -> AppResult<()> {
+    if let Some(head) = tx.signature_head.take() {
+        sqlx::query("UPDATE chain_head SET digest = $1 WHERE id = 1").bind(&head).execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 /// Texts kept before their digests were: digested once, at start.
 pub async fn digest_legacy_texts(db: &crate::db::Db) -> AppResult<()> {
     let rows: Vec<(i64, String)> =
@@ -242,11 +250,22 @@ fn new_code() -> String {
 
 async fn append(tx: &mut Tx, s: &NewSignature) -> AppResult<Signed> {
     // The chain's head is read and moved in this transaction; on PostgreSQL the row lock orders
-    // concurrent signers (SQLite has one writer anyway).
-    let lock = if tx.engine == Engine::Postgres { " FOR UPDATE" } else { "" };
-    let prev: String = sqlx::query_scalar(&format!("SELECT digest FROM chain_head WHERE id = 1{lock}"))
-        .fetch_one(&mut **tx)
-        .await?;
+    // concurrent signers (SQLite has one writer anyway). A batch reads it once, carries it from
+    // job to job and writes it at its end.
+    let prev = match tx.signature_head.take() {
+        Some(head) => head,
+        None => {
+            let lock = if tx.engine == Engine::Postgres { " FOR UPDATE" } else { "" };
+            sqlx::query_scalar(&format!("SELECT digest FROM chain_head WHERE id = 1{lock}"))
+                .fetch_one(&mut **tx)
+                .await?
+        }
+    };
+    let batched = tx.audit_batch.is_some();
+    // Until this signature is in, the head stays where it was (a refusal below moves nothing).
+    if batched {
+        tx.signature_head = Some(prev.clone());
+    }
     let signed_at = s.signed_at.unwrap_or_else(now);
     let code = new_code();
     // The version is the kept text's, whatever the caller assumed.
@@ -279,7 +298,14 @@ async fn append(tx: &mut Tx, s: &NewSignature) -> AppResult<Signed> {
     .fetch_optional(&mut **tx)
     .await?;
     let id = id.ok_or_else(|| AppError::Conflict(Msg::new("err.already_signed")))?;
-    sqlx::query("UPDATE chain_head SET digest = $1 WHERE id = 1").bind(&digest).execute(&mut **tx).await?;
+    if batched {
+        tx.signature_head = Some(digest.clone());
+    } else {
+        sqlx::query("UPDATE chain_head SET digest = $1 WHERE id = 1")
+            .bind(&digest)
+            .execute(&mut **tx)
+            .await?;
+    }
     if s.subject == "pledge" {
         sqlx::query("UPDATE pledges SET signature_count = signature_count + 1 WHERE id = $1")
             .bind(s.subject_id)
