@@ -5,9 +5,10 @@
 //! Every such write moves a chain head (the audit log's; a signature's also the signature
 //! chain's), which serialises them whatever the engine: SQLite has one writer, and on
 //! PostgreSQL each transaction holds the heads' row locks until its commit is on disk. One
-//! transaction for a batch pays for the locks and the flush once instead of once per write. On
-//! PostgreSQL each job runs under a savepoint, so one failing job is undone alone, as SQLite
-//! undoes a failed statement.
+//! transaction for a batch pays for the locks and the flush once instead of once per write. A
+//! failing job never takes the others with it: SQLite undoes just a failed statement, and on
+//! PostgreSQL, where a database error aborts the transaction, the batch is recorded again with
+//! a savepoint around each job.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -88,17 +89,38 @@ impl<J: Job> Batcher<J> {
 
 /// Records a batch in one transaction: each job alone (see [`record_alone`]), then the audit
 /// rows of all of them in one statement, then one commit. Every job gets the commit's outcome.
+///
+/// On PostgreSQL the batch is first tried without a savepoint per job, as nearly every batch
+/// fails nowhere; a job whose error aborted the transaction (a database error, not a refusal)
+/// sends the whole batch round again with savepoints, so the others are still recorded.
 async fn record_batch<J: Job>(db: &Db, batch: &[Queued<J>]) -> Vec<AppResult<J::Out>> {
-    let failed =
-        |e: &dyn std::fmt::Display| batch.iter().map(|_| Err(AppError::Internal(e.to_string()))).collect();
+    match attempt(db, batch, false).await {
+        Some(results) => results,
+        None => attempt(db, batch, true).await.unwrap_or_else(|| {
+            batch.iter().map(|_| Err(AppError::Internal("batch aborted".into()))).collect()
+        }),
+    }
+}
+
+/// One try at a batch; `None` if a job aborted the transaction (only without savepoints).
+async fn attempt<J: Job>(db: &Db, batch: &[Queued<J>], savepoints: bool) -> Option<Vec<AppResult<J::Out>>> {
+    let failed = |e: &dyn std::fmt::Display| {
+        Some(batch.iter().map(|_| Err(AppError::Internal(e.to_string()))).collect())
+    };
     let mut tx = match db.begin().await {
         Ok(tx) => tx,
         Err(e) => return failed(&e),
     };
+    let postgres = tx.engine == crate::db::Engine::Postgres;
     tx.audit_batch = Some(Vec::with_capacity(batch.len()));
     let mut results = Vec::with_capacity(batch.len());
     for (job, _) in batch {
-        results.push(record_alone(&mut tx, job).await);
+        let out = record_alone(&mut tx, job, savepoints && postgres).await;
+        if out.is_err() && postgres && !savepoints && sqlx::query("SELECT 1").execute(&mut *tx).await.is_err()
+        {
+            return None;
+        }
+        results.push(out);
     }
     if let Err(e) = super::signatures::write_batch_head(&mut tx).await {
         return failed(&format!("{e:?}"));
@@ -107,19 +129,19 @@ async fn record_batch<J: Job>(db: &Db, batch: &[Queued<J>]) -> Vec<AppResult<J::
         return failed(&format!("{e:?}"));
     }
     match tx.commit().await {
-        Ok(()) => results,
+        Ok(()) => Some(results),
         Err(e) => failed(&e),
     }
 }
 
-/// Records one job of a batch so that its failure leaves the others as they are: SQLite undoes
-/// just the failed statement; PostgreSQL, which would abort the whole transaction, gets a
-/// savepoint around the job. A failed job's audit rows go with it, and the signature chain's
-/// head goes back to where the job found it.
-async fn record_alone<J: Job>(tx: &mut Tx, job: &J) -> AppResult<J::Out> {
+/// Records one job of a batch so that its failure leaves the others as they are. A refused job
+/// (a duplicate, a full room) has written nothing that matters, as on SQLite, which undoes just
+/// a failed statement; with `savepoint`, a job that failed in the database is undone whole. A
+/// failed job's audit rows go with it, and the signature chain's head goes back to where the
+/// job found it.
+async fn record_alone<J: Job>(tx: &mut Tx, job: &J, savepoint: bool) -> AppResult<J::Out> {
     let kept = tx.audit_batch.as_ref().map_or(0, Vec::len);
     let head = tx.signature_head.clone();
-    let savepoint = tx.engine == crate::db::Engine::Postgres;
     if savepoint {
         sqlx::query("SAVEPOINT job").execute(&mut **tx).await?;
     }

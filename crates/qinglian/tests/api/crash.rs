@@ -246,3 +246,50 @@ async fn acknowledged_signatures_survive_a_kill_and_the_chain_verifies() {
         String::from_utf8_lossy(&check.stdout).trim()
     );
 }
+
+/// A job failing in the database inside a batch takes none of the others with it, on either
+/// engine (PostgreSQL aborts the transaction; the batch is recorded again job by job).
+mod batches {
+    use qinglian::db::Tx;
+    use qinglian::error::AppResult;
+    use qinglian::services::batch::{BoxFuture, Job};
+
+    struct Note(i64);
+
+    impl Job for Note {
+        type Out = i64;
+        fn record<'a>(&'a self, tx: &'a mut Tx) -> BoxFuture<'a, AppResult<i64>> {
+            Box::pin(async move {
+                // Every seventh job breaks a constraint: a database error, not a refusal.
+                let value = if self.0 % 7 == 0 { None } else { Some(self.0) };
+                sqlx::query("INSERT INTO batch_notes (n) VALUES ($1)").bind(value).execute(&mut **tx).await?;
+                Ok(self.0)
+            })
+        }
+    }
+
+    async fn a_failing_job_spoils_no_batch(t: crate::harness::TestApp) {
+        sqlx::query("CREATE TABLE batch_notes (n BIGINT NOT NULL)").execute(&t.app.db.pool).await.unwrap();
+        let batcher = std::sync::Arc::new(qinglian::services::batch::Batcher::start(t.app.db.clone(), 2));
+        let mut jobs = Vec::new();
+        for n in 1..=200 {
+            let b = batcher.clone();
+            jobs.push(tokio::spawn(async move { (n, b.submit(Note(n)).await) }));
+        }
+        let mut ok = Vec::new();
+        for j in jobs {
+            let (n, out) = j.await.unwrap();
+            assert_eq!(out.is_ok(), n % 7 != 0, "job {n}: {out:?}");
+            if out.is_ok() {
+                ok.push(n);
+            }
+        }
+        let mut stored: Vec<i64> =
+            sqlx::query_scalar("SELECT n FROM batch_notes").fetch_all(&t.app.db.pool).await.unwrap();
+        stored.sort();
+        assert_eq!(stored, ok, "every acknowledged job, and only those, is stored");
+        assert_eq!(batcher.recorded(), ok.len() as u64);
+    }
+
+    crate::on_both_engines!(a_failing_job_spoils_no_batch);
+}
