@@ -22,7 +22,6 @@ use sqlx::{Column, Row, ValueRef};
 
 use crate::db::{Db, Engine};
 use crate::services::App;
-use crate::storage::FileStore;
 
 const FORMAT: &str = "qinglian-backup/1";
 /// Kept by the file store, which is backed up file by file; a restore fills whatever store the
@@ -251,29 +250,32 @@ pub fn verify(path: &Path) -> anyhow::Result<(Archive, Manifest)> {
     for t in &manifest.tables {
         let mut entry =
             zip.by_name(&table_entry(&t.name)).with_context(|| format!("备份缺少表 {}", t.name))?;
-        let (digest, lines) =
+        let (digest, lines, _) =
             digest_of(&mut entry).with_context(|| format!("备份中的表 {} 已损坏", t.name))?;
         ensure!(digest == t.sha256 && lines == t.rows, "表 {} 的校验和不符，备份已损坏", t.name);
     }
     for f in &manifest.files {
         let mut entry =
             zip.by_name(&file_entry(&f.key)).with_context(|| format!("备份缺少文件 {}", f.key))?;
-        let (digest, _) = digest_of(&mut entry).with_context(|| format!("备份中的文件 {} 已损坏", f.key))?;
-        ensure!(digest == f.key, "文件 {} 的校验和不符，备份已损坏", f.key);
+        let (digest, _, len) =
+            digest_of(&mut entry).with_context(|| format!("备份中的文件 {} 已损坏", f.key))?;
+        // The size too, as the restore trusts it to size its buffer.
+        ensure!(digest == f.key && len == f.size, "文件 {} 的校验和不符，备份已损坏", f.key);
     }
     Ok((zip, manifest))
 }
 
-/// SHA-256 and newline count of a stream.
-fn digest_of(r: &mut impl Read) -> anyhow::Result<(String, u64)> {
-    let (mut digest, mut lines, mut buf) = (Sha256::new(), 0_u64, vec![0_u8; 64 * 1024]);
+/// SHA-256, newline count and length of a stream.
+fn digest_of(r: &mut impl Read) -> anyhow::Result<(String, u64, u64)> {
+    let (mut digest, mut lines, mut len, mut buf) = (Sha256::new(), 0_u64, 0_u64, vec![0_u8; 64 * 1024]);
     loop {
         let n = r.read(&mut buf)?;
         if n == 0 {
-            return Ok((hex::encode(digest.finalize()), lines));
+            return Ok((hex::encode(digest.finalize()), lines, len));
         }
         digest.update(&buf[..n]);
         lines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+        len += n as u64;
     }
 }
 
@@ -482,13 +484,4 @@ async fn check_restored(app: &App, manifest: &Manifest) -> anyhow::Result<Restor
     ensure!(signatures.intact, "恢复后签名链校验失败：{:?}", signatures.problem);
     ensure!(audit.intact, "恢复后审计日志链校验失败（第 {:?} 条）", audit.broken_at);
     Ok(Restored { rows: manifest.rows(), files: manifest.files.len(), signatures, audit })
-}
-
-/// A digest of every file a store holds, to compare two instances.
-pub async fn file_digests(files: &dyn FileStore) -> anyhow::Result<Vec<String>> {
-    let mut out = Vec::new();
-    for key in files.keys().await? {
-        out.push(crate::storage::content_key(&files.get(&key).await?));
-    }
-    Ok(out)
 }

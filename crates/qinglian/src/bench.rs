@@ -13,10 +13,11 @@
 //! - a public submission screened against 50,000 stored works (target: < 50 ms), search over
 //!   100,000 works (target: p99 < 50 ms) and the portal's home (target: < 10 ms).
 //!
-//! It builds its own database: SQLite in a temporary directory, or the PostgreSQL database given
-//! by `--database-url` (the same flag as `serve`; it must be empty, as the bench fills it). With
-//! `--engines sqlite,postgres` it runs on both, one after the other on the same machine, and
-//! prints their numbers side by side. It starts the real server on a free port.
+//! It builds its own database: SQLite in a temporary directory, or on the PostgreSQL server of
+//! `--database-url` (the same flag as `serve`) a scratch database it drops afterwards, never the
+//! database the URL names. With `--engines sqlite,postgres` it runs on both, one after the other
+//! on the same machine, and prints their numbers side by side. It starts the real server on a
+//! free port.
 
 use std::time::{Duration, Instant};
 
@@ -117,7 +118,7 @@ async fn run_on(url: Option<String>, rows: usize, unit_count: usize, seconds: u6
     // All the load comes from one address here; the per-address limit would stop it at once.
     config.public_signatures_per_minute = 0;
     let app = crate::start(config).await?;
-    let result = measure(&app, rows, unit_count, seconds).await;
+    let result = measure(app.clone(), rows, unit_count, seconds).await;
     app.db.pool.close().await;
     if let Some(s) = scratch {
         s.remove().await;
@@ -125,8 +126,7 @@ async fn run_on(url: Option<String>, rows: usize, unit_count: usize, seconds: u6
     result
 }
 
-async fn measure(app: &App, rows: usize, unit_count: usize, seconds: u64) -> anyhow::Result<String> {
-    let app = app.clone();
+async fn measure(app: App, rows: usize, unit_count: usize, seconds: u64) -> anyhow::Result<String> {
     let engine = format!("{:?}", app.db.engine).to_lowercase();
     println!("engine: {engine}");
     let (campaign_id, admin_password) = seed(&app, unit_count).await?;

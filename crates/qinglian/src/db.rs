@@ -18,11 +18,9 @@ pub struct Tx {
     inner: Transaction<'static, sqlx::Any>,
     _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
     pub engine: Engine,
-    /// In a batch of small writes (`services::batch`), the audit rows its jobs record, chained
-    /// and written together at the batch's end.
-    pub(crate) audit_batch: Option<Vec<crate::services::audit::Entry>>,
-    /// In a batch, the signature chain's head as its jobs have moved it, written at the end.
-    pub(crate) signature_head: Option<String>,
+    /// In a batch of small writes, what its jobs leave for the batch's end
+    /// (`services::batch`).
+    pub(crate) batch: Option<crate::services::batch::Deferred>,
 }
 
 impl Tx {
@@ -158,20 +156,13 @@ impl Db {
             Engine::Sqlite => {
                 let writer = self.writer.clone().lock_owned().await;
                 let inner = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-                Ok(Tx {
-                    inner,
-                    _writer: Some(writer),
-                    engine: Engine::Sqlite,
-                    audit_batch: None,
-                    signature_head: None,
-                })
+                Ok(Tx { inner, _writer: Some(writer), engine: Engine::Sqlite, batch: None })
             }
             Engine::Postgres => Ok(Tx {
                 inner: self.pool.begin().await?,
                 _writer: None,
                 engine: Engine::Postgres,
-                audit_batch: None,
-                signature_head: None,
+                batch: None,
             }),
         }
     }

@@ -48,7 +48,7 @@ pub async fn start(config: Config) -> anyhow::Result<App> {
     services::audit::guard_triggers(&db).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     services::signatures::digest_legacy_texts(&db).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     lock.release().await?;
-    let files = storage::open(&config, &db).await?;
+    let files = storage::open(&config, &db)?;
     let signer = signing::Signer::load(&db).await?;
     // SQLite has one writer; on PostgreSQL sign-ins overlap up to their audit rows. Signatures
     // wait on their own chain's head from their first statement, so one lane is all they use.

@@ -320,7 +320,7 @@ async fn main() -> anyhow::Result<()> {
             let mut target = config.clone();
             target.storage = qinglian::config::StorageKind::parse(&to, &config.data_dir)?;
             anyhow::ensure!(target.storage != config.storage, "目标存储与当前存储相同");
-            let to_store = qinglian::storage::open(&target, &app.db).await?;
+            let to_store = qinglian::storage::open(&target, &app.db)?;
             let done = qinglian::storage::copy_all(app.files.as_ref(), to_store.as_ref()).await?;
             println!(
                 "已从 {} 复制 {} 个文件（{} 字节）到 {}，{} 个已存在；请把 storage 设为 {to} 后重启服务",

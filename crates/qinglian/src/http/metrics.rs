@@ -17,50 +17,41 @@ use crate::services::App;
 /// Upper bounds of the latency histogram, in seconds.
 const BUCKETS: [f64; 11] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
 
+/// One route's answers: how many by method and status, and how long they took.
 #[derive(Default)]
-struct Latency {
+struct Route {
+    answered: BTreeMap<(axum::http::Method, u16), u64>,
     buckets: [u64; BUCKETS.len()],
     count: u64,
     sum: f64,
 }
 
-/// What this process has answered since it started.
-pub static METRICS: std::sync::LazyLock<Metrics> = std::sync::LazyLock::new(Metrics::default);
-
-#[derive(Default)]
-pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
-    latency: Mutex<BTreeMap<String, Latency>>,
-}
-
-impl Metrics {
-    fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        *self
-            .requests
-            .lock()
-            .expect("metrics")
-            .entry((method.to_string(), route.to_string(), status))
-            .or_default() += 1;
-        let mut latency = self.latency.lock().expect("metrics");
-        let l = latency.entry(route.to_string()).or_default();
-        for (bucket, bound) in l.buckets.iter_mut().zip(BUCKETS) {
-            if seconds <= bound {
-                *bucket += 1;
-            }
-        }
-        l.count += 1;
-        l.sum += seconds;
-    }
-}
+/// What this process has answered since it started, by route pattern.
+static ROUTES: Mutex<BTreeMap<String, Route>> = Mutex::new(BTreeMap::new());
 
 /// Counts every request under its route's pattern (`/api/v1/jobs/{id}`, not each id), so the
 /// series stay few whatever is asked.
 pub(crate) async fn observe(req: Request, next: Next) -> Response {
-    let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_string();
-    let method = req.method().to_string();
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let method = req.method().clone();
     let started = Instant::now();
     let resp = next.run(req).await;
-    METRICS.observe(&method, &route, resp.status().as_u16(), started.elapsed().as_secs_f64());
+    let seconds = started.elapsed().as_secs_f64();
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    let mut routes = ROUTES.lock().expect("metrics");
+    if !routes.contains_key(route) {
+        routes.insert(route.to_string(), Route::default());
+    }
+    let r = routes.get_mut(route).expect("just inserted");
+    *r.answered.entry((method, resp.status().as_u16())).or_default() += 1;
+    for (bucket, bound) in r.buckets.iter_mut().zip(BUCKETS) {
+        if seconds <= bound {
+            *bucket += 1;
+        }
+    }
+    r.count += 1;
+    r.sum += seconds;
+    drop(routes);
     resp
 }
 
@@ -70,34 +61,8 @@ fn label(value: &str) -> String {
 
 pub(crate) async fn metrics(State(app): State<App>) -> Response {
     let mut out = String::new();
-    let _ = writeln!(out, "# HELP qinglian_http_requests_total Requests answered, by route and status.");
-    let _ = writeln!(out, "# TYPE qinglian_http_requests_total counter");
-    for ((method, route, status), n) in METRICS.requests.lock().expect("metrics").iter() {
-        let _ = writeln!(
-            out,
-            "qinglian_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}",
-            label(route)
-        );
-    }
-    let _ = writeln!(out, "# HELP qinglian_http_request_duration_seconds Time to answer, by route.");
-    let _ = writeln!(out, "# TYPE qinglian_http_request_duration_seconds histogram");
-    for (route, l) in METRICS.latency.lock().expect("metrics").iter() {
-        let route = label(route);
-        for (n, bound) in l.buckets.iter().zip(BUCKETS) {
-            let _ = writeln!(
-                out,
-                "qinglian_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {n}"
-            );
-        }
-        let _ = writeln!(
-            out,
-            "qinglian_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
-            l.count
-        );
-        let _ = writeln!(out, "qinglian_http_request_duration_seconds_sum{{route=\"{route}\"}} {}", l.sum);
-        let _ =
-            writeln!(out, "qinglian_http_request_duration_seconds_count{{route=\"{route}\"}} {}", l.count);
-    }
+    // The routes' lock is let go before the database is asked anything.
+    write_routes(&mut out);
     let pool = &app.db.pool;
     let idle = pool.num_idle() as u32;
     let _ = writeln!(out, "# HELP qinglian_db_connections Database connections of this server's pool.");
@@ -123,6 +88,41 @@ pub(crate) async fn metrics(State(app): State<App>) -> Response {
         let _ = writeln!(out, "qinglian_jobs{{status=\"{status}\"}} {n}");
     }
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response()
+}
+
+/// The per-route series: requests by method and status, and the latency histogram.
+fn write_routes(out: &mut String) {
+    let routes = ROUTES.lock().expect("metrics");
+    let _ = writeln!(out, "# HELP qinglian_http_requests_total Requests answered, by route and status.");
+    let _ = writeln!(out, "# TYPE qinglian_http_requests_total counter");
+    for (route, r) in routes.iter() {
+        for ((method, status), n) in &r.answered {
+            let _ = writeln!(
+                out,
+                "qinglian_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}",
+                label(route)
+            );
+        }
+    }
+    let _ = writeln!(out, "# HELP qinglian_http_request_duration_seconds Time to answer, by route.");
+    let _ = writeln!(out, "# TYPE qinglian_http_request_duration_seconds histogram");
+    for (route, r) in routes.iter() {
+        let route = label(route);
+        for (n, bound) in r.buckets.iter().zip(BUCKETS) {
+            let _ = writeln!(
+                out,
+                "qinglian_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {n}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "qinglian_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
+            r.count
+        );
+        let _ = writeln!(out, "qinglian_http_request_duration_seconds_sum{{route=\"{route}\"}} {}", r.sum);
+        let _ =
+            writeln!(out, "qinglian_http_request_duration_seconds_count{{route=\"{route}\"}} {}", r.count);
+    }
 }
 
 /// The router of the metrics address.

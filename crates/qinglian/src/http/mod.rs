@@ -180,7 +180,7 @@ async fn readyz(State(app): State<App>) -> Response {
             Ok(()) => "ok".to_string(),
             Err(e) => format!("unreachable: {e}"),
         },
-        "worker": crate::services::jobs::worker_name(),
+        "worker": jobs::worker_name(),
     });
     let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (status, axum::Json(body)).into_response()

@@ -92,20 +92,14 @@ impl Entry {
     }
 }
 
-/// Appends a row to the chain, or, inside a batch, keeps it for [`append_batch`].
+/// Appends a row to the chain, or, inside a batch, keeps it for the batch's end.
 async fn append(tx: &mut Tx, e: Entry) -> AppResult<()> {
-    if let Some(batch) = tx.audit_batch.as_mut() {
-        batch.push(e);
-        return Ok(());
-    }
-    append_all(tx, vec![e]).await
-}
-
-/// Writes the audit rows a batch kept, in the order they came.
-pub(crate) async fn append_batch(tx: &mut Tx) -> AppResult<()> {
-    match tx.audit_batch.take() {
-        Some(entries) if !entries.is_empty() => append_all(tx, entries).await,
-        _ => Ok(()),
+    match tx.batch.as_mut() {
+        Some(deferred) => {
+            deferred.audit.push(e);
+            Ok(())
+        }
+        None => append_all(tx, vec![e]).await,
     }
 }
 
@@ -113,7 +107,10 @@ pub(crate) async fn append_batch(tx: &mut Tx) -> AppResult<()> {
 /// in the caller's transaction, locked on PostgreSQL only from here to the commit (the log is
 /// written last in every use case), so writers queue on it for the end of their transaction, not
 /// for all of it.
-async fn append_all(tx: &mut Tx, entries: Vec<Entry>) -> AppResult<()> {
+pub(crate) async fn append_all(tx: &mut Tx, entries: Vec<Entry>) -> AppResult<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
     let lock = if tx.engine == Engine::Postgres { " FOR UPDATE" } else { "" };
     let mut prev: String = sqlx::query_scalar(&format!("SELECT digest FROM audit_head WHERE id = 1{lock}"))
         .fetch_one(&mut **tx)
@@ -131,13 +128,13 @@ async fn append_all(tx: &mut Tx, entries: Vec<Entry>) -> AppResult<()> {
             q = q
                 .bind(e.at)
                 .bind(e.actor_user_id)
-                .bind(e.actor_name.clone())
-                .bind(e.ip.clone())
-                .bind(e.action.clone())
-                .bind(e.entity.clone())
-                .bind(e.entity_id.clone())
-                .bind(e.detail.clone())
-                .bind(e.outcome.clone())
+                .bind(&e.actor_name)
+                .bind(&e.ip)
+                .bind(&e.action)
+                .bind(&e.entity)
+                .bind(&e.entity_id)
+                .bind(&e.detail)
+                .bind(&e.outcome)
                 .bind(std::mem::replace(&mut prev, digest.clone()))
                 .bind(digest);
         }

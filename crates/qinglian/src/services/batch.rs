@@ -28,6 +28,15 @@ pub trait Job: Send + Sync + 'static {
 
 type Queued<J> = (J, oneshot::Sender<AppResult<<J as Job>::Out>>);
 
+/// What a batch's jobs leave for its end, kept with its transaction: their audit rows, chained
+/// and written in one statement, and the signature chain's head as their signatures moved it,
+/// written once.
+#[derive(Default)]
+pub(crate) struct Deferred {
+    pub(crate) audit: Vec<super::audit::Entry>,
+    pub(crate) signature_head: Option<String>,
+}
+
 pub struct Batcher<J: Job> {
     queue: mpsc::Sender<Queued<J>>,
     /// Jobs recorded and committed, for `/metrics`.
@@ -112,7 +121,7 @@ async fn attempt<J: Job>(db: &Db, batch: &[Queued<J>], savepoints: bool) -> Opti
         Err(e) => return failed(&e),
     };
     let postgres = tx.engine == crate::db::Engine::Postgres;
-    tx.audit_batch = Some(Vec::with_capacity(batch.len()));
+    tx.batch = Some(Deferred::default());
     let mut results = Vec::with_capacity(batch.len());
     for (job, _) in batch {
         let out = record_alone(&mut tx, job, savepoints && postgres).await;
@@ -122,10 +131,7 @@ async fn attempt<J: Job>(db: &Db, batch: &[Queued<J>], savepoints: bool) -> Opti
         }
         results.push(out);
     }
-    if let Err(e) = super::signatures::write_batch_head(&mut tx).await {
-        return failed(&format!("{e:?}"));
-    }
-    if let Err(e) = super::audit::append_batch(&mut tx).await {
+    if let Err(e) = write_deferred(&mut tx).await {
         return failed(&format!("{e:?}"));
     }
     match tx.commit().await {
@@ -140,21 +146,27 @@ async fn attempt<J: Job>(db: &Db, batch: &[Queued<J>], savepoints: bool) -> Opti
 /// failed job's audit rows go with it, and the signature chain's head goes back to where the
 /// job found it.
 async fn record_alone<J: Job>(tx: &mut Tx, job: &J, savepoint: bool) -> AppResult<J::Out> {
-    let kept = tx.audit_batch.as_ref().map_or(0, Vec::len);
-    let head = tx.signature_head.clone();
+    let before = tx.batch.as_ref().map(|d| (d.audit.len(), d.signature_head.clone()));
     if savepoint {
         sqlx::query("SAVEPOINT job").execute(&mut **tx).await?;
     }
     let out = job.record(tx).await;
-    if out.is_err() {
-        if let Some(rows) = tx.audit_batch.as_mut() {
-            rows.truncate(kept);
-        }
-        tx.signature_head = head;
+    if let (Err(_), Some(d), Some((rows, head))) = (&out, tx.batch.as_mut(), before) {
+        d.audit.truncate(rows);
+        d.signature_head = head;
     }
     if savepoint {
         let end = if out.is_ok() { "RELEASE SAVEPOINT job" } else { "ROLLBACK TO SAVEPOINT job" };
         sqlx::query(end).execute(&mut **tx).await?;
     }
     out
+}
+
+/// Writes what the batch's jobs left for its end.
+async fn write_deferred(tx: &mut Tx) -> AppResult<()> {
+    let Some(deferred) = tx.batch.take() else { return Ok(()) };
+    if let Some(head) = deferred.signature_head {
+        super::signatures::move_head(tx, &head).await?;
+    }
+    super::audit::append_all(tx, deferred.audit).await
 }

@@ -102,6 +102,15 @@ pub async fn start_ledger(app: &App, actor: &Actor, campaign_id: i64, base_url: 
 async fn claim(app: &App) -> AppResult<Option<i64>> {
     let t = now();
     let open = "(status = 'queued' OR (status = 'running' AND lease_until < $1))";
+    // Idle servers look every few seconds: a read, so looking never queues behind the writers
+    // (SQLite's one writer is the sign-ins' too).
+    let waiting: Option<i64> = sqlx::query_scalar(&format!("SELECT id FROM jobs WHERE {open} LIMIT 1"))
+        .bind(t)
+        .fetch_optional(&app.db.pool)
+        .await?;
+    if waiting.is_none() {
+        return Ok(None);
+    }
     let mut tx = app.db.begin().await?;
     let id: Option<i64> = sqlx::query_scalar(&format!(
         "UPDATE jobs SET status = 'running', worker = $2, lease_until = $3, attempts = attempts + 1,
@@ -178,7 +187,7 @@ async fn hand_back(app: &App, id: i64) {
 
 /// Runs one claimed job to its end, renewing the lease while it works.
 async fn run(app: &App, id: i64) -> AppResult<()> {
-    let r = sqlx::query("SELECT kind, campaign_id, requested_by, base_url, attempts FROM jobs WHERE id = $1")
+    let r = sqlx::query("SELECT campaign_id, requested_by, base_url, attempts FROM jobs WHERE id = $1")
         .bind(id)
         .fetch_one(&app.db.pool)
         .await?;

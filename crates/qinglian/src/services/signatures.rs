@@ -222,11 +222,9 @@ async fn signed_text(tx: &mut Tx, s: &NewSignature) -> AppResult<(i64, i64)> {
     .await?)
 }
 
-/// Writes the head a batch carried (see [`append`]).
-pub(crate) async fn write_batch_head(tx: &mut Tx) -> AppResult<()> {
-    if let Some(head) = tx.signature_head.take() {
-        sqlx::query("UPDATE chain_head SET digest = $1 WHERE id = 1").bind(&head).execute(&mut **tx).await?;
-    }
+/// Moves the chain's head to `digest`, in the transaction that appended it.
+pub(crate) async fn move_head(tx: &mut Tx, digest: &str) -> AppResult<()> {
+    sqlx::query("UPDATE chain_head SET digest = $1 WHERE id = 1").bind(digest).execute(&mut **tx).await?;
     Ok(())
 }
 
@@ -252,7 +250,7 @@ async fn append(tx: &mut Tx, s: &NewSignature) -> AppResult<Signed> {
     // The chain's head is read and moved in this transaction; on PostgreSQL the row lock orders
     // concurrent signers (SQLite has one writer anyway). A batch reads it once, carries it from
     // job to job and writes it at its end.
-    let prev = match tx.signature_head.take() {
+    let prev = match tx.batch.as_ref().and_then(|d| d.signature_head.clone()) {
         Some(head) => head,
         None => {
             let lock = if tx.engine == Engine::Postgres { " FOR UPDATE" } else { "" };
@@ -261,11 +259,6 @@ async fn append(tx: &mut Tx, s: &NewSignature) -> AppResult<Signed> {
                 .await?
         }
     };
-    let batched = tx.audit_batch.is_some();
-    // Until this signature is in, the head stays where it was (a refusal below moves nothing).
-    if batched {
-        tx.signature_head = Some(prev.clone());
-    }
     let signed_at = s.signed_at.unwrap_or_else(now);
     let code = new_code();
     // The version is the kept text's, whatever the caller assumed.
@@ -298,13 +291,9 @@ async fn append(tx: &mut Tx, s: &NewSignature) -> AppResult<Signed> {
     .fetch_optional(&mut **tx)
     .await?;
     let id = id.ok_or_else(|| AppError::Conflict(Msg::new("err.already_signed")))?;
-    if batched {
-        tx.signature_head = Some(digest.clone());
-    } else {
-        sqlx::query("UPDATE chain_head SET digest = $1 WHERE id = 1")
-            .bind(&digest)
-            .execute(&mut **tx)
-            .await?;
+    match tx.batch.as_mut() {
+        Some(deferred) => deferred.signature_head = Some(digest.clone()),
+        None => move_head(tx, &digest).await?,
     }
     if s.subject == "pledge" {
         sqlx::query("UPDATE pledges SET signature_count = signature_count + 1 WHERE id = $1")

@@ -74,7 +74,7 @@ pub(crate) fn checked(key: &str) -> io::Result<&str> {
 }
 
 /// Opens the store the configuration names.
-pub async fn open(config: &crate::config::Config, db: &crate::db::Db) -> anyhow::Result<Box<dyn FileStore>> {
+pub fn open(config: &crate::config::Config, db: &crate::db::Db) -> anyhow::Result<Box<dyn FileStore>> {
     use crate::config::StorageKind;
     Ok(match &config.storage {
         StorageKind::Local(dir) => Box::new(LocalDir::new(dir.clone())?),

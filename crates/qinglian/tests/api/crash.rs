@@ -7,7 +7,28 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+/// A process of the test's (a server, a load balancer, an S3 server), killed when dropped.
 pub struct Server(pub Child);
+
+/// A free port on loopback.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Waits (up to five seconds) until something listens on `port`.
+pub async fn wait_listening(port: u16) {
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// `GET url` with a bearer token, as JSON.
+pub async fn get_json(http: &reqwest::Client, url: &str, token: &str) -> Value {
+    http.get(url).bearer_auth(token).send().await.unwrap().json().await.unwrap()
+}
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -61,7 +82,7 @@ pub async fn login(http: &reqwest::Client, base: &str, username: &str) -> String
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_sign_ins_survive_a_kill() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     let mut server = start(dir.path(), port, "");
@@ -82,15 +103,7 @@ async fn acknowledged_sign_ins_survive_a_kill() {
         .await
         .unwrap();
     let sitting = sitting["id"].as_i64().expect("sitting created");
-    let qr: Value = http
-        .get(format!("{base}/api/v1/sittings/{sitting}/qr"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let qr = get_json(&http, &format!("{base}/api/v1/sittings/{sitting}/qr"), &token).await;
     let code = qr["code"].as_str().unwrap().to_string();
 
     // Everyone on the roster, from 16 phones at once; keep what the server acknowledged.
@@ -162,7 +175,7 @@ async fn acknowledged_sign_ins_survive_a_kill() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_signatures_survive_a_kill_and_the_chain_verifies() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     // The demo's public pledge limit per address would stop one machine's rush; lift it.

@@ -5,50 +5,30 @@
 //! every file is then fetched from every server directly, a job left by a server that died is
 //! finished by another, and with one server killed the others carry on.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use qinglian::config::Config;
 use serde_json::Value;
 
-use crate::crash::{login, start, wait_healthy, Server};
+use crate::crash::{free_port, get_json, login, start, wait_healthy, wait_listening, Server};
 use crate::harness::{drop_postgres_database, empty_postgres_database, TestApp};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-struct Haproxy(Child);
-
-impl Drop for Haproxy {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+/// haproxy (scripts/setup installs it) with the deployment's own configuration file.
+async fn haproxy(port: u16, servers: &[u16]) -> Server {
+    let cfg = concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy/haproxy.cfg");
+    let mut cmd = Command::new("haproxy");
+    cmd.args(["-db", "-f", cfg]).env("QINGLIAN_LB_BIND", format!("127.0.0.1:{port}"));
+    for (i, p) in servers.iter().enumerate() {
+        cmd.env(format!("QINGLIAN_APP{}", i + 1), format!("127.0.0.1:{p}"));
     }
-}
-
-impl Haproxy {
-    /// haproxy (scripts/setup installs it) with the deployment's own configuration file.
-    async fn start(port: u16, servers: &[u16]) -> Haproxy {
-        let cfg = concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy/haproxy.cfg");
-        let mut cmd = Command::new("haproxy");
-        cmd.args(["-db", "-f", cfg]).env("QINGLIAN_LB_BIND", format!("127.0.0.1:{port}"));
-        for (i, p) in servers.iter().enumerate() {
-            cmd.env(format!("QINGLIAN_APP{}", i + 1), format!("127.0.0.1:{p}"));
-        }
-        let child = cmd
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("haproxy must be installed: scripts/setup installs it");
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Haproxy(child)
-    }
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("haproxy must be installed: scripts/setup installs it");
+    wait_listening(port).await;
+    Server(child)
 }
 
 /// Waits until the balancer sends requests to `n` different servers (each names itself in
@@ -86,7 +66,7 @@ async fn three_servers_behind_haproxy() {
         wait_healthy(&http, &direct(*port)).await;
     }
     let lb_port = free_port();
-    let _lb = Haproxy::start(lb_port, &ports).await;
+    let _lb = haproxy(lb_port, &ports).await;
     let lb = direct(lb_port);
     wait_balanced(&http, &lb, 3).await;
 
@@ -157,15 +137,7 @@ async fn three_servers_behind_haproxy() {
     let org = login(&http, &lb, "jiwei").await;
     let mut status = Value::Null;
     for _ in 0..150 {
-        status = http
-            .get(format!("{lb}/api/v1/jobs/{job}"))
-            .bearer_auth(&org)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        status = get_json(&http, &format!("{lb}/api/v1/jobs/{job}"), &org).await;
         if status["status"] == "done" {
             break;
         }

@@ -2,12 +2,8 @@
 //! wait and find it ready), and restarting a server with `--demo` and the same admin password
 //! leaves the password alone, so nobody's session ends.
 
-use crate::crash::{login, start, wait_healthy, Server};
+use crate::crash::{free_port, get_json, login, start, wait_healthy, Server};
 use crate::harness::{drop_postgres_database, empty_postgres_database};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 fn base(port: u16) -> String {
     format!("http://127.0.0.1:{port}")
@@ -31,15 +27,7 @@ async fn servers_start_together_and_a_restart_ends_no_session() {
         let mut counts = Vec::new();
         for port in &ports {
             let token = login(&http, &base(*port), "admin").await;
-            let list: serde_json::Value = http
-                .get(format!("{}/api/v1/units", base(*port)))
-                .bearer_auth(&token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let list = get_json(&http, &format!("{}/api/v1/units", base(*port)), &token).await;
             counts.push(list.as_array().unwrap().len() as i64);
         }
         counts

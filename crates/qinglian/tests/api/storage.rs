@@ -5,27 +5,21 @@
 //! any two of them.
 
 use std::io::ErrorKind;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use qinglian::config::{Config, S3Settings, StorageKind};
 use qinglian::storage::{self, content_key, FileStore};
 
+use crate::crash::{free_port, wait_listening, Server};
 use crate::harness::{self, Engine};
 
 /// A real S3-protocol server on a free loopback port, serving a temporary directory; stopped
 /// with the value.
 pub struct S3Server {
-    child: Child,
+    _process: Server,
     _root: tempfile::TempDir,
     pub settings: S3Settings,
-}
-
-impl Drop for S3Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl S3Server {
@@ -33,7 +27,7 @@ impl S3Server {
     pub async fn start() -> S3Server {
         let root = tempfile::tempdir().unwrap();
         std::fs::create_dir(root.path().join("qinglian")).unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = free_port();
         let child = Command::new("s3s-fs")
             .args(["--host", "127.0.0.1", "--port", &port.to_string()])
             .args(["--access-key", "qinglian-test", "--secret-key", "qinglian-test-secret"])
@@ -42,14 +36,9 @@ impl S3Server {
             .stderr(Stdio::null())
             .spawn()
             .expect("s3s-fs must be installed: scripts/setup installs it");
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+        wait_listening(port).await;
         S3Server {
-            child,
+            _process: Server(child),
             _root: root,
             settings: S3Settings {
                 endpoint: Some(format!("http://127.0.0.1:{port}")),

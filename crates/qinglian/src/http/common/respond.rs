@@ -23,18 +23,18 @@ pub(crate) fn base_url(headers: &axum::http::HeaderMap, caller: &Caller) -> Stri
 /// the store chunk by chunk (with its length, so a cut-off download is seen as one).
 pub(crate) struct FileBody {
     body: Body,
-    len: Option<u64>,
+    len: u64,
 }
 
 impl From<Vec<u8>> for FileBody {
     fn from(bytes: Vec<u8>) -> FileBody {
-        FileBody { len: Some(bytes.len() as u64), body: Body::from(bytes) }
+        FileBody { len: bytes.len() as u64, body: Body::from(bytes) }
     }
 }
 
 impl From<Stored> for FileBody {
     fn from(s: Stored) -> FileBody {
-        FileBody { len: Some(s.size), body: Body::from_stream(s.chunks) }
+        FileBody { len: s.size, body: Body::from_stream(s.chunks) }
     }
 }
 
@@ -55,9 +55,7 @@ fn file_response(disposition: &str, content_type: String, file_name: &str, file:
         file.body,
     )
         .into_response();
-    if let Some(len) = file.len {
-        resp.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(len));
-    }
+    resp.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(file.len));
     resp
 }
 

@@ -68,30 +68,30 @@ async fn import_form(PageActor { caller, .. }: PageActor) -> Response {
 async fn import(State(app): State<App>, PageActor { actor, caller }: PageActor, mp: Multipart) -> PageResult {
     let (fields, mut files) = read_multipart(mp).await?;
     let upload = files.pop().map(|u| (u.file_name, u.bytes));
+    let limit = app.config.max_upload_bytes;
+    let too_large = |name: &str| {
+        AppError::TooLarge(Msg::new("err.file_too_large").arg("name", name).arg("mb", limit / 1024 / 1024))
+    };
     // The first step uploads the file; choosing "valid rows only" afterwards re-reads it from the
     // file store by its digest, so any server behind the load balancer can take the second step.
+    // The stored file's size is checked before a byte of it is read.
     let (file_name, bytes) = match upload {
         Some(u) => u,
         None => {
-            let key = fields.get("file_key");
+            let (key, name) = (fields.get("file_key"), fields.get("file_name").to_string());
+            let missing = || AppError::invalid("file", Msg::new("err.file_required"));
             if key.is_empty() {
-                return Err(AppError::invalid("file", Msg::new("err.file_required")).into());
+                return Err(missing().into());
             }
-            let bytes = app
-                .files
-                .get(key)
-                .await
-                .map_err(|_| AppError::invalid("file", Msg::new("err.file_required")))?;
-            (fields.get("file_name").to_string(), bytes)
+            let stored = app.files.open(key).await.map_err(|_| missing())?;
+            if stored.size > limit as u64 {
+                return Err(too_large(&name).into());
+            }
+            (name, stored.into_bytes().await.map_err(AppError::from)?)
         }
     };
-    if bytes.len() > app.config.max_upload_bytes {
-        return Err(AppError::TooLarge(
-            Msg::new("err.file_too_large")
-                .arg("name", &file_name)
-                .arg("mb", app.config.max_upload_bytes / 1024 / 1024),
-        )
-        .into());
+    if bytes.len() > limit {
+        return Err(too_large(&file_name).into());
     }
     let mode = match fields.get("mode") {
         "" => roster::ImportMode::All,
@@ -101,7 +101,7 @@ async fn import(State(app): State<App>, PageActor { actor, caller }: PageActor, 
     let file_key = if report.written {
         String::new()
     } else {
-        let key = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+        let key = crate::storage::content_key(&bytes);
         app.files.put(&key, &bytes).await.map_err(AppError::from)?;
         key
     };
