@@ -10,6 +10,9 @@ use std::time::Duration;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
+#[path = "browser/face.rs"]
+mod face;
+
 const PASSWORD: &str = "E2e#2022pass";
 
 struct Driver(Child);
@@ -25,7 +28,19 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// How the browser presents itself: a phone (390 × 844, touch, mobile user agent) or a desktop
+/// window of the given size.
+#[derive(Clone, Copy)]
+enum Screen {
+    Phone,
+    Desktop(u32, u32),
+}
+
 async fn browser() -> (Client, Driver) {
+    browser_on(Screen::Phone).await
+}
+
+async fn browser_on(screen: Screen) -> (Client, Driver) {
     for bin in ["/usr/bin/chromium", "/usr/bin/chromedriver"] {
         assert!(
             Path::new(bin).exists(),
@@ -41,16 +56,22 @@ async fn browser() -> (Client, Driver) {
         .expect("start chromedriver");
     let driver = Driver(child);
     let profile = tempfile::tempdir().unwrap().keep();
-    let caps = json!({
-        "goog:chromeOptions": {
-            "binary": "/usr/bin/chromium",
-            "mobileEmulation": {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 1.0}},
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--disable-dev-shm-usage", "--window-size=390,844", "--lang=zh-CN",
-                     format!("--user-data-dir={}", profile.display())]
-        }
+    let (width, height) = match screen {
+        Screen::Phone => (390, 844),
+        Screen::Desktop(w, h) => (w, h),
+    };
+    let mut options = json!({
+        "binary": "/usr/bin/chromium",
+        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", format!("--window-size={width},{height}"), "--lang=zh-CN",
+                 "--hide-scrollbars", format!("--user-data-dir={}", profile.display())]
     });
+    if let Screen::Phone = screen {
+        options["mobileEmulation"] =
+            json!({"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 1.0}});
+    }
+    let caps = json!({ "goog:chromeOptions": options });
     let caps = caps.as_object().unwrap().clone();
     let mut last = None;
     for _ in 0..50 {
@@ -98,13 +119,23 @@ async fn sign_in(c: &Client, base: &str, user: &str) {
     c.wait().for_element(Locator::Css(".who")).await.unwrap();
 }
 
+/// Signs out as a user would: on a phone the account links sit behind the menu button.
 async fn sign_out(c: &Client) {
+    let menu = c.find(Locator::Css(".menu-button")).await.unwrap();
+    if menu.is_displayed().await.unwrap() {
+        menu.click().await.unwrap();
+    }
     click(c, Locator::Css("form[action='/logout'] button")).await;
     c.wait().for_element(Locator::Id("username")).await.unwrap();
 }
 
+/// Clicks as a thumb would: first scrolled to the middle of the screen, where neither the
+/// sticky header nor the phone's tab bar covers it (WebDriver alone stops at the very edge).
 async fn click(c: &Client, target: Locator<'_>) {
-    c.find(target).await.unwrap().click().await.unwrap();
+    let element = c.find(target).await.unwrap();
+    let arg = serde_json::to_value(&element).unwrap();
+    c.execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg]).await.unwrap();
+    element.click().await.unwrap();
 }
 
 async fn fill(c: &Client, id: &str, text: &str) {
@@ -436,7 +467,7 @@ async fn the_organiser_edits_the_report_and_builds_the_ledger() {
     assert!(href.starts_with("/activities/"), "{href}");
 
     // Reword the opening (keeping its figure markers) and save.
-    c.find(Locator::Css("#edit summary")).await.unwrap().click().await.unwrap();
+    click(&c, Locator::Css("#edit summary")).await;
     let first = c.find(Locator::Id("r-block-1")).await.unwrap();
     first.clear().await.unwrap();
     first.send_keys("宣传周期间，全市{c.units}单位共同参与，{c.activities}重点活动全部开展。").await.unwrap();

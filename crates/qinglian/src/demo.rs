@@ -2,6 +2,7 @@
 //! about 2,000 people, the ten activities with their lead departments, one assignment to every
 //! unit with some ledger entries filed, and a few accounts to try each role.
 
+mod live;
 mod works;
 
 pub use works::JURORS;
@@ -309,6 +310,14 @@ pub async fn load(app: &App, admin_user: &str, password: &str) -> AppResult<usiz
     tx.commit().await?;
     works::award(app, call).await?;
     Ok(people.len())
+}
+
+/// Adds the demo's current week (dates computed from today) to a loaded demo, so every live
+/// flow can be tried at once. Returns the new campaign's id.
+pub async fn load_current_week(app: &App, admin_user: &str) -> AppResult<i64> {
+    let units = crate::services::units::list(app).await?;
+    let unit_id = |name: &str| units.iter().find(|u| u.name == name).map(|u| u.id).unwrap_or(0);
+    live::load(app, admin_user, &unit_id).await
 }
 
 /// The seed's sessions, as they happened in May 2022: who was expected, who came.

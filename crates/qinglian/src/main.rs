@@ -472,10 +472,11 @@ async fn prepare_demo(app: &qinglian::services::App) -> anyhow::Result<String> {
             None => (qinglian::services::auth::generate_password(), true),
         };
         let people = qinglian::demo::load(app, &user, &password).await.map_err(zh)?;
+        qinglian::demo::load_current_week(app, &user).await.map_err(zh)?;
         return Ok(format!(
-            "演示数据已载入（{}，{people}人，2022年清廉清河宣传周）\n管理员 admin login: {user} / {password}{}\n其他演示账号（密码相同）: {others}；评委 jurors: {}\n公众门户 portal: /portal",
+            "演示数据已载入：{}，{people}人；2022年清廉清河宣传周，以及本周正在进行的一届（有正在签到的会议、正在征集的作品、待签的承诺书）\n管理员账号：{user}  密码：{password}{}\n其他演示账号（密码相同）：{others}；评委账号：{}\n公众门户：/portal",
             qinglian::demo::CITY,
-            if generated { "  (仅显示一次 shown once)" } else { "" },
+            if generated { "（仅显示这一次）" } else { "" },
             qinglian::demo::JURORS.iter().map(|j| j.0).collect::<Vec<_>>().join(", "),
         ));
     }

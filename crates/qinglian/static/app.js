@@ -1,4 +1,5 @@
 // Progressive enhancement only: every page works without this file.
+"use strict";
 // Long submissions (imports, uploads) show that work is under way and cannot be sent twice.
 document.addEventListener('submit', function (ev) {
   var form = ev.target;
@@ -23,3 +24,94 @@ document.addEventListener('click', function (ev) {
   var seconds = parseInt(link.getAttribute('data-autoreload'), 10) || 2;
   setTimeout(function () { location.reload(); }, seconds * 1000);
 })();
+var zh = document.documentElement.lang !== 'en';
+// The phone menu: one button opens the whole navigation; Escape closes it.
+(function () {
+  var button = document.querySelector('.menu-button');
+  var nav = document.getElementById('site-nav');
+  if (!button || !nav) return;
+  function set(open) { nav.classList.toggle('open', open); button.setAttribute('aria-expanded', open ? 'true' : 'false'); }
+  button.addEventListener('click', function () { set(!nav.classList.contains('open')); });
+  document.addEventListener('keydown', function (ev) { if (ev.key === 'Escape' && nav.classList.contains('open')) { set(false); button.focus(); } });
+})();
+// The tab bar and the menu mark where the user is.
+(function () {
+  var here = location.pathname;
+  document.querySelectorAll('.tabbar a, .site-nav nav a').forEach(function (a) {
+    var path = a.getAttribute('href').split('#')[0];
+    if (path === here || (path !== '/' && here.indexOf(path + '/') === 0)) a.setAttribute('aria-current', 'page');
+  });
+})();
+// Larger text (适老化), remembered on this device; prefs.js applies it before the page draws.
+(function () {
+  var toggle = document.querySelector('[data-text-size]');
+  if (!toggle) return;
+  var root = document.documentElement;
+  function label() { toggle.textContent = root.classList.contains('large') ? (zh ? '标准字号' : 'Normal text') : (zh ? '大字模式' : 'Larger text'); }
+  toggle.hidden = false;
+  label();
+  toggle.addEventListener('click', function () {
+    var large = root.classList.toggle('large');
+    try { localStorage.setItem('qinglian-text', large ? 'large' : 'normal'); } catch (e) {}
+    label();
+  });
+})();
+// Any table not already in a bounded scrolling box gets one, so a phone page never scrolls sideways.
+document.querySelectorAll('main table').forEach(function (table) {
+  if (table.closest('.scroll') || table.classList.contains('stack')) return;
+  var box = document.createElement('div');
+  box.className = 'scroll';
+  table.parentNode.insertBefore(box, table);
+  box.appendChild(table);
+});
+// Scrolling boxes can be reached and scrolled by keyboard.
+document.querySelectorAll('.scroll').forEach(function (box) {
+  if (box.scrollWidth > box.clientWidth && !box.hasAttribute('tabindex')) {
+    box.setAttribute('tabindex', '0');
+    var caption = box.querySelector('caption');
+    box.setAttribute('role', 'region');
+    box.setAttribute('aria-label', caption ? caption.textContent : (zh ? '可左右滑动的表格' : 'Table, scrolls sideways'));
+  }
+});
+// Live counters on text limits, counted as the server counts (letters and digits):
+// <textarea data-max="800" data-min="8" aria-describedby="x-count">, or data-limits="select-id"
+// when the limits are those of the option chosen there (a genre's word limits).
+document.querySelectorAll('[data-max], [data-limits]').forEach(function (field) {
+  var out = document.getElementById(field.getAttribute('data-counter') || '');
+  if (!out) return;
+  var from = document.getElementById(field.getAttribute('data-limits') || '');
+  function limits() {
+    var el = from ? from.options[from.selectedIndex] : field;
+    return [parseInt(el.getAttribute('data-min') || '0', 10), parseInt(el.getAttribute('data-max') || '0', 10)];
+  }
+  function update() {
+    var l = limits(), min = l[0], max = l[1];
+    var n = (field.value.match(/[\p{L}\p{N}]/gu) || []).length;
+    out.textContent = (zh ? '已输入 ' + n + ' 字' : n + ' characters') + (max ? (zh ? '，要求 ' : '; allowed ') + (min ? min + '–' : '') + max + (zh ? ' 字' : '') : '');
+    out.classList.toggle('over', (max > 0 && n > max) || (min > 0 && n > 0 && n < min));
+  }
+  field.addEventListener('input', update);
+  if (from) from.addEventListener('change', update);
+  update();
+});
+// The unit picker: find units by name; ticking a unit ticks the units under it too.
+document.querySelectorAll('[data-unit-filter]').forEach(function (input) {
+  var tree = document.getElementById(input.getAttribute('data-unit-filter'));
+  if (!tree) return;
+  input.addEventListener('input', function () {
+    var q = input.value.trim();
+    tree.querySelectorAll('li').forEach(function (li) { li.hidden = q !== '' && li.textContent.indexOf(q) < 0; });
+  });
+  tree.addEventListener('change', function (ev) {
+    var box = ev.target, path = box.getAttribute('data-path');
+    if (!path) return;
+    tree.querySelectorAll('input[data-path^="' + path + '"]').forEach(function (b) { if (!b.closest('li').hidden) b.checked = box.checked; });
+    var set = tree.closest('fieldset'), by = set && set.querySelector('input[type=radio][value=units]');
+    if (by && box.checked) by.checked = true;
+  });
+});
+// Irreversible actions ask first: <form data-confirm="…">.
+document.addEventListener('submit', function (ev) {
+  var message = ev.target.getAttribute && ev.target.getAttribute('data-confirm');
+  if (message && !window.confirm(message)) { ev.preventDefault(); ev.stopImmediatePropagation(); }
+}, true);

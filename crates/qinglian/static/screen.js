@@ -1,6 +1,8 @@
-// The venue screen: swap in the new QR code as each one expires, and show the count rising.
+// The venue screen: swap in the new QR code as each one expires, show the count rising, and
+// redraw the page when sign-in opens or closes.
 (function () {
   var url = document.body.getAttribute('data-poll');
+  var state = document.body.getAttribute('data-state');
   var img = document.getElementById('qr');
   var link = document.getElementById('qr-link');
   var present = document.getElementById('present');
@@ -9,8 +11,9 @@
     fetch(url, { credentials: 'same-origin', cache: 'no-store' })
       .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
       .then(function (d) {
+        if (d.state !== state) { location.reload(); return; }
         present.textContent = d.present;
-        if (d.url !== current) {
+        if (img && d.url !== current) {
           current = d.url;
           img.src = img.src.split('?')[0] + '?t=' + Date.now();
           link.href = d.url;

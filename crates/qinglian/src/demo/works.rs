@@ -72,10 +72,37 @@ const LINES: [&str; 40] = [
     "愿这片土地永远风清气正",
 ];
 
+/// A title of its own for each demo poem, as real entries have.
+const POEM_TITLES: [&str; 24] = [
+    "清风吟",
+    "明月照初心",
+    "青山颂",
+    "春雨润无声",
+    "松柏之歌",
+    "荷塘清韵",
+    "家训如灯",
+    "廉泉水长",
+    "一本明白账",
+    "守住那道门",
+    "清风竹韵",
+    "老支书的灯",
+    "丹心向党",
+    "清白传家",
+    "风正一帆悬",
+    "梅香自苦寒",
+    "村口的公示栏",
+    "不负人民",
+    "小巷清风",
+    "红船初心",
+    "莲的品格",
+    "父亲的叮嘱",
+    "清河水长流",
+    "干净做事",
+];
+
 fn poem(i: usize) -> (String, String) {
-    let title = ["清风吟", "明月谣", "青山颂", "春雨赋", "松柏歌", "荷塘曲"][i % 6];
     let lines: Vec<&str> = [0, 7, 17, 29].iter().map(|d| LINES[(i + d) % 40]).collect();
-    (format!("{title}（{}）", i + 1), format!("{}。", lines.join("；\n")))
+    (POEM_TITLES[i % POEM_TITLES.len()].to_string(), format!("{}。", lines.join("；\n")))
 }
 
 const ESSAYS: [(&str, &str); 2] = [

@@ -124,21 +124,37 @@ pub async fn pdf_off_thread(doc: Document) -> Result<Vec<u8>, TypesetError> {
     tokio::task::spawn_blocking(move || pdf(&doc)).await.map_err(|e| TypesetError::Typst(e.to_string()))?
 }
 
-/// The document as a PDF. Blocking: call it from a blocking thread.
-pub fn pdf(doc: &Document) -> Result<Vec<u8>, TypesetError> {
+fn failure(diags: &[typst::diag::SourceDiagnostic]) -> TypesetError {
+    TypesetError::Typst(diags.iter().map(|d| d.message.to_string()).collect::<Vec<_>>().join("; "))
+}
+
+/// Compiles one of our templates over its JSON data. Blocking.
+fn compile(template: &str, data: &serde_json::Value) -> Result<PagedDocument, TypesetError> {
     if !chinese_fonts_available() {
         return Err(TypesetError::NoChineseFont);
     }
-    let main = Source::new(FileId::new(None, VirtualPath::new("/official.typ")), TEMPLATE.to_string());
     let world = OneDocument {
         library: LazyHash::new(Library::builder().build()),
-        main,
-        data: Bytes::new(data(doc).to_string().into_bytes()),
+        main: Source::new(FileId::new(None, VirtualPath::new("/main.typ")), template.to_string()),
+        data: Bytes::new(data.to_string().into_bytes()),
         data_id: FileId::new(None, VirtualPath::new("/data.json")),
     };
-    let fail = |diags: &[typst::diag::SourceDiagnostic]| {
-        TypesetError::Typst(diags.iter().map(|d| d.message.to_string()).collect::<Vec<_>>().join("; "))
-    };
-    let document: PagedDocument = typst::compile(&world).output.map_err(|d| fail(&d))?;
-    typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default()).map_err(|d| fail(&d))
+    typst::compile(&world).output.map_err(|d| failure(&d))
+}
+
+/// The document as a PDF. Blocking: call it from a blocking thread.
+pub fn pdf(doc: &Document) -> Result<Vec<u8>, TypesetError> {
+    let document = compile(TEMPLATE, &data(doc))?;
+    typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default()).map_err(|d| failure(&d))
+}
+
+static SHARE_TEMPLATE: &str = include_str!("../../templates/share.typ");
+
+/// The picture a chat app shows for a shared link (Open Graph `og:image`): 1200 × 630 PNG with
+/// the site's name, a title, a line and a period. Blocking.
+pub fn share_card(site: &str, title: &str, theme: &str, period: &str) -> Result<Vec<u8>, TypesetError> {
+    let document =
+        compile(SHARE_TEMPLATE, &json!({"site": site, "title": title, "theme": theme, "period": period}))?;
+    let page = document.pages.first().ok_or_else(|| TypesetError::Typst("no page".into()))?;
+    typst_render::render(page, 2.0).encode_png().map_err(|e| TypesetError::Typst(e.to_string()))
 }

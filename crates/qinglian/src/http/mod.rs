@@ -77,6 +77,8 @@ pub fn router(app: App) -> Router {
         .route_layer(middleware::from_fn(metrics::observe))
         .layer(middleware::from_fn(api_errors))
         .route("/static/{file}", get(static_file))
+        .route("/favicon.svg", get(favicon))
+        .route("/favicon.ico", get(favicon))
         .layer(middleware::from_fn(text_input::clean))
         .layer(middleware::from_fn_with_state(app.clone(), auth::authenticate))
         .layer(middleware::from_fn(language))
@@ -222,6 +224,13 @@ static CSS: &str = include_str!("../../static/app.css");
 static JS: &str = include_str!("../../static/app.js");
 static SCREEN_JS: &str = include_str!("../../static/screen.js");
 static SIGN_JS: &str = include_str!("../../static/sign.js");
+static PREFS_JS: &str = include_str!("../../static/prefs.js");
+static FAVICON: &str = include_str!("../../static/favicon.svg");
+
+/// Browsers and chat apps ask for `/favicon.ico` whatever the page says; both names get the emblem.
+async fn favicon() -> Response {
+    static_file(axum::extract::Path("favicon.svg".to_string())).await
+}
 
 async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
     let (body, ty) = match file.as_str() {
@@ -229,6 +238,8 @@ async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> 
         "app.js" => (JS, "text/javascript; charset=utf-8"),
         "screen.js" => (SCREEN_JS, "text/javascript; charset=utf-8"),
         "sign.js" => (SIGN_JS, "text/javascript; charset=utf-8"),
+        "prefs.js" => (PREFS_JS, "text/javascript; charset=utf-8"),
+        "favicon.svg" => (FAVICON, "image/svg+xml"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     ([(header::CONTENT_TYPE, ty), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()

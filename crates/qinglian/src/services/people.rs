@@ -31,11 +31,18 @@ pub struct PeopleFilter {
     pub rank: Option<String>,
 }
 
-/// Distinct ranks on the roster, for choosing an audience by rank.
+/// The usual ranks of a cadre roster, highest first; others follow in the order of their names.
+const RANK_ORDER: [&str; 8] =
+    ["厅局级", "县处级", "乡科级", "科级", "股级", "一般干部", "新进事业人员", "其他"];
+
+/// Distinct ranks on the roster, for choosing an audience by rank, highest first.
 pub async fn ranks(app: &App) -> AppResult<Vec<String>> {
-    Ok(sqlx::query_scalar("SELECT DISTINCT rank FROM people WHERE rank <> '' ORDER BY rank")
-        .fetch_all(&app.db.pool)
-        .await?)
+    let mut ranks: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT rank FROM people WHERE rank <> '' ORDER BY rank")
+            .fetch_all(&app.db.pool)
+            .await?;
+    ranks.sort_by_key(|r| RANK_ORDER.iter().position(|k| k == r).unwrap_or(RANK_ORDER.len()));
+    Ok(ranks)
 }
 
 pub async fn list(

@@ -3,6 +3,8 @@
 //! the portal's home shows. Nothing private reaches it: no contact, no phone, only what was
 //! published.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::Row;
@@ -404,6 +406,30 @@ pub struct PublicPledge {
     pub signatures: i64,
 }
 
+/// One of the campaign's activities as the portal shows it, with what it has gathered so far.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct PortalActivity {
+    pub id: i64,
+    pub title: String,
+    pub lead_unit: String,
+    pub start_date: String,
+    pub end_date: String,
+    /// Ledger entries filed for it.
+    pub entries: i64,
+    /// Sign-ins at its sittings.
+    pub checkins: i64,
+}
+
+/// The campaign's reach in four figures, for the portal's head.
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct Reach {
+    /// Units that filed a ledger entry or had someone sign in at a sitting.
+    pub units: i64,
+    pub checkins: i64,
+    pub signatures: i64,
+    pub works: i64,
+}
+
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Home {
     pub campaign_id: i64,
@@ -415,6 +441,81 @@ pub struct Home {
     pub pieces: Vec<Piece>,
     pub pledges: Vec<PublicPledge>,
     pub open_calls: Vec<(i64, String)>,
+    pub activities: Vec<PortalActivity>,
+    pub reach: Reach,
+}
+
+impl PublicWork {
+    /// The first lines of the work, for a card.
+    pub fn excerpt(&self) -> String {
+        let text: String = self.body.chars().take(60).collect();
+        if self.body.chars().count() > 60 {
+            format!("{text}…")
+        } else {
+            text
+        }
+    }
+}
+
+async fn activities_of(pool: &sqlx::AnyPool, campaign: i64) -> AppResult<Vec<PortalActivity>> {
+    let counts = |sql: &str| {
+        let sql = sql.to_string();
+        async move {
+            let rows = sqlx::query(&sql).bind(campaign).fetch_all(pool).await?;
+            AppResult::Ok(
+                rows.iter().map(|r| (r.get::<i64, _>(0), r.get::<i64, _>(1))).collect::<HashMap<_, _>>(),
+            )
+        }
+    };
+    let entries = counts(
+        "SELECT e.activity_id, COUNT(*) FROM ledger_entries e JOIN activities a ON a.id = e.activity_id
+         WHERE a.campaign_id = $1 GROUP BY e.activity_id",
+    )
+    .await?;
+    let checkins = counts(
+        "SELECT s.activity_id, COUNT(*) FROM checkins k JOIN sittings s ON s.id = k.sitting_id
+         JOIN activities a ON a.id = s.activity_id WHERE a.campaign_id = $1 GROUP BY s.activity_id",
+    )
+    .await?;
+    let rows = sqlx::query(
+        "SELECT a.id, a.title, u.name AS lead_unit, a.start_date, a.end_date FROM activities a
+         JOIN units u ON u.id = a.lead_unit_id WHERE a.campaign_id = $1 ORDER BY a.seq, a.id",
+    )
+    .bind(campaign)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let id: i64 = r.get("id");
+            PortalActivity {
+                id,
+                title: r.get("title"),
+                lead_unit: r.get("lead_unit"),
+                start_date: r.get("start_date"),
+                end_date: r.get("end_date"),
+                entries: entries.get(&id).copied().unwrap_or(0),
+                checkins: checkins.get(&id).copied().unwrap_or(0),
+            }
+        })
+        .collect())
+}
+
+async fn reach_of(pool: &sqlx::AnyPool, campaign: i64) -> AppResult<Reach> {
+    let r = sqlx::query(
+        "SELECT
+           (SELECT COUNT(DISTINCT unit_id) FROM (
+              SELECT e.unit_id FROM ledger_entries e JOIN activities a ON a.id = e.activity_id WHERE a.campaign_id = $1
+              UNION SELECT p.unit_id FROM checkins k JOIN people p ON p.id = k.person_id JOIN sittings s ON s.id = k.sitting_id
+                JOIN activities a ON a.id = s.activity_id WHERE a.campaign_id = $1) taking_part),
+           (SELECT COUNT(*) FROM checkins k JOIN sittings s ON s.id = k.sitting_id JOIN activities a ON a.id = s.activity_id WHERE a.campaign_id = $1),
+           (SELECT CAST(COALESCE(SUM(p.signature_count), 0) AS BIGINT) FROM pledges p JOIN activities a ON a.id = p.activity_id WHERE a.campaign_id = $1),
+           (SELECT COUNT(*) FROM works w JOIN calls c ON c.id = w.call_id WHERE c.campaign_id = $1)",
+    )
+    .bind(campaign)
+    .fetch_one(pool)
+    .await?;
+    Ok(Reach { units: r.get(0), checkins: r.get(1), signatures: r.get(2), works: r.get(3) })
 }
 
 /// The portal's home: the latest published campaign with its news, winners, column and walls.
@@ -487,5 +588,7 @@ pub async fn home(app: &App) -> AppResult<Home> {
         pieces,
         pledges,
         open_calls,
+        activities: activities_of(pool, id).await?,
+        reach: reach_of(pool, id).await?,
     })
 }

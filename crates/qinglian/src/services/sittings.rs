@@ -476,16 +476,26 @@ pub async fn open_pass(app: &App, pass: &str) -> AppResult<std::sync::Arc<Sittin
     load_cached(app, id).await
 }
 
-fn check_window(s: &Sitting, t: i64) -> AppResult<()> {
+/// Where a sitting's sign-in stands at `t`: `"before"` it opens, `"open"`, or `"after"` it ended.
+pub fn signin_state(s: &Sitting, t: i64) -> &'static str {
     if t < s.opens_at() {
-        return Err(AppError::Conflict(
+        "before"
+    } else if t > s.ends_at {
+        "after"
+    } else {
+        "open"
+    }
+}
+
+/// Refuses a sign-in outside the sitting's window, saying when it opens or that it has closed.
+pub fn check_window(s: &Sitting, t: i64) -> AppResult<()> {
+    match signin_state(s, t) {
+        "before" => Err(AppError::Conflict(
             Msg::new("err.signin_not_open").arg("time", format_datetime(s.opens_at())),
-        ));
+        )),
+        "after" => Err(AppError::Conflict(Msg::new("err.signin_closed"))),
+        _ => Ok(()),
     }
-    if t > s.ends_at {
-        return Err(AppError::Conflict(Msg::new("err.signin_closed")));
-    }
-    Ok(())
 }
 
 /// Wrong answers allowed on one phone's sign-in pass, for one name at a sitting, and

@@ -102,7 +102,13 @@ pub(crate) async fn scan_sign_in_once_and_refusals(t: TestApp) {
         (a["expected"].as_i64(), a["present"].as_i64(), a["absent"].as_i64()),
         (Some(expected), Some(1), Some(expected - 1))
     );
-    assert_eq!(t.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'sitting.checkin'").await, 1);
+    assert_eq!(
+        t.scalar(&format!(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'sitting.checkin' AND entity_id = '{sitting}'"
+        ))
+        .await,
+        1
+    );
 }
 
 async fn sign_in_only_inside_the_window(t: TestApp) {

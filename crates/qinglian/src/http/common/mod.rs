@@ -18,4 +18,6 @@ pub use page::time_of;
 pub(crate) use page::{
     anonymous_page, check_page, render, see_other, CodeQuery, Ctx, Notice, PageError, PageResult, Pairs,
 };
-pub(crate) use respond::{base_url, content_type, download, inline_file, uploaded_file, xlsx_download};
+pub(crate) use respond::{
+    base_url, content_type, download, inline_file, uploaded_file, xlsx_download, Share,
+};

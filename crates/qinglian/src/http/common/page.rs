@@ -44,6 +44,25 @@ impl Ctx {
     pub fn label(&self, prefix: &str, code: &str) -> &'static str {
         self.t.get(&format!("{prefix}.{code}"))
     }
+    /// A value that is Chinese data (an activity kind's name, a rank, a prize), in English when
+    /// the catalogue knows it: `data_label("rank", "科级", "科级")`.
+    fn data_label(&self, prefix: &str, key: &str, shown: &str) -> String {
+        let key = format!("{prefix}.{key}");
+        if self.t.is_en() && i18n::has_key(&key) {
+            self.t.get(&key).to_string()
+        } else {
+            shown.to_string()
+        }
+    }
+    pub fn kind(&self, code: &str, name: &str) -> String {
+        self.data_label("activity.kind", code, name)
+    }
+    pub fn rank(&self, rank: &str) -> String {
+        self.data_label("rank", rank, rank)
+    }
+    pub fn prize(&self, prize: &str) -> String {
+        self.data_label("prize", prize, prize)
+    }
     pub fn status(&self, s: &str) -> &'static str {
         self.t.get(&format!("status.{s}"))
     }
@@ -77,6 +96,8 @@ pub(crate) type PageResult = Result<Response, PageError>;
 #[template(path = "error.html")]
 struct ErrorPage {
     t: T,
+    /// The page's title names what happened: not found, not allowed, signed out, or a refusal.
+    title: &'static str,
     message: String,
     fields: Vec<String>,
     signed_out: bool,
@@ -87,8 +108,15 @@ pub fn error_page(e: &AppError) -> Response {
         tracing::error!(%detail, "internal error");
     }
     let lang = i18n::current();
+    let title = match e {
+        AppError::NotFound => "err.title_not_found",
+        AppError::Forbidden => "err.title_forbidden",
+        AppError::Unauthorized => "err.title_signed_out",
+        _ => "err.title",
+    };
     let page = ErrorPage {
         t: T(lang),
+        title: T(lang).get(title),
         message: e.message(lang),
         fields: e.fields().iter().map(|f| f.render(lang)).collect(),
         signed_out: matches!(e, AppError::Unauthorized),

@@ -19,6 +19,33 @@ pub(crate) fn base_url(headers: &axum::http::HeaderMap, caller: &Caller) -> Stri
     format!("{}://{host}", if caller.secure { "https" } else { "http" })
 }
 
+/// What a link pasted into a chat shows (Open Graph and WeChat's own tags): a title, a line and
+/// a picture, all with absolute addresses.
+pub(crate) struct Share {
+    pub title: String,
+    pub description: String,
+    pub url: String,
+    pub image: String,
+}
+
+impl Share {
+    pub(crate) fn new(
+        headers: &axum::http::HeaderMap,
+        caller: &Caller,
+        path: &str,
+        title: &str,
+        line: &str,
+    ) -> Share {
+        let base = base_url(headers, caller);
+        Share {
+            title: title.to_string(),
+            description: line.chars().take(120).collect(),
+            url: format!("{base}{path}"),
+            image: format!("{base}/portal/share.png"),
+        }
+    }
+}
+
 /// A file's content in a response: bytes made for this request, or a stored file streamed from
 /// the store chunk by chunk (with its length, so a cut-off download is seen as one).
 pub(crate) struct FileBody {

@@ -49,6 +49,69 @@ struct ReportPage {
     units: Vec<crate::services::units::Unit>,
     campaigns: Vec<campaigns::CampaignSummary>,
     pdf_ready: bool,
+    /// The figures grouped as the report is: the campaign's, then each activity's.
+    sources: Vec<SourceGroup>,
+    /// The editor's blocks, each with the figures its markers stand for.
+    editor: Vec<EditorBlock>,
+}
+
+struct EditorBlock {
+    para: bool,
+    text: String,
+    /// (marker, "label：value") for each marker in the text.
+    legend: Vec<(String, String)>,
+}
+
+/// One section of the figures' sources, collapsed on the page.
+struct SourceGroup {
+    title: String,
+    keys: Vec<String>,
+}
+
+/// Groups the figure keys (`c.units`, `a3.checkins`) by what they count: the campaign, then
+/// each activity in order.
+fn source_groups(d: &Draft, c: &campaigns::Campaign) -> Vec<SourceGroup> {
+    let lang = crate::i18n::current();
+    let mut groups: Vec<SourceGroup> = Vec::new();
+    for k in d.figures.keys() {
+        let section = k.split('.').next().unwrap_or("");
+        let title = match section.strip_prefix('a').and_then(|n| n.parse::<i64>().ok()) {
+            Some(seq) => match c.activities.iter().find(|a| a.seq == seq) {
+                Some(a) => format!("{seq}. {}", a.title),
+                None => format!("{seq}."),
+            },
+            None => Msg::new("report.sources_campaign").render(lang),
+        };
+        match groups.iter_mut().find(|g| g.title == title) {
+            Some(g) => g.keys.push(k.clone()),
+            None => groups.push(SourceGroup { title, keys: vec![k.clone()] }),
+        }
+    }
+    // The campaign's own figures first, then the activities by their number.
+    let order = |g: &SourceGroup| g.title.split('.').next().and_then(|n| n.parse::<i64>().ok()).unwrap_or(0);
+    groups.sort_by_key(order);
+    groups
+}
+
+/// The editor's blocks, with what each marker in them stands for, for the chips under each.
+fn editor_blocks(d: &Draft) -> Vec<EditorBlock> {
+    let lang = crate::i18n::current();
+    d.body
+        .blocks
+        .iter()
+        .map(|b| EditorBlock {
+            para: b.kind == report::BlockKind::Para,
+            text: b.text.clone(),
+            legend: report::markers(&b.text)
+                .into_iter()
+                .filter_map(|(_, key)| key)
+                .map(|key| match d.figures.get(&key) {
+                    Some(f) => (key, format!("{}：{}", f.label, f.text(f.value))),
+                    None => (key, Msg::new("report.unknown_marker").render(lang)),
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 async fn report_page(
@@ -60,12 +123,14 @@ async fn report_page(
     let (d, facts) = report::draft_and_facts(&app, &actor, id).await?;
     Ok(render(&ReportPage {
         ctx: Ctx::new(&caller, q.ok.as_deref()),
-        c: facts.campaign,
         rendered: d.render(),
         versions: report::versions(&app, &actor, id).await?,
         units: crate::services::units::list(&app).await?,
         campaigns: campaigns::list(&app).await?,
         pdf_ready: tokio::task::spawn_blocking(typeset::chinese_fonts_available).await.unwrap_or(false),
+        sources: source_groups(&d, &facts.campaign),
+        editor: editor_blocks(&d),
+        c: facts.campaign,
         d,
     }))
 }

@@ -113,6 +113,8 @@ struct SittingPage {
     list: crate::services::Page<sittings::AttendeeRow>,
     show: String,
     q: String,
+    /// Those expected but not signed in are "not yet here" until the sitting ends, then absent.
+    absent_word: &'static str,
 }
 
 #[derive(Deserialize, Default)]
@@ -134,8 +136,11 @@ async fn sitting_page(
     let filter = sittings::AttendeeFilter { show: q.show.clone(), q: q.q.clone() };
     let list =
         sittings::attendees(&app, &actor, id, &filter, Paging { page: q.page, per_page: Some(50) }).await?;
+    let ctx = Ctx::new(&caller, q.ok.as_deref());
+    let over = sittings::signin_state(&s, crate::db::now()) == "after";
     Ok(render(&SittingPage {
-        ctx: Ctx::new(&caller, q.ok.as_deref()),
+        absent_word: ctx.t.get(if over { "sitting.absent" } else { "sitting.not_yet" }),
+        ctx,
         s,
         a,
         list,
@@ -151,6 +156,9 @@ struct ScreenPage {
     s: sittings::Sitting,
     present: i64,
     url: String,
+    /// `before`, `open` or `after`: only an open sitting shows a code.
+    state: &'static str,
+    state_text: String,
 }
 
 async fn screen(
@@ -161,8 +169,18 @@ async fn screen(
 ) -> PageResult {
     let s = sittings::get(&app, &actor, id).await?;
     let present = sittings::present_count(&app, id).await?;
-    let url = format!("{}/s/{}", base_url(&headers, &caller), app.signer.qr_token(id, crate::db::now()));
-    Ok(render(&ScreenPage { t: i18n::T(i18n::current()), s, present, url }))
+    let t = crate::db::now();
+    let url = format!("{}/s/{}", base_url(&headers, &caller), app.signer.qr_token(id, t));
+    let state = sittings::signin_state(&s, t);
+    let lang = i18n::current();
+    let state_text = match state {
+        "before" => {
+            Msg::new("sitting.window_before").arg("time", crate::domain::format_datetime(s.opens_at()))
+        }
+        _ => Msg::new("sitting.window_after"),
+    }
+    .render(lang);
+    Ok(render(&ScreenPage { t: i18n::T(lang), s, present, url, state, state_text }))
 }
 
 /// What the screen polls: the current code's link, how long it lives, how many have signed in.
@@ -172,13 +190,15 @@ async fn screen_json(
     Path(id): Path<i64>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    sittings::get(&app, &actor, id).await?;
+    let s = sittings::get(&app, &actor, id).await?;
     let t = crate::db::now();
     let url = format!("{}/s/{}", base_url(&headers, &caller), app.signer.qr_token(id, t));
     let present = sittings::present_count(&app, id).await?;
     let period = crate::signing::QR_PERIOD;
-    let body =
-        serde_json::json!({"url": url, "present": present, "refresh_in": period - t.rem_euclid(period)});
+    let body = serde_json::json!({
+        "url": url, "present": present, "refresh_in": period - t.rem_euclid(period),
+        "state": sittings::signin_state(&s, t),
+    });
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
 }
 
@@ -235,6 +255,11 @@ async fn scan(State(app): State<App>, caller: Caller, Path(code): Path<String>) 
                 }
                 None => None,
             };
+            // A sitting not yet open or already over says so before anyone fills in the form.
+            if let Err(e) = sittings::check_window(&s, crate::db::now()) {
+                let page = SignInPage { s: Some(s), error: Some(e.message(lang)), ..empty_page(&caller) };
+                return sign_in_page(&caller, page, StatusCode::OK);
+            }
             let page = SignInPage { s: Some(s), pass, account_name, ..empty_page(&caller) };
             sign_in_page(&caller, page, StatusCode::OK)
         }

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use crate::error::AppError;
 use crate::http::common::{
     anonymous_page, base_url, render, see_other, Caller, Ctx, Fields, Notice, PageActor, PageError, Pairs,
+    Share,
 };
 use crate::i18n;
 use crate::services::works::{self, Call, SubmissionInput};
@@ -42,6 +43,7 @@ pub(super) fn routes() -> Router<App> {
         .route("/portal/news/{id}", get(portal_news))
         .route("/portal/search", get(portal_search))
         .route("/portal/qr.svg", get(share_qr))
+        .route("/portal/share.png", get(share_card))
 }
 
 type PageResult = Result<Response, PageError>;
@@ -482,10 +484,13 @@ async fn schedule(
 struct PortalPage {
     ctx: Ctx,
     home: portal::Home,
+    share: Share,
 }
 
-async fn portal_home(State(app): State<App>, caller: Caller) -> PageResult {
-    Ok(render(&PortalPage { ctx: Ctx::new(&caller, None), home: portal::home(&app).await? }))
+async fn portal_home(State(app): State<App>, caller: Caller, headers: HeaderMap) -> PageResult {
+    let home = portal::home(&app).await?;
+    let share = Share::new(&headers, &caller, "/portal", &home.campaign_title, &home.theme);
+    Ok(render(&PortalPage { ctx: Ctx::new(&caller, None), home, share }))
 }
 
 /// One published item: a work, a column piece or a news item.
@@ -503,11 +508,12 @@ struct ItemPage {
 
 async fn portal_work(State(app): State<App>, caller: Caller, Path(id): Path<i64>) -> PageResult {
     let w = portal::public_work_item(&app, id).await?;
-    let group = Ctx::new(&caller, None).label("work.group", &w.group);
+    let ctx = Ctx::new(&caller, None);
+    let group = ctx.label("work.group", &w.group);
     Ok(render(&ItemPage {
-        ctx: Ctx::new(&caller, None),
+        meta: format!("{} · {} · {group} · {}", w.author, ctx.prize(&w.prize), w.call_title),
+        ctx,
         kind: "work",
-        meta: format!("{} · {} · {group} · {}", w.author, w.prize, w.call_title),
         title: w.title,
         body: w.body,
         video_link: String::new(),
@@ -579,4 +585,38 @@ async fn share_qr(
     let code = qrcode::QrCode::new(url.as_bytes()).map_err(|e| AppError::Internal(e.to_string()))?;
     let svg = code.render::<qrcode::render::svg::Color>().min_dimensions(200, 200).build();
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}
+
+/// The last share picture drawn, by what it shows: drawing one takes a few hundred milliseconds,
+/// and it changes only when the portal's campaign does.
+static SHARE_CARD: std::sync::Mutex<Option<(String, bytes::Bytes)>> = std::sync::Mutex::new(None);
+
+/// The picture chat apps show for a link to the portal.
+async fn share_card(State(app): State<App>) -> Result<Response, AppError> {
+    let home = portal::home(&app).await?;
+    let zh = i18n::T(i18n::Lang::Zh);
+    let site = format!("{} · {}", zh.get("app.name"), zh.get("portal.title"));
+    let key = format!("{site}\n{}\n{}\n{}", home.campaign_title, home.theme, home.period);
+    let cached =
+        SHARE_CARD.lock().ok().and_then(|c| c.as_ref().filter(|(k, _)| *k == key).map(|(_, b)| b.clone()));
+    let png = match cached {
+        Some(png) => png,
+        None => {
+            let (title, theme, period) = (home.campaign_title, home.theme, home.period);
+            let site_name = site.clone();
+            let png = tokio::task::spawn_blocking(move || {
+                crate::documents::typeset::share_card(&site_name, &title, &theme, &period)
+            })
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+            let png = bytes::Bytes::from(png);
+            if let Ok(mut c) = SHARE_CARD.lock() {
+                *c = Some((key, png.clone()));
+            }
+            png
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "public, max-age=3600")], png)
+        .into_response())
 }

@@ -1,0 +1,262 @@
+//! The face, page by page, as each kind of user meets it on a 390-pixel phone and on 1366 × 768
+//! (the venue screen also at 1920 × 1080): nothing scrolls sideways, the phone header stays
+//! compact, the report page stays short, the venue screen shows its code and count at once,
+//! and axe-core finds no serious or critical accessibility violation. Every page is
+//! photographed into `target/e2e-screenshots/face-*.png`.
+
+use std::path::PathBuf;
+
+use fantoccini::{Client, Locator};
+use serde_json::Value;
+
+use super::{browser_on, shot, sign_in, sign_out, Screen, PASSWORD};
+
+/// axe-core, installed by `scripts/setup` (npm) outside the repository.
+fn axe_source() -> String {
+    let path = std::env::var_os("QINGLIAN_AXE").map(PathBuf::from).unwrap_or_else(|| {
+        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| "/root".into());
+        home.join(".cache/qinglian/node_modules/axe-core/axe.min.js")
+    });
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!("{}: {e}; run scripts/setup (it installs axe-core from npm)", path.display())
+    })
+}
+
+/// The demo with its current week, and the ids the tour visits.
+struct Demo {
+    base: String,
+    app: qinglian::services::App,
+    _dir: tempfile::TempDir,
+    seed: i64,
+    live: i64,
+    sitting: i64,
+    call: i64,
+    pledge: i64,
+    work: i64,
+    task: i64,
+}
+
+async fn demo() -> Demo {
+    let dir = tempfile::tempdir().unwrap();
+    let app =
+        qinglian::start(qinglian::config::Config::for_dir(dir.path().to_path_buf(), None)).await.unwrap();
+    qinglian::demo::load(&app, "admin", PASSWORD).await.unwrap();
+    let live = qinglian::demo::load_current_week(&app, "admin").await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(qinglian::http::run(listener, app.clone(), std::future::pending()));
+    let one = |sql: String| {
+        let pool = app.db.pool.clone();
+        async move { sqlx::query_scalar::<_, i64>(&sql).fetch_one(&pool).await.unwrap() }
+    };
+    let now = qinglian::db::now();
+    Demo {
+        seed: one("SELECT MIN(id) FROM campaigns".into()).await,
+        sitting: one(format!(
+            "SELECT s.id FROM sittings s JOIN activities a ON a.id = s.activity_id
+             WHERE a.campaign_id = {live} AND s.starts_at <= {now} AND s.ends_at > {now}"
+        ))
+        .await,
+        call: one(format!("SELECT id FROM calls WHERE campaign_id = {live}")).await,
+        pledge: one(format!(
+            "SELECT p.id FROM pledges p JOIN activities a ON a.id = p.activity_id WHERE a.campaign_id = {live}"
+        ))
+        .await,
+        work: one("SELECT MIN(id) FROM works WHERE published_at > 0".into()).await,
+        task: one(format!(
+            "SELECT MIN(t.id) FROM tasks t JOIN assignments s ON s.id = t.assignment_id
+             JOIN activities a ON a.id = s.activity_id JOIN units u ON u.id = t.unit_id
+             WHERE a.campaign_id = {live} AND u.name = '东庄村'"
+        ))
+        .await,
+        live,
+        base,
+        app,
+        _dir: dir,
+    }
+}
+
+/// What one page must hold to, measured in the browser.
+async fn measure(c: &Client, axe: &str) -> Value {
+    c.execute(axe, vec![]).await.unwrap();
+    c.execute_async(
+        "const done = arguments[arguments.length - 1];
+         const root = document.documentElement;
+         const header = document.querySelector('header.top');
+         axe.run(document, {resultTypes: ['violations']}).then(r => done({
+           scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, height: root.scrollHeight,
+           header: header ? header.getBoundingClientRect().height : 0,
+           violations: r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+             .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))
+         })).catch(e => done({error: String(e)}));",
+        vec![],
+    )
+    .await
+    .unwrap()
+}
+
+/// Visits `path`, photographs it and checks it; returns the measurements.
+async fn page(c: &Client, d: &Demo, axe: &str, size: &str, name: &str, path: &str) -> Value {
+    c.goto(&format!("{}{path}", d.base)).await.unwrap();
+    c.wait().for_element(Locator::Css("main")).await.unwrap();
+    let m = measure(c, axe).await;
+    assert!(m.get("error").is_none(), "{path}: axe failed: {m}");
+    shot(c, &format!("face-{size}-{name}")).await;
+    let (scroll, client) = (m["scrollWidth"].as_i64().unwrap(), m["clientWidth"].as_i64().unwrap());
+    assert!(scroll <= client, "{size} {path}: the page scrolls sideways ({scroll} > {client})");
+    let violations = m["violations"].as_array().unwrap();
+    assert!(violations.is_empty(), "{size} {path}: axe-core finds {violations:?}");
+    if size == "phone" && m["header"].as_f64().unwrap() > 0.0 {
+        assert!(m["header"].as_f64().unwrap() <= 64.0, "{path}: the phone header is {} px tall", m["header"]);
+    }
+    m
+}
+
+/// The whole tour on one screen size.
+async fn tour(d: &Demo, screen: Screen, size: &str) {
+    let axe = axe_source();
+    let (c, _driver) = browser_on(screen).await;
+    let code = d.app.signer.qr_token(d.sitting, qinglian::db::now());
+
+    // The public, without an account.
+    for (name, path) in [
+        ("portal", "/portal".to_string()),
+        ("search", "/portal/search?q=清风".to_string()),
+        ("work", format!("/portal/works/{}", d.work)),
+        ("pledge", format!("/p/{}", d.pledge)),
+        ("wall", format!("/p/{}/wall", d.pledge)),
+        ("call", format!("/calls/{}", d.call)),
+        ("signin", format!("/s/{code}")),
+        ("login", "/login".to_string()),
+        ("not-found", "/portal/works/999999".to_string()),
+    ] {
+        page(&c, d, &axe, size, name, &path).await;
+    }
+    // The phone sign-in page of an open sitting shows the form straight away.
+    c.goto(&format!("{}/s/{code}", d.base)).await.unwrap();
+    c.find(Locator::Id("signin-form")).await.expect("an open sitting offers the form");
+
+    // Home after sign-in, for each role.
+    for user in ["dongzhuang", "pingwei1", "shenji", "jiwei"] {
+        sign_in(&c, &d.base, user).await;
+        page(&c, d, &axe, size, &format!("home-{user}"), "/").await;
+        if user == "dongzhuang" {
+            page(&c, d, &axe, size, "task", &format!("/tasks/{}", d.task)).await;
+            page(&c, d, &axe, size, "tasks", "/tasks").await;
+            page(&c, d, &axe, size, "my-sittings", "/me/sittings").await;
+            page(&c, d, &axe, size, "my-materials", "/me/materials").await;
+        }
+        if user != "jiwei" {
+            sign_out(&c).await;
+        }
+    }
+
+    // On a phone the navigation opens from one button, with tap targets of at least 44 px.
+    if let Screen::Phone = screen {
+        c.find(Locator::Css(".menu-button")).await.unwrap().click().await.unwrap();
+        let menu: Value = c
+            .execute(
+                "const nav = document.getElementById('site-nav');
+                 const links = [...nav.querySelectorAll('a, button')].filter(a => a.offsetParent);
+                 return [getComputedStyle(nav).display, links.length,
+                         Math.min(...links.map(a => a.getBoundingClientRect().height))];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(menu[0], "block", "the menu opens");
+        assert!(menu[1].as_i64().unwrap() >= 8 && menu[2].as_f64().unwrap() >= 44.0, "{menu}");
+        shot(&c, "face-phone-menu").await;
+    }
+
+    // The organiser's pages.
+    for (name, path) in [
+        ("campaign", format!("/campaigns/{}", d.live)),
+        ("campaign-seed", format!("/campaigns/{}", d.seed)),
+        ("board", format!("/campaigns/{}/board", d.seed)),
+        ("sitting", format!("/sittings/{}", d.sitting)),
+        ("statistics", format!("/campaigns/{}/statistics", d.seed)),
+        ("integrity", "/integrity/manage".to_string()),
+        ("inspections", format!("/campaigns/{}/inspections", d.seed)),
+        ("placements", format!("/campaigns/{}/placements", d.seed)),
+        ("people", "/people".to_string()),
+        ("call-manage", format!("/calls/{}/manage", d.call)),
+    ] {
+        page(&c, d, &axe, size, name, &path).await;
+    }
+    // The charts, scrolled into view.
+    c.goto(&format!("{}/campaigns/{}/statistics", d.base, d.seed)).await.unwrap();
+    c.execute("document.getElementById('chart-days').scrollIntoView();", vec![]).await.unwrap();
+    shot(&c, &format!("face-{size}-statistics-chart")).await;
+    let report = page(&c, d, &axe, size, "report", &format!("/campaigns/{}/report", d.seed)).await;
+    if size == "phone" {
+        let height = report["height"].as_i64().unwrap();
+        assert!(height < 8000, "the report page is {height} px tall on a phone");
+    }
+
+    // The venue screen: code and count in view together, at each projector size.
+    let screens: &[(u32, u32)] = match screen {
+        Screen::Phone => &[],
+        Screen::Desktop(..) => &[(1366, 768), (1920, 1080)],
+    };
+    for &(w, h) in screens {
+        c.set_window_size(w, h).await.unwrap();
+        let name = format!("screen-{w}");
+        page(&c, d, &axe, size, &name, &format!("/sittings/{}/screen", d.sitting)).await;
+        let in_view: Value = c
+            .execute(
+                "const v = window.innerHeight, w = window.innerWidth;
+                 return ['qr', 'present'].map(id => { const r = document.getElementById(id).getBoundingClientRect();
+                   return r.bottom <= v && r.right <= w && r.top >= 0; })
+                   .concat([document.querySelector('.scan').getBoundingClientRect().bottom <= v]);",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(in_view, serde_json::json!([true, true, true]), "{w}×{h}: code, count and hint in view");
+        let title = c.title().await.unwrap();
+        assert!(title.contains("签到大屏") && !title.contains("打开"), "{title}");
+    }
+    if let Screen::Desktop(w, h) = screen {
+        c.set_window_size(w, h).await.unwrap();
+    }
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_key_page_fits_a_phone_and_passes_axe() {
+    let d = demo().await;
+    tour(&d, Screen::Phone, "phone").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_key_page_fits_a_desktop_and_passes_axe() {
+    let d = demo().await;
+    tour(&d, Screen::Desktop(1366, 768), "desktop").await;
+}
+
+/// A sitting that has ended shows no code on the venue screen and says so before the phone's form.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finished_sitting_says_so_on_the_screen_and_the_phone() {
+    let d = demo().await;
+    let (c, _driver) = browser_on(Screen::Desktop(1366, 768)).await;
+    let code = d.app.signer.qr_token(d.sitting, qinglian::db::now());
+    sqlx::query("UPDATE sittings SET ends_at = $1 WHERE id = $2")
+        .bind(qinglian::db::now() - 60)
+        .bind(d.sitting)
+        .execute(&d.app.db.pool)
+        .await
+        .unwrap();
+    // The sitting's end moves into the past, as if the clock had run on.
+    sign_in(&c, &d.base, "jiwei").await;
+    c.goto(&format!("{}/sittings/{}/screen", d.base, d.sitting)).await.unwrap();
+    let state = c.find(Locator::Id("screen-state")).await.unwrap().text().await.unwrap();
+    assert_eq!(state, "本场签到已结束");
+    assert!(c.find(Locator::Id("qr")).await.is_err(), "no code on a finished sitting");
+    shot(&c, "face-desktop-screen-finished").await;
+    c.goto(&format!("{}/s/{code}", d.base)).await.unwrap();
+    let text = c.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+    assert!(text.contains("本场签到已结束"), "{text}");
+    assert!(c.find(Locator::Id("signin-form")).await.is_err(), "no form to fill in for nothing");
+    c.close().await.unwrap();
+}
