@@ -9,6 +9,7 @@ mod backup;
 mod campaign;
 mod crash;
 mod deploy;
+mod face;
 mod flood;
 mod fuzz;
 mod hostile;
