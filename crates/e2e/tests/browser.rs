@@ -389,7 +389,7 @@ async fn an_entrepreneur_draws_a_signature_on_a_phone_and_verifies_the_copy() {
         .await
         .unwrap();
     assert_eq!(pdf[0], "application/pdf");
-    assert_eq!(pdf[1], "%PDF-1.4");
+    assert!(pdf[1].as_str().unwrap().starts_with("%PDF-1."), "{}", pdf[1]);
     c.goto(&format!("{base}/check?code={code}")).await.unwrap();
     let result = c.wait().for_element(Locator::Id("check-result")).await.unwrap().text().await.unwrap();
     assert!(result.contains("真实有效"), "{result}");

@@ -61,6 +61,18 @@ pub fn chinese_fonts_available() -> bool {
     CJK_FAMILIES.iter().any(|f| book.contains_family(f))
 }
 
+impl From<TypesetError> for crate::error::AppError {
+    /// A machine without Chinese fonts gets a polite refusal; anything else is our fault.
+    fn from(e: TypesetError) -> Self {
+        match e {
+            TypesetError::NoChineseFont => {
+                crate::error::AppError::UnsupportedType(crate::i18n::Msg::new("err.no_chinese_font"))
+            }
+            e => crate::error::AppError::Internal(e.to_string()),
+        }
+    }
+}
+
 struct OneDocument {
     library: LazyHash<Library>,
     main: Source,
@@ -145,6 +157,15 @@ fn compile(template: &str, data: &serde_json::Value) -> Result<PagedDocument, Ty
 /// The document as a PDF. Blocking: call it from a blocking thread.
 pub fn pdf(doc: &Document) -> Result<Vec<u8>, TypesetError> {
     let document = compile(TEMPLATE, &data(doc))?;
+    typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default()).map_err(|d| failure(&d))
+}
+
+static SIGNED_TEMPLATE: &str = include_str!("../../templates/signed.typ");
+
+/// A signed copy as a PDF with its fonts embedded; `data` holds what `templates/signed.typ`
+/// reads (title, paragraphs, the signer, the SVG signature, the issuer and check lines). Blocking.
+pub fn signed_copy(data: &serde_json::Value) -> Result<Vec<u8>, TypesetError> {
+    let document = compile(SIGNED_TEMPLATE, data)?;
     typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default()).map_err(|d| failure(&d))
 }
 

@@ -410,38 +410,39 @@ pub async fn wall(app: &App, id: i64) -> AppResult<Wall> {
     Ok(Wall { pledge_id: id, title: r.get("title"), count: r.get("signature_count"), recent })
 }
 
-/// The signed copy: the pledge's text, the signature, the time and the verification code.
+/// The signed copy: the pledge's (or material's) text, who signed and when with the drawn
+/// signature, the unit that issued it and how to check the copy; typeset with embedded fonts.
 pub async fn signed_pdf(app: &App, code: &str, verify_url: &str) -> AppResult<Vec<u8>> {
-    use crate::documents::pdf::{self, Align, Line};
     let s = signatures::by_code(app, code).await?;
-    let mut lines = vec![Line { text: s.title.clone(), size: 22.0, align: Align::Centre, top: 110.0 }];
-    let mut top = 170.0;
-    for para in s.text.lines().skip(if s.subject == "pledge" { 0 } else { 1 }) {
-        for l in pdf::wrap(para, 14.0, pdf::A4_WIDTH - 150.0) {
-            lines.push(Line { text: l, size: 14.0, align: Align::Left(75.0), top });
-            top += 24.0;
-        }
-    }
-    top += 20.0;
-    lines.push(Line {
-        text: format!("承诺人：{}　{}", s.full_name, s.org),
-        size: 14.0,
-        align: Align::Left(75.0),
-        top,
+    let pledge = s.subject == "pledge";
+    let issuer: String = sqlx::query_scalar(if pledge {
+        "SELECT u.name FROM pledges x JOIN units u ON u.id = x.host_unit_id WHERE x.id = $1"
+    } else {
+        "SELECT u.name FROM materials x JOIN units u ON u.id = x.host_unit_id WHERE x.id = $1"
+    })
+    .bind(s.subject_id)
+    .fetch_optional(&app.db.pool)
+    .await?
+    .unwrap_or_default();
+    let zh = crate::i18n::T(crate::i18n::Lang::Zh);
+    let data = serde_json::json!({
+        "title": s.title,
+        // A material's kept text starts with the version line; the copy shows the text itself.
+        "paragraphs": s.text.lines().skip(if pledge { 0 } else { 1 }).filter(|l| !l.trim().is_empty()).collect::<Vec<_>>(),
+        "signer_label": zh.get(if pledge { "copy.pledger" } else { "copy.reader" }),
+        "name": s.full_name,
+        "org_label": zh.get("copy.org"),
+        "org": s.org,
+        "svg": s.svg,
+        "signature_alt": zh.get("copy.signature"),
+        "time_label": zh.get("copy.signed_at"),
+        "time": s.time(),
+        "issuer": issuer,
+        "issuer_line": format!("{}{issuer}", zh.get("copy.issuer")),
+        "check_line": format!("{}{}　{}{verify_url}", zh.get("copy.code"), s.code, zh.get("copy.check_at")),
     });
-    lines.push(Line {
-        text: format!("签署时间：{}", s.time()),
-        size: 12.0,
-        align: Align::Left(75.0),
-        top: top + 130.0,
-    });
-    lines.push(Line {
-        text: format!("验证码：{}　验证网址：{verify_url}", s.code),
-        size: 10.0,
-        align: Align::Left(75.0),
-        top: top + 152.0,
-    });
-    let strokes = signatures::strokes_of(&s.svg);
-    let drawing = pdf::Drawing { strokes, left: 330.0, top: top - 10.0, width: 200.0, height: 80.0 };
-    Ok(pdf::page_with_drawing(&lines, false, false, Some(&drawing)))
+    let pdf = tokio::task::spawn_blocking(move || crate::documents::typeset::signed_copy(&data))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
+    Ok(pdf)
 }

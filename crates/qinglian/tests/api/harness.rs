@@ -279,3 +279,13 @@ macro_rules! on_both_engines {
         }
     };
 }
+
+/// The text of a PDF file, as poppler's `pdftotext` reads it.
+pub fn pdftotext(path: &std::path::Path) -> String {
+    let out = std::process::Command::new("pdftotext")
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) must be installed: scripts/setup installs it");
+    String::from_utf8_lossy(&out.stdout).to_string()
+}

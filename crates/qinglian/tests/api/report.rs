@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::harness::{assert_snapshot, error_of, Client, TestApp};
+use crate::harness::{assert_snapshot, error_of, pdftotext, Client, TestApp};
 
 async fn campaign(t: &TestApp) -> i64 {
     t.scalar("SELECT MIN(id) FROM campaigns").await
@@ -293,15 +293,6 @@ async fn documents_in_the_official_layout(t: TestApp) {
     ] {
         assert!(cli_out.path().join(&f).metadata().map(|m| m.len() > 1000).unwrap_or(false), "{f}");
     }
-}
-
-fn pdftotext(path: &std::path::Path) -> String {
-    let out = std::process::Command::new("pdftotext")
-        .arg(path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils) must be installed: scripts/setup installs it");
-    String::from_utf8_lossy(&out.stdout).to_string()
 }
 
 fn sheet_rows(bytes: Vec<u8>, name: &str) -> Vec<Vec<String>> {

@@ -71,9 +71,19 @@ async fn public_pledge_signing_and_refusals(t: TestApp) {
     // The signed copy and its public check.
     let pdf = public.get(&format!("/signatures/{code}.pdf")).await;
     assert_eq!(pdf.headers()["content-type"], "application/pdf");
-    let body = String::from_utf8_lossy(&pdf.bytes().await.unwrap()).to_string();
-    let hex: String = "周建平".chars().map(|c| format!("{:04X}", c as u32)).collect();
-    assert!(body.contains(&hex) && body.contains(" l\n"), "the name and the drawn strokes are on the copy");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("copy.pdf");
+    std::fs::write(&file, pdf.bytes().await.unwrap()).unwrap();
+    let text = crate::harness::pdftotext(&file);
+    for expected in ["承诺人：周建平", "单位：清河宏达物流有限公司", "发起单位：市委统战部", &format!("验证码：{code}")]
+    {
+        assert!(text.contains(expected), "the copy says {expected}: {text}");
+    }
+    let fonts = std::process::Command::new("pdffonts").arg(&file).output().unwrap();
+    let fonts = String::from_utf8_lossy(&fonts.stdout).to_string();
+    // pdffonts' columns end "emb sub uni object ID".
+    let embedded = |l: &str| l.split_whitespace().rev().nth(4) == Some("yes");
+    assert!(fonts.lines().count() > 2 && fonts.lines().skip(2).all(embedded), "every font embedded: {fonts}");
     let check = public.get_json(&format!("/api/v1/signatures/{}", code.to_lowercase())).await;
     assert_eq!((check["name"].as_str(), check["withdrawn"].as_bool()), (Some("周*平"), Some(false)));
     let svg = public.get(&format!("/signatures/{code}.svg")).await;

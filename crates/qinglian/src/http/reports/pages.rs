@@ -208,10 +208,7 @@ pub(crate) async fn official_file(
 
 /// Typesets on a blocking thread; a machine without Chinese fonts gets a polite refusal.
 async fn pdf_of(doc: official::Document) -> Result<Vec<u8>, AppError> {
-    typeset::pdf_off_thread(doc).await.map_err(|e| match e {
-        typeset::TypesetError::NoChineseFont => AppError::UnsupportedType(Msg::new("err.no_chinese_font")),
-        e => AppError::Internal(e.to_string()),
-    })
+    Ok(typeset::pdf_off_thread(doc).await?)
 }
 
 async fn document(
