@@ -73,6 +73,73 @@ pub async fn run(
     Ok(())
 }
 
+/// Page latency on the demo as a newcomer gets it (the 2022 week and the current one): each key
+/// page fetched as the organiser (or the public) 40 times after a warm-up, p50 and p99 of the
+/// whole response, HTML rendered and read to its end.
+pub async fn pages() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let app = crate::start(Config::for_dir(dir.path().to_path_buf(), None)).await?;
+    let password = auth::generate_password();
+    crate::demo::load(&app, "admin", &password).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let live = crate::demo::load_current_week(&app, "admin").await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(crate::http::run(listener, app.clone(), async {
+        let _ = stopped.await;
+    }));
+    let session =
+        auth::login(&app, "jiwei", &password, "127.0.0.1").await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let cookie = format!("Cookie: {}={}\r\n", crate::http::common::SESSION_COOKIE, session.token);
+    let pool = &app.db.pool;
+    let seed: i64 = sqlx::query_scalar("SELECT MIN(id) FROM campaigns").fetch_one(pool).await?;
+    let sitting: i64 = sqlx::query_scalar(
+        "SELECT MIN(s.id) FROM sittings s JOIN activities a ON a.id = s.activity_id WHERE a.campaign_id = $1",
+    )
+    .bind(live)
+    .fetch_one(pool)
+    .await?;
+    let work: i64 =
+        sqlx::query_scalar("SELECT MIN(id) FROM works WHERE published_at > 0").fetch_one(pool).await?;
+    let pages = [
+        ("portal", "/portal".to_string(), false),
+        ("portal search", "/portal/search?q=%E6%B8%85%E9%A3%8E".to_string(), false),
+        ("a work", format!("/portal/works/{work}"), false),
+        ("home", "/".to_string(), true),
+        ("campaign", format!("/campaigns/{seed}"), true),
+        ("board", format!("/campaigns/{seed}/board"), true),
+        ("attendance list", format!("/sittings/{sitting}"), true),
+        ("venue screen", format!("/sittings/{sitting}/screen"), true),
+        ("report", format!("/campaigns/{seed}/report"), true),
+        ("statistics", format!("/campaigns/{seed}/statistics"), true),
+        ("integrity units", "/integrity/manage".to_string(), true),
+        ("inspections", format!("/campaigns/{seed}/inspections"), true),
+    ];
+    let mut conn = Conn::open(addr).await?;
+    for (what, path, signed_in) in pages {
+        let headers = if signed_in { cookie.as_str() } else { "" };
+        for _ in 0..3 {
+            conn.get(&path, headers).await?;
+        }
+        let mut samples = Vec::new();
+        for _ in 0..40 {
+            let t = Instant::now();
+            let status = conn.get(&path, headers).await?;
+            samples.push(t.elapsed());
+            anyhow::ensure!(status == 200, "{path} answered {status}");
+        }
+        samples.sort();
+        println!(
+            "page {what} ({path}): p50 {:.1} ms, p99 {:.1} ms",
+            ms(samples[samples.len() / 2]),
+            ms(samples[samples.len() * 99 / 100])
+        );
+    }
+    let _ = stop.send(());
+    let _ = server.await;
+    Ok(())
+}
+
 /// On the PostgreSQL server of `url`, a database of the bench's own, dropped afterwards: the
 /// database named in the URL is never written to.
 struct ScratchDatabase {

@@ -118,6 +118,9 @@ enum Command {
         /// in a database of its own, dropped afterwards.
         #[arg(long, value_delimiter = ',')]
         engines: Vec<String>,
+        /// Only the page latencies, on the demo (SQLite).
+        #[arg(long)]
+        pages: bool,
     },
 }
 
@@ -354,7 +357,8 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Bench { rows, units, seconds, engines } => {
+        Command::Bench { pages: true, .. } => qinglian::bench::pages().await,
+        Command::Bench { rows, units, seconds, engines, .. } => {
             let url = over.database_url.or_else(|| std::env::var("QINGLIAN_BENCH_DATABASE_URL").ok());
             let postgres = || {
                 url.clone()

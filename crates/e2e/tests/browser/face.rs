@@ -132,6 +132,20 @@ async fn tour(d: &Demo, screen: Screen, size: &str) {
     ] {
         page(&c, d, &axe, size, name, &path).await;
     }
+    // Larger text (适老化): one tap, remembered from page to page, and still nothing sideways.
+    if let Screen::Phone = screen {
+        c.goto(&format!("{}/portal", d.base)).await.unwrap();
+        c.find(Locator::Css(".menu-button")).await.unwrap().click().await.unwrap();
+        c.find(Locator::Css("[data-text-size]")).await.unwrap().click().await.unwrap();
+        let large = page(&c, d, &axe, size, "portal-large-text", "/portal").await;
+        let font: Value =
+            c.execute("return getComputedStyle(document.body).fontSize;", vec![]).await.unwrap();
+        assert_eq!(font, "20px", "the larger text carries over to the next page");
+        assert!(large["header"].as_f64().unwrap() <= 64.0);
+        c.find(Locator::Css(".menu-button")).await.unwrap().click().await.unwrap();
+        c.find(Locator::Css("[data-text-size]")).await.unwrap().click().await.unwrap();
+    }
+
     // The phone sign-in page of an open sitting shows the form straight away.
     c.goto(&format!("{}/s/{code}", d.base)).await.unwrap();
     c.find(Locator::Id("signin-form")).await.expect("an open sitting offers the form");

@@ -75,7 +75,8 @@ async fn public_pledge_signing_and_refusals(t: TestApp) {
     let file = dir.path().join("copy.pdf");
     std::fs::write(&file, pdf.bytes().await.unwrap()).unwrap();
     let text = crate::harness::pdftotext(&file);
-    for expected in ["承诺人：周建平", "单位：清河宏达物流有限公司", "发起单位：市委统战部", &format!("验证码：{code}")]
+    for expected in
+        ["承诺人：周建平", "单位：清河宏达物流有限公司", "发起单位：市委统战部", &format!("验证码：{code}")]
     {
         assert!(text.contains(expected), "the copy says {expected}: {text}");
     }
