@@ -5,7 +5,7 @@
 //! progress is reported every few thousand rows.
 
 use futures_util::TryStreamExt;
-use rust_xlsxwriter::{Format, Workbook, Worksheet};
+use rust_xlsxwriter::{ExcelDateTime, Format, FormatBorder, Workbook, Worksheet};
 use sqlx::Row;
 
 use super::report::facts;
@@ -84,14 +84,16 @@ struct Sheet {
     widths: &'static [f64],
     from: &'static str,
     columns: &'static str,
-    /// Columns that hold unix seconds, shown as China time.
+    /// Columns that hold unix seconds, written as Excel date-times in China time.
     times: &'static [usize],
+    /// Columns that hold a stored date (`YYYY-MM-DD`), written as Excel dates.
+    dates: &'static [usize],
     /// A column holding a path on this server, written as a link.
     link: Option<usize>,
     order: &'static str,
 }
 
-const SHEETS: [Sheet; 3] = [
+const SHEETS: [Sheet; 4] = [
     Sheet {
         name: "工作台账",
         headers: &["活动", "单位", "日期", "地点", "参加人数", "活动简况", "状态", "佐证材料"],
@@ -101,6 +103,7 @@ const SHEETS: [Sheet; 3] = [
                   CASE e.status WHEN 'accepted' THEN '已通过' WHEN 'returned' THEN '已退回' ELSE '待审核' END AS status,
                   (SELECT COUNT(*) FROM attachments x WHERE x.ledger_entry_id = e.id) AS files",
         times: &[],
+        dates: &[2],
         link: Some(7),
         order: "a.seq, e.entry_date, e.id",
     },
@@ -113,6 +116,7 @@ const SHEETS: [Sheet; 3] = [
         columns: "c.id, a.title, s.title AS sitting, c.name, COALESCE(u.name, '社会公众') AS unit,
                   CASE c.method WHEN 'qr' THEN '扫码' WHEN 'clerk' THEN '现场代签' ELSE '账号' END AS method, c.checked_at",
         times: &[5],
+        dates: &[],
         link: None,
         order: "a.seq, s.starts_at, s.id, c.checked_at, c.id",
     },
@@ -126,10 +130,42 @@ const SHEETS: [Sheet; 3] = [
         columns: "g.id, a.title, m.title AS material, g.name, COALESCE(u.name, '') AS unit,
                   CASE g.method WHEN 'drawn' THEN '手写' WHEN 'typed' THEN '输入姓名' ELSE '纸质' END AS method, g.signed_at",
         times: &[5],
+        dates: &[],
         link: None,
         order: "a.seq, m.id, g.signed_at, g.id",
     },
+    Sheet {
+        name: "承诺签名",
+        headers: &["活动", "承诺书", "姓名", "单位", "签名方式", "签名时间", "状态"],
+        widths: &[28.0, 34.0, 12.0, 26.0, 10.0, 18.0, 8.0],
+        from: "signatures g JOIN pledges k ON g.subject = 'pledge' AND k.id = g.subject_id
+               JOIN activities a ON a.id = k.activity_id LEFT JOIN people p ON p.id = g.person_id
+               LEFT JOIN units u ON u.id = p.unit_id",
+        columns: "g.id, a.title, k.title AS pledge, g.name, COALESCE(u.name, g.org) AS unit,
+                  CASE g.method WHEN 'drawn' THEN '手写' WHEN 'typed' THEN '输入姓名' ELSE '纸质' END AS method, g.signed_at,
+                  CASE WHEN g.withdrawn_at <> 0 THEN '已撤回' ELSE '有效' END AS state",
+        times: &[5],
+        dates: &[],
+        link: None,
+        order: "a.seq, k.id, g.signed_at, g.id",
+    },
 ];
+
+/// Unix seconds as an Excel date-time in China time (Excel keeps no zone: it is what the clerk sees).
+fn excel_time(t: i64) -> Option<ExcelDateTime> {
+    let local = time::OffsetDateTime::from_unix_timestamp(t).ok()?.to_offset(time::macros::offset!(+8));
+    ExcelDateTime::from_ymd(local.year() as u16, local.month() as u8, local.day())
+        .ok()?
+        .and_hms(local.hour() as u16, local.minute() as u8, local.second() as f64)
+        .ok()
+}
+
+/// A stored `YYYY-MM-DD` as an Excel date.
+fn excel_date(iso: &str) -> Option<ExcelDateTime> {
+    let mut it = iso.split('-').map(|p| p.parse::<u16>().ok());
+    let (y, m, d) = (it.next()??, it.next()??, it.next()??);
+    ExcelDateTime::from_ymd(y, u8::try_from(m).ok()?, u8::try_from(d).ok()?).ok()
+}
 
 fn value_text(r: &sqlx::any::AnyRow, i: usize) -> Result<String, i64> {
     match r.try_get::<String, _>(i) {
@@ -161,7 +197,9 @@ pub async fn workbook(
     let mut done = 0i64;
 
     let mut book = Workbook::new();
-    let bold = Format::new().set_bold();
+    let bold = Format::new().set_bold().set_background_color("F2F2F2").set_border_bottom(FormatBorder::Thin);
+    let when = Format::new().set_num_format("yyyy-mm-dd hh:mm");
+    let day = Format::new().set_num_format("yyyy-mm-dd");
     let summary = book.add_worksheet_with_constant_memory();
     summary.set_name("汇总").map_err(xlsx)?;
     let heads = [
@@ -181,6 +219,7 @@ pub async fn workbook(
     }
     summary.set_column_width(1, 30).map_err(xlsx)?;
     summary.set_column_width(2, 20).map_err(xlsx)?;
+    summary.set_freeze_panes(1, 0).map_err(xlsx)?;
     let shown = facts.activities.iter().filter(|f| match scope {
         Scope::Activity(id) => f.activity.id == id,
         _ => true,
@@ -204,6 +243,8 @@ pub async fn workbook(
             ws.set_column_width(c as u16, *w).map_err(xlsx)?;
             ws.write_string_with_format(0, c as u16, *h, &bold).map_err(xlsx)?;
         }
+        // The header stays in view however far down a clerk scrolls.
+        ws.set_freeze_panes(1, 0).map_err(xlsx)?;
         let sql =
             format!("SELECT {} FROM {} WHERE {cond} ORDER BY {}", sheet.columns, sheet.from, sheet.order);
         let mut rows = sqlx::query(&sql).fetch(pool);
@@ -214,7 +255,17 @@ pub async fn workbook(
                 let i = c + 1;
                 if sheet.times.contains(&c) {
                     let t: i64 = r.get(i);
-                    crate::services::sheet::write_text(ws, row, col, format_datetime(t)).map_err(xlsx)?;
+                    match excel_time(t) {
+                        Some(at) => ws.write_datetime_with_format(row, col, &at, &when).map_err(xlsx)?,
+                        None => crate::services::sheet::write_text(ws, row, col, format_datetime(t))
+                            .map_err(xlsx)?,
+                    };
+                } else if sheet.dates.contains(&c) {
+                    let iso: String = r.get(i);
+                    match excel_date(&iso) {
+                        Some(d) => ws.write_datetime_with_format(row, col, &d, &day).map_err(xlsx)?,
+                        None => crate::services::sheet::write_text(ws, row, col, iso).map_err(xlsx)?,
+                    };
                 } else if sheet.link == Some(c) {
                     let files: i64 = r.get(i);
                     if files > 0 {

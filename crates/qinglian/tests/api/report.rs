@@ -360,7 +360,32 @@ pub(crate) async fn ledgers_directly_and_as_a_job(t: TestApp) {
         .scalar(&format!("SELECT COUNT(*) FROM checkins c JOIN sittings s ON s.id = c.sitting_id JOIN activities a ON a.id = s.activity_id WHERE a.campaign_id = {camp}"))
         .await;
     assert_eq!(sheet_rows(bytes.clone(), "签到记录").len() as i64, all + 1);
-    assert_eq!(sheet_rows(bytes, "汇总").len(), 11, "a header and ten activities");
+    assert_eq!(sheet_rows(bytes.clone(), "汇总").len(), 11, "a header and ten activities");
+    let pledged = t
+        .scalar(&format!("SELECT COUNT(*) FROM signatures g JOIN pledges k ON g.subject = 'pledge' AND k.id = g.subject_id JOIN activities a ON a.id = k.activity_id WHERE a.campaign_id = {camp}"))
+        .await;
+    assert!(pledged > 0);
+    assert_eq!(sheet_rows(bytes.clone(), "承诺签名").len() as i64, pledged + 1);
+    // Dates and times are Excel's own, so they sort and filter as dates; headers stay frozen.
+    {
+        use calamine::{Data, Reader};
+        let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.clone())).unwrap();
+        let checkins = book.worksheet_range("签到记录").unwrap();
+        assert!(matches!(checkins.get((1, 5)), Some(Data::DateTime(_))), "{:?}", checkins.get((1, 5)));
+        let entries = book.worksheet_range("工作台账").unwrap();
+        assert!(matches!(entries.get((1, 2)), Some(Data::DateTime(_))), "{:?}", entries.get((1, 2)));
+        assert!(matches!(entries.get((1, 4)), Some(Data::Float(_))), "participants are numbers");
+    }
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    for i in 1..=5 {
+        let mut xml = String::new();
+        std::io::Read::read_to_string(
+            &mut zip.by_name(&format!("xl/worksheets/sheet{i}.xml")).unwrap(),
+            &mut xml,
+        )
+        .unwrap();
+        assert!(xml.contains(r#"ySplit="1""#), "sheet {i} keeps its header in view");
+    }
     // Someone else's job is not found.
     assert_eq!(dz.get(&format!("/api/v1/jobs/{id}")).await.status(), 404);
 }

@@ -63,6 +63,25 @@ impl Ctx {
     pub fn prize(&self, prize: &str) -> String {
         self.data_label("prize", prize, prize)
     }
+    /// A period of stored dates as the reader's language writes it: 2022年5月16日至6月15日, or
+    /// 16 May – 15 Jun 2022.
+    pub fn period(&self, start: &str, end: &str) -> String {
+        if !self.t.is_en() {
+            return crate::services::report::compose::period(start, end);
+        }
+        const MONTHS: [&str; 12] =
+            ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+        let parts = |iso: &str| -> Option<(String, String, String)> {
+            let mut it = iso.split('-');
+            let (y, m, d) = (it.next()?, it.next()?.parse::<usize>().ok()?, it.next()?.parse::<u32>().ok()?);
+            Some((y.to_string(), MONTHS.get(m.checked_sub(1)?)?.to_string(), d.to_string()))
+        };
+        match (parts(start), parts(end)) {
+            (Some((y1, m1, d1)), Some((y2, m2, d2))) if y1 == y2 => format!("{d1} {m1} – {d2} {m2} {y2}"),
+            (Some((y1, m1, d1)), Some((y2, m2, d2))) => format!("{d1} {m1} {y1} – {d2} {m2} {y2}"),
+            _ => format!("{start} – {end}"),
+        }
+    }
     pub fn status(&self, s: &str) -> &'static str {
         self.t.get(&format!("status.{s}"))
     }
