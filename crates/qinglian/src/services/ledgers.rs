@@ -156,7 +156,7 @@ fn excel_time(t: i64) -> Option<ExcelDateTime> {
     let local = time::OffsetDateTime::from_unix_timestamp(t).ok()?.to_offset(time::macros::offset!(+8));
     ExcelDateTime::from_ymd(local.year() as u16, local.month() as u8, local.day())
         .ok()?
-        .and_hms(local.hour() as u16, local.minute() as u8, local.second() as f64)
+        .and_hms(u16::from(local.hour()), local.minute(), f64::from(local.second()))
         .ok()
 }
 
