@@ -68,6 +68,12 @@ async fn the_demo_has_a_week_happening_now(t: TestApp) {
     let reach = page.split("id=\"portal-reach\"").nth(1).unwrap().split("</ul>").next().unwrap();
     assert!(reach.contains("<strong>24</strong><span>签到人次</span>"), "{reach}");
     assert!(!page.contains("（21）"), "titles without demo numbering");
+    // A pledge's link shows its own title and first line in a chat.
+    let pledge = count(format!("SELECT x.id FROM pledges x {of_live} AND x.public = 1")).await;
+    let page = public.text(&format!("/p/{pledge}")).await;
+    assert!(page
+        .contains(&format!("<meta property=\"og:title\" content=\"{}年亲清政商关系承诺书\">", &today[..4])));
+    assert!(page.contains("<meta property=\"og:description\" content=\"一、坚持守法经营"), "{page}");
 }
 
 /// The share picture is a real 1200 × 630 PNG; the favicon answers at both addresses.
@@ -92,4 +98,28 @@ async fn the_share_picture_and_the_favicon(t: TestApp) {
     }
 }
 
-crate::on_both_engines!(the_demo_has_a_week_happening_now, the_share_picture_and_the_favicon);
+/// Text goes gzipped to a browser that asks; pictures and documents, compressed already, do not.
+async fn text_is_compressed_and_pictures_are_not(t: TestApp) {
+    let http = reqwest::Client::new();
+    let fetch = |path: &str| http.get(format!("{}{path}", t.base)).header("accept-encoding", "gzip").send();
+    for path in ["/portal", "/static/app.css", "/static/app.js", "/api/v1/portal"] {
+        let resp = fetch(path).await.unwrap();
+        assert_eq!(
+            resp.headers().get("content-encoding").map(|v| v.to_str().unwrap()),
+            Some("gzip"),
+            "{path}"
+        );
+    }
+    let resp = fetch("/portal/share.png").await.unwrap();
+    assert!(resp.headers().get("content-encoding").is_none(), "a PNG is sent as it is");
+    // Without the ask, the plain bytes.
+    let plain = http.get(format!("{}/static/app.css", t.base)).send().await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert!(plain.text().await.unwrap().starts_with("/* Qinglian's one stylesheet."));
+}
+
+crate::on_both_engines!(
+    the_demo_has_a_week_happening_now,
+    the_share_picture_and_the_favicon,
+    text_is_compressed_and_pictures_are_not,
+);

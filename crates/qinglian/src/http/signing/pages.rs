@@ -12,7 +12,7 @@ use axum::{Form, Router};
 use crate::error::AppError;
 use crate::http::common::{
     anonymous_page, base_url, check_page, inline_file, read_multipart, render, see_other, uploaded_file,
-    xlsx_download, Caller, CodeQuery, Ctx, Fields, Notice, PageActor, PageError, Pairs,
+    xlsx_download, Caller, CodeQuery, Ctx, Fields, Notice, PageActor, PageError, Pairs, Share,
 };
 use crate::i18n;
 use crate::services::audience::Audience;
@@ -343,16 +343,30 @@ struct SignPage {
     done: Option<signatures::Signed>,
     name: String,
     org: String,
+    /// What a chat shows when the pledge's link is shared.
+    share: Share,
 }
 
 fn sign_page(caller: &Caller, page: SignPage, status: StatusCode) -> Response {
     anonymous_page(caller, status, |ctx| render(&SignPage { ctx, ..page }))
 }
 
-async fn pledge_form(State(app): State<App>, caller: Caller, Path(id): Path<i64>) -> PageResult {
+/// The share card of a pledge's page: its title and its first line.
+fn pledge_share(headers: &HeaderMap, caller: &Caller, p: &pledges::Pledge) -> Share {
+    let line = p.body.lines().next().unwrap_or_default();
+    Share::new(headers, caller, &format!("/p/{}", p.id), &p.title, line)
+}
+
+async fn pledge_form(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> PageResult {
     let p = pledges::get(&app, id).await?;
     let page = SignPage {
         ctx: Ctx::new(&caller, None),
+        share: pledge_share(&headers, &caller, &p),
         p,
         error: None,
         done: None,
@@ -366,6 +380,7 @@ async fn sign_pledge(
     State(app): State<App>,
     caller: Caller,
     Path(id): Path<i64>,
+    headers: HeaderMap,
     Form(f): Form<Pairs>,
 ) -> PageResult {
     let f = Fields(f);
@@ -379,6 +394,7 @@ async fn sign_pledge(
     };
     let page = SignPage {
         ctx: Ctx::new(&caller, None),
+        share: pledge_share(&headers, &caller, &p),
         p,
         error: None,
         done: None,
