@@ -74,6 +74,16 @@ async fn the_demo_has_a_week_happening_now(t: TestApp) {
     assert!(page
         .contains(&format!("<meta property=\"og:title\" content=\"{}年亲清政商关系承诺书\">", &today[..4])));
     assert!(page.contains("<meta property=\"og:description\" content=\"一、坚持守法经营"), "{page}");
+    // So does a published work's.
+    let work = t.scalar("SELECT MIN(id) FROM works WHERE published_at > 0").await;
+    let title: String = sqlx::query_scalar("SELECT title FROM works WHERE id = $1")
+        .bind(work)
+        .fetch_one(&t.app.db.pool)
+        .await
+        .unwrap();
+    let page = public.text(&format!("/portal/works/{work}")).await;
+    assert!(page.contains(&format!("<meta property=\"og:title\" content=\"{title}\">")), "{title}");
+    assert!(page.contains(&format!("/portal/works/{work}\">")), "og:url is the work's own");
 }
 
 /// The share picture is a real 1200 × 630 PNG; the favicon answers at both addresses.

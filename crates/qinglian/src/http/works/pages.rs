@@ -504,10 +504,22 @@ struct ItemPage {
     body: String,
     video_link: String,
     path: String,
+    share: Share,
 }
 
-async fn portal_work(State(app): State<App>, caller: Caller, Path(id): Path<i64>) -> PageResult {
+/// A published item's share card: its title and its opening words.
+fn item_share(headers: &HeaderMap, caller: &Caller, path: &str, title: &str, body: &str) -> Share {
+    Share::new(headers, caller, path, title, body.lines().find(|l| !l.trim().is_empty()).unwrap_or_default())
+}
+
+async fn portal_work(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> PageResult {
     let w = portal::public_work_item(&app, id).await?;
+    let share = item_share(&headers, &caller, &format!("/portal/works/{id}"), &w.title, &w.body);
     let ctx = Ctx::new(&caller, None);
     let group = ctx.label("work.group", &w.group);
     Ok(render(&ItemPage {
@@ -517,12 +529,19 @@ async fn portal_work(State(app): State<App>, caller: Caller, Path(id): Path<i64>
         title: w.title,
         body: w.body,
         video_link: String::new(),
+        share,
         path: format!("/portal/works/{id}"),
     }))
 }
 
-async fn portal_piece(State(app): State<App>, caller: Caller, Path(id): Path<i64>) -> PageResult {
+async fn portal_piece(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> PageResult {
     let p = portal::public_piece(&app, id).await?;
+    let share = item_share(&headers, &caller, &format!("/portal/column/{id}"), &p.title, &p.body);
     Ok(render(&ItemPage {
         ctx: Ctx::new(&caller, None),
         kind: "column",
@@ -530,12 +549,19 @@ async fn portal_piece(State(app): State<App>, caller: Caller, Path(id): Path<i64
         title: p.title,
         body: p.body,
         video_link: p.video_link,
+        share,
         path: format!("/portal/column/{id}"),
     }))
 }
 
-async fn portal_news(State(app): State<App>, caller: Caller, Path(id): Path<i64>) -> PageResult {
+async fn portal_news(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> PageResult {
     let n = portal::news_item(&app, id).await?;
+    let share = item_share(&headers, &caller, &format!("/portal/news/{id}"), &n.title, &n.body);
     Ok(render(&ItemPage {
         ctx: Ctx::new(&caller, None),
         kind: "news",
@@ -543,6 +569,7 @@ async fn portal_news(State(app): State<App>, caller: Caller, Path(id): Path<i64>
         title: n.title,
         body: n.body,
         video_link: String::new(),
+        share,
         path: format!("/portal/news/{id}"),
     }))
 }
