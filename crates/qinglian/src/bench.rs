@@ -82,12 +82,8 @@ pub async fn pages() -> anyhow::Result<()> {
     let password = auth::generate_password();
     crate::demo::load(&app, "admin", &password).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let live = crate::demo::load_current_week(&app, "admin").await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(crate::http::run(listener, app.clone(), async {
-        let _ = stopped.await;
-    }));
+    let server = Server::start(&app).await?;
+    let addr = server.addr;
     let session =
         auth::login(&app, "jiwei", &password, "127.0.0.1").await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let cookie = format!("Cookie: {}={}\r\n", crate::http::common::SESSION_COOKIE, session.token);
@@ -118,25 +114,10 @@ pub async fn pages() -> anyhow::Result<()> {
     let mut conn = Conn::open(addr).await?;
     for (what, path, signed_in) in pages {
         let headers = if signed_in { cookie.as_str() } else { "" };
-        for _ in 0..3 {
-            conn.get(&path, headers).await?;
-        }
-        let mut samples = Vec::new();
-        for _ in 0..40 {
-            let t = Instant::now();
-            let status = conn.get(&path, headers).await?;
-            samples.push(t.elapsed());
-            anyhow::ensure!(status == 200, "{path} answered {status}");
-        }
-        samples.sort();
-        println!(
-            "page {what} ({path}): p50 {:.1} ms, p99 {:.1} ms",
-            ms(samples[samples.len() / 2]),
-            ms(samples[samples.len() * 99 / 100])
-        );
+        let t = timed_gets(&mut conn, &path, headers, 3, 40).await?;
+        println!("page {what} ({path}): p50 {:.1} ms, p99 {:.1} ms", t.p50(), t.p99());
     }
-    let _ = stop.send(());
-    let _ = server.await;
+    server.stop().await;
     Ok(())
 }
 
@@ -212,12 +193,8 @@ async fn measure(app: App, rows: usize, unit_count: usize, seconds: u64) -> anyh
     );
 
     // The server, as users meet it.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(crate::http::run(listener, app.clone(), async {
-        let _ = stopped.await;
-    }));
+    let server = Server::start(&app).await?;
+    let addr = server.addr;
     let session = auth::login(&app, "bench", &admin_password, "127.0.0.1")
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
@@ -226,23 +203,13 @@ async fn measure(app: App, rows: usize, unit_count: usize, seconds: u64) -> anyh
     // 2. Board latency.
     let board_path = format!("/api/v1/campaigns/{campaign_id}/board?per_page=50");
     let mut conn = Conn::open(addr).await?;
-    for _ in 0..5 {
-        conn.get(&board_path, &auth_header).await?;
-    }
-    let mut samples = Vec::new();
-    for _ in 0..300 {
-        let t = Instant::now();
-        let status = conn.get(&board_path, &auth_header).await?;
-        samples.push(t.elapsed());
-        anyhow::ensure!(status == 200, "board answered {status}");
-    }
-    samples.sort();
+    let t = timed_gets(&mut conn, &board_path, &auth_header, 5, 300).await?;
     say!(
         "progress board, {unit_count} units × 10 activities ({} tasks): p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
         unit_count * 10,
-        ms(samples[samples.len() / 2]),
-        ms(samples[samples.len() * 99 / 100]),
-        ms(samples[samples.len() - 1])
+        t.p50(),
+        t.p99(),
+        t.max()
     );
 
     // 3. Sign-in under load, and the attendance view.
@@ -265,8 +232,7 @@ async fn measure(app: App, rows: usize, unit_count: usize, seconds: u64) -> anyh
         let rps = throughput(addr, path, 32, Duration::from_secs(seconds)).await?;
         say!("{path}: {rps:.0} requests/s (32 connections, {seconds} s)");
     }
-    let _ = stop.send(());
-    let _ = server.await;
+    server.stop().await;
     Ok(engine)
 }
 
@@ -390,20 +356,10 @@ async fn signin_load(app: &App, addr: std::net::SocketAddr, auth_header: &str) -
     .await?;
     let path = format!("/api/v1/sittings/{section}/attendance");
     let mut conn = Conn::open(addr).await?;
-    let mut samples = Vec::new();
-    for _ in 0..100 {
-        let t = Instant::now();
-        anyhow::ensure!(conn.get(&path, auth_header).await? == 200, "attendance view failed");
-        samples.push(t.elapsed());
-    }
-    samples.sort();
+    let t = timed_gets(&mut conn, &path, auth_header, 0, 100).await?;
     let expected: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM people WHERE rank = '科级'").fetch_one(&app.db.pool).await?;
-    say!(
-        "attendance view, {expected}-person sitting: p50 {:.1} ms, p99 {:.1} ms",
-        ms(samples[samples.len() / 2]),
-        ms(samples[samples.len() * 99 / 100])
-    );
+    say!("attendance view, {expected}-person sitting: p50 {:.1} ms, p99 {:.1} ms", t.p50(), t.p99());
     Ok(())
 }
 
@@ -498,18 +454,12 @@ async fn pledge_load(app: &App, addr: std::net::SocketAddr) -> anyhow::Result<()
     app.db.refresh_statistics("signatures").await;
     let loaded = t.elapsed();
     let mut conn = Conn::open(addr).await?;
-    let mut samples = Vec::new();
-    for _ in 0..200 {
-        let t = Instant::now();
-        anyhow::ensure!(conn.get(&format!("/p/{big}/wall"), "").await? == 200, "wall failed");
-        samples.push(t.elapsed());
-    }
-    samples.sort();
+    let t = timed_gets(&mut conn, &format!("/p/{big}/wall"), "", 0, 200).await?;
     say!(
         "signature wall at 1,000,000 signatures (loaded in {:.1} s): p50 {:.1} ms, p99 {:.1} ms",
         loaded.as_secs_f64(),
-        ms(samples[samples.len() / 2]),
-        ms(samples[samples.len() * 99 / 100])
+        t.p50(),
+        t.p99()
     );
     Ok(())
 }
@@ -561,18 +511,12 @@ async fn totals_load(app: &App, addr: std::net::SocketAddr, auth_header: &str) -
             format!("/api/v1/campaigns/{campaign}/inspections/statistics"),
         ),
     ] {
-        let mut samples = Vec::new();
-        for _ in 0..60 {
-            let t = Instant::now();
-            anyhow::ensure!(conn.get(&path, auth_header).await? == 200, "{path} failed");
-            samples.push(t.elapsed());
-        }
-        samples.sort();
+        let t = timed_gets(&mut conn, &path, auth_header, 0, 60).await?;
         say!(
             "{what} (data loaded in {:.1} s): p50 {:.1} ms, p99 {:.1} ms",
             loaded.as_secs_f64(),
-            ms(samples[samples.len() / 2]),
-            ms(samples[samples.len() * 99 / 100])
+            t.p50(),
+            t.p99()
         );
     }
     Ok(())
@@ -626,18 +570,11 @@ async fn report_load(app: &App, addr: std::net::SocketAddr, auth_header: &str) -
         ("report draft (JSON)", format!("/api/v1/campaigns/{campaign}/report")),
         ("report DOCX (draft included)", format!("/api/v1/campaigns/{campaign}/documents/report.docx")),
     ] {
-        let mut samples = Vec::new();
-        for _ in 0..10 {
-            let t = Instant::now();
-            let status = conn.get(&path, auth_header).await?;
-            anyhow::ensure!(status == 200, "{path} answered {status}");
-            samples.push(t.elapsed());
-        }
-        samples.sort();
+        let t = timed_gets(&mut conn, &path, auth_header, 0, 10).await?;
         say!(
             "{what}, 2,000 units, 1,000,000 signatures, 200,000 sign-ins: p50 {:.0} ms, max {:.0} ms",
-            ms(samples[samples.len() / 2]),
-            ms(samples[samples.len() - 1])
+            t.p50(),
+            t.max()
         );
     }
     let rows: i64 = sqlx::query_scalar(
@@ -797,18 +734,12 @@ async fn works_load(app: &App, addr: std::net::SocketAddr) -> anyhow::Result<()>
     for (what, q) in
         [("廉洁", "%E5%BB%89%E6%B4%81"), ("国家", "%E5%9B%BD%E5%AE%B6"), ("作品123", "%E4%BD%9C%E5%93%81123")]
     {
-        let mut samples = Vec::new();
-        for _ in 0..200 {
-            let t = Instant::now();
-            anyhow::ensure!(conn.get(&format!("/api/v1/search?q={q}"), "").await? == 200, "search failed");
-            samples.push(t.elapsed());
-        }
-        samples.sort();
+        let t = timed_gets(&mut conn, &format!("/api/v1/search?q={q}"), "", 0, 200).await?;
         say!(
             "search \"{what}\" over 100,000 works (indexed in {:.1} s): p50 {:.1} ms, p99 {:.1} ms",
             loaded.as_secs_f64(),
-            ms(samples[samples.len() / 2]),
-            ms(samples[samples.len() * 99 / 100])
+            t.p50(),
+            t.p99()
         );
     }
     let mut samples = Vec::new();
@@ -833,6 +764,66 @@ fn resident_kib() -> u64 {
         .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(|l| l.to_string()))
         .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
         .unwrap_or(0)
+}
+
+/// The real HTTP server on a loopback port, as users meet it.
+struct Server {
+    addr: std::net::SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Server {
+    async fn start(app: &App) -> anyhow::Result<Server> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(crate::http::run(listener, app.clone(), async {
+            let _ = stopped.await;
+        }));
+        Ok(Server { addr, stop, task })
+    }
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
+/// Response times of GETs on one connection, sorted.
+struct Latencies(Vec<Duration>);
+
+impl Latencies {
+    fn p50(&self) -> f64 {
+        ms(self.0[self.0.len() / 2])
+    }
+    fn p99(&self) -> f64 {
+        ms(self.0[self.0.len() * 99 / 100])
+    }
+    fn max(&self) -> f64 {
+        ms(self.0[self.0.len() - 1])
+    }
+}
+
+/// `n` timed GETs of `path` after `warm` untimed ones, each of which must answer 200.
+async fn timed_gets(
+    conn: &mut Conn,
+    path: &str,
+    headers: &str,
+    warm: usize,
+    n: usize,
+) -> anyhow::Result<Latencies> {
+    for _ in 0..warm {
+        conn.get(path, headers).await?;
+    }
+    let mut samples = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        let status = conn.get(path, headers).await?;
+        samples.push(t.elapsed());
+        anyhow::ensure!(status == 200, "{path} answered {status}");
+    }
+    samples.sort();
+    Ok(Latencies(samples))
 }
 
 fn ms(d: Duration) -> f64 {

@@ -63,6 +63,7 @@ pub async fn start(config: Config) -> anyhow::Result<App> {
         config: Arc::new(config),
         signer: Arc::new(signer),
         sittings: Default::default(),
+        portal: Default::default(),
         throttle: Arc::new(services::throttle::Throttle::for_engine(engine)),
         jobs: Default::default(),
     })

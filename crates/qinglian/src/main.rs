@@ -413,7 +413,7 @@ async fn report(
                 std::fs::write(&path, pdf)?;
                 println!("已写出 {}", path.display());
             }
-            Err(e) => println!("未生成PDF：{e}"),
+            Err(e) => println!("未生成PDF：{}", e.message(qinglian::i18n::Lang::Zh)),
         }
     }
     let ledger = ledgers::workbook(app, &system, id, ledgers::Scope::Campaign, "", &ledgers::Silent)

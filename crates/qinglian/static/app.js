@@ -43,11 +43,12 @@ var zh = document.documentElement.lang !== 'en';
   });
 })();
 // Larger text (适老化), remembered on this device; prefs.js applies it before the page draws.
+// The button carries both of its labels: data-on (while large) and its text otherwise.
 (function () {
   var toggle = document.querySelector('[data-text-size]');
   if (!toggle) return;
-  var root = document.documentElement;
-  function label() { toggle.textContent = root.classList.contains('large') ? (zh ? '标准字号' : 'Normal text') : (zh ? '大字模式' : 'Larger text'); }
+  var root = document.documentElement, off = toggle.textContent, on = toggle.getAttribute('data-on');
+  function label() { toggle.textContent = root.classList.contains('large') ? on : off; }
   toggle.hidden = false;
   label();
   toggle.addEventListener('click', function () {
@@ -74,24 +75,22 @@ document.querySelectorAll('.scroll').forEach(function (box) {
   }
 });
 // Live counters on text limits, counted as the server counts (letters and digits):
-// <textarea data-max="800" data-min="8" aria-describedby="x-count">, or data-limits="select-id"
-// when the limits are those of the option chosen there (a genre's word limits).
-document.querySelectorAll('[data-max], [data-limits]').forEach(function (field) {
+// <textarea data-limits="select-id" data-counter="out-id">, the limits being those of the option
+// chosen in the select (a genre's data-min and data-max); the counter's data-format says it.
+document.querySelectorAll('[data-limits]').forEach(function (field) {
   var out = document.getElementById(field.getAttribute('data-counter') || '');
-  if (!out) return;
-  var from = document.getElementById(field.getAttribute('data-limits') || '');
-  function limits() {
-    var el = from ? from.options[from.selectedIndex] : field;
-    return [parseInt(el.getAttribute('data-min') || '0', 10), parseInt(el.getAttribute('data-max') || '0', 10)];
-  }
+  var from = document.getElementById(field.getAttribute('data-limits'));
+  if (!out || !from) return;
+  var format = out.getAttribute('data-format');
   function update() {
-    var l = limits(), min = l[0], max = l[1];
+    var option = from.options[from.selectedIndex];
+    var min = parseInt(option.getAttribute('data-min') || '0', 10), max = parseInt(option.getAttribute('data-max') || '0', 10);
     var n = (field.value.match(/[\p{L}\p{N}]/gu) || []).length;
-    out.textContent = (zh ? '已输入 ' + n + ' 字' : n + ' characters') + (max ? (zh ? '，要求 ' : '; allowed ') + (min ? min + '–' : '') + max + (zh ? ' 字' : '') : '');
-    out.classList.toggle('over', (max > 0 && n > max) || (min > 0 && n > 0 && n < min));
+    out.textContent = format.replace('{n}', n).replace('{min}', min).replace('{max}', max);
+    out.classList.toggle('over', (max > 0 && n > max) || (n > 0 && n < min));
   }
   field.addEventListener('input', update);
-  if (from) from.addEventListener('change', update);
+  from.addEventListener('change', update);
   update();
 });
 // The unit picker: find units by name; ticking a unit ticks the units under it too.

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use fantoccini::{Client, Locator};
 use serde_json::Value;
 
-use super::{browser_on, shot, sign_in, sign_out, Screen, PASSWORD};
+use super::{browser_on, server, shot, sign_in, sign_out, Screen};
 
 /// axe-core, installed by `scripts/setup` (npm) outside the repository.
 fn axe_source() -> String {
@@ -37,14 +37,8 @@ struct Demo {
 }
 
 async fn demo() -> Demo {
-    let dir = tempfile::tempdir().unwrap();
-    let app =
-        qinglian::start(qinglian::config::Config::for_dir(dir.path().to_path_buf(), None)).await.unwrap();
-    qinglian::demo::load(&app, "admin", PASSWORD).await.unwrap();
+    let (base, app, dir) = server().await;
     let live = qinglian::demo::load_current_week(&app, "admin").await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(qinglian::http::run(listener, app.clone(), std::future::pending()));
     let one = |sql: String| {
         let pool = app.db.pool.clone();
         async move { sqlx::query_scalar::<_, i64>(&sql).fetch_one(&pool).await.unwrap() }

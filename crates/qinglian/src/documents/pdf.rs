@@ -54,37 +54,11 @@ fn ucs2_hex(text: &str) -> String {
     out
 }
 
-/// Pen strokes (a drawn signature) scaled into a box on the page.
-pub struct Drawing {
-    /// Points on a 1000 × 400 pad.
-    pub strokes: Vec<Vec<(f64, f64)>>,
-    pub left: f64,
-    /// Distance from the top of the page to the box's top.
-    pub top: f64,
-    pub width: f64,
-    pub height: f64,
-}
-
 /// A single A4 page (portrait, or landscape when `landscape`) with the given lines and an
 /// optional frame, as PDF bytes.
 pub fn page(lines: &[Line], landscape: bool, frame: bool) -> Vec<u8> {
-    page_with_drawing(lines, landscape, frame, None)
-}
-
-pub fn page_with_drawing(lines: &[Line], landscape: bool, frame: bool, drawing: Option<&Drawing>) -> Vec<u8> {
     let (w, h) = if landscape { (A4_HEIGHT, A4_WIDTH) } else { (A4_WIDTH, A4_HEIGHT) };
     let mut content = String::new();
-    if let Some(d) = drawing {
-        let (sx, sy) = (d.width / 1000.0, d.height / 400.0);
-        let _ = writeln!(content, "0.07 0.07 0.07 RG 1.6 w 1 J 1 j");
-        for stroke in &d.strokes {
-            for (i, (x, y)) in stroke.iter().enumerate() {
-                let (px, py) = (d.left + x * sx, h - d.top - y * sy);
-                let _ = writeln!(content, "{px:.1} {py:.1} {}", if i == 0 { "m" } else { "l" });
-            }
-            content.push_str("S\n");
-        }
-    }
     if frame {
         let _ = writeln!(content, "0.64 0.09 0.10 RG 3 w 28 28 {:.1} {:.1} re S", w - 56.0, h - 56.0);
         let _ = writeln!(content, "1 w 36 36 {:.1} {:.1} re S", w - 72.0, h - 72.0);

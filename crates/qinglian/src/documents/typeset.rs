@@ -19,6 +19,7 @@ use typst::{Library, LibraryExt, World};
 use typst_kit::fonts::{FontSearcher, FontSlot};
 
 use super::official::{Block, Document};
+use crate::error::AppResult;
 
 static TEMPLATE: &str = include_str!("../../templates/official.typ");
 
@@ -131,9 +132,22 @@ fn data(doc: &Document) -> serde_json::Value {
     })
 }
 
+/// Typesetting takes a core for up to a second, and anyone may ask for a signed copy or the share
+/// picture: at most two run at once on this server, the others wait their turn for a while and
+/// are then told to try again (a 429), so a flood queues instead of taking every core.
+static SLOTS: std::sync::LazyLock<tokio::sync::Semaphore> =
+    std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(2));
+
+async fn off_thread<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, TypesetError> + Send + 'static,
+) -> AppResult<T> {
+    let done = crate::services::bounded(&SLOTS, std::time::Duration::from_secs(10), "err.typeset_busy", work);
+    Ok(done.await??)
+}
+
 /// The document as a PDF, typeset on a blocking thread so the async workers stay free.
-pub async fn pdf_off_thread(doc: Document) -> Result<Vec<u8>, TypesetError> {
-    tokio::task::spawn_blocking(move || pdf(&doc)).await.map_err(|e| TypesetError::Typst(e.to_string()))?
+pub async fn pdf_off_thread(doc: Document) -> AppResult<Vec<u8>> {
+    off_thread(move || pdf(&doc)).await
 }
 
 fn failure(diags: &[typst::diag::SourceDiagnostic]) -> TypesetError {
@@ -163,19 +177,25 @@ pub fn pdf(doc: &Document) -> Result<Vec<u8>, TypesetError> {
 static SIGNED_TEMPLATE: &str = include_str!("../../templates/signed.typ");
 
 /// A signed copy as a PDF with its fonts embedded; `data` holds what `templates/signed.typ`
-/// reads (title, paragraphs, the signer, the SVG signature, the issuer and check lines). Blocking.
-pub fn signed_copy(data: &serde_json::Value) -> Result<Vec<u8>, TypesetError> {
-    let document = compile(SIGNED_TEMPLATE, data)?;
-    typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default()).map_err(|d| failure(&d))
+/// reads (title, paragraphs, the signer, the SVG signature, the issuer and check lines).
+pub async fn signed_copy(data: serde_json::Value) -> AppResult<Vec<u8>> {
+    off_thread(move || {
+        let document = compile(SIGNED_TEMPLATE, &data)?;
+        typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default()).map_err(|d| failure(&d))
+    })
+    .await
 }
 
 static SHARE_TEMPLATE: &str = include_str!("../../templates/share.typ");
 
 /// The picture a chat app shows for a shared link (Open Graph `og:image`): 1200 × 630 PNG with
-/// the site's name, a title, a line and a period. Blocking.
-pub fn share_card(site: &str, title: &str, theme: &str, period: &str) -> Result<Vec<u8>, TypesetError> {
-    let document =
-        compile(SHARE_TEMPLATE, &json!({"site": site, "title": title, "theme": theme, "period": period}))?;
-    let page = document.pages.first().ok_or_else(|| TypesetError::Typst("no page".into()))?;
-    typst_render::render(page, 2.0).encode_png().map_err(|e| TypesetError::Typst(e.to_string()))
+/// the site's name, a title, a line and a period.
+pub async fn share_card(site: String, title: String, theme: String, period: String) -> AppResult<Vec<u8>> {
+    off_thread(move || {
+        let data = json!({"site": site, "title": title, "theme": theme, "period": period});
+        let document = compile(SHARE_TEMPLATE, &data)?;
+        let page = document.pages.first().ok_or_else(|| TypesetError::Typst("no page".into()))?;
+        typst_render::render(page, 2.0).encode_png().map_err(|e| TypesetError::Typst(e.to_string()))
+    })
+    .await
 }

@@ -49,12 +49,15 @@ pub fn parse_datetime(field: &str, raw: &str) -> Result<i64, AppError> {
     Ok(time::PrimitiveDateTime::new(date, clock).assume_offset(CHINA).unix_timestamp())
 }
 
+/// Unix seconds as a moment in China time.
+pub fn china_time(t: i64) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::from_unix_timestamp(t).ok().map(|d| d.to_offset(CHINA))
+}
+
 /// Unix seconds as China time, "2022-05-18 09:00".
 pub fn format_datetime(t: i64) -> String {
     let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .map(|d| d.to_offset(CHINA).format(&fmt).unwrap_or_default())
-        .unwrap_or_default()
+    china_time(t).and_then(|d| d.format(&fmt).ok()).unwrap_or_default()
 }
 
 /// A calendar date as stored: `YYYY-MM-DD`.

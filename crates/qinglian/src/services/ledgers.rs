@@ -153,7 +153,7 @@ const SHEETS: [Sheet; 4] = [
 
 /// Unix seconds as an Excel date-time in China time (Excel keeps no zone: it is what the clerk sees).
 fn excel_time(t: i64) -> Option<ExcelDateTime> {
-    let local = time::OffsetDateTime::from_unix_timestamp(t).ok()?.to_offset(time::macros::offset!(+8));
+    let local = crate::domain::china_time(t)?;
     ExcelDateTime::from_ymd(local.year() as u16, local.month() as u8, local.day())
         .ok()?
         .and_hms(u16::from(local.hour()), local.minute(), f64::from(local.second()))

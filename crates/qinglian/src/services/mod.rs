@@ -55,6 +55,8 @@ pub struct App {
     pub signer: Arc<crate::signing::Signer>,
     /// Per-server read cache of sittings for the sign-in path.
     pub sittings: Arc<sittings::Cache>,
+    /// Per-server read cache of the public portal's figures.
+    pub portal: Arc<portal::Cache>,
     /// Group commit of sign-ins.
     pub checkins: Arc<batch::Batcher<sittings::Checkin>>,
     /// Group commit of signatures.

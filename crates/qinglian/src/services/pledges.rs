@@ -441,8 +441,5 @@ pub async fn signed_pdf(app: &App, code: &str, verify_url: &str) -> AppResult<Ve
         "issuer_line": format!("{}{issuer}", zh.get("copy.issuer")),
         "check_line": format!("{}{}　{}{verify_url}", zh.get("copy.code"), s.code, zh.get("copy.check_at")),
     });
-    let pdf = tokio::task::spawn_blocking(move || crate::documents::typeset::signed_copy(&data))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))??;
-    Ok(pdf)
+    crate::documents::typeset::signed_copy(data).await
 }

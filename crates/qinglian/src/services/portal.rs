@@ -3,8 +3,6 @@
 //! the portal's home shows. Nothing private reaches it: no contact, no phone, only what was
 //! published.
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::Row;
@@ -423,7 +421,7 @@ pub struct PortalActivity {
 /// The campaign's reach in four figures, for the portal's head.
 #[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct Reach {
-    /// Units that filed a ledger entry or had someone sign in at a sitting.
+    /// Units asked to take part (the report's 动员…个单位).
     pub units: i64,
     pub checkins: i64,
     pub signatures: i64,
@@ -459,78 +457,98 @@ impl PublicWork {
     }
 }
 
-async fn activities_of(pool: &sqlx::AnyPool, campaign: i64) -> AppResult<Vec<PortalActivity>> {
-    let counts = |sql: &str| {
-        let sql = sql.to_string();
-        async move {
-            let rows = sqlx::query(&sql).bind(campaign).fetch_all(pool).await?;
-            AppResult::Ok(
-                rows.iter().map(|r| (r.get::<i64, _>(0), r.get::<i64, _>(1))).collect::<HashMap<_, _>>(),
-            )
-        }
-    };
-    let entries = counts(
-        "SELECT e.activity_id, COUNT(*) FROM ledger_entries e JOIN activities a ON a.id = e.activity_id
-         WHERE a.campaign_id = $1 GROUP BY e.activity_id",
-    )
-    .await?;
-    let checkins = counts(
-        "SELECT s.activity_id, COUNT(*) FROM checkins k JOIN sittings s ON s.id = k.sitting_id
-         JOIN activities a ON a.id = s.activity_id WHERE a.campaign_id = $1 GROUP BY s.activity_id",
-    )
-    .await?;
-    let rows = sqlx::query(
-        "SELECT a.id, a.title, u.name AS lead_unit, a.start_date, a.end_date FROM activities a
-         JOIN units u ON u.id = a.lead_unit_id WHERE a.campaign_id = $1 ORDER BY a.seq, a.id",
-    )
-    .bind(campaign)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let id: i64 = r.get("id");
-            PortalActivity {
-                id,
-                title: r.get("title"),
-                lead_unit: r.get("lead_unit"),
-                start_date: r.get("start_date"),
-                end_date: r.get("end_date"),
-                entries: entries.get(&id).copied().unwrap_or(0),
-                checkins: checkins.get(&id).copied().unwrap_or(0),
-            }
-        })
-        .collect())
+/// The campaign the portal shows: the latest one out of draft.
+pub struct Headline {
+    pub campaign_id: i64,
+    pub title: String,
+    pub theme: String,
+    pub start_date: String,
+    pub end_date: String,
 }
 
-async fn reach_of(pool: &sqlx::AnyPool, campaign: i64) -> AppResult<Reach> {
-    let r = sqlx::query(
-        "SELECT
-           (SELECT COUNT(DISTINCT unit_id) FROM (
-              SELECT e.unit_id FROM ledger_entries e JOIN activities a ON a.id = e.activity_id WHERE a.campaign_id = $1
-              UNION SELECT p.unit_id FROM checkins k JOIN people p ON p.id = k.person_id JOIN sittings s ON s.id = k.sitting_id
-                JOIN activities a ON a.id = s.activity_id WHERE a.campaign_id = $1) taking_part),
-           (SELECT COUNT(*) FROM checkins k JOIN sittings s ON s.id = k.sitting_id JOIN activities a ON a.id = s.activity_id WHERE a.campaign_id = $1),
-           (SELECT CAST(COALESCE(SUM(p.signature_count), 0) AS BIGINT) FROM pledges p JOIN activities a ON a.id = p.activity_id WHERE a.campaign_id = $1),
-           (SELECT COUNT(*) FROM works w JOIN calls c ON c.id = w.call_id WHERE c.campaign_id = $1)",
+impl Headline {
+    pub fn period(&self) -> String {
+        super::report::compose::period(&self.start_date, &self.end_date)
+    }
+}
+
+pub async fn headline(app: &App) -> AppResult<Headline> {
+    let c = sqlx::query(
+        "SELECT id, title, theme, start_date, end_date FROM campaigns WHERE status <> 'draft' ORDER BY year DESC, id DESC LIMIT 1",
     )
-    .bind(campaign)
-    .fetch_one(pool)
-    .await?;
-    Ok(Reach { units: r.get(0), checkins: r.get(1), signatures: r.get(2), works: r.get(3) })
+    .fetch_optional(&app.db.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    Ok(Headline {
+        campaign_id: c.get("id"),
+        title: c.get("title"),
+        theme: c.get("theme"),
+        start_date: c.get("start_date"),
+        end_date: c.get("end_date"),
+    })
+}
+
+/// The portal's figures of one campaign as this server last read them.
+#[derive(Default)]
+pub struct Cache {
+    figures: std::sync::Mutex<Option<Figures>>,
+}
+
+struct Figures {
+    campaign: i64,
+    read_at: std::time::Instant,
+    activities: Vec<PortalActivity>,
+    reach: Reach,
+}
+
+/// Figures on the public page may lag this long behind the records: anyone can ask for the page,
+/// and reading the figures is the report's whole fact-finding.
+const FIGURES_FOR: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The activities' and the campaign's figures, counted as the report counts them (its facts), so
+/// the portal never shows a number the report contradicts.
+async fn figures(app: &App, campaign: i64) -> AppResult<(Vec<PortalActivity>, Reach)> {
+    if let Ok(cached) = app.portal.figures.lock() {
+        if let Some(f) =
+            cached.as_ref().filter(|f| f.campaign == campaign && f.read_at.elapsed() < FIGURES_FOR)
+        {
+            return Ok((f.activities.clone(), f.reach.clone()));
+        }
+    }
+    let facts = super::report::facts::load(app, campaign).await?;
+    let activities: Vec<PortalActivity> = facts
+        .activities
+        .iter()
+        .map(|f| PortalActivity {
+            id: f.activity.id,
+            title: f.activity.title.clone(),
+            lead_unit: f.activity.lead_unit_name.clone(),
+            start_date: f.activity.start_date.clone(),
+            end_date: f.activity.end_date.clone(),
+            entries: f.entries,
+            checkins: f.checkins,
+        })
+        .collect();
+    let sum = |n: fn(&super::report::facts::ActivityFacts) -> i64| facts.activities.iter().map(n).sum();
+    let reach = Reach {
+        units: facts.units_tasked,
+        checkins: sum(|f| f.checkins),
+        signatures: sum(|f| f.pledge_signatures),
+        works: sum(|f| f.works),
+    };
+    if let Ok(mut cached) = app.portal.figures.lock() {
+        let read_at = std::time::Instant::now();
+        *cached = Some(Figures { campaign, read_at, activities: activities.clone(), reach: reach.clone() });
+    }
+    Ok((activities, reach))
 }
 
 /// The portal's home: the latest published campaign with its news, winners, column and walls.
 pub async fn home(app: &App) -> AppResult<Home> {
     publish_due(app).await?;
     let pool = &app.db.pool;
-    let c = sqlx::query(
-        "SELECT id, title, theme, start_date, end_date FROM campaigns WHERE status <> 'draft' ORDER BY year DESC, id DESC LIMIT 1",
-    )
-    .fetch_optional(pool)
-    .await?
-    .ok_or(AppError::NotFound)?;
-    let id: i64 = c.get("id");
+    let c = headline(app).await?;
+    let id = c.campaign_id;
     let news =
         sqlx::query("SELECT * FROM news WHERE campaign_id = $1 ORDER BY published_at DESC, id DESC LIMIT 10")
             .bind(id)
@@ -577,22 +595,20 @@ pub async fn home(app: &App) -> AppResult<Home> {
         .iter()
         .map(|r| (r.get("id"), r.get("title")))
         .collect();
+    let (activities, reach) = figures(app, id).await?;
     Ok(Home {
         campaign_id: id,
-        campaign_title: c.get("title"),
-        theme: c.get("theme"),
-        period: super::report::compose::period(
-            &c.get::<String, _>("start_date"),
-            &c.get::<String, _>("end_date"),
-        ),
-        start_date: c.get("start_date"),
-        end_date: c.get("end_date"),
+        period: c.period(),
+        campaign_title: c.title,
+        theme: c.theme,
+        start_date: c.start_date,
+        end_date: c.end_date,
         news,
         works,
         pieces,
         pledges,
         open_calls,
-        activities: activities_of(pool, id).await?,
-        reach: reach_of(pool, id).await?,
+        activities,
+        reach,
     })
 }

@@ -476,25 +476,43 @@ pub async fn open_pass(app: &App, pass: &str) -> AppResult<std::sync::Arc<Sittin
     load_cached(app, id).await
 }
 
-/// Where a sitting's sign-in stands at `t`: `"before"` it opens, `"open"`, or `"after"` it ended.
-pub fn signin_state(s: &Sitting, t: i64) -> &'static str {
+/// Where a sitting's sign-in stands at a moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Window {
+    Before,
+    Open,
+    After,
+}
+
+impl Window {
+    /// As the venue screen's script compares it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Window::Before => "before",
+            Window::Open => "open",
+            Window::After => "after",
+        }
+    }
+}
+
+pub fn signin_window(s: &Sitting, t: i64) -> Window {
     if t < s.opens_at() {
-        "before"
+        Window::Before
     } else if t > s.ends_at {
-        "after"
+        Window::After
     } else {
-        "open"
+        Window::Open
     }
 }
 
 /// Refuses a sign-in outside the sitting's window, saying when it opens or that it has closed.
 pub fn check_window(s: &Sitting, t: i64) -> AppResult<()> {
-    match signin_state(s, t) {
-        "before" => Err(AppError::Conflict(
+    match signin_window(s, t) {
+        Window::Before => Err(AppError::Conflict(
             Msg::new("err.signin_not_open").arg("time", format_datetime(s.opens_at())),
         )),
-        "after" => Err(AppError::Conflict(Msg::new("err.signin_closed"))),
-        _ => Ok(()),
+        Window::After => Err(AppError::Conflict(Msg::new("err.signin_closed"))),
+        Window::Open => Ok(()),
     }
 }
 

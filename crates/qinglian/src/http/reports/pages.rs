@@ -68,29 +68,25 @@ struct SourceGroup {
     keys: Vec<String>,
 }
 
-/// Groups the figure keys (`c.units`, `a3.checkins`) by what they count: the campaign, then
-/// each activity in order.
+/// Groups the figure keys (`c.units`, `a3.checkins`) by what they count: the campaign's own
+/// first, then each activity by its number.
 fn source_groups(d: &Draft, c: &campaigns::Campaign) -> Vec<SourceGroup> {
-    let lang = crate::i18n::current();
-    let mut groups: Vec<SourceGroup> = Vec::new();
+    let mut by_seq: std::collections::BTreeMap<i64, Vec<String>> = Default::default();
     for k in d.figures.keys() {
-        let section = k.split('.').next().unwrap_or("");
-        let title = match section.strip_prefix('a').and_then(|n| n.parse::<i64>().ok()) {
-            Some(seq) => match c.activities.iter().find(|a| a.seq == seq) {
-                Some(a) => format!("{seq}. {}", a.title),
-                None => format!("{seq}."),
-            },
-            None => Msg::new("report.sources_campaign").render(lang),
-        };
-        match groups.iter_mut().find(|g| g.title == title) {
-            Some(g) => g.keys.push(k.clone()),
-            None => groups.push(SourceGroup { title, keys: vec![k.clone()] }),
-        }
+        let seq = k.split('.').next().and_then(|s| s.strip_prefix('a')).and_then(|n| n.parse().ok());
+        by_seq.entry(seq.unwrap_or(0)).or_default().push(k.clone());
     }
-    // The campaign's own figures first, then the activities by their number.
-    let order = |g: &SourceGroup| g.title.split('.').next().and_then(|n| n.parse::<i64>().ok()).unwrap_or(0);
-    groups.sort_by_key(order);
-    groups
+    by_seq
+        .into_iter()
+        .map(|(seq, keys)| {
+            let title = match c.activities.iter().find(|a| a.seq == seq) {
+                Some(a) => format!("{seq}. {}", a.title),
+                None if seq == 0 => Msg::new("report.sources_campaign").render(crate::i18n::current()),
+                None => format!("{seq}."),
+            };
+            SourceGroup { title, keys }
+        })
+        .collect()
 }
 
 /// The editor's blocks, with what each marker in them stands for, for the chips under each.
@@ -201,14 +197,9 @@ pub(crate) async fn official_file(
     let name = format!("{}.{format}", doc.title);
     Ok(match format {
         "docx" => download(DOCX, &name, official::docx(&doc).map_err(|e| AppError::Internal(e.to_string()))?),
-        "pdf" => download("application/pdf", &name, pdf_of(doc).await?),
+        "pdf" => download("application/pdf", &name, typeset::pdf_off_thread(doc).await?),
         _ => return Err(AppError::NotFound),
     })
-}
-
-/// Typesets on a blocking thread; a machine without Chinese fonts gets a polite refusal.
-async fn pdf_of(doc: official::Document) -> Result<Vec<u8>, AppError> {
-    Ok(typeset::pdf_off_thread(doc).await?)
 }
 
 async fn document(

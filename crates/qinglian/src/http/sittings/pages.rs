@@ -137,7 +137,7 @@ async fn sitting_page(
     let list =
         sittings::attendees(&app, &actor, id, &filter, Paging { page: q.page, per_page: Some(50) }).await?;
     let ctx = Ctx::new(&caller, q.ok.as_deref());
-    let over = sittings::signin_state(&s, crate::db::now()) == "after";
+    let over = sittings::signin_window(&s, crate::db::now()) == sittings::Window::After;
     Ok(render(&SittingPage {
         absent_word: ctx.t.get(if over { "sitting.absent" } else { "sitting.not_yet" }),
         ctx,
@@ -156,9 +156,10 @@ struct ScreenPage {
     s: sittings::Sitting,
     present: i64,
     url: String,
-    /// `before`, `open` or `after`: only an open sitting shows a code.
+    /// `before`, `open` or `after`, for the script that redraws the page when it changes.
     state: &'static str,
-    state_text: String,
+    /// What the screen says instead of a code when sign-in is not open.
+    closed: Option<String>,
 }
 
 async fn screen(
@@ -171,16 +172,17 @@ async fn screen(
     let present = sittings::present_count(&app, id).await?;
     let t = crate::db::now();
     let url = format!("{}/s/{}", base_url(&headers, &caller), app.signer.qr_token(id, t));
-    let state = sittings::signin_state(&s, t);
+    let window = sittings::signin_window(&s, t);
     let lang = i18n::current();
-    let state_text = match state {
-        "before" => {
-            Msg::new("sitting.window_before").arg("time", crate::domain::format_datetime(s.opens_at()))
+    let closed = match window {
+        sittings::Window::Open => None,
+        sittings::Window::Before => {
+            Some(Msg::new("sitting.window_before").arg("time", crate::domain::format_datetime(s.opens_at())))
         }
-        _ => Msg::new("sitting.window_after"),
+        sittings::Window::After => Some(Msg::new("sitting.window_after")),
     }
-    .render(lang);
-    Ok(render(&ScreenPage { t: i18n::T(lang), s, present, url, state, state_text }))
+    .map(|m| m.render(lang));
+    Ok(render(&ScreenPage { t: i18n::T(lang), s, present, url, state: window.as_str(), closed }))
 }
 
 /// What the screen polls: the current code's link, how long it lives, how many have signed in.
@@ -197,7 +199,7 @@ async fn screen_json(
     let period = crate::signing::QR_PERIOD;
     let body = serde_json::json!({
         "url": url, "present": present, "refresh_in": period - t.rem_euclid(period),
-        "state": sittings::signin_state(&s, t),
+        "state": sittings::signin_window(&s, t).as_str(),
     });
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
 }

@@ -614,33 +614,26 @@ async fn share_qr(
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }
 
-/// The last share picture drawn, by what it shows: drawing one takes a few hundred milliseconds,
-/// and it changes only when the portal's campaign does.
-static SHARE_CARD: std::sync::Mutex<Option<(String, bytes::Bytes)>> = std::sync::Mutex::new(None);
+/// The last share picture drawn, by what it shows. Drawing one takes up to a second and it
+/// changes only with the portal's campaign; the lock is held while drawing, so a rush of first
+/// asks draws it once.
+static SHARE_CARD: tokio::sync::Mutex<Option<(String, bytes::Bytes)>> = tokio::sync::Mutex::const_new(None);
 
 /// The picture chat apps show for a link to the portal.
 async fn share_card(State(app): State<App>) -> Result<Response, AppError> {
-    let home = portal::home(&app).await?;
+    let c = portal::headline(&app).await?;
     let zh = i18n::T(i18n::Lang::Zh);
     let site = format!("{} · {}", zh.get("app.name"), zh.get("portal.title"));
-    let key = format!("{site}\n{}\n{}\n{}", home.campaign_title, home.theme, home.period);
-    let cached =
-        SHARE_CARD.lock().ok().and_then(|c| c.as_ref().filter(|(k, _)| *k == key).map(|(_, b)| b.clone()));
-    let png = match cached {
-        Some(png) => png,
-        None => {
-            let (title, theme, period) = (home.campaign_title, home.theme, home.period);
-            let site_name = site.clone();
-            let png = tokio::task::spawn_blocking(move || {
-                crate::documents::typeset::share_card(&site_name, &title, &theme, &period)
-            })
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-            let png = bytes::Bytes::from(png);
-            if let Ok(mut c) = SHARE_CARD.lock() {
-                *c = Some((key, png.clone()));
-            }
+    let period = c.period();
+    let key = format!("{site}\n{}\n{}\n{period}", c.title, c.theme);
+    let mut cached = SHARE_CARD.lock().await;
+    let png = match cached.as_ref() {
+        Some((k, png)) if *k == key => png.clone(),
+        _ => {
+            let png = bytes::Bytes::from(
+                crate::documents::typeset::share_card(site, c.title, c.theme, period).await?,
+            );
+            *cached = Some((key, png.clone()));
             png
         }
     };
