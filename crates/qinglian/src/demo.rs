@@ -210,14 +210,15 @@ pub async fn load(app: &App, admin_user: &str, password: &str) -> AppResult<usiz
     // The seed's campaign.
     let jiwei = unit_id("市纪委监委");
     let campaign: i64 = sqlx::query_scalar(
-        "INSERT INTO campaigns (title, year, theme, start_date, end_date, guiding_text, requirements, issuer_unit_id, status, created_at, updated_at)
-         VALUES ($1, 2022, $2, '2022-05-16', '2022-06-15', $3, $4, $5, 'published', $6, $6) RETURNING id",
+        "INSERT INTO campaigns (title, year, theme, start_date, end_date, guiding_text, requirements, issuer_unit_id, status, paperwork, created_at, updated_at)
+         VALUES ($1, 2022, $2, '2022-05-16', '2022-06-15', $3, $4, $5, 'published', $6, $7, $7) RETURNING id",
     )
     .bind("2022年清廉清河宣传周")
     .bind("清廉清河建设为引领，助力全方位高质量发展")
     .bind(GUIDING)
     .bind(REQUIREMENTS)
     .bind(jiwei)
+    .bind(paperwork())
     .bind(t)
     .fetch_one(&mut *tx)
     .await?;
@@ -1054,3 +1055,30 @@ const ACTIVITIES: [ActivitySeed; 10] = [
     ("business_environment", "开展一次优化营商环境活动", "市行政审批服务管理局", &[], &[3], "政务服务窗口工作人员",
      "组织“阳光政务、清廉审批、我践行”签名活动，建立“清廉窗口”，推进“清廉机关”建设。"),
 ];
+
+/// The seed's documents as a city issues them: the notice is the 市委's (a 下行文 to the
+/// townships and departments), the report the 纪委监委's to the 市委 (a 上行文, with its 签发人).
+fn paperwork() -> String {
+    use crate::services::report::paperwork::{Furniture, Paperwork};
+    let p = Paperwork {
+        notice: Furniture {
+            organ: "中共清河市委员会文件".into(),
+            number: "清发〔2022〕8号".into(),
+            issuer: "中共清河市委".into(),
+            copy_to: "市人大常委会办公室，市政府办公室，市政协办公室，市法院，市检察院。".into(),
+            printer: "中共清河市委办公室".into(),
+            printed_on: "2022-05-16".into(),
+            ..Default::default()
+        },
+        report: Furniture {
+            organ: "中共清河市纪律检查委员会".into(),
+            number: "清纪报〔2022〕9号".into(),
+            signer: "王清和".into(),
+            addressee: "中共清河市委：".into(),
+            copy_to: "省纪委监委宣传部。".into(),
+            printer: "清河市纪委监委办公室".into(),
+            ..Default::default()
+        },
+    };
+    serde_json::to_string(&p).expect("paperwork is plain data")
+}

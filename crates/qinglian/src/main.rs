@@ -401,9 +401,9 @@ async fn report(
             .context("还没有任何活动 (no campaign yet)")?,
     };
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let draft = report::draft(app, &system, id).await.map_err(zh)?;
+    let report = report::document(app, &system, id).await.map_err(zh)?;
     let notice = report::notice::notice(app, &system, id).await.map_err(zh)?;
-    for (name, doc) in [("报告", draft.document()), ("通知", notice)] {
+    for (name, doc) in [("报告", report), ("通知", notice)] {
         let path = out.join(format!("{name}-{id}.docx"));
         std::fs::write(&path, official::docx(&doc)?)?;
         println!("已写出 {}", path.display());
@@ -413,7 +413,10 @@ async fn report(
                 std::fs::write(&path, pdf)?;
                 println!("已写出 {}", path.display());
             }
-            Err(e) => println!("未生成PDF：{}", e.message(qinglian::i18n::Lang::Zh)),
+            Err(e) => {
+                tracing::warn!("typesetting {name}: {e:?}");
+                println!("未生成PDF：{}", e.message(qinglian::i18n::Lang::Zh))
+            }
         }
     }
     let ledger = ledgers::workbook(app, &system, id, ledgers::Scope::Campaign, "", &ledgers::Silent)

@@ -109,8 +109,13 @@ document.querySelectorAll('[data-unit-filter]').forEach(function (input) {
     if (by && box.checked) by.checked = true;
   });
 });
-// Irreversible actions ask first: <form data-confirm="…">.
+// Irreversible actions, and downloads that are not ready, ask first: <form data-confirm="…">,
+// <a data-confirm="…">.
 document.addEventListener('submit', function (ev) {
   var message = ev.target.getAttribute && ev.target.getAttribute('data-confirm');
   if (message && !window.confirm(message)) { ev.preventDefault(); ev.stopImmediatePropagation(); }
 }, true);
+document.addEventListener('click', function (ev) {
+  var link = ev.target.closest && ev.target.closest('a[data-confirm]');
+  if (link && !window.confirm(link.getAttribute('data-confirm'))) ev.preventDefault();
+});

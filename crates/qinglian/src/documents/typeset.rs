@@ -18,7 +18,7 @@ use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
 use typst_kit::fonts::{FontSearcher, FontSlot};
 
-use super::official::{Block, Document};
+use super::official::Document;
 use crate::error::AppResult;
 
 static TEMPLATE: &str = include_str!("../../templates/official.typ");
@@ -113,23 +113,11 @@ impl World for OneDocument {
     }
 }
 
+/// What the template reads: the document's page plan, with its title and issuer for the PDF's
+/// metadata.
 fn data(doc: &Document) -> serde_json::Value {
-    let blocks: Vec<serde_json::Value> = doc
-        .blocks
-        .iter()
-        .map(|b| match b {
-            Block::Heading1(t) => json!({"kind": "h1", "text": t}),
-            Block::Heading2(t) => json!({"kind": "h2", "text": t}),
-            Block::Para(t) => json!({"kind": "p", "text": t}),
-        })
-        .collect();
-    json!({
-        "title": doc.title,
-        "addressee": doc.addressee.clone().unwrap_or_default(),
-        "blocks": blocks,
-        "issuer": doc.issuer,
-        "date": doc.date,
-    })
+    let plan = super::layout::plan(doc);
+    json!({"title": doc.title, "issuer": doc.issuer, "head": plan.head, "pages": plan.pages})
 }
 
 /// Typesetting takes a core for up to a second, and anyone may ask for a signed copy or the share

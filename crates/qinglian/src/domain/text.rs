@@ -1,5 +1,12 @@
 //! Normalising text typed into Chinese office spreadsheets: full-width letters and digits,
-//! ideographic spaces, stray spaces inside names.
+//! ideographic spaces, stray spaces inside names; and Chinese words (jieba), for the search
+//! index and for breaking titles.
+
+/// The word segmenter, loaded once per process (its dictionary takes a few megabytes).
+pub fn segmenter() -> &'static jieba_rs::Jieba {
+    static JIEBA: std::sync::LazyLock<jieba_rs::Jieba> = std::sync::LazyLock::new(jieba_rs::Jieba::new);
+    &JIEBA
+}
 
 /// Full-width ASCII → half-width, ideographic space → space, runs of whitespace → one space,
 /// trimmed. Chinese punctuation other than the full-width ASCII block is left alone.

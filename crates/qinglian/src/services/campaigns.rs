@@ -35,6 +35,8 @@ pub struct Campaign {
     pub status: String,
     pub themes: Vec<Theme>,
     pub activities: Vec<Activity>,
+    /// The furniture of the notice and the report (版头, 主送, 署名, 版记).
+    pub paperwork: super::report::paperwork::Paperwork,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -129,6 +131,7 @@ pub async fn get(app: &App, id: i64) -> AppResult<Campaign> {
         status: r.get("status"),
         themes,
         activities: activities(app, id, None).await?,
+        paperwork: serde_json::from_str(&r.get::<String, _>("paperwork")).unwrap_or_default(),
     })
 }
 

@@ -88,12 +88,19 @@ struct Sheet {
     times: &'static [usize],
     /// Columns that hold a stored date (`YYYY-MM-DD`), written as Excel dates.
     dates: &'static [usize],
-    /// A column holding a path on this server, written as a link.
-    link: Option<usize>,
+    /// A column holding a count of attached files, written as a link to `{path}/{row id}` (the
+    /// row's id is the first selected column).
+    link: Option<(usize, &'static str)>,
+    /// Numeric columns the closing 合计 row sums with a formula Excel recomputes.
+    sums: &'static [usize],
     order: &'static str,
 }
 
-const SHEETS: [Sheet; 4] = [
+// Sheets of campaign-level records (placements, inspections, integrity units) join a one-row
+// stand-in for `a` (activities) whose id is 0, so the scope's condition reads the same on every
+// sheet: an activity's export leaves them empty, a unit's keeps its own rows. Works belong to no
+// unit: `u` is joined to nothing, so a unit's export leaves that sheet empty.
+const SHEETS: [Sheet; 8] = [
     Sheet {
         name: "工作台账",
         headers: &["活动", "单位", "日期", "地点", "参加人数", "活动简况", "状态", "佐证材料"],
@@ -104,7 +111,8 @@ const SHEETS: [Sheet; 4] = [
                   (SELECT COUNT(*) FROM attachments x WHERE x.ledger_entry_id = e.id) AS files",
         times: &[],
         dates: &[2],
-        link: Some(7),
+        link: Some((7, "/entries")),
+        sums: &[4],
         order: "a.seq, e.entry_date, e.id",
     },
     Sheet {
@@ -118,6 +126,7 @@ const SHEETS: [Sheet; 4] = [
         times: &[5],
         dates: &[],
         link: None,
+        sums: &[],
         order: "a.seq, s.starts_at, s.id, c.checked_at, c.id",
     },
     Sheet {
@@ -132,6 +141,7 @@ const SHEETS: [Sheet; 4] = [
         times: &[5],
         dates: &[],
         link: None,
+        sums: &[],
         order: "a.seq, m.id, g.signed_at, g.id",
     },
     Sheet {
@@ -147,7 +157,75 @@ const SHEETS: [Sheet; 4] = [
         times: &[5],
         dates: &[],
         link: None,
+        sums: &[],
         order: "a.seq, k.id, g.signed_at, g.id",
+    },
+    Sheet {
+        name: "宣传投放",
+        headers: &["单位", "载体", "宣传品", "地点", "区域", "数量", "开始日期", "结束日期", "备注", "照片"],
+        widths: &[22.0, 12.0, 10.0, 30.0, 12.0, 8.0, 12.0, 12.0, 24.0, 12.0],
+        from: "placements p JOIN (SELECT id AS campaign_id, 0 AS id, 0 AS seq FROM campaigns) a ON a.campaign_id = p.campaign_id
+               JOIN units u ON u.id = p.unit_id JOIN placement_channels ch ON ch.code = p.channel
+               JOIN placement_materials pm ON pm.code = p.material",
+        // The row's id is its first photo's, which the link opens.
+        columns: "COALESCE((SELECT MIN(x.id) FROM placement_photos x WHERE x.placement_id = p.id), 0) AS first_photo,
+                  u.name, ch.name AS channel, pm.name AS material, p.place, p.district, p.quantity, p.start_date, p.end_date, p.note,
+                  (SELECT COUNT(*) FROM placement_photos x WHERE x.placement_id = p.id) AS photos",
+        times: &[],
+        dates: &[6, 7],
+        link: Some((9, "/placement-photos")),
+        sums: &[5],
+        order: "p.start_date, p.id",
+    },
+    Sheet {
+        name: "监督检查",
+        headers: &["检查日期", "被检查单位", "检查重点", "检查组", "问题类别", "严重程度", "问题描述", "整改单位", "整改期限", "整改状态", "整改情况"],
+        widths: &[12.0, 22.0, 28.0, 16.0, 12.0, 8.0, 40.0, 22.0, 12.0, 10.0, 40.0],
+        from: "inspections i JOIN (SELECT id AS campaign_id, 0 AS id, 0 AS seq FROM campaigns) a ON a.campaign_id = i.campaign_id
+               JOIN units u ON u.id = i.unit_id LEFT JOIN findings f ON f.inspection_id = i.id
+               LEFT JOIN units o ON o.id = f.owner_unit_id",
+        columns: "i.id, i.inspected_on, u.name, i.focus, i.team, COALESCE(f.category, '') AS category,
+                  CASE f.severity WHEN 'high' THEN '严重' WHEN 'medium' THEN '较重' WHEN 'low' THEN '一般' ELSE '' END AS severity,
+                  COALESCE(f.description, '未发现问题') AS description, COALESCE(o.name, '') AS owner, COALESCE(f.deadline, '') AS deadline,
+                  CASE f.status WHEN 'closed' THEN '已整改' WHEN 'open' THEN '整改中' ELSE '' END AS state, COALESCE(f.evidence, '') AS evidence",
+        times: &[],
+        dates: &[0, 8],
+        link: None,
+        sums: &[],
+        order: "i.inspected_on, i.id, f.id",
+    },
+    Sheet {
+        name: "清廉单元",
+        headers: &["单位", "创建类型", "状态", "评估得分", "达标分", "申报时间", "评定意见"],
+        widths: &[24.0, 16.0, 10.0, 10.0, 8.0, 18.0, 40.0],
+        from: "integrity_applications ia JOIN (SELECT id AS campaign_id, 0 AS id, 0 AS seq FROM campaigns) a ON a.campaign_id = ia.campaign_id
+               JOIN units u ON u.id = ia.unit_id JOIN integrity_types it ON it.id = ia.type_id",
+        columns: "ia.id, u.name, it.name AS type_name,
+                  CASE ia.status WHEN 'recognised' THEN '已命名' WHEN 'evaluated' THEN '已评估' WHEN 'returned' THEN '已退回' ELSE '已申报' END AS state,
+                  ia.total_score, it.pass_score, ia.submitted_at, ia.decision_comment",
+        times: &[5],
+        dates: &[],
+        link: None,
+        sums: &[],
+        order: "u.path, ia.id",
+    },
+    Sheet {
+        name: "征集作品",
+        headers: &["活动", "征集", "题目", "体裁", "组别", "作者", "状态", "评委人数", "平均总分", "奖项", "投稿时间"],
+        widths: &[28.0, 26.0, 26.0, 8.0, 10.0, 12.0, 10.0, 8.0, 10.0, 10.0, 18.0],
+        from: "works w JOIN calls k ON k.id = w.call_id JOIN activities a ON a.id = k.activity_id
+               LEFT JOIN units u ON u.id = -1",
+        columns: "w.id, a.title, k.title AS call_title, w.title, w.genre, CASE w.group_code WHEN 'youth' THEN '青少年组' WHEN 'adult' THEN '成人组' ELSE w.group_code END AS grp,
+                  w.author, CASE w.status WHEN 'rejected' THEN '未采用' WHEN 'held' THEN '待复核' WHEN 'reference' THEN '参考' ELSE '有效' END AS state,
+                  (SELECT COUNT(DISTINCT s.user_id) FROM scores s WHERE s.work_id = w.id) AS judges,
+                  CAST(COALESCE((SELECT SUM(s.score) FROM scores s WHERE s.work_id = w.id)
+                       / NULLIF((SELECT COUNT(DISTINCT s.user_id) FROM scores s WHERE s.work_id = w.id), 0), 0) AS BIGINT) AS average,
+                  w.prize, w.created_at",
+        times: &[10],
+        dates: &[],
+        link: None,
+        sums: &[],
+        order: "a.seq, k.id, w.id",
     },
 ];
 
@@ -172,6 +250,30 @@ fn value_text(r: &sqlx::any::AnyRow, i: usize) -> Result<String, i64> {
         Ok(s) => Ok(s),
         Err(_) => Err(r.try_get::<i64, _>(i).unwrap_or_default()),
     }
+}
+
+/// A text's width in Excel's column units: two for a Chinese character, one for Latin.
+fn display_width(s: &str) -> f64 {
+    s.lines()
+        .map(|l| l.chars().map(|c| if c.is_ascii() { 1.1 } else { 2.1 }).sum::<f64>())
+        .fold(0.0, f64::max)
+}
+
+/// The closing 合计 row: a count of the rows and the sums of the numeric columns, as formulas
+/// Excel recomputes when a clerk edits the sheet, with today's values cached for readers that
+/// do not compute.
+fn write_totals(ws: &mut Worksheet, sheet: &Sheet, row: u32, sums: &[i64], bold: &Format) -> AppResult<()> {
+    use rust_xlsxwriter::{utility::column_number_to_name, Formula};
+    // Data rows are Excel's rows 2‥row (one-based); this row is row + 1.
+    let count =
+        Formula::new(format!("=\"合计\"&COUNTA(B2:B{row})&\"条\"")).set_result(format!("合计{}条", row - 1));
+    ws.write_formula_with_format(row, 0, count, bold).map_err(xlsx)?;
+    for &c in sheet.sums {
+        let name = column_number_to_name(c as u16);
+        let sum = Formula::new(format!("=SUM({name}2:{name}{row})")).set_result(sums[c].to_string());
+        ws.write_formula_with_format(row, c as u16, sum, bold).map_err(xlsx)?;
+    }
+    Ok(())
 }
 
 /// Builds the workbook; `base_url` makes evidence links absolute ("" leaves them relative).
@@ -224,8 +326,10 @@ pub async fn workbook(
         Scope::Activity(id) => f.activity.id == id,
         _ => true,
     });
+    let mut last = 0u32;
     for (i, f) in shown.enumerate() {
         let row = i as u32 + 1;
+        last = row;
         summary.write_number(row, 0, f.activity.seq as f64).map_err(xlsx)?;
         crate::services::sheet::write_text(summary, row, 1, &f.activity.title).map_err(xlsx)?;
         crate::services::sheet::write_text(summary, row, 2, &f.activity.lead_unit_name).map_err(xlsx)?;
@@ -233,6 +337,22 @@ pub async fn workbook(
             [f.sittings, f.checkins, f.read_signed, f.pledge_signatures, f.entries, f.tasks, f.tasks_done];
         for (j, n) in nums.iter().enumerate() {
             summary.write_number(row, j as u16 + 3, *n as f64).map_err(xlsx)?;
+        }
+    }
+    if last > 0 {
+        use rust_xlsxwriter::{utility::column_number_to_name, Formula};
+        let row = last + 1;
+        summary.write_string_with_format(row, 1, "合计", &bold).map_err(xlsx)?;
+        for col in 3..heads.len() as u16 {
+            let name = column_number_to_name(col);
+            summary
+                .write_formula_with_format(
+                    row,
+                    col,
+                    Formula::new(format!("=SUM({name}2:{name}{row})")),
+                    &bold,
+                )
+                .map_err(xlsx)?;
         }
     }
 
@@ -249,6 +369,9 @@ pub async fn workbook(
             format!("SELECT {} FROM {} WHERE {cond} ORDER BY {}", sheet.columns, sheet.from, sheet.order);
         let mut rows = sqlx::query(&sql).fetch(pool);
         let mut row = 1u32;
+        let mut sums = vec![0i64; sheet.headers.len()];
+        // The widest text of each column, in Excel's units (a Chinese character is two).
+        let mut widest: Vec<f64> = sheet.headers.iter().map(|h| display_width(h)).collect();
         while let Some(r) = rows.try_next().await? {
             for c in 0..sheet.headers.len() {
                 let col = c as u16;
@@ -266,11 +389,11 @@ pub async fn workbook(
                         Some(d) => ws.write_datetime_with_format(row, col, &d, &day).map_err(xlsx)?,
                         None => crate::services::sheet::write_text(ws, row, col, iso).map_err(xlsx)?,
                     };
-                } else if sheet.link == Some(c) {
+                } else if let Some((_, path)) = sheet.link.filter(|(at, _)| *at == c) {
                     let files: i64 = r.get(i);
                     if files > 0 {
                         let id: i64 = r.get(0);
-                        let url = format!("{base_url}/entries/{id}");
+                        let url = format!("{base_url}{path}/{id}");
                         let text = format!("{files}个文件");
                         if base_url.is_empty() {
                             crate::services::sheet::write_text(ws, row, col, format!("{text} {url}"))
@@ -281,8 +404,14 @@ pub async fn workbook(
                     }
                 } else {
                     match value_text(&r, i) {
-                        Ok(s) => crate::services::sheet::write_text(ws, row, col, s).map_err(xlsx)?,
-                        Err(n) => ws.write_number(row, col, n as f64).map_err(xlsx)?,
+                        Ok(s) => {
+                            widest[c] = widest[c].max(display_width(&s));
+                            crate::services::sheet::write_text(ws, row, col, s).map_err(xlsx)?
+                        }
+                        Err(n) => {
+                            sums[c] += n;
+                            ws.write_number(row, col, n as f64).map_err(xlsx)?
+                        }
                     };
                 }
             }
@@ -290,6 +419,17 @@ pub async fn workbook(
             done += 1;
             if done % STEP == 0 {
                 progress.set((done * 95 / all).min(95)).await;
+            }
+        }
+        if row > 1 {
+            write_totals(ws, sheet, row, &sums, &bold)?;
+        }
+        for (c, w) in widest.iter().enumerate() {
+            let fixed =
+                sheet.times.contains(&c) || sheet.dates.contains(&c) || sheet.link.is_some_and(|l| l.0 == c);
+            if !fixed {
+                ws.set_column_width(c as u16, (w + 2.0).clamp(sheet.widths[c].min(10.0), 60.0))
+                    .map_err(xlsx)?;
             }
         }
     }

@@ -6,16 +6,14 @@
 //! engines need different SQL.
 
 use std::collections::BTreeSet;
-use std::sync::LazyLock;
 
 use serde::Serialize;
 use sqlx::Row;
 
 use super::App;
 use crate::db::Engine;
+use crate::domain::text::segmenter;
 use crate::error::AppResult;
-
-static JIEBA: LazyLock<jieba_rs::Jieba> = LazyLock::new(jieba_rs::Jieba::new);
 
 /// Tokens worth indexing or searching: words with a letter or digit in them, lower-cased.
 fn keep(token: &str) -> Option<String> {
@@ -27,13 +25,18 @@ fn keep(token: &str) -> Option<String> {
 
 /// The text as indexed: search-mode tokens, space-separated.
 pub fn index_terms(text: &str) -> String {
-    JIEBA.cut_for_search(text, true).into_iter().filter_map(|t| keep(t.word)).collect::<Vec<_>>().join(" ")
+    segmenter()
+        .cut_for_search(text, true)
+        .into_iter()
+        .filter_map(|t| keep(t.word))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The distinct tokens of a query, in order.
 pub fn query_terms(q: &str) -> Vec<String> {
     let mut seen = BTreeSet::new();
-    JIEBA
+    segmenter()
         .cut(q, true)
         .into_iter()
         .filter_map(|t| keep(t.word))

@@ -13,7 +13,7 @@ use utoipa::OpenApi;
 use super::pages::official_file;
 use crate::error::AppResult;
 use crate::http::common::{base_url, xlsx_download, ApiActor, Caller, Created, ErrorBody};
-use crate::services::report::{self, Draft, RenderedBlock};
+use crate::services::report::{self, paperwork, Draft, RenderedBlock};
 use crate::services::{jobs, ledgers, statistics, yearly, App};
 
 pub(super) fn routes() -> Router<App> {
@@ -22,6 +22,7 @@ pub(super) fn routes() -> Router<App> {
         .route("/campaigns/{id}/report/regenerate", post(regenerate_report))
         .route("/campaigns/{id}/report/overrides", post(override_figure))
         .route("/campaigns/{id}/documents/{file}", get(document))
+        .route("/campaigns/{id}/paperwork", get(get_paperwork).put(put_paperwork))
         .route("/campaigns/{id}/ledger.xlsx", get(ledger_xlsx))
         .route("/campaigns/{id}/ledger-jobs", post(start_ledger_job))
         .route("/jobs/{id}", get(get_job))
@@ -38,6 +39,8 @@ pub(super) fn routes() -> Router<App> {
     regenerate_report,
     override_figure,
     document,
+    get_paperwork,
+    put_paperwork,
     ledger_xlsx,
     start_ledger_job,
     get_job,
@@ -124,6 +127,31 @@ async fn document(
     Path((id, file)): Path<(i64, String)>,
 ) -> AppResult<Response> {
     official_file(&app, &actor, id, &file).await
+}
+
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/paperwork", tag = "report", params(("id" = i64, Path)),
+    responses((status = 200, body = paperwork::Paperwork), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn get_paperwork(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Json<paperwork::Paperwork>> {
+    actor.require_organiser()?;
+    Ok(Json(paperwork::get(&app, id).await?))
+}
+
+/// Sets the furniture of the notice and the report (版头, 主送, 署名, 版记); returns it as stored.
+#[utoipa::path(put, path = "/api/v1/campaigns/{id}/paperwork", tag = "report", params(("id" = i64, Path)),
+    request_body = paperwork::Paperwork,
+    responses((status = 200, body = paperwork::Paperwork), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn put_paperwork(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(p): Json<paperwork::Paperwork>,
+) -> AppResult<Json<paperwork::Paperwork>> {
+    Ok(Json(paperwork::set(&app, &actor, id, p).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -27,6 +27,7 @@ pub(super) fn routes() -> Router<App> {
         .route("/campaigns/{id}/report/refresh", post(refresh))
         .route("/campaigns/{id}/report/override", post(override_figure))
         .route("/campaigns/{id}/documents/{file}", get(document))
+        .route("/campaigns/{id}/paperwork", post(save_paperwork))
         .route("/campaigns/{id}/ledger.xlsx", get(ledger_xlsx))
         .route("/campaigns/{id}/ledger-jobs", post(start_ledger_job))
         .route("/jobs/{id}", get(job_page))
@@ -53,6 +54,10 @@ struct ReportPage {
     sources: Vec<SourceGroup>,
     /// The editor's blocks, each with the figures its markers stand for.
     editor: Vec<EditorBlock>,
+    /// Activities and themes the draft has no records for (shown, and asked about on download).
+    gaps: Vec<String>,
+    /// The notice's and the report's furniture, for their form.
+    furniture: [(&'static str, report::paperwork::Furniture); 2],
 }
 
 struct EditorBlock {
@@ -126,6 +131,11 @@ async fn report_page(
         pdf_ready: tokio::task::spawn_blocking(typeset::chinese_fonts_available).await.unwrap_or(false),
         sources: source_groups(&d, &facts.campaign),
         editor: editor_blocks(&d),
+        gaps: report::compose::gaps(&facts),
+        furniture: [
+            ("notice", facts.campaign.paperwork.notice.clone()),
+            ("report", facts.campaign.paperwork.report.clone()),
+        ],
         c: facts.campaign,
         d,
     }))
@@ -146,6 +156,29 @@ async fn save(
     };
     report::save(&app, &actor, id, edit).await?;
     Ok(see_other(&format!("/campaigns/{id}/report?ok=ok.report_saved")))
+}
+
+/// The furniture form: `notice.organ`, `report.number`, … for the two documents.
+async fn save_paperwork(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    let f = Fields(f);
+    let of = |doc: &str| report::paperwork::Furniture {
+        organ: f.get(&format!("{doc}.organ")).to_string(),
+        number: f.get(&format!("{doc}.number")).to_string(),
+        signer: f.get(&format!("{doc}.signer")).to_string(),
+        issuer: f.get(&format!("{doc}.issuer")).to_string(),
+        addressee: f.get(&format!("{doc}.addressee")).to_string(),
+        copy_to: f.get(&format!("{doc}.copy_to")).to_string(),
+        printer: f.get(&format!("{doc}.printer")).to_string(),
+        printed_on: f.get(&format!("{doc}.printed_on")).to_string(),
+    };
+    let input = report::paperwork::Paperwork { notice: of("notice"), report: of("report") };
+    report::paperwork::set(&app, &actor, id, input).await?;
+    Ok(see_other(&format!("/campaigns/{id}/report?ok=ok.paperwork_saved#paperwork")))
 }
 
 async fn regenerate(
@@ -190,7 +223,7 @@ pub(crate) async fn official_file(
 ) -> Result<Response, AppError> {
     let (which, format) = file.split_once('.').ok_or(AppError::NotFound)?;
     let doc = match which {
-        "report" => report::draft(app, actor, id).await?.document(),
+        "report" => report::document(app, actor, id).await?,
         "notice" => report::notice::notice(app, actor, id).await?,
         _ => return Err(AppError::NotFound),
     };

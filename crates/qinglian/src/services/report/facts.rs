@@ -133,6 +133,11 @@ pub struct ThemeFacts {
     pub findings: i64,
     pub rectified: i64,
     pub integrity_units: Vec<IntegrityUnit>,
+    /// What the tagged inspections looked at (their focus), distinct, at most three.
+    pub focuses: Vec<String>,
+    /// Tagged ledger entries in their units' own words: (unit, first sentence of the summary),
+    /// accepted and largest first, at most two.
+    pub highlights: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -143,6 +148,8 @@ pub struct Facts {
     pub placements: Placements,
     pub inspections: i64,
     pub themes: Vec<ThemeFacts>,
+    /// Units with at least one ledger entry submitted or accepted, across the campaign.
+    pub units_reporting: i64,
 }
 
 fn count_map(rows: &[sqlx::any::AnyRow], cols: &[&str]) -> HashMap<i64, Vec<i64>> {
@@ -292,7 +299,14 @@ pub async fn load(app: &App, id: i64) -> AppResult<Facts> {
     .bind(id)
     .fetch_one(pool)
     .await?;
-    Ok(Facts { campaign, units_tasked, activities, placements, inspections, themes })
+    let units_reporting: i64 = sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT e.unit_id) FROM ledger_entries e JOIN activities a ON a.id = e.activity_id
+         WHERE a.campaign_id = $1 AND e.status IN ('submitted', 'accepted')",
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await?;
+    Ok(Facts { campaign, units_tasked, activities, placements, inspections, themes, units_reporting })
 }
 
 async fn themes(app: &App, campaign: &Campaign) -> AppResult<Vec<ThemeFacts>> {
@@ -333,6 +347,39 @@ async fn themes(app: &App, campaign: &Campaign) -> AppResult<Vec<ThemeFacts>> {
         let goal = text.split(['：', ':']).next().unwrap_or("").trim().to_string();
         goals.entry(c.get("type_id")).or_default().push(goal);
     }
+    let focus_rows = by_theme(
+        "SELECT theme_id, focus FROM inspections WHERE campaign_id = $1 AND theme_id IS NOT NULL ORDER BY inspected_on, id",
+    )
+    .await?;
+    let highlight_rows = by_theme(
+        "SELECT x.theme_id, u.name AS unit, e.summary FROM ledger_entry_themes x
+         JOIN campaign_themes t ON t.id = x.theme_id JOIN ledger_entries e ON e.id = x.entry_id
+         JOIN units u ON u.id = e.unit_id
+         WHERE t.campaign_id = $1 AND e.status IN ('submitted', 'accepted')
+         ORDER BY CASE WHEN e.status = 'accepted' THEN 0 ELSE 1 END, e.participants DESC, e.id",
+    )
+    .await?;
+    let focuses = |theme: i64| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for r in focus_rows.iter().filter(|r| r.get::<i64, _>("theme_id") == theme) {
+            let f = r.get::<String, _>("focus").trim().trim_end_matches(['。', '；', '，']).to_string();
+            if !f.is_empty() && !out.contains(&f) && out.len() < 3 {
+                out.push(f);
+            }
+        }
+        out
+    };
+    let highlights = |theme: i64| -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        for r in highlight_rows.iter().filter(|r| r.get::<i64, _>("theme_id") == theme) {
+            let unit: String = r.get("unit");
+            let first = first_sentence(&r.get::<String, _>("summary"));
+            if !first.is_empty() && !out.iter().any(|(u, _)| *u == unit) && out.len() < 2 {
+                out.push((unit, first));
+            }
+        }
+        out
+    };
     let get = |m: &HashMap<i64, Vec<i64>>, id: i64, i: usize| m.get(&id).map(|v| v[i]).unwrap_or(0);
     Ok(campaign
         .themes
@@ -362,8 +409,28 @@ async fn themes(app: &App, campaign: &Campaign) -> AppResult<Vec<ThemeFacts>> {
                     goals: goals.get(&r.get::<i64, _>("type_id")).cloned().unwrap_or_default(),
                 })
                 .collect(),
+            focuses: focuses(t.id),
+            highlights: highlights(t.id),
         })
         .collect())
+}
+
+/// The first sentence of a unit's summary, without its stop and at most 60 characters (cut at a
+/// comma when longer), for quoting in the report.
+fn first_sentence(summary: &str) -> String {
+    let s = summary.trim();
+    let s = s.split(['。', '！', '；', '\n']).next().unwrap_or("").trim();
+    if s.chars().count() <= 60 {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    for part in s.split_inclusive('，') {
+        if out.chars().count() + part.chars().count() > 60 {
+            break;
+        }
+        out.push_str(part);
+    }
+    out.trim_end_matches('，').to_string()
 }
 
 /// What a figure counts, by the name after its prefix (`a7.trainees` → `trainees`).
@@ -373,6 +440,13 @@ fn basis(key: &str) -> &'static str {
     match name {
         "activities" => "本次活动设置的活动项目数",
         "units" => "承担本次活动任务的单位数（去重）",
+        "units_reporting" => "本次活动报送了工作台账（待审核或已通过）的单位数（去重）",
+        "reporting_share" => "报送台账单位数占承担任务单位数的百分比（四舍五入）",
+        "done_share" => "任务台账审核通过的单位数占承担任务单位数的百分比（四舍五入）",
+        "checkins" if key.starts_with('c') => "各项活动场次的签到记录数之和",
+        "read_signed" if key.starts_with('c') => "各项活动学习资料的阅后签名数之和（不含已撤回）",
+        "pledge_signatures" if key.starts_with('c') => "各项活动承诺书的签名数之和（不含已撤回）",
+        "works" if key.starts_with('c') => "各项征集收到的作品数之和（不含未采用的）",
         "inspections" if key.starts_with('c') => "本次活动登记的监督检查记录数",
         "inspections" => "标注该结合主题的监督检查记录数",
         "placement_sites" => "登记的宣传投放点位记录数",
@@ -448,6 +522,33 @@ impl Facts {
             false,
             format!("/campaigns/{cid}/inspections"),
         );
+        put(
+            "c.units_reporting".into(),
+            "报送台账单位数",
+            self.units_reporting,
+            "个",
+            false,
+            format!("/campaigns/{cid}/board"),
+        );
+        if self.units_tasked > 0 {
+            put(
+                "c.reporting_share".into(),
+                "台账报送率",
+                (self.units_reporting * 100 + self.units_tasked / 2) / self.units_tasked,
+                "%",
+                false,
+                format!("/campaigns/{cid}/board"),
+            );
+        }
+        let total = |f: fn(&ActivityFacts) -> i64| self.activities.iter().map(f).sum::<i64>();
+        for (key, label, value, measure) in [
+            ("c.checkins", "签到人次合计", total(|a| a.checkins), "人次"),
+            ("c.read_signed", "阅后签名人次合计", total(|a| a.read_signed), "人次"),
+            ("c.pledge_signatures", "承诺签名人数合计", total(|a| a.pledge_signatures), "人"),
+            ("c.works", "征集作品数合计", total(|a| a.works), "篇"),
+        ] {
+            put(key.into(), label, value, measure, false, format!("/campaigns/{cid}/statistics"));
+        }
         let placements = format!("/campaigns/{cid}/placements");
         put(
             "c.placement_sites".into(),
@@ -483,6 +584,10 @@ impl Facts {
             put(k("units_reported"), "报送台账单位数", f.units_reported, "个", false, page.clone());
             put(k("participants"), "台账参加人次", f.participants, "人次", false, page.clone());
             put(k("tasks"), "承担任务单位数", f.tasks, "个", false, format!("/campaigns/{cid}/board"));
+            if f.tasks > 0 {
+                let share = (f.tasks_done * 100 + f.tasks / 2) / f.tasks;
+                put(k("done_share"), "任务审核通过率", share, "%", false, format!("/campaigns/{cid}/board"));
+            }
             put(
                 k("tasks_done"),
                 "任务通过审核单位数",

@@ -9,6 +9,7 @@
 pub mod compose;
 pub mod facts;
 pub mod notice;
+pub mod paperwork;
 
 use std::collections::BTreeMap;
 
@@ -169,8 +170,8 @@ impl Draft {
             .collect()
     }
 
-    /// The official document this draft prints as.
-    pub fn document(&self) -> Document {
+    /// The official document this draft prints as, with the report's furniture.
+    pub fn document(&self, furniture: &paperwork::Furniture) -> Document {
         let blocks = self
             .render()
             .iter()
@@ -183,12 +184,15 @@ impl Draft {
                 }
             })
             .collect();
+        let issuer = if furniture.issuer.is_empty() { &self.body.issuer } else { &furniture.issuer };
         Document {
+            head: furniture.head(),
             title: self.body.title.clone(),
-            addressee: None,
+            addressee: Some(furniture.addressee.clone()).filter(|a| !a.is_empty()),
             blocks,
-            issuer: self.body.issuer.clone(),
+            issuer: issuer.clone(),
             date: chinese_date(&self.body.date),
+            record: furniture.record(&self.body.date),
         }
     }
 
@@ -230,6 +234,13 @@ fn parse_json<T: serde::de::DeserializeOwned>(raw: &str) -> AppResult<T> {
 /// The current draft of campaign `campaign_id`: the latest saved version, or one composed now.
 pub async fn draft(app: &App, actor: &Actor, campaign_id: i64) -> AppResult<Draft> {
     Ok(draft_and_facts(app, actor, campaign_id).await?.0)
+}
+
+/// The report as an official document: the current draft in the campaign's report furniture.
+pub async fn document(app: &App, actor: &Actor, campaign_id: i64) -> AppResult<Document> {
+    let d = draft(app, actor, campaign_id).await?;
+    let furniture = super::campaigns::get(app, campaign_id).await?.paperwork.report;
+    Ok(d.document(&furniture))
 }
 
 /// The current draft with the facts it was checked against, for callers that build on both.

@@ -37,14 +37,40 @@ async fn addressee(app: &App) -> AppResult<String> {
     Ok(format!("{}：", parts.join("，")))
 }
 
+/// The lines of a section's text. Lines the organiser numbered 一、二、 (or 1. 2.) are the
+/// second level here, under the section's own 一、 heading: they become （一）（二）, as the
+/// standard's numbering of levels asks.
 fn numbered_lines(text: &str) -> Vec<String> {
-    text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect()
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let numbered = |l: &str| -> Option<String> {
+        let (lead, rest) = l.split_once(['、', '.', '．'])?;
+        let is_number = !lead.is_empty()
+            && lead.chars().count() <= 3
+            && lead.chars().all(|c| "一二三四五六七八九十".contains(c) || c.is_ascii_digit());
+        is_number.then(|| rest.trim().to_string())
+    };
+    if lines.iter().all(|l| numbered(l).is_some()) {
+        lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                format!("（{}）{}", numerals::chinese(i as i64 + 1), numbered(l).unwrap_or_default())
+            })
+            .collect()
+    } else {
+        lines.into_iter().map(str::to_string).collect()
+    }
 }
 
 pub async fn notice(app: &App, actor: &Actor, campaign_id: i64) -> AppResult<Document> {
     actor.require_organiser()?;
     let c = &crate::services::campaigns::get(app, campaign_id).await?;
-    let issuer = c.issuer_name.clone().unwrap_or_default();
+    let furniture = &c.paperwork.notice;
+    let issuer = if furniture.issuer.is_empty() {
+        c.issuer_name.clone().unwrap_or_default()
+    } else {
+        furniture.issuer.clone()
+    };
     let mut blocks = vec![Block::Para(format!(
         "为深入推进清廉建设，营造崇廉尚廉的浓厚氛围，经研究，决定于{}开展{}活动。现将有关事项通知如下。",
         period(&c.start_date, &c.end_date),
@@ -88,11 +114,15 @@ pub async fn notice(app: &App, actor: &Actor, campaign_id: i64) -> AppResult<Doc
         heading(&mut blocks, "工作要求");
         blocks.extend(numbered_lines(&c.requirements).into_iter().map(Block::Para));
     }
+    let addressee =
+        if furniture.addressee.is_empty() { addressee(app).await? } else { furniture.addressee.clone() };
     Ok(Document {
+        head: furniture.head(),
         title: format!("关于开展{}活动的通知", c.title),
-        addressee: Some(addressee(app).await?),
+        addressee: Some(addressee),
         blocks,
         issuer,
         date: chinese_date(&c.start_date),
+        record: furniture.record(&c.start_date),
     })
 }
