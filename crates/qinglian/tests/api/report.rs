@@ -80,6 +80,18 @@ async fn the_draft_reads_like_the_seed(t: TestApp) {
         .unwrap()
         .contains("班子清廉、村务清爽、民风清朗、队伍清正"));
 
+    // Which units led the way, from their ledgers' participants.
+    let warning = lines.iter().find(|l| l.starts_with("二是")).unwrap();
+    let top: String = sqlx::query_scalar(
+        "SELECT u.name FROM ledger_entries e JOIN units u ON u.id = e.unit_id JOIN activities a ON a.id = e.activity_id
+         WHERE a.campaign_id = $1 AND a.seq = 2 AND e.status IN ('submitted', 'accepted')
+         GROUP BY u.id, u.name ORDER BY SUM(e.participants) DESC, u.id LIMIT 1",
+    )
+    .bind(camp)
+    .fetch_one(&t.app.db.pool)
+    .await
+    .unwrap();
+    assert!(warning.contains(&format!("{top}、")) && warning.contains("等单位组织参与人数较多"), "{warning}");
     // The notice was the 市委's (the seed says so), the report is the 纪委监委's.
     assert!(text.contains("中共清河市委印发《关于开展2022年清廉清河宣传周活动的通知》"), "{text}");
     // Nothing in the text is addressed to the organiser rather than the reader.
@@ -788,6 +800,20 @@ async fn statistics_next_year_and_comparison(t: TestApp) {
     let text = report(&org, next).await["text"].as_str().unwrap().to_string();
     assert!(!text.contains("有待补录") && !text.contains("取得了较好成效"), "{text}");
     assert!(!text.contains("56名"));
+    // Last year is there to compare with, and what is new against it is said.
+    let figures = &report(&org, next).await["draft"]["figures"];
+    assert_eq!(figures["c.prev_checkins"]["value"].as_i64().unwrap(), all_checkins(&t, camp).await);
+    let lead = t.scalar("SELECT id FROM units WHERE name = '市纪委监委'").await;
+    let added = org
+        .post_json(
+            &format!("/api/v1/campaigns/{next}/activities"),
+            &json!({"kind": "lecture", "title": "开展一次廉政知识线上测试", "lead_unit_id": lead,
+                    "start_date": "2023-05-16", "end_date": "2023-05-20"}),
+        )
+        .await;
+    assert_eq!(added.status(), 200);
+    let text = report(&org, next).await["text"].as_str().unwrap().to_string();
+    assert!(text.contains("在延续上届活动的基础上，新增“一次廉政知识线上测试”"), "{text}");
     let page = b.text(&format!("/campaigns/{next}/report")).await;
     let gaps = page.split("id=\"gaps\"").nth(1).expect("the gaps notice").split("</div>").next().unwrap();
     assert!(gaps.matches("<li>").count() >= 10, "{gaps}");
@@ -809,8 +835,15 @@ async fn statistics_next_year_and_comparison(t: TestApp) {
         |label: &str| cmp["rows"].as_array().unwrap().iter().find(|r| r["label"] == label).unwrap().clone();
     assert!(row("签到人次")["a"].as_i64().unwrap() > 1000);
     assert_eq!(row("签到人次")["b"], 0);
-    assert_eq!(row("活动项数")["b"], 10);
+    assert_eq!(row("活动项数")["b"], 11, "the ten cloned and the one added");
     assert!(b.text(&format!("/compare?a={camp}&b={next}")).await.contains("2023年清廉清河宣传周"));
+}
+
+async fn all_checkins(t: &TestApp, camp: i64) -> i64 {
+    t.scalar(&format!(
+        "SELECT COUNT(*) FROM checkins c JOIN sittings s ON s.id = c.sitting_id JOIN activities a ON a.id = s.activity_id WHERE a.campaign_id = {camp}"
+    ))
+    .await
 }
 
 async fn put(c: &Client, path: &str, body: &Value) -> reqwest::Response {

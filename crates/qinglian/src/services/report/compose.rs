@@ -117,7 +117,22 @@ pub fn compose(f: &Facts) -> Vec<Block> {
         },
     });
     if n > 0 {
-        out.push(para("结合我市实际，各牵头单位按照分工抓好组织实施，扎实开展系列活动：".into()));
+        // What is new against last year's campaign, by activity title.
+        let new: Vec<String> = match &f.previous {
+            Some(p) => f
+                .activities
+                .iter()
+                .filter(|a| !p.activity_titles.contains(&a.activity.title))
+                .map(|a| format!("“{}”", plain(a.activity.title.trim_start_matches("开展"))))
+                .collect(),
+            None => Vec::new(),
+        };
+        let novelty = if new.is_empty() || new.len() == f.activities.len() {
+            String::new()
+        } else {
+            format!("在延续上届活动的基础上，新增{}，", new.concat())
+        };
+        out.push(para(format!("结合我市实际，{novelty}各牵头单位按照分工抓好组织实施，扎实开展系列活动：")));
     }
     for (i, a) in f.activities.iter().enumerate() {
         out.push(para(activity_paragraph(i as i64 + 1, a, f)));
@@ -273,6 +288,10 @@ fn activity_paragraph(ordinal: i64, f: &ActivityFacts, facts: &Facts) -> String 
     } else if f.entries > 0 {
         said.push(format!("{}单位报送工作台账{}", k("units_reported"), k("entries")));
     }
+    if !f.leaders.is_empty() {
+        let names: Vec<String> = f.leaders.iter().map(|n| plain(n)).collect();
+        said.push(format!("{}等单位组织参与人数较多", names.join("、")));
+    }
     if !said.is_empty() {
         let opening = pick(ordinal, &["", "活动中，", "", "从开展情况看，"]);
         s.push_str(&format!("{opening}{}。", said.join("；")));
@@ -344,14 +363,17 @@ fn closing(f: &Facts) -> Option<String> {
         }
         reach.push(t);
     }
-    for (key, words) in [
-        ("c.checkins", "各类活动签到"),
-        ("c.read_signed", "学习资料阅后签名"),
-        ("c.pledge_signatures", "承诺签名"),
-        ("c.works", "收到社会各界作品"),
+    for (key, words, last_year) in [
+        ("c.checkins", "各类活动签到", Some("c.prev_checkins")),
+        ("c.read_signed", "学习资料阅后签名", None),
+        ("c.pledge_signatures", "承诺签名", Some("c.prev_pledge_signatures")),
+        ("c.works", "收到社会各界作品", None),
     ] {
         if has(key) {
-            reach.push(format!("{words}{}", m(key)));
+            // Beside last year's figure when there was a campaign a year ago.
+            let compared =
+                last_year.filter(|k| has(k)).map(|k| format!("（上届{}）", m(k))).unwrap_or_default();
+            reach.push(format!("{words}{}{compared}", m(key)));
         }
     }
     if reach.is_empty() {

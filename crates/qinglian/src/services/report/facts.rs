@@ -76,6 +76,9 @@ pub struct ActivityFacts {
     /// The campaign's column, told under its interview activity: heads invited, pieces published.
     pub column_invited: i64,
     pub column_published: i64,
+    /// The units whose ledgers count the most participants, most first (at most two), when
+    /// three or more units reported.
+    pub leaders: Vec<String>,
 }
 
 impl ActivityFacts {
@@ -99,6 +102,7 @@ impl ActivityFacts {
             winners: 0,
             column_invited: 0,
             column_published: 0,
+            leaders: Vec::new(),
         }
     }
 }
@@ -150,6 +154,19 @@ pub struct Facts {
     pub themes: Vec<ThemeFacts>,
     /// Units with at least one ledger entry submitted or accepted, across the campaign.
     pub units_reporting: i64,
+    /// Last year's campaign, when there is one, for the comparison.
+    pub previous: Option<Previous>,
+}
+
+/// What last year's campaign (the latest of the year before) did, in the totals the report
+/// compares.
+#[derive(Clone, Debug, Serialize)]
+pub struct Previous {
+    pub id: i64,
+    pub title: String,
+    pub checkins: i64,
+    pub pledge_signatures: i64,
+    pub activity_titles: Vec<String>,
 }
 
 fn count_map(rows: &[sqlx::any::AnyRow], cols: &[&str]) -> HashMap<i64, Vec<i64>> {
@@ -222,6 +239,13 @@ pub async fn load(app: &App, id: i64) -> AppResult<Facts> {
     .fetch_one(pool)
     .await?;
     let column_activity = campaign.activities.iter().find(|a| a.kind == "interview").map(|a| a.id);
+    let leader_rows = grouped(
+        "SELECT e.activity_id, u.name, CAST(SUM(e.participants) AS BIGINT) AS n FROM ledger_entries e
+         JOIN activities a ON a.id = e.activity_id JOIN units u ON u.id = e.unit_id
+         WHERE a.campaign_id = $1 AND e.status IN ('submitted', 'accepted')
+         GROUP BY e.activity_id, u.id, u.name ORDER BY e.activity_id, n DESC, u.id",
+    )
+    .await?;
     let works = count_map(&works, &["works", "winners"]);
     let sittings = count_map(&sittings, &["sittings", "checkins"]);
     let materials = count_map(&materials, &["materials", "delivered", "signed"]);
@@ -247,6 +271,14 @@ pub async fn load(app: &App, id: i64) -> AppResult<Facts> {
         f.tasks_done = get(&tasks, a.id, 1);
         f.works = get(&works, a.id, 0);
         f.winners = get(&works, a.id, 1);
+        if f.units_reported >= 3 {
+            f.leaders = leader_rows
+                .iter()
+                .filter(|r| r.get::<i64, _>("activity_id") == a.id)
+                .take(2)
+                .map(|r| r.get("name"))
+                .collect();
+        }
         if column_activity == Some(a.id) {
             (f.column_invited, f.column_published) = column;
         }
@@ -306,7 +338,51 @@ pub async fn load(app: &App, id: i64) -> AppResult<Facts> {
     .bind(id)
     .fetch_one(pool)
     .await?;
-    Ok(Facts { campaign, units_tasked, activities, placements, inspections, themes, units_reporting })
+    let previous = previous(app, &campaign).await?;
+    Ok(Facts {
+        campaign,
+        units_tasked,
+        activities,
+        placements,
+        inspections,
+        themes,
+        units_reporting,
+        previous,
+    })
+}
+
+/// Last year's campaign (the latest one of the year before), with the totals the report
+/// compares: sign-ins, pledge signatures and the activities it ran.
+async fn previous(app: &App, campaign: &Campaign) -> AppResult<Option<Previous>> {
+    let pool = &app.db.pool;
+    let Some(row) = sqlx::query("SELECT id, title FROM campaigns WHERE year = $1 ORDER BY id DESC LIMIT 1")
+        .bind(campaign.year - 1)
+        .fetch_optional(pool)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let id: i64 = row.get("id");
+    let checkins: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM checkins c JOIN sittings s ON s.id = c.sitting_id
+         JOIN activities a ON a.id = s.activity_id WHERE a.campaign_id = $1",
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await?;
+    let pledge_signatures: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(p.signature_count), 0) AS BIGINT) FROM pledges p
+         JOIN activities a ON a.id = p.activity_id WHERE a.campaign_id = $1",
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await?;
+    let activity_titles =
+        sqlx::query_scalar("SELECT title FROM activities WHERE campaign_id = $1 ORDER BY seq")
+            .bind(id)
+            .fetch_all(pool)
+            .await?;
+    Ok(Some(Previous { id, title: row.get("title"), checkins, pledge_signatures, activity_titles }))
 }
 
 async fn themes(app: &App, campaign: &Campaign) -> AppResult<Vec<ThemeFacts>> {
@@ -440,6 +516,8 @@ fn basis(key: &str) -> &'static str {
     match name {
         "activities" => "本次活动设置的活动项目数",
         "units" => "承担本次活动任务的单位数（去重）",
+        "prev_checkins" => "上一年度（最近一届）活动各场次的签到记录数之和",
+        "prev_pledge_signatures" => "上一年度（最近一届）活动承诺书的签名数之和",
         "units_reporting" => "本次活动报送了工作台账（待审核或已通过）的单位数（去重）",
         "reporting_share" => "报送台账单位数占承担任务单位数的百分比（四舍五入）",
         "done_share" => "任务台账审核通过的单位数占承担任务单位数的百分比（四舍五入）",
@@ -548,6 +626,18 @@ impl Facts {
             ("c.works", "征集作品数合计", total(|a| a.works), "篇"),
         ] {
             put(key.into(), label, value, measure, false, format!("/campaigns/{cid}/statistics"));
+        }
+        if let Some(p) = &self.previous {
+            let stats = format!("/campaigns/{}/statistics", p.id);
+            put("c.prev_checkins".into(), "上届签到人次", p.checkins, "人次", false, stats.clone());
+            put(
+                "c.prev_pledge_signatures".into(),
+                "上届承诺签名人数",
+                p.pledge_signatures,
+                "人",
+                false,
+                stats,
+            );
         }
         let placements = format!("/campaigns/{cid}/placements");
         put(
