@@ -221,8 +221,8 @@ fn record_xml(lines: &[&super::layout::Line]) -> String {
 
 fn document_xml(doc: &Document) -> String {
     use super::layout::Kind;
-    use layout::*;
     let plan = super::layout::plan(doc);
+    let unnumbered_tail = plan.pages.last().is_some_and(|p| p.number.is_none());
     let lines: Vec<(usize, &super::layout::Line)> =
         plan.pages.iter().enumerate().flat_map(|(i, p)| p.lines.iter().map(move |l| (i, l))).collect();
     let of = |kind: Kind| lines.iter().filter(move |(_, l)| l.kind == kind).map(|(_, l)| *l);
@@ -277,8 +277,18 @@ fn document_xml(doc: &Document) -> String {
         // Blank rows down to the record's first, on the plan's page: LibreOffice lays the table
         // where it flows, Word floats it to the foot (tblpYSpec) over the same blank rows.
         let mut row = date_row + 1;
-        for _ in 0..page.saturating_sub(date_page) {
-            body.push_str(&spacer(row_twips(), "<w:pageBreakBefore/>"));
+        for i in 0..page.saturating_sub(date_page) {
+            if i == 0 && unnumbered_tail {
+                // The blank page before the record and the record's page carry no number
+                // (§7.5): they are a section of their own, whose footers are empty.
+                body.push_str(&format!(
+                    r#"<w:p><w:pPr><w:pStyle w:val="Plain"/><w:spacing w:line="10" w:lineRule="exact"/><w:sectPr>{}</w:sectPr></w:pPr></w:p>"#,
+                    section(NUMBERED)
+                ));
+                body.push_str(&spacer(row_twips(), ""));
+            } else {
+                body.push_str(&spacer(row_twips(), "<w:pageBreakBefore/>"));
+            }
             row = 1;
         }
         for _ in row..first.row {
@@ -288,18 +298,31 @@ fn document_xml(doc: &Document) -> String {
     }
     // Word wants a paragraph after a table; half a point high, it fits in the block's spare point.
     body.push_str(&spacer(10, ""));
-    let line_pitch = row_twips();
-    let right = mm(PAGE_WIDTH_MM - LEFT_MM - BLOCK_WIDTH_MM);
-    let bottom = mm(PAGE_HEIGHT_MM - TOP_MM - BLOCK_HEIGHT_MM);
     format!(
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><w:body>{body}<w:sectPr><w:footerReference w:type="default" r:id="rId4"/><w:footerReference w:type="even" r:id="rId5"/><w:pgSz w:w="{w}" w:h="{h}"/><w:pgMar w:top="{top}" w:right="{right}" w:bottom="{bottom}" w:left="{left}" w:header="851" w:footer="{footer}" w:gutter="0"/><w:cols w:space="425"/><w:docGrid w:type="lines" w:linePitch="{line_pitch}"/></w:sectPr></w:body></w:document>"#,
+<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><w:body>{body}<w:sectPr>{}</w:sectPr></w:body></w:document>"#,
+        section(if unnumbered_tail { UNNUMBERED } else { NUMBERED })
+    )
+}
+
+/// Footers (default, even): the page numbers, or the empty footer.
+const NUMBERED: (&str, &str) = ("rId4", "rId5");
+const UNNUMBERED: (&str, &str) = ("rId6", "rId6");
+
+/// A section's properties: the page, its margins and grid, and its footers.
+fn section((default, even): (&str, &str)) -> String {
+    use layout::*;
+    format!(
+        r#"<w:footerReference w:type="default" r:id="{default}"/><w:footerReference w:type="even" r:id="{even}"/><w:pgSz w:w="{w}" w:h="{h}"/><w:pgMar w:top="{top}" w:right="{right}" w:bottom="{bottom}" w:left="{left}" w:header="851" w:footer="{footer}" w:gutter="0"/><w:cols w:space="425"/><w:docGrid w:type="lines" w:linePitch="{line_pitch}"/>"#,
         w = mm(PAGE_WIDTH_MM),
         h = mm(PAGE_HEIGHT_MM),
         top = mm(TOP_MM),
+        right = mm(PAGE_WIDTH_MM - LEFT_MM - BLOCK_WIDTH_MM),
+        bottom = mm(PAGE_HEIGHT_MM - TOP_MM - BLOCK_HEIGHT_MM),
         left = mm(LEFT_MM),
         // The page number's dash line sits 7 mm under the text block.
         footer = mm(PAGE_HEIGHT_MM - TOP_MM - BLOCK_HEIGHT_MM - 7.0 - 5.0),
+        line_pitch = row_twips(),
     )
 }
 
@@ -412,13 +435,13 @@ fn footer_xml(align: &str) -> String {
 }
 
 const CONTENT_TYPES: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/><Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/><Override PartName="/word/settings.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.settings+xml"/><Override PartName="/word/footer1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/><Override PartName="/word/footer2.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/><Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/></Types>"#;
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/><Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/><Override PartName="/word/settings.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.settings+xml"/><Override PartName="/word/footer1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/><Override PartName="/word/footer2.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/><Override PartName="/word/footer3.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/><Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/></Types>"#;
 
 const ROOT_RELS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/></Relationships>"#;
 
 const DOCUMENT_RELS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/settings" Target="settings.xml"/><Relationship Id="rId4" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer1.xml"/><Relationship Id="rId5" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer2.xml"/></Relationships>"#;
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/settings" Target="settings.xml"/><Relationship Id="rId4" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer1.xml"/><Relationship Id="rId5" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer2.xml"/><Relationship Id="rId6" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer3.xml"/></Relationships>"#;
 
 const SETTINGS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <w:settings xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:defaultTabStop w:val="420"/><w:evenAndOddHeaders/><w:characterSpacingControl w:val="doNotCompress"/><w:compat><w:spaceForUL/><w:balanceSingleByteDoubleByteWidth/><w:doNotLeaveBackslashAlone/><w:ulTrailSpace/><w:doNotExpandShiftReturn/><w:adjustLineHeightInTable/><w:useFELayout/></w:compat></w:settings>"#;
@@ -437,7 +460,9 @@ pub fn docx(doc: &Document) -> std::io::Result<Vec<u8>> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    let parts: [(&str, String); 9] = [
+    let empty_footer = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:ftr xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:p/></w:ftr>"#;
+    let parts: [(&str, String); 10] = [
         ("[Content_Types].xml", CONTENT_TYPES.to_string()),
         ("_rels/.rels", ROOT_RELS.to_string()),
         ("docProps/core.xml", core_xml(doc)),
@@ -447,6 +472,7 @@ pub fn docx(doc: &Document) -> std::io::Result<Vec<u8>> {
         ("word/settings.xml", SETTINGS.to_string()),
         ("word/footer1.xml", footer_xml("right")),
         ("word/footer2.xml", footer_xml("left")),
+        ("word/footer3.xml", empty_footer.to_string()),
     ];
     for (name, content) in parts {
         zip.start_file(name, options).map_err(std::io::Error::other)?;
@@ -469,6 +495,35 @@ mod tests {
         let per_char = layout::BODY_PT + super::tracking_twips() as f64 / 20.0;
         let line = layout::BLOCK_WIDTH_MM / 25.4 * 72.0;
         assert!(per_char * 28.0 <= line && per_char * 29.0 > line);
+    }
+
+    #[test]
+    fn a_blank_page_before_the_record_and_the_record_page_have_no_number() {
+        // Find a length of text whose signature ends an even page with no room for the record.
+        let doc = |chars: usize| Document {
+            head: None,
+            title: "关于测试的报告".into(),
+            addressee: None,
+            blocks: vec![Block::Para("清".repeat(chars))],
+            issuer: "清河市纪委监委".into(),
+            date: "2022年6月15日".into(),
+            record: Some(Record {
+                copy_to: String::new(),
+                printer: "办公室".into(),
+                printed: "2022年6月16日".into(),
+            }),
+        };
+        let blank = (100..1400)
+            .map(doc)
+            .find(|d| super::super::layout::plan(d).pages.iter().any(|p| p.lines.is_empty()))
+            .expect("some length leaves a blank page");
+        let xml = document_xml(&blank);
+        assert_eq!(xml.matches("<w:sectPr>").count(), 2, "a section for the unnumbered pages");
+        let last = xml.rsplit("<w:sectPr>").next().unwrap();
+        assert!(last.contains(r#"r:id="rId6""#) && !last.contains("rId4"));
+        // Without a blank page: one section, numbered throughout.
+        let plain = doc(100);
+        assert_eq!(document_xml(&plain).matches("<w:sectPr>").count(), 1);
     }
 
     #[test]

@@ -100,7 +100,7 @@ struct Sheet {
 // stand-in for `a` (activities) whose id is 0, so the scope's condition reads the same on every
 // sheet: an activity's export leaves them empty, a unit's keeps its own rows. Works belong to no
 // unit: `u` is joined to nothing, so a unit's export leaves that sheet empty.
-const SHEETS: [Sheet; 8] = [
+const SHEETS: [Sheet; 9] = [
     Sheet {
         name: "工作台账",
         headers: &["活动", "单位", "日期", "地点", "参加人数", "活动简况", "状态", "佐证材料"],
@@ -144,14 +144,32 @@ const SHEETS: [Sheet; 8] = [
         sums: &[],
         order: "a.seq, m.id, g.signed_at, g.id",
     },
+    // Every pledge with its count; the signatures listed one by one are the roster's (cadres,
+    // with their units). A public pledge may gather a million names, more than a sheet holds:
+    // those are counted here and listed on its signature wall.
+    Sheet {
+        name: "承诺书",
+        headers: &["活动", "承诺书", "对象", "签名人数", "其中社会公众"],
+        widths: &[28.0, 34.0, 10.0, 10.0, 12.0],
+        from: "pledges k JOIN activities a ON a.id = k.activity_id LEFT JOIN units u ON u.id = -1",
+        columns: "k.id, a.title, k.title, CASE WHEN k.public <> 0 THEN '社会公众' ELSE '党员干部' END AS audience,
+                  k.signature_count,
+                  (SELECT COUNT(*) FROM signatures g WHERE g.subject = 'pledge' AND g.subject_id = k.id
+                     AND g.person_id IS NULL AND g.withdrawn_at = 0) AS public_count",
+        times: &[],
+        dates: &[],
+        link: None,
+        sums: &[3, 4],
+        order: "a.seq, k.id",
+    },
     Sheet {
         name: "承诺签名",
         headers: &["活动", "承诺书", "姓名", "单位", "签名方式", "签名时间", "状态"],
         widths: &[28.0, 34.0, 12.0, 26.0, 10.0, 18.0, 8.0],
         from: "signatures g JOIN pledges k ON g.subject = 'pledge' AND k.id = g.subject_id
-               JOIN activities a ON a.id = k.activity_id LEFT JOIN people p ON p.id = g.person_id
-               LEFT JOIN units u ON u.id = p.unit_id",
-        columns: "g.id, a.title, k.title AS pledge, g.name, COALESCE(u.name, g.org) AS unit,
+               JOIN activities a ON a.id = k.activity_id JOIN people p ON p.id = g.person_id
+               JOIN units u ON u.id = p.unit_id",
+        columns: "g.id, a.title, k.title AS pledge, g.name, u.name AS unit,
                   CASE g.method WHEN 'drawn' THEN '手写' WHEN 'typed' THEN '输入姓名' ELSE '纸质' END AS method, g.signed_at,
                   CASE WHEN g.withdrawn_at <> 0 THEN '已撤回' ELSE '有效' END AS state",
         times: &[5],
@@ -166,11 +184,13 @@ const SHEETS: [Sheet; 8] = [
         widths: &[22.0, 12.0, 10.0, 30.0, 12.0, 8.0, 12.0, 12.0, 24.0, 12.0],
         from: "placements p JOIN (SELECT id AS campaign_id, 0 AS id, 0 AS seq FROM campaigns) a ON a.campaign_id = p.campaign_id
                JOIN units u ON u.id = p.unit_id JOIN placement_channels ch ON ch.code = p.channel
-               JOIN placement_materials pm ON pm.code = p.material",
+               JOIN placement_materials pm ON pm.code = p.material
+               LEFT JOIN (SELECT placement_id, MIN(id) AS first_photo, COUNT(*) AS photos FROM placement_photos
+                          GROUP BY placement_id) ph ON ph.placement_id = p.id",
         // The row's id is its first photo's, which the link opens.
-        columns: "COALESCE((SELECT MIN(x.id) FROM placement_photos x WHERE x.placement_id = p.id), 0) AS first_photo,
+        columns: "COALESCE(ph.first_photo, 0) AS first_photo,
                   u.name, ch.name AS channel, pm.name AS material, p.place, p.district, p.quantity, p.start_date, p.end_date, p.note,
-                  (SELECT COUNT(*) FROM placement_photos x WHERE x.placement_id = p.id) AS photos",
+                  COALESCE(ph.photos, 0) AS photos",
         times: &[],
         dates: &[6, 7],
         link: Some((9, "/placement-photos")),

@@ -706,11 +706,18 @@ pub(crate) async fn ledgers_directly_and_as_a_job(t: TestApp) {
         works.iter().any(|r| !r[9].is_empty() && r[8].parse::<i64>().unwrap_or(0) > 0),
         "scores and prizes"
     );
+    // The roster's pledge signatures one by one; every pledge with its count (a public one's
+    // names are on its signature wall).
     let pledged = t
-        .scalar(&format!("SELECT COUNT(*) FROM signatures g JOIN pledges k ON g.subject = 'pledge' AND k.id = g.subject_id JOIN activities a ON a.id = k.activity_id WHERE a.campaign_id = {camp}"))
+        .scalar(&format!("SELECT COUNT(*) FROM signatures g JOIN pledges k ON g.subject = 'pledge' AND k.id = g.subject_id JOIN activities a ON a.id = k.activity_id WHERE a.campaign_id = {camp} AND g.person_id IS NOT NULL"))
         .await;
     assert!(pledged > 0);
     assert_eq!(sheet_rows(bytes.clone(), "承诺签名").len() as i64, pledged + 2);
+    let pledges = sheet_rows(bytes.clone(), "承诺书");
+    let total = t
+        .scalar(&format!("SELECT CAST(SUM(k.signature_count) AS BIGINT) FROM pledges k JOIN activities a ON a.id = k.activity_id WHERE a.campaign_id = {camp}"))
+        .await;
+    assert_eq!(pledges.last().unwrap()[3], total.to_string(), "{pledges:?}");
     // Dates and times are Excel's own, so they sort and filter as dates; headers stay frozen.
     {
         use calamine::{Data, Reader};
@@ -722,7 +729,7 @@ pub(crate) async fn ledgers_directly_and_as_a_job(t: TestApp) {
         assert!(matches!(entries.get((1, 4)), Some(Data::Float(_))), "participants are numbers");
     }
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-    for i in 1..=9 {
+    for i in 1..=10 {
         let mut xml = String::new();
         std::io::Read::read_to_string(
             &mut zip.by_name(&format!("xl/worksheets/sheet{i}.xml")).unwrap(),
