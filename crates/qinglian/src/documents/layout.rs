@@ -22,16 +22,13 @@ pub const TITLE_CELLS: f64 = 20.0;
 /// 版记 (4号, 14 pt) characters in the 156 mm line, less one character of margin each side,
 /// counted in 4号 characters.
 pub const RECORD_CELLS: f64 = 29.0;
-/// The row pitch, in points (see `official::layout::line_pitch_pt`).
-pub const PITCH_PT: f64 = 28.95;
-/// The body character's advance: 156 mm / 28, in points.
-pub const CELL_PT: f64 = 156.0 / 28.0 / 25.4 * 72.0;
+use super::official::layout::{char_pitch_pt, line_pitch_pt, TITLE_PT};
 
 /// Advances as the renderers set 3号 text, in points (measured in both renders with pdftotext
-/// -bbox): a full-width character with the body's tracking (16 pt less a quarter point: LibreOffice rounds the DOCX's −6 twips to it), a digit
-/// (half an em less the tracking), a per cent sign (Times' 0.83 em), other Latin a little over
-/// half an em (proportional, so allowed for generously), and LibreOffice's space between an
-/// ideograph and a Latin letter or digit.
+/// -bbox): a full-width character with the body's tracking (16 pt less a quarter point:
+/// LibreOffice rounds the DOCX's −6 twips to it), a digit (half an em less the tracking), a per
+/// cent sign (Times' 0.83 em), other Latin a little over half an em (proportional, so allowed
+/// for generously), and LibreOffice's space between Chinese and a Latin letter or digit.
 const FULL_PT: f64 = 15.75;
 const DIGIT_PT: f64 = 7.77;
 const PERCENT_PT: f64 = 13.4;
@@ -49,7 +46,7 @@ pub fn width_of(c: char) -> f64 {
     } else {
         FULL_PT
     };
-    pt / CELL_PT
+    pt / char_pitch_pt()
 }
 
 /// The space a renderer may put between Chinese (characters or full-width marks) and a Latin
@@ -61,7 +58,7 @@ fn gap(prev: Option<char>, next: char) -> f64 {
     let latin = |c: char| c.is_ascii_alphanumeric();
     let chinese = |c: char| !c.is_ascii();
     if (latin(prev) && chinese(next)) || (chinese(prev) && latin(next)) {
-        GAP_PT / CELL_PT
+        GAP_PT / char_pitch_pt()
     } else {
         0.0
     }
@@ -169,7 +166,6 @@ pub fn break_title(title: &str) -> Vec<String> {
     let bad_start = |w: &str| {
         matches!(w, "的" | "和" | "与" | "及" | "了" | "等") || w.chars().next().is_some_and(no_start)
     };
-    // Candidate break points: after word i.
     // Candidate break points (byte offsets after word i), with a cost for tearing a
     // one-character word (宣传|周) from its neighbour.
     let mut cuts = Vec::new();
@@ -278,28 +274,30 @@ pub struct Plan {
 
 /// 15 mm, the largest the standard's examples set a mark's character.
 const ORGAN_MAX_PT: f64 = 42.0;
-const MM_PER_ROW: f64 = PITCH_PT / 72.0 * 25.4;
+
+fn mm_per_row() -> f64 {
+    line_pitch_pt() / 72.0 * 25.4
+}
 
 fn head_plan(doc: &Document) -> Option<(HeadPlan, usize)> {
     let head = doc.head.as_ref()?;
-    let upward = head.signer.as_deref().is_some_and(|s| !s.trim().is_empty());
-    // §7.2.2: the mark's top edge 35 mm under the block's (80 mm for a 上行文).
-    let organ_top_mm = if upward { 80.0 } else { 35.0 };
+    // §7.2.2: the mark's top edge 35 mm under the block's (80 mm for a 上行文, which has a 签发人).
+    let organ_top_mm = if head.signer.is_some() { 80.0 } else { 35.0 };
     let chars = head.organ.chars().count().max(1) as f64;
     let organ_pt = ORGAN_MAX_PT.min(156.0 / 25.4 * 72.0 / chars).floor();
     let organ_mm = organ_pt / 72.0 * 25.4;
     // §7.2.3: the number two rows under the mark; §7.2.5: the red line 4 mm under the number.
-    let number_top_mm = organ_top_mm + organ_mm + 2.0 * MM_PER_ROW;
-    let rule_top_mm = number_top_mm + MM_PER_ROW + 4.0;
+    let number_top_mm = organ_top_mm + organ_mm + 2.0 * mm_per_row();
+    let rule_top_mm = number_top_mm + mm_per_row() + 4.0;
     // §7.3.1: the title two rows under the red line.
-    let title_row = (rule_top_mm / MM_PER_ROW).ceil() as usize + 2;
+    let title_row = (rule_top_mm / mm_per_row()).ceil() as usize + 2;
     Some((
         HeadPlan {
             organ: head.organ.clone(),
             organ_pt,
             organ_top_mm,
             number: head.number.clone(),
-            signer: head.signer.clone().filter(|s| !s.trim().is_empty()),
+            signer: head.signer.clone(),
             number_top_mm,
             rule_top_mm,
         },
@@ -307,16 +305,17 @@ fn head_plan(doc: &Document) -> Option<(HeadPlan, usize)> {
     ))
 }
 
-/// A paragraph of the flow, already broken into lines.
+/// A paragraph of the flow (a heading or text), broken into lines: the first indented two
+/// characters, the rest full width.
 struct Flowing {
     kind: Kind,
     lines: Vec<String>,
-    indent_first: f64,
-    indent_rest: f64,
 }
 
+const FIRST_LINE_INDENT: f64 = 2.0;
+
 fn body_para(kind: Kind, text: &str) -> Flowing {
-    Flowing { kind, lines: break_lines(text, CELLS - 2.0, CELLS), indent_first: 2.0, indent_rest: 0.0 }
+    Flowing { kind, lines: break_lines(text, CELLS - FIRST_LINE_INDENT, CELLS) }
 }
 
 /// Where the issuer and the date begin (§7.3.5.2, no seal): the issuer two characters from the
@@ -361,13 +360,20 @@ impl Pager {
         });
         self.row += 1;
     }
+    /// The row the next line goes on (a full page's next line starts the next page).
+    fn next_row(&self) -> usize {
+        if self.row >= ROWS {
+            0
+        } else {
+            self.row
+        }
+    }
     /// The row after the last of `n` lines put from here (on whatever page they end).
     fn row_after(&self, n: usize) -> usize {
         if n == 0 {
             return self.row;
         }
-        let first = if self.row >= ROWS { 0 } else { self.row };
-        (first + n - 1) % ROWS + 1
+        (self.next_row() + n - 1) % ROWS + 1
     }
     fn skip(&mut self, rows: usize) {
         // A blank row at the top of a page is not needed: the page's edge already separates.
@@ -387,7 +393,7 @@ pub fn plan(doc: &Document) -> Plan {
     });
     for line in break_title(&doc.title) {
         // 2号 characters advance 22 pt against the body's 15.8 pt cell.
-        let indent = (CELLS - width(&line) * 22.0 / CELL_PT) / 2.0;
+        let indent = (CELLS - width(&line) * TITLE_PT / char_pitch_pt()) / 2.0;
         p.put(Kind::Title, line, indent.max(0.0), false);
     }
     p.skip(1);
@@ -416,10 +422,9 @@ pub fn plan(doc: &Document) -> Plan {
         // The last paragraph carries its last two lines (all of it, when it has fewer than
         // four) to the next page rather than leave the signature there alone.
         let carry_from = (i + 1 == flow.len()).then(|| p.row_after(n)).and_then(|end| {
-            let first = if p.row >= ROWS { 0 } else { p.row };
             if ROWS - end < signature_rows {
                 Some(if n >= 4 { n - 2 } else { 0 })
-            } else if end == 1 && first + n > ROWS {
+            } else if end == 1 && p.next_row() + n > ROWS {
                 // A single line would begin the signature's page: take one more with it.
                 Some(n - 2)
             } else {
@@ -430,7 +435,7 @@ pub fn plan(doc: &Document) -> Plan {
             if Some(j) == carry_from && p.row > 0 {
                 p.new_page();
             }
-            let indent = if j == 0 { para.indent_first } else { para.indent_rest };
+            let indent = if j == 0 { FIRST_LINE_INDENT } else { 0.0 };
             p.put(para.kind, line.clone(), indent, j + 1 < n);
         }
     }
@@ -614,7 +619,7 @@ mod tests {
         // The title two rows under the red line.
         let title = &plan.pages[0].lines[0];
         assert_eq!(title.kind, Kind::Title);
-        assert!(title.row as f64 * MM_PER_ROW >= head.rule_top_mm + MM_PER_ROW);
+        assert!(title.row as f64 * mm_per_row() >= head.rule_top_mm + mm_per_row());
         // The record ends on the last row of an even page.
         assert_eq!(plan.pages.len() % 2, 0);
         let last = plan.pages.last().unwrap();

@@ -126,17 +126,13 @@ fn cell_twips() -> f64 {
     layout::BODY_PT * 20.0 + tracking_twips() as f64
 }
 
-fn twips_of_mm(mm: f64) -> i64 {
-    layout::mm(mm)
-}
-
 /// The 版头's paragraphs, summing exactly to the rows above the title.
 fn head_xml(h: &super::layout::HeadPlan, title_row: usize) -> String {
     let row = row_twips();
     let organ_line = (h.organ_pt * 1.2 * 20.0).round() as i64;
     let mut out = String::new();
     let mut used = 0;
-    let top = twips_of_mm(h.organ_top_mm) - (organ_line - (h.organ_pt * 20.0) as i64) / 2;
+    let top = layout::mm(h.organ_top_mm) - (organ_line - (h.organ_pt * 20.0) as i64) / 2;
     out.push_str(&spacer(top, ""));
     used += top;
     out.push_str(&format!(
@@ -145,14 +141,14 @@ fn head_xml(h: &super::layout::HeadPlan, title_row: usize) -> String {
         s = (h.organ_pt * 2.0) as i64
     ));
     used += organ_line;
-    let gap = twips_of_mm(h.number_top_mm) - used;
+    let gap = layout::mm(h.number_top_mm) - used;
     out.push_str(&spacer(gap, ""));
     used += gap;
     let one_char = layout::BODY_PT as i64 * 20;
     match &h.signer {
         None => out.push_str(&paragraph("Plain", r#"<w:jc w:val="center"/>"#, &h.number)),
         Some(signer) => {
-            let right_tab = twips_of_mm(layout::BLOCK_WIDTH_MM) - one_char;
+            let right_tab = layout::mm(layout::BLOCK_WIDTH_MM) - one_char;
             out.push_str(&format!(
                 r#"<w:p><w:pPr><w:pStyle w:val="Plain"/><w:tabs><w:tab w:val="right" w:pos="{right_tab}"/></w:tabs><w:ind w:left="{one_char}"/></w:pPr><w:r><w:t xml:space="preserve">{}</w:t></w:r><w:r><w:tab/><w:t>签发人：</w:t></w:r><w:r><w:rPr>{}</w:rPr><w:t>{}</w:t></w:r></w:p>"#,
                 esc(&h.number),
@@ -163,7 +159,7 @@ fn head_xml(h: &super::layout::HeadPlan, title_row: usize) -> String {
     }
     used += row;
     // The red line: the lower border of a spacer 4 mm high (a 1.5 pt rule).
-    let rule_gap = twips_of_mm(4.0);
+    let rule_gap = layout::mm(4.0);
     out.push_str(&spacer(
         rule_gap,
         r#"<w:pBdr><w:bottom w:val="single" w:sz="12" w:space="0" w:color="FF0000"/></w:pBdr>"#,
@@ -180,7 +176,7 @@ fn head_xml(h: &super::layout::HeadPlan, title_row: usize) -> String {
 /// and below, a thin one between (§7.4.1), rows on the grid.
 fn record_xml(lines: &[&super::layout::Line]) -> String {
     let row = row_twips();
-    let width = twips_of_mm(layout::BLOCK_WIDTH_MM);
+    let width = layout::mm(layout::BLOCK_WIDTH_MM);
     let four = (14.0 * 20.0) as i64;
     let lead = (super::layout::width("抄送：") * 14.0 * 20.0) as i64;
     let cell = |height: i64, content: String| {
@@ -226,6 +222,7 @@ fn document_xml(doc: &Document) -> String {
     let lines: Vec<(usize, &super::layout::Line)> =
         plan.pages.iter().enumerate().flat_map(|(i, p)| p.lines.iter().map(move |l| (i, l))).collect();
     let of = |kind: Kind| lines.iter().filter(move |(_, l)| l.kind == kind).map(|(_, l)| *l);
+    let placed = |kind: Kind| lines.iter().find(|(_, l)| l.kind == kind).map(|(page, l)| (*page, *l));
     let indent = |cells: f64| (cells * cell_twips()).round() as i64;
     let mut body = String::new();
     if let Some(h) = &plan.head {
@@ -241,8 +238,8 @@ fn document_xml(doc: &Document) -> String {
     if let Some(a) = doc.addressee.as_deref().filter(|a| !a.is_empty()) {
         body.push_str(&paragraph("Plain", "", a));
     }
-    // The page and row the plan puts the last paragraph's carried lines on: the DOCX keeps them
-    // with the signature (keep-with-next) and lets Word or LibreOffice move them.
+    // The last paragraph keeps its last lines with the signature (keep-with-next and widow
+    // control), as the plan does; Word and LibreOffice move them.
     let count = doc.blocks.len();
     for (i, b) in doc.blocks.iter().enumerate() {
         let (style, text) = match b {
@@ -261,10 +258,9 @@ fn document_xml(doc: &Document) -> String {
             &issuer.text,
         ));
     }
-    let date = of(Kind::Date).next();
-    let date_at =
-        date.and_then(|d| lines.iter().find(|(_, l)| std::ptr::eq(*l, d)).map(|(p, l)| (*p, l.row)));
-    if let Some(date) = date {
+    let date = placed(Kind::Date);
+    let date_at = date.map(|(page, l)| (page, l.row));
+    if let Some((_, date)) = date {
         body.push_str(&paragraph(
             "Signature",
             &format!(r#"<w:ind w:left="{}"/>"#, indent(date.indent)),
@@ -350,7 +346,7 @@ const NO_HANGING: &str = r#"<w:overflowPunct w:val="1"/>"#;
 fn styles_xml() -> String {
     use layout::*;
     let body_sz = (BODY_PT * 2.0) as i64;
-    let line = (line_pitch_pt() * 20.0).round() as i64;
+    let line = row_twips();
     let indent = (BODY_PT * 2.0 * 20.0) as i64;
     let style = |id: &str, name: &str, ppr: &str, rpr: &str| {
         format!(

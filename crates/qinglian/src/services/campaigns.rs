@@ -131,7 +131,7 @@ pub async fn get(app: &App, id: i64) -> AppResult<Campaign> {
         status: r.get("status"),
         themes,
         activities: activities(app, id, None).await?,
-        paperwork: serde_json::from_str(&r.get::<String, _>("paperwork")).unwrap_or_default(),
+        paperwork: super::report::paperwork::parse(&r.get::<String, _>("paperwork")),
     })
 }
 

@@ -283,16 +283,23 @@ fn display_width(s: &str) -> f64 {
 /// Excel recomputes when a clerk edits the sheet, with today's values cached for readers that
 /// do not compute.
 fn write_totals(ws: &mut Worksheet, sheet: &Sheet, row: u32, sums: &[i64], bold: &Format) -> AppResult<()> {
-    use rust_xlsxwriter::{utility::column_number_to_name, Formula};
+    use rust_xlsxwriter::Formula;
     // Data rows are Excel's rows 2‥row (one-based); this row is row + 1.
     let count =
         Formula::new(format!("=\"合计\"&COUNTA(B2:B{row})&\"条\"")).set_result(format!("合计{}条", row - 1));
     ws.write_formula_with_format(row, 0, count, bold).map_err(xlsx)?;
     for &c in sheet.sums {
-        let name = column_number_to_name(c as u16);
-        let sum = Formula::new(format!("=SUM({name}2:{name}{row})")).set_result(sums[c].to_string());
-        ws.write_formula_with_format(row, c as u16, sum, bold).map_err(xlsx)?;
+        write_sum(ws, row, c as u16, sums[c], bold)?;
     }
+    Ok(())
+}
+
+/// `=SUM()` of a column's data rows (Excel's 2‥row) into `row`, with its value cached.
+fn write_sum(ws: &mut Worksheet, row: u32, col: u16, sum: i64, bold: &Format) -> AppResult<()> {
+    let name = rust_xlsxwriter::utility::column_number_to_name(col);
+    let formula =
+        rust_xlsxwriter::Formula::new(format!("=SUM({name}2:{name}{row})")).set_result(sum.to_string());
+    ws.write_formula_with_format(row, col, formula, bold).map_err(xlsx)?;
     Ok(())
 }
 
@@ -347,6 +354,7 @@ pub async fn workbook(
         _ => true,
     });
     let mut last = 0u32;
+    let mut sums = [0i64; 7];
     for (i, f) in shown.enumerate() {
         let row = i as u32 + 1;
         last = row;
@@ -357,22 +365,14 @@ pub async fn workbook(
             [f.sittings, f.checkins, f.read_signed, f.pledge_signatures, f.entries, f.tasks, f.tasks_done];
         for (j, n) in nums.iter().enumerate() {
             summary.write_number(row, j as u16 + 3, *n as f64).map_err(xlsx)?;
+            sums[j] += n;
         }
     }
     if last > 0 {
-        use rust_xlsxwriter::{utility::column_number_to_name, Formula};
         let row = last + 1;
         summary.write_string_with_format(row, 1, "合计", &bold).map_err(xlsx)?;
-        for col in 3..heads.len() as u16 {
-            let name = column_number_to_name(col);
-            summary
-                .write_formula_with_format(
-                    row,
-                    col,
-                    Formula::new(format!("=SUM({name}2:{name}{row})")),
-                    &bold,
-                )
-                .map_err(xlsx)?;
+        for (j, sum) in sums.iter().enumerate() {
+            write_sum(summary, row, j as u16 + 3, *sum, &bold)?;
         }
     }
 

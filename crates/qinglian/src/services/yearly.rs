@@ -223,7 +223,7 @@ pub struct CompareRow {
 }
 
 fn key_figures(f: &Facts) -> Vec<(String, i64)> {
-    let sum = |g: fn(&facts::ActivityFacts) -> i64| f.activities.iter().map(g).sum::<i64>();
+    let sum = |count| f.total(count);
     let mut rows = vec![
         ("活动项数".to_string(), f.activities.len() as i64),
         ("参与单位".to_string(), f.units_tasked),

@@ -71,7 +71,7 @@ pub fn gaps(f: &Facts) -> Vec<String> {
         .filter(|a| !carried_out(a, f))
         .map(|a| format!("{}. {}", a.activity.seq, a.activity.title))
         .collect();
-    out.extend(f.themes.iter().filter(|t| !theme_has_records(t)).map(|t| format!("“{}”", t.name)));
+    out.extend(f.themes.iter().filter(|t| !theme_has_records(t)).map(|t| format!("结合点：{}", t.name)));
     out
 }
 

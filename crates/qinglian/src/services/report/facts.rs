@@ -154,7 +154,8 @@ pub struct Facts {
     pub themes: Vec<ThemeFacts>,
     /// Units with at least one ledger entry submitted or accepted, across the campaign.
     pub units_reporting: i64,
-    /// Last year's campaign, when there is one, for the comparison.
+    /// Last year's campaign, when there is one and the caller asked for it
+    /// ([`load_with_previous`]).
     pub previous: Option<Previous>,
 }
 
@@ -338,7 +339,6 @@ pub async fn load(app: &App, id: i64) -> AppResult<Facts> {
     .bind(id)
     .fetch_one(pool)
     .await?;
-    let previous = previous(app, &campaign).await?;
     Ok(Facts {
         campaign,
         units_tasked,
@@ -347,42 +347,31 @@ pub async fn load(app: &App, id: i64) -> AppResult<Facts> {
         inspections,
         themes,
         units_reporting,
-        previous,
+        previous: None,
     })
 }
 
-/// Last year's campaign (the latest one of the year before), with the totals the report
-/// compares: sign-ins, pledge signatures and the activities it ran.
-async fn previous(app: &App, campaign: &Campaign) -> AppResult<Option<Previous>> {
-    let pool = &app.db.pool;
-    let Some(row) = sqlx::query("SELECT id, title FROM campaigns WHERE year = $1 ORDER BY id DESC LIMIT 1")
-        .bind(campaign.year - 1)
-        .fetch_optional(pool)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let id: i64 = row.get("id");
-    let checkins: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM checkins c JOIN sittings s ON s.id = c.sitting_id
-         JOIN activities a ON a.id = s.activity_id WHERE a.campaign_id = $1",
-    )
-    .bind(id)
-    .fetch_one(pool)
-    .await?;
-    let pledge_signatures: i64 = sqlx::query_scalar(
-        "SELECT CAST(COALESCE(SUM(p.signature_count), 0) AS BIGINT) FROM pledges p
-         JOIN activities a ON a.id = p.activity_id WHERE a.campaign_id = $1",
-    )
-    .bind(id)
-    .fetch_one(pool)
-    .await?;
-    let activity_titles =
-        sqlx::query_scalar("SELECT title FROM activities WHERE campaign_id = $1 ORDER BY seq")
-            .bind(id)
-            .fetch_all(pool)
+/// The facts with last year's campaign beside them (the latest one of the year before), for the
+/// report's comparison. Last year's totals are its own facts, read the way every page reads
+/// them, so the report and the year-over-year comparison cannot disagree.
+pub async fn load_with_previous(app: &App, id: i64) -> AppResult<Facts> {
+    let mut facts = load(app, id).await?;
+    let last_year: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM campaigns WHERE year = $1 ORDER BY id DESC LIMIT 1")
+            .bind(facts.campaign.year - 1)
+            .fetch_optional(&app.db.pool)
             .await?;
-    Ok(Some(Previous { id, title: row.get("title"), checkins, pledge_signatures, activity_titles }))
+    if let Some(previous_id) = last_year {
+        let p = load(app, previous_id).await?;
+        facts.previous = Some(Previous {
+            id: previous_id,
+            title: p.campaign.title.clone(),
+            checkins: p.total(|a| a.checkins),
+            pledge_signatures: p.total(|a| a.pledge_signatures),
+            activity_titles: p.campaign.activities.iter().map(|a| a.title.clone()).collect(),
+        });
+    }
+    Ok(facts)
 }
 
 async fn themes(app: &App, campaign: &Campaign) -> AppResult<Vec<ThemeFacts>> {
@@ -557,6 +546,11 @@ fn basis(key: &str) -> &'static str {
 }
 
 impl Facts {
+    /// A count summed over the activities.
+    pub fn total(&self, count: fn(&ActivityFacts) -> i64) -> i64 {
+        self.activities.iter().map(count).sum()
+    }
+
     /// Every number of the campaign as a figure, keyed by a name that survives regeneration
     /// and cloning: `a7.trainees` (activity 7), `t1.inspections` (theme 1), `c.placements`.
     pub fn figures(&self) -> BTreeMap<String, Figure> {
@@ -618,7 +612,7 @@ impl Facts {
                 format!("/campaigns/{cid}/board"),
             );
         }
-        let total = |f: fn(&ActivityFacts) -> i64| self.activities.iter().map(f).sum::<i64>();
+        let total = |count| self.total(count);
         for (key, label, value, measure) in [
             ("c.checkins", "签到人次合计", total(|a| a.checkins), "人次"),
             ("c.read_signed", "阅后签名人次合计", total(|a| a.read_signed), "人次"),

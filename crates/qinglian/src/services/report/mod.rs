@@ -246,7 +246,7 @@ pub async fn document(app: &App, actor: &Actor, campaign_id: i64) -> AppResult<D
 /// The current draft with the facts it was checked against, for callers that build on both.
 pub async fn draft_and_facts(app: &App, actor: &Actor, campaign_id: i64) -> AppResult<(Draft, Facts)> {
     actor.require_organiser()?;
-    let facts = facts::load(app, campaign_id).await?;
+    let facts = facts::load_with_previous(app, campaign_id).await?;
     let current = facts.figures();
     let mut d = match latest_row(app, campaign_id).await? {
         Some(r) => Draft {

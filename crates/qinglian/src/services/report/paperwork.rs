@@ -145,6 +145,11 @@ impl Furniture {
     }
 }
 
+/// The stored JSON; a campaign saved before there was furniture has none (`{}`).
+pub fn parse(raw: &str) -> Paperwork {
+    serde_json::from_str(raw).unwrap_or_default()
+}
+
 pub async fn get(app: &App, campaign_id: i64) -> AppResult<Paperwork> {
     let raw: Option<String> = sqlx::query("SELECT paperwork FROM campaigns WHERE id = $1")
         .bind(campaign_id)
@@ -152,7 +157,7 @@ pub async fn get(app: &App, campaign_id: i64) -> AppResult<Paperwork> {
         .await?
         .map(|r| r.get("paperwork"));
     let raw = raw.ok_or(AppError::NotFound)?;
-    Ok(serde_json::from_str(&raw).unwrap_or_default())
+    Ok(parse(&raw))
 }
 
 pub async fn set(app: &App, actor: &Actor, campaign_id: i64, input: Paperwork) -> AppResult<Paperwork> {
