@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::Row;
 
-use super::ledger::Upload;
+use super::uploads::{self, Upload};
 use super::{audit, clean_text, Actor, App};
 use crate::db::now;
 use crate::domain::Role;
@@ -200,22 +200,10 @@ pub async fn apply(
     if pending.is_some() {
         return Err(AppError::Conflict(Msg::new("err.application_exists")));
     }
-    let mut keys = Vec::new();
-    for (criterion, file) in &evidence {
-        let kind = crate::storage::sniff(&file.bytes).ok_or_else(|| {
-            AppError::UnsupportedType(Msg::new("err.file_type").arg("name", &file.file_name))
-        })?;
-        if file.bytes.len() > app.config.max_upload_bytes {
-            return Err(AppError::TooLarge(
-                Msg::new("err.file_too_large")
-                    .arg("name", &file.file_name)
-                    .arg("mb", app.config.max_upload_bytes / 1024 / 1024),
-            ));
-        }
-        let key = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&file.bytes));
-        app.files.put(&key, &file.bytes).await?;
-        keys.push((*criterion, format!("{key}:{kind}")));
-    }
+    let (criteria, files): (Vec<i64>, Vec<Upload>) = evidence.into_iter().unzip();
+    let stored = uploads::accept(app, &files, app.config.max_upload_bytes, uploads::Accept::Evidence).await?;
+    let keys: Vec<(i64, String)> =
+        criteria.into_iter().zip(stored).map(|(c, f)| (c, format!("{}:{}", f.key, f.content_type))).collect();
     let mut tx = app.db.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO integrity_applications (type_id, unit_id, campaign_id, theme_id, status, submitted_at)

@@ -7,6 +7,7 @@ use serde_json::json;
 use sqlx::Row;
 
 use super::filter::Where;
+use super::uploads::{self, Accepted};
 use super::{audit, clean_text, Actor, App};
 use crate::db::{now, Tx};
 use crate::domain::{parse_date, status};
@@ -28,11 +29,7 @@ pub struct EntryInput {
     pub theme_ids: Vec<i64>,
 }
 
-/// An uploaded file as received.
-pub struct Upload {
-    pub file_name: String,
-    pub bytes: Vec<u8>,
-}
+pub use super::uploads::Upload;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Entry {
@@ -177,47 +174,25 @@ fn validate(input: &EntryInput) -> AppResult<(String, String, String)> {
 }
 
 /// Checks uploads before anything is written: count, size and type (sniffed from content).
-fn check_uploads(app: &App, files: &[Upload]) -> AppResult<Vec<&'static str>> {
+/// Checks and stores an entry's files, before its transaction (see `uploads`).
+async fn accept_files(app: &App, files: &[Upload]) -> AppResult<Vec<Accepted>> {
     if files.len() > MAX_FILES {
         return Err(AppError::invalid("files", Msg::new("err.too_many_files").arg("max", MAX_FILES)));
     }
-    files
-        .iter()
-        .map(|f| {
-            if f.bytes.len() > app.config.max_upload_bytes {
-                return Err(AppError::TooLarge(
-                    Msg::new("err.file_too_large")
-                        .arg("name", &f.file_name)
-                        .arg("mb", app.config.max_upload_bytes / 1024 / 1024),
-                ));
-            }
-            crate::storage::sniff(&f.bytes)
-                .ok_or_else(|| AppError::UnsupportedType(Msg::new("err.file_type").arg("name", &f.file_name)))
-        })
-        .collect()
+    uploads::accept(app, files, app.config.max_upload_bytes, uploads::Accept::Evidence).await
 }
 
-async fn store_files(
-    app: &App,
-    tx: &mut Tx,
-    entry_id: i64,
-    files: &[Upload],
-    types: &[&str],
-) -> AppResult<()> {
-    for (f, content_type) in files.iter().zip(types) {
-        let sha = crate::storage::content_key(&f.bytes);
-        app.files.put(&sha, &f.bytes).await?;
-        let name: String =
-            f.file_name.chars().filter(|c| !c.is_control() && *c != '/' && *c != '\\').take(120).collect();
+async fn attach(tx: &mut Tx, entry_id: i64, files: &[Accepted]) -> AppResult<()> {
+    for f in files {
         sqlx::query(
             "INSERT INTO attachments (ledger_entry_id, storage_key, file_name, content_type, size_bytes, sha256, created_at)
              VALUES ($1, $2, $3, $4, $5, $2, $6)",
         )
         .bind(entry_id)
-        .bind(&sha)
-        .bind(if name.is_empty() { "file".to_string() } else { name })
-        .bind(*content_type)
-        .bind(f.bytes.len() as i64)
+        .bind(&f.key)
+        .bind(&f.file_name)
+        .bind(f.content_type)
+        .bind(f.size)
         .bind(now())
         .execute(&mut **tx)
         .await?;
@@ -274,8 +249,10 @@ async fn submit(
     input: EntryInput,
     files: Vec<Upload>,
 ) -> AppResult<i64> {
+    validate(&input)?;
+    let files = accept_files(app, &files).await?;
     let mut tx = app.db.begin().await?;
-    let id = submit_in(app, &mut tx, actor, target, input, files).await?;
+    let id = submit_in(&mut tx, actor, target, input, &files).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -283,15 +260,13 @@ async fn submit(
 /// The same inside the caller's transaction, for use cases that file an entry as part of a
 /// larger change (a sitting filing its attendance).
 pub(crate) async fn submit_in(
-    app: &App,
     tx: &mut Tx,
     actor: &Actor,
     target: Target,
     input: EntryInput,
-    files: Vec<Upload>,
+    files: &[Accepted],
 ) -> AppResult<i64> {
     let (date, place, summary) = validate(&input)?;
-    let types = check_uploads(app, &files)?;
     let t = now();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO ledger_entries (activity_id, task_id, unit_id, entry_date, place, participants, summary, status, created_by, created_at, updated_at)
@@ -309,7 +284,7 @@ pub(crate) async fn submit_in(
     .bind(t)
     .fetch_one(&mut **tx)
     .await?;
-    store_files(app, tx, id, &files, &types).await?;
+    attach(tx, id, files).await?;
     tag(tx, id, target.campaign_id, &input.theme_ids).await?;
     set_task_status(tx, target.task_id, status::SUBMITTED, t).await?;
     let detail = json!({"activity_id": target.activity_id, "task_id": target.task_id, "unit_id": target.unit_id,
@@ -532,7 +507,7 @@ pub async fn resubmit(
         return Err(AppError::Conflict(Msg::new("err.entry_not_returned")));
     }
     let (date, place, summary) = validate(&input)?;
-    let types = check_uploads(app, &files)?;
+    let files = accept_files(app, &files).await?;
     let campaign_id: i64 = sqlx::query_scalar("SELECT campaign_id FROM activities WHERE id = $1")
         .bind(entry.activity_id)
         .fetch_one(&app.db.pool)
@@ -556,7 +531,7 @@ pub async fn resubmit(
     if n.rows_affected() == 0 {
         return Err(AppError::Conflict(Msg::new("err.entry_not_returned")));
     }
-    store_files(app, &mut tx, id, &files, &types).await?;
+    attach(&mut tx, id, &files).await?;
     tag(&mut tx, id, campaign_id, &input.theme_ids).await?;
     set_task_status(&mut tx, entry.task_id, status::SUBMITTED, t).await?;
     audit::record(&mut tx, actor, "ledger.resubmit", "ledger_entry", id,

@@ -8,7 +8,7 @@ use sqlx::Row;
 
 use super::audience::Audience;
 use super::filter::Where;
-use super::ledger::Upload;
+use super::uploads::{self, Upload};
 use super::signatures::{self, NewSignature, Signed};
 use super::{audit, clean_text, Actor, App};
 use crate::db::now;
@@ -116,28 +116,11 @@ pub async fn create(
     if !actor.covers(&host.path) {
         return Err(AppError::Forbidden);
     }
-    let stored = match &file {
-        Some(f) => {
-            if f.bytes.len() > app.config.max_upload_bytes * 3 {
-                return Err(AppError::TooLarge(
-                    Msg::new("err.file_too_large")
-                        .arg("name", &f.file_name)
-                        .arg("mb", app.config.max_upload_bytes * 3 / 1024 / 1024),
-                ));
-            }
-            let kind = crate::storage::sniff(&f.bytes).ok_or_else(|| {
-                AppError::UnsupportedType(Msg::new("err.file_type").arg("name", &f.file_name))
-            })?;
-            let key = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&f.bytes));
-            app.files.put(&key, &f.bytes).await?;
-            Some((
-                key,
-                kind,
-                f.file_name.chars().filter(|c| !c.is_control() && *c != '/').take(120).collect::<String>(),
-            ))
-        }
-        None => None,
-    };
+    // A material's PDF may be a whole booklet: three times an evidence photo's limit.
+    let files: Vec<Upload> = file.into_iter().collect();
+    let stored = uploads::accept(app, &files, app.config.max_upload_bytes * 3, uploads::Accept::Evidence)
+        .await?
+        .pop();
     let t = now();
     let mut tx = app.db.begin().await?;
     let id: i64 = sqlx::query_scalar(
@@ -151,9 +134,9 @@ pub async fn create(
     .bind(&input.kind)
     .bind(&body)
     .bind(&link)
-    .bind(stored.as_ref().map(|s| s.0.clone()).unwrap_or_default())
-    .bind(stored.as_ref().map(|s| s.1).unwrap_or_default())
-    .bind(stored.as_ref().map(|s| s.2.clone()).unwrap_or_default())
+    .bind(stored.as_ref().map(|s| s.key.clone()).unwrap_or_default())
+    .bind(stored.as_ref().map(|s| s.content_type).unwrap_or_default())
+    .bind(stored.as_ref().map(|s| s.file_name.clone()).unwrap_or_default())
     .bind(&input.delivery)
     .bind(&due)
     .bind(input.min_read_seconds.clamp(0, 3600))

@@ -32,6 +32,7 @@ pub mod sittings;
 pub mod statistics;
 pub mod throttle;
 pub mod units;
+pub mod uploads;
 pub mod users;
 pub mod works;
 pub mod yearly;

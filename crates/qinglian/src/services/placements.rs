@@ -9,7 +9,7 @@ use serde_json::json;
 use sqlx::Row;
 
 use super::filter::Where;
-use super::ledger::Upload;
+use super::uploads::{self, Upload};
 use super::{audit, Actor, App, Page, Paging};
 use crate::db::{now, Tx};
 use crate::domain::{parse_date, text::normalize};
@@ -227,33 +227,18 @@ pub async fn create(
     if photos.len() > MAX_PHOTOS {
         return Err(AppError::invalid("photos", Msg::new("err.too_many_files").arg("max", MAX_PHOTOS)));
     }
-    let mut kinds = Vec::new();
-    for p in &photos {
-        if p.bytes.len() > app.config.max_upload_bytes {
-            return Err(AppError::TooLarge(
-                Msg::new("err.file_too_large")
-                    .arg("name", &p.file_name)
-                    .arg("mb", app.config.max_upload_bytes / 1024 / 1024),
-            ));
-        }
-        match crate::storage::sniff(&p.bytes) {
-            Some(kind) if kind.starts_with("image/") => kinds.push(kind),
-            _ => return Err(AppError::UnsupportedType(Msg::new("err.not_image").arg("name", &p.file_name))),
-        }
-    }
+    let photos = uploads::accept(app, &photos, app.config.max_upload_bytes, uploads::Accept::Images).await?;
     let mut tx = app.db.begin().await?;
     let id = insert(&mut tx, actor, campaign_id, &v).await?;
-    for (p, kind) in photos.iter().zip(kinds) {
-        let key = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&p.bytes));
-        app.files.put(&key, &p.bytes).await?;
+    for p in &photos {
         sqlx::query(
             "INSERT INTO placement_photos (placement_id, storage_key, file_name, content_type, size_bytes, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(id)
-        .bind(&key)
-        .bind(p.file_name.chars().filter(|c| !c.is_control() && *c != '/').take(120).collect::<String>())
-        .bind(kind)
-        .bind(p.bytes.len() as i64)
+        .bind(&p.key)
+        .bind(&p.file_name)
+        .bind(p.content_type)
+        .bind(p.size)
         .bind(now())
         .execute(&mut *tx)
         .await?;
