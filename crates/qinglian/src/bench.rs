@@ -167,7 +167,7 @@ async fn run_on(url: Option<String>, rows: usize, unit_count: usize, seconds: u6
     config.public_signatures_per_minute = 0;
     let app = crate::start(config).await?;
     let result = measure(app.clone(), rows, unit_count, seconds).await;
-    app.db.pool.close().await;
+    app.db.close().await;
     if let Some(s) = scratch {
         s.remove().await;
     }

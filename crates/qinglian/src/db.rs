@@ -53,6 +53,9 @@ pub struct Db {
     pub pool: AnyPool,
     pub engine: Engine,
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// PostgreSQL: a few connections whose commits do not wait for the disk, for writes whose
+    /// loss in a database crash costs nothing (attempt counters); see [`Db::unflushed`].
+    unflushed: Option<AnyPool>,
 }
 
 /// The advisory lock servers take while they prepare the database ("qinglian" in ASCII).
@@ -95,6 +98,21 @@ impl Db {
             anyhow::bail!("unsupported database URL (expected sqlite: or postgres://): {url}");
         };
         let options = AnyConnectOptions::from_str(url)?;
+        let unflushed = match engine {
+            Engine::Sqlite => None,
+            Engine::Postgres => Some(
+                AnyPoolOptions::new()
+                    .max_connections(4)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute("SET synchronous_commit = off").await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_lazy_with(options.clone()),
+            ),
+        };
         let pool = match engine {
             Engine::Sqlite => {
                 AnyPoolOptions::new()
@@ -124,7 +142,7 @@ impl Db {
                     .await?
             }
         };
-        Ok(Db { pool, engine, writer: Default::default() })
+        Ok(Db { pool, engine, writer: Default::default(), unflushed })
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
@@ -167,6 +185,14 @@ impl Db {
         }
     }
 
+    /// Where a write that may be lost in a database crash goes: one statement, committed at
+    /// once without waiting for the disk (PostgreSQL's `synchronous_commit = off`; the WAL is
+    /// still written in order, so nothing is torn). A SQLite database has one server, which keeps
+    /// such state in memory instead; there this is the main pool.
+    pub fn unflushed(&self) -> &AnyPool {
+        self.unflushed.as_ref().unwrap_or(&self.pool)
+    }
+
     /// After a bulk write, refreshes the planner's statistics for `table` so the next reads get
     /// good plans at once rather than after autovacuum's next pass. PostgreSQL only: SQLite's
     /// planner does well here without statistics. `table` is one of ours, never user input.
@@ -188,6 +214,14 @@ impl Db {
             .fetch_one(&self.pool)
             .await?;
         Ok(known.saturating_sub(applied as usize))
+    }
+
+    /// Closes every connection, waiting for those in use to come back.
+    pub async fn close(&self) {
+        if let Some(p) = &self.unflushed {
+            p.close().await;
+        }
+        self.pool.close().await;
     }
 
     pub async fn ping(&self) -> bool {

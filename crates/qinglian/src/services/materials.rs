@@ -8,8 +8,8 @@ use sqlx::Row;
 
 use super::audience::Audience;
 use super::filter::Where;
-use super::uploads::{self, Upload};
 use super::signatures::{self, NewSignature, Signed};
+use super::uploads::{self, Upload};
 use super::{audit, clean_text, Actor, App};
 use crate::db::now;
 use crate::domain::format_datetime;
@@ -118,9 +118,8 @@ pub async fn create(
     }
     // A material's PDF may be a whole booklet: three times an evidence photo's limit.
     let files: Vec<Upload> = file.into_iter().collect();
-    let stored = uploads::accept(app, &files, app.config.max_upload_bytes * 3, uploads::Accept::Evidence)
-        .await?
-        .pop();
+    let stored =
+        uploads::accept(app, &files, app.config.max_upload_bytes * 3, uploads::Accept::Evidence).await?.pop();
     let t = now();
     let mut tx = app.db.begin().await?;
     let id: i64 = sqlx::query_scalar(

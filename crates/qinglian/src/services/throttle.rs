@@ -3,8 +3,10 @@
 //! An attempt is *claimed* before it is checked: the claim and the count are one atomic step, so
 //! a thousand parallel guesses get exactly `limit` checks and the rest are refused. An attempt
 //! that turns out right gives its claim back, so only failures (and attempts in flight) count.
-//! Servers that share PostgreSQL share the counters in it; a SQLite database has one server, which
-//! keeps them in memory rather than paying a synced write for every attempt.
+//! Servers that share PostgreSQL share the counters in it, written in single statements that do
+//! not wait for the disk ([`Db::unflushed`]: a crash may lose the last fraction of a second of
+//! counts, worth nothing to an attacker, while every sign-in would otherwise wait on two more
+//! flushes); a SQLite database has one server, which keeps them in memory.
 //!
 //! A key many honest people share at once (an office's or a venue's address) cannot be claimed
 //! before the check, or three hundred cadres signing in on one Wi-Fi would be refused: such a key
@@ -73,14 +75,12 @@ impl Throttle {
         for (key, rule) in keys {
             q = q.bind(key).bind(t).bind(rule.window);
         }
-        let mut tx = unflushed(db).await?;
-        let counted: HashMap<String, i64> = q.fetch_all(&mut *tx).await?.into_iter().collect();
-        tx.commit().await?;
+        let counted: HashMap<String, i64> = q.fetch_all(db.unflushed()).await?.into_iter().collect();
         // Now and then, rows whose windows closed long ago go, so the table stays small.
         if rand::random::<u16>().is_multiple_of(512) {
             sqlx::query("DELETE FROM throttles WHERE window_start < $1 OR hits <= 0")
                 .bind(t - 24 * 3600)
-                .execute(&db.pool)
+                .execute(db.unflushed())
                 .await?;
         }
         Ok(keys.iter().map(|(key, _)| counted.get(key).copied().unwrap_or(1)).collect())
@@ -127,19 +127,7 @@ impl Throttle {
         for (key, _) in keys {
             q = q.bind(key);
         }
-        let mut tx = unflushed(db).await?;
-        q.execute(&mut *tx).await?;
-        tx.commit().await?;
+        q.execute(db.unflushed()).await?;
         Ok(())
     }
-}
-
-/// A transaction for counter writes that does not wait for its commit to reach the disk.
-/// Counters guard against guessing; on a database crash they may lose their last fraction of a
-/// second, which costs an attacker's count nothing worth having, while every sign-in would
-/// otherwise wait on two more flushes. Records people are told are kept never take this path.
-async fn unflushed(db: &Db) -> AppResult<sqlx::Transaction<'static, sqlx::Any>> {
-    let mut tx = db.pool.begin().await?;
-    sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut *tx).await?;
-    Ok(tx)
 }

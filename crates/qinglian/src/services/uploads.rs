@@ -36,13 +36,23 @@ pub struct Accepted {
 
 /// Checks every file first (so one bad file refuses the lot before anything is stored), then
 /// stores them. `max_bytes` is per file.
-pub async fn accept(app: &App, files: &[Upload], max_bytes: usize, kinds: Accept) -> AppResult<Vec<Accepted>> {
+pub async fn accept(
+    app: &App,
+    files: &[Upload],
+    max_bytes: usize,
+    kinds: Accept,
+) -> AppResult<Vec<Accepted>> {
     let types = files.iter().map(|f| check(f, max_bytes, kinds)).collect::<AppResult<Vec<_>>>()?;
     let mut accepted = Vec::with_capacity(files.len());
     for (f, content_type) in files.iter().zip(types) {
         let key = crate::storage::content_key(&f.bytes);
         app.files.put(&key, &f.bytes).await?;
-        accepted.push(Accepted { key, content_type, file_name: safe_name(&f.file_name), size: f.bytes.len() as i64 });
+        accepted.push(Accepted {
+            key,
+            content_type,
+            file_name: safe_name(&f.file_name),
+            size: f.bytes.len() as i64,
+        });
     }
     Ok(accepted)
 }
@@ -56,7 +66,9 @@ fn check(f: &Upload, max_bytes: usize, kinds: Accept) -> AppResult<&'static str>
     match (crate::storage::sniff(&f.bytes), kinds) {
         (Some(kind), Accept::Evidence) => Ok(kind),
         (Some(kind), Accept::Images) if kind.starts_with("image/") => Ok(kind),
-        (_, Accept::Images) => Err(AppError::UnsupportedType(Msg::new("err.not_image").arg("name", &f.file_name))),
+        (_, Accept::Images) => {
+            Err(AppError::UnsupportedType(Msg::new("err.not_image").arg("name", &f.file_name)))
+        }
         (None, Accept::Evidence) => {
             Err(AppError::UnsupportedType(Msg::new("err.file_type").arg("name", &f.file_name)))
         }

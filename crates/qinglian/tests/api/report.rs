@@ -718,6 +718,11 @@ pub(crate) async fn ledgers_directly_and_as_a_job(t: TestApp) {
         .scalar(&format!("SELECT CAST(SUM(k.signature_count) AS BIGINT) FROM pledges k JOIN activities a ON a.id = k.activity_id WHERE a.campaign_id = {camp}"))
         .await;
     assert_eq!(pledges.last().unwrap()[3], total.to_string(), "{pledges:?}");
+    let public = t
+        .scalar(&format!("SELECT COUNT(*) FROM signatures g JOIN pledges k ON g.subject = 'pledge' AND k.id = g.subject_id JOIN activities a ON a.id = k.activity_id WHERE a.campaign_id = {camp} AND g.person_id IS NULL AND g.withdrawn_at = 0"))
+        .await;
+    assert!(public > 0);
+    assert_eq!(pledges.last().unwrap()[4], public.to_string(), "the public's share: {pledges:?}");
     // Dates and times are Excel's own, so they sort and filter as dates; headers stay frozen.
     {
         use calamine::{Data, Reader};
