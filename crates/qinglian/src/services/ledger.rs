@@ -173,7 +173,6 @@ fn validate(input: &EntryInput) -> AppResult<(String, String, String)> {
     }
 }
 
-/// Checks uploads before anything is written: count, size and type (sniffed from content).
 /// Checks and stores an entry's files, before its transaction (see `uploads`).
 async fn accept_files(app: &App, files: &[Upload]) -> AppResult<Vec<Accepted>> {
     if files.len() > MAX_FILES {
@@ -249,24 +248,35 @@ async fn submit(
     input: EntryInput,
     files: Vec<Upload>,
 ) -> AppResult<i64> {
-    validate(&input)?;
+    let checked = validate(&input)?;
     let files = accept_files(app, &files).await?;
     let mut tx = app.db.begin().await?;
-    let id = submit_in(&mut tx, actor, target, input, &files).await?;
+    let id = record(&mut tx, actor, target, &input, checked, &files).await?;
     tx.commit().await?;
     Ok(id)
 }
 
-/// The same inside the caller's transaction, for use cases that file an entry as part of a
-/// larger change (a sitting filing its attendance).
+/// An entry the system files inside the caller's transaction, as part of a larger change (a
+/// sitting filing its attendance, a material its reach); it carries no files.
 pub(crate) async fn submit_in(
     tx: &mut Tx,
     actor: &Actor,
     target: Target,
     input: EntryInput,
+) -> AppResult<i64> {
+    let checked = validate(&input)?;
+    record(tx, actor, target, &input, checked, &[]).await
+}
+
+/// Writes a validated entry with its stored files, tags, task status and audit record.
+async fn record(
+    tx: &mut Tx,
+    actor: &Actor,
+    target: Target,
+    input: &EntryInput,
+    (date, place, summary): (String, String, String),
     files: &[Accepted],
 ) -> AppResult<i64> {
-    let (date, place, summary) = validate(&input)?;
     let t = now();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO ledger_entries (activity_id, task_id, unit_id, entry_date, place, participants, summary, status, created_by, created_at, updated_at)

@@ -211,7 +211,7 @@ pub async fn file_ledger(app: &App, actor: &Actor, owner: Owner<'_>, p: &Progres
     };
     let target = super::ledger::Target { activity_id, campaign_id, task_id: None, unit_id: host_unit_id };
     let mut tx = app.db.begin().await?;
-    let entry = super::ledger::submit_in(&mut tx, actor, target, input, &[]).await?;
+    let entry = super::ledger::submit_in(&mut tx, actor, target, input).await?;
     let n = sqlx::query(&format!(
         "UPDATE {table} SET ledger_entry_id = $1 WHERE id = $2 AND ledger_entry_id IS NULL"
     ))

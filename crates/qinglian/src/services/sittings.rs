@@ -1308,7 +1308,7 @@ pub async fn file_ledger(app: &App, actor: &Actor, sitting_id: i64) -> AppResult
         unit_id: s.host_unit_id,
     };
     let mut tx = app.db.begin().await?;
-    let entry = super::ledger::submit_in(&mut tx, actor, target, input, &[]).await?;
+    let entry = super::ledger::submit_in(&mut tx, actor, target, input).await?;
     let n = sqlx::query("UPDATE sittings SET ledger_entry_id = $1 WHERE id = $2 AND ledger_entry_id IS NULL")
         .bind(entry)
         .bind(s.id)

@@ -223,16 +223,15 @@ pub struct CompareRow {
 }
 
 fn key_figures(f: &Facts) -> Vec<(String, i64)> {
-    let sum = |count| f.total(count);
     let mut rows = vec![
         ("活动项数".to_string(), f.activities.len() as i64),
         ("参与单位".to_string(), f.units_tasked),
-        ("举办场次".to_string(), sum(|a| a.sittings)),
-        ("签到人次".to_string(), sum(|a| a.checkins)),
-        ("阅后签名人次".to_string(), sum(|a| a.read_signed)),
-        ("承诺签名人数".to_string(), sum(|a| a.pledge_signatures)),
+        ("举办场次".to_string(), f.total(|a| a.sittings)),
+        ("签到人次".to_string(), f.total(|a| a.checkins)),
+        ("阅后签名人次".to_string(), f.total(|a| a.read_signed)),
+        ("承诺签名人数".to_string(), f.total(|a| a.pledge_signatures)),
         ("参训人数".to_string(), f.activities.iter().flat_map(|a| &a.trainings).map(|t| t.trainees).sum()),
-        ("工作台账份数".to_string(), sum(|a| a.entries)),
+        ("工作台账份数".to_string(), f.total(|a| a.entries)),
         ("宣传投放点位".to_string(), f.placements.sites),
         ("监督检查次数".to_string(), f.inspections),
     ];

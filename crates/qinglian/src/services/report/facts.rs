@@ -164,7 +164,6 @@ pub struct Facts {
 #[derive(Clone, Debug, Serialize)]
 pub struct Previous {
     pub id: i64,
-    pub title: String,
     pub checkins: i64,
     pub pledge_signatures: i64,
     pub activity_titles: Vec<String>,
@@ -365,7 +364,6 @@ pub async fn load_with_previous(app: &App, id: i64) -> AppResult<Facts> {
         let p = load(app, previous_id).await?;
         facts.previous = Some(Previous {
             id: previous_id,
-            title: p.campaign.title.clone(),
             checkins: p.total(|a| a.checkins),
             pledge_signatures: p.total(|a| a.pledge_signatures),
             activity_titles: p.campaign.activities.iter().map(|a| a.title.clone()).collect(),
@@ -612,12 +610,11 @@ impl Facts {
                 format!("/campaigns/{cid}/board"),
             );
         }
-        let total = |count| self.total(count);
         for (key, label, value, measure) in [
-            ("c.checkins", "签到人次合计", total(|a| a.checkins), "人次"),
-            ("c.read_signed", "阅后签名人次合计", total(|a| a.read_signed), "人次"),
-            ("c.pledge_signatures", "承诺签名人数合计", total(|a| a.pledge_signatures), "人"),
-            ("c.works", "征集作品数合计", total(|a| a.works), "篇"),
+            ("c.checkins", "签到人次合计", self.total(|a| a.checkins), "人次"),
+            ("c.read_signed", "阅后签名人次合计", self.total(|a| a.read_signed), "人次"),
+            ("c.pledge_signatures", "承诺签名人数合计", self.total(|a| a.pledge_signatures), "人"),
+            ("c.works", "征集作品数合计", self.total(|a| a.works), "篇"),
         ] {
             put(key.into(), label, value, measure, false, format!("/campaigns/{cid}/statistics"));
         }
