@@ -42,16 +42,11 @@ macro_rules! say {
 
 /// Runs the benchmarks on each database in turn (`None`: SQLite in a temporary directory) and,
 /// when there are several, prints them side by side.
-pub async fn run(
-    targets: &[Option<String>],
-    rows: usize,
-    unit_count: usize,
-    seconds: u64,
-) -> anyhow::Result<()> {
+pub async fn run(targets: &[Option<String>], plan: Plan) -> anyhow::Result<()> {
     let mut columns = Vec::new();
     for url in targets {
         LINES.lock().expect("bench lines").clear();
-        let engine = run_on(url.clone(), rows, unit_count, seconds).await?;
+        let engine = run_on(url.clone(), &plan).await?;
         columns.push((engine, std::mem::take(&mut *LINES.lock().expect("bench lines"))));
     }
     if columns.len() > 1 {
@@ -72,6 +67,29 @@ pub async fn run(
     }
     Ok(())
 }
+
+/// What to measure.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub rows: usize,
+    pub units: usize,
+    /// Seconds of load for each throughput measurement.
+    pub seconds: u64,
+    /// The sections to run (empty: all): board, signin, pledge, totals, report, works,
+    /// throughput. The roster import always runs, as the others need its people; the report
+    /// needs the pledge's million signatures, so it brings the pledge section with it.
+    pub only: Vec<String>,
+}
+
+impl Plan {
+    fn runs(&self, section: &str) -> bool {
+        self.only.is_empty()
+            || self.only.iter().any(|s| s == section || (section == "pledge" && s == "report"))
+    }
+}
+
+/// The sections [`Plan::only`] may name.
+pub const SECTIONS: [&str; 7] = ["board", "signin", "pledge", "totals", "report", "works", "throughput"];
 
 /// Page latency on the demo as a newcomer gets it (the 2022 week and the current one): each key
 /// page fetched as the organiser (or the public) 40 times after a warm-up, p50 and p99 of the
@@ -155,7 +173,7 @@ impl ScratchDatabase {
     }
 }
 
-async fn run_on(url: Option<String>, rows: usize, unit_count: usize, seconds: u64) -> anyhow::Result<String> {
+async fn run_on(url: Option<String>, plan: &Plan) -> anyhow::Result<String> {
     let scratch = match &url {
         Some(u) if u.starts_with("postgres") => Some(ScratchDatabase::create(u).await?),
         _ => None,
@@ -166,7 +184,7 @@ async fn run_on(url: Option<String>, rows: usize, unit_count: usize, seconds: u6
     // All the load comes from one address here; the per-address limit would stop it at once.
     config.public_signatures_per_minute = 0;
     let app = crate::start(config).await?;
-    let result = measure(app.clone(), rows, unit_count, seconds).await;
+    let result = measure(app.clone(), plan).await;
     app.db.close().await;
     if let Some(s) = scratch {
         s.remove().await;
@@ -174,7 +192,8 @@ async fn run_on(url: Option<String>, rows: usize, unit_count: usize, seconds: u6
     result
 }
 
-async fn measure(app: App, rows: usize, unit_count: usize, seconds: u64) -> anyhow::Result<String> {
+async fn measure(app: App, plan: &Plan) -> anyhow::Result<String> {
+    let (rows, unit_count, seconds) = (plan.rows, plan.units, plan.seconds);
     let engine = format!("{:?}", app.db.engine).to_lowercase();
     println!("engine: {engine}");
     let (campaign_id, admin_password) = seed(&app, unit_count).await?;
@@ -201,34 +220,46 @@ async fn measure(app: App, rows: usize, unit_count: usize, seconds: u64) -> anyh
     let auth_header = format!("Authorization: Bearer {}\r\n", session.token);
 
     // 2. Board latency.
-    let board_path = format!("/api/v1/campaigns/{campaign_id}/board?per_page=50");
-    let mut conn = Conn::open(addr).await?;
-    let t = timed_gets(&mut conn, &board_path, &auth_header, 5, 300).await?;
-    say!(
+    if plan.runs("board") {
+        let board_path = format!("/api/v1/campaigns/{campaign_id}/board?per_page=50");
+        let mut conn = Conn::open(addr).await?;
+        let t = timed_gets(&mut conn, &board_path, &auth_header, 5, 300).await?;
+        say!(
         "progress board, {unit_count} units × 10 activities ({} tasks): p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
         unit_count * 10,
         t.p50(),
         t.p99(),
         t.max()
     );
+    }
 
     // 3. Sign-in under load, and the attendance view.
-    signin_load(&app, addr, &auth_header).await?;
+    if plan.runs("signin") {
+        signin_load(&app, addr, &auth_header).await?;
+    }
 
     // 4. Public pledge signing, and the wall at a million signatures.
-    pledge_load(&app, addr).await?;
+    if plan.runs("pledge") {
+        pledge_load(&app, addr).await?;
+    }
 
     // 5. Totals over many placements and inspections.
-    totals_load(&app, addr, &auth_header).await?;
+    if plan.runs("totals") {
+        totals_load(&app, addr, &auth_header).await?;
+    }
 
     // 6. The report and the ledger at scale.
-    report_load(&app, addr, &auth_header).await?;
+    if plan.runs("report") {
+        report_load(&app, addr, &auth_header).await?;
+    }
 
     // 7. Works: screening, search, the portal.
-    works_load(&app, addr).await?;
+    if plan.runs("works") {
+        works_load(&app, addr).await?;
+    }
 
     // 8. Throughput.
-    for path in ["/healthz", "/login"] {
+    for path in ["/healthz", "/login"].into_iter().filter(|_| plan.runs("throughput")) {
         let rps = throughput(addr, path, 32, Duration::from_secs(seconds)).await?;
         say!("{path}: {rps:.0} requests/s (32 connections, {seconds} s)");
     }

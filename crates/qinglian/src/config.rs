@@ -27,6 +27,10 @@ pub struct Config {
     /// The address `/metrics` is served on; none, no metrics.
     pub metrics_bind: Option<SocketAddr>,
     pub s3: S3Settings,
+    /// The ranks a roster may name (`[[ranks]]` in the TOML file).
+    pub ranks: crate::domain::ranks::Ranks,
+    /// How notices leave: SMTP, group robots (`[delivery]` in the TOML file).
+    pub delivery: crate::services::channels::DeliverySettings,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,6 +84,8 @@ pub struct FileConfig {
     pub storage: Option<String>,
     pub s3: Option<S3Settings>,
     pub metrics_bind: Option<SocketAddr>,
+    pub ranks: Option<Vec<crate::domain::ranks::Rank>>,
+    pub delivery: Option<crate::services::channels::DeliverySettings>,
 }
 
 /// Values from flags or the environment (clap already merged those two).
@@ -113,7 +119,13 @@ impl Config {
             None if database_url.starts_with("postgres") => StorageKind::Database,
             None => StorageKind::Local(data_dir.join("files")),
         };
+        let ranks = match file.ranks {
+            Some(list) => crate::domain::ranks::Ranks::new(list).map_err(anyhow::Error::msg)?,
+            None => crate::domain::ranks::Ranks::default(),
+        };
         Ok(Config {
+            delivery: file.delivery.unwrap_or_default(),
+            ranks,
             storage,
             s3: file.s3.unwrap_or_default(),
             metrics_bind: over.metrics_bind.or(file.metrics_bind),

@@ -102,7 +102,7 @@ impl Db {
             Engine::Sqlite => None,
             Engine::Postgres => Some(
                 AnyPoolOptions::new()
-                    .max_connections(4)
+                    .max_connections(12)
                     .acquire_timeout(Duration::from_secs(10))
                     .after_connect(|conn, _| {
                         Box::pin(async move {

@@ -54,7 +54,8 @@ pub async fn start(config: Config) -> anyhow::Result<App> {
     // wait on their own chain's head from their first statement, so one lane is all they use.
     let checkin_lanes = if db.engine == db::Engine::Postgres { 3 } else { 1 };
     let checkins = Arc::new(services::batch::Batcher::start(db.clone(), checkin_lanes));
-    let engine = db.engine;
+    let throttle = Arc::new(services::throttle::Throttle::start(&db));
+    let delivery = Arc::new(services::outbox::Delivery::new(&config.delivery)?);
     Ok(App {
         signatures: Arc::new(services::batch::Batcher::start(db.clone(), 1)),
         checkins,
@@ -62,9 +63,11 @@ pub async fn start(config: Config) -> anyhow::Result<App> {
         files: Arc::from(files),
         config: Arc::new(config),
         signer: Arc::new(signer),
-        sittings: Default::default(),
+        door: Default::default(),
+        pledges: Arc::new(services::recent::Recent::new(std::time::Duration::from_secs(2))),
         portal: Default::default(),
-        throttle: Arc::new(services::throttle::Throttle::for_engine(engine)),
+        throttle,
         jobs: Default::default(),
+        delivery,
     })
 }

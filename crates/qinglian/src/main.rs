@@ -121,6 +121,10 @@ enum Command {
         /// Only the page latencies, on the demo (SQLite).
         #[arg(long)]
         pages: bool,
+        /// Only these sections (the roster import always runs): board, signin, pledge, totals,
+        /// report, works, throughput.
+        #[arg(long, value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(qinglian::bench::SECTIONS))]
+        only: Vec<String>,
     },
 }
 
@@ -358,7 +362,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench { pages: true, .. } => qinglian::bench::pages().await,
-        Command::Bench { rows, units, seconds, engines, .. } => {
+        Command::Bench { rows, units, seconds, engines, only, .. } => {
             let url = over.database_url.or_else(|| std::env::var("QINGLIAN_BENCH_DATABASE_URL").ok());
             let postgres = || {
                 url.clone()
@@ -377,7 +381,7 @@ async fn main() -> anyhow::Result<()> {
                     })
                     .collect::<anyhow::Result<Vec<_>>>()?
             };
-            qinglian::bench::run(&targets, rows, units, seconds).await
+            qinglian::bench::run(&targets, qinglian::bench::Plan { rows, units, seconds, only }).await
         }
     }
 }

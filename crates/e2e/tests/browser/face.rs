@@ -188,6 +188,7 @@ async fn tour(d: &Demo, screen: Screen, size: &str) {
         ("inspections", format!("/campaigns/{}/inspections", d.seed)),
         ("placements", format!("/campaigns/{}/placements", d.seed)),
         ("people", "/people".to_string()),
+        ("outbox", "/outbox".to_string()),
         ("call-manage", format!("/calls/{}/manage", d.call)),
     ] {
         page(&c, d, &axe, size, name, &path).await;

@@ -1,6 +1,7 @@
 //! Plain types and rules, no I/O: what a valid phone, password, date or role is.
 
 pub mod numerals;
+pub mod ranks;
 pub mod roles;
 pub mod screening;
 pub mod text;
@@ -111,6 +112,24 @@ pub fn mask_phone(phone: &str) -> String {
         String::new()
     } else {
         "****".to_string()
+    }
+}
+
+/// An e-mail address as stored: trimmed, lower-case, one `@` between a name and a dotted domain.
+pub fn parse_email(raw: &str) -> Option<String> {
+    let email = text::normalize(raw).trim().to_lowercase();
+    let (name, domain) = email.split_once('@')?;
+    let plain =
+        |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_graphic() && !"@<>()[],;:\\\"".contains(c));
+    let fits = email.len() <= 254 && plain(name) && plain(domain);
+    (fits && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')).then_some(email)
+}
+
+/// An e-mail address as lists show it: `q***@qinghe.gov.cn`.
+pub fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((name, domain)) => format!("{}***@{domain}", name.chars().next().unwrap_or('*')),
+        None => "****".to_string(),
     }
 }
 

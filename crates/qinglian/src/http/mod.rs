@@ -14,6 +14,7 @@ mod audit;
 mod campaigns;
 mod inspections;
 mod integrity;
+mod outbox;
 mod publicity;
 mod reports;
 mod roster;
@@ -49,10 +50,11 @@ struct Feature {
 
 /// Every feature, in the order a newcomer would read them: accounts and the city's units and
 /// people, the campaign and its ledger, then the work of the week, then its end.
-const FEATURES: [Feature; 11] = [
+const FEATURES: [Feature; 12] = [
     account::FEATURE,
     roster::FEATURE,
     audit::FEATURE,
+    outbox::FEATURE,
     campaigns::FEATURE,
     sittings::FEATURE,
     signing::FEATURE,
@@ -121,6 +123,7 @@ pub async fn run(
         let _ = rx.wait_for(|s| *s).await;
     };
     let worker = tokio::spawn(jobs::work(app.clone(), stopped(stopping.clone()), JOB_POLL));
+    tokio::spawn(crate::services::outbox::work(app.clone(), stopped(stopping.clone()), OUTBOX_POLL));
     tokio::spawn(async move {
         shutdown.await;
         let _ = stop.send(true);
@@ -132,6 +135,9 @@ pub async fn run(
     let _ = worker.await;
     served
 }
+
+/// How often an idle server looks for notices due (a retry's time come, one queued elsewhere).
+const OUTBOX_POLL: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// How often an idle server looks for jobs queued elsewhere or left by a server that died.
 const JOB_POLL: std::time::Duration = std::time::Duration::from_secs(3);

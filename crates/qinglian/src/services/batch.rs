@@ -20,21 +20,54 @@ use crate::error::{AppError, AppResult};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// A whole batch's outcomes, one per job, from [`Job::record_all`].
+pub type Recorded<'a, O> = BoxFuture<'a, AppResult<Vec<AppResult<O>>>>;
+
 /// One small write.
 pub trait Job: Send + Sync + 'static {
     type Out: Send + 'static;
     fn record<'a>(&'a self, tx: &'a mut Tx) -> BoxFuture<'a, AppResult<Self::Out>>;
+
+    /// Records a whole batch at once where one statement can do the work of many; `None` (the
+    /// default) records the jobs one by one. An error sends the batch round again, job by job.
+    fn record_all<'a>(_jobs: &'a [&'a Self], _tx: &'a mut Tx) -> Option<Recorded<'a, Self::Out>> {
+        None
+    }
 }
 
 type Queued<J> = (J, oneshot::Sender<AppResult<<J as Job>::Out>>);
 
 /// What a batch's jobs leave for its end, kept with its transaction: their audit rows, chained
-/// and written in one statement, and the signature chain's head as their signatures moved it,
-/// written once.
+/// and written in one statement, the signature chain's head as their signatures moved it and
+/// the pledges' counts, each written once; and what they read that the next job would read again.
 #[derive(Default)]
 pub(crate) struct Deferred {
     pub(crate) audit: Vec<super::audit::Entry>,
     pub(crate) signature_head: Option<String>,
+    /// A pledge's id for each signature on it.
+    pub(crate) pledges_signed: Vec<i64>,
+    /// Kept texts found or stored in this batch: (subject, id, digest) → (text id, version).
+    pub(crate) texts: std::collections::HashMap<(&'static str, i64, String), (i64, i64)>,
+    /// Whether each pledge signed in this batch is open, as read in its transaction.
+    pub(crate) pledges_open: std::collections::HashMap<i64, bool>,
+}
+
+/// Waits for one item, then takes what else waits at this moment, up to `max`; `None` once the
+/// queue is closed. Lanes share the receiver, so one lane takes a round while the next waits.
+pub(crate) async fn take_waiting<T>(
+    queue: &tokio::sync::Mutex<mpsc::Receiver<T>>,
+    max: usize,
+) -> Option<Vec<T>> {
+    let mut queue = queue.lock().await;
+    let first = queue.recv().await?;
+    let mut round = vec![first];
+    while round.len() < max {
+        match queue.try_recv() {
+            Ok(item) => round.push(item),
+            Err(_) => break,
+        }
+    }
+    Some(round)
 }
 
 pub struct Batcher<J: Job> {
@@ -58,18 +91,7 @@ impl<J: Job> Batcher<J> {
                 loop {
                     // A lane takes what waits at this moment, then lets the next lane take the
                     // jobs that arrive while it records them.
-                    let batch = {
-                        let mut jobs = jobs.lock().await;
-                        let Some(first) = jobs.recv().await else { return };
-                        let mut batch = vec![first];
-                        while batch.len() < BATCH_MAX {
-                            match jobs.try_recv() {
-                                Ok(job) => batch.push(job),
-                                Err(_) => break,
-                            }
-                        }
-                        batch
-                    };
+                    let Some(batch) = take_waiting(&jobs, BATCH_MAX).await else { return };
                     let results = record_batch(&db, &batch).await;
                     let ok = results.iter().filter(|r| r.is_ok()).count() as u64;
                     counter.fetch_add(ok, std::sync::atomic::Ordering::Relaxed);
@@ -96,8 +118,9 @@ impl<J: Job> Batcher<J> {
     }
 }
 
-/// Records a batch in one transaction: each job alone (see [`record_alone`]), then the audit
-/// rows of all of them in one statement, then one commit. Every job gets the commit's outcome.
+/// Records a batch in one transaction: all its jobs at once ([`Job::record_all`]) or each alone
+/// (see [`record_alone`]), then the audit rows of all of them in one statement, then one commit.
+/// Every job gets the commit's outcome.
 ///
 /// On PostgreSQL the batch is first tried without a savepoint per job, as nearly every batch
 /// fails nowhere; a job whose error aborted the transaction (a database error, not a refusal)
@@ -111,7 +134,8 @@ async fn record_batch<J: Job>(db: &Db, batch: &[Queued<J>]) -> Vec<AppResult<J::
     }
 }
 
-/// One try at a batch; `None` if a job aborted the transaction (only without savepoints).
+/// One try at a batch; `None` if a job aborted the transaction or recording them all at once
+/// failed (only without savepoints).
 async fn attempt<J: Job>(db: &Db, batch: &[Queued<J>], savepoints: bool) -> Option<Vec<AppResult<J::Out>>> {
     let failed = |e: &dyn std::fmt::Display| {
         Some(batch.iter().map(|_| Err(AppError::Internal(e.to_string()))).collect())
@@ -122,15 +146,29 @@ async fn attempt<J: Job>(db: &Db, batch: &[Queued<J>], savepoints: bool) -> Opti
     };
     let postgres = tx.engine == crate::db::Engine::Postgres;
     tx.batch = Some(Deferred::default());
-    let mut results = Vec::with_capacity(batch.len());
-    for (job, _) in batch {
-        let out = record_alone(&mut tx, job, savepoints && postgres).await;
-        if out.is_err() && postgres && !savepoints && sqlx::query("SELECT 1").execute(&mut *tx).await.is_err()
-        {
-            return None;
+    let jobs: Vec<&J> = batch.iter().map(|(job, _)| job).collect();
+    let together = match J::record_all(&jobs, &mut tx).filter(|_| !savepoints) {
+        Some(all) => Some(all.await),
+        None => None,
+    };
+    let results = match together {
+        Some(all) => all.ok()?,
+        None => {
+            let mut results = Vec::with_capacity(jobs.len());
+            for job in jobs {
+                let out = record_alone(&mut tx, job, savepoints && postgres).await;
+                if out.is_err()
+                    && postgres
+                    && !savepoints
+                    && sqlx::query("SELECT 1").execute(&mut *tx).await.is_err()
+                {
+                    return None;
+                }
+                results.push(out);
+            }
+            results
         }
-        results.push(out);
-    }
+    };
     if let Err(e) = write_deferred(&mut tx).await {
         return failed(&format!("{e:?}"));
     }
@@ -143,17 +181,20 @@ async fn attempt<J: Job>(db: &Db, batch: &[Queued<J>], savepoints: bool) -> Opti
 /// Records one job of a batch so that its failure leaves the others as they are. A refused job
 /// (a duplicate, a full room) has written nothing that matters, as on SQLite, which undoes just
 /// a failed statement; with `savepoint`, a job that failed in the database is undone whole. A
-/// failed job's audit rows go with it, and the signature chain's head goes back to where the
-/// job found it.
+/// failed job's audit rows and counts go with it, and the signature chain's head goes back to
+/// where the job found it.
 async fn record_alone<J: Job>(tx: &mut Tx, job: &J, savepoint: bool) -> AppResult<J::Out> {
-    let before = tx.batch.as_ref().map(|d| (d.audit.len(), d.signature_head.clone()));
+    let before = tx.batch.as_ref().map(|d| (d.audit.len(), d.signature_head.clone(), d.pledges_signed.len()));
     if savepoint {
         sqlx::query("SAVEPOINT job").execute(&mut **tx).await?;
     }
     let out = job.record(tx).await;
-    if let (Err(_), Some(d), Some((rows, head))) = (&out, tx.batch.as_mut(), before) {
+    if let (Err(_), Some(d), Some((rows, head, signed))) = (&out, tx.batch.as_mut(), before) {
         d.audit.truncate(rows);
         d.signature_head = head;
+        d.pledges_signed.truncate(signed);
+        // A text the job stored may have gone with its savepoint.
+        d.texts.clear();
     }
     if savepoint {
         let end = if out.is_ok() { "RELEASE SAVEPOINT job" } else { "ROLLBACK TO SAVEPOINT job" };
@@ -168,5 +209,6 @@ async fn write_deferred(tx: &mut Tx) -> AppResult<()> {
     if let Some(head) = deferred.signature_head {
         super::signatures::move_head(tx, &head).await?;
     }
+    super::pledges::count_signed(tx, deferred.pledges_signed).await?;
     super::audit::append_all(tx, deferred.audit).await
 }

@@ -8,6 +8,7 @@ use sqlx::Row;
 
 use super::audience::Audience;
 use super::filter::Where;
+use super::outbox;
 use super::signatures::{self, NewSignature, Signed};
 use super::uploads::{self, Upload};
 use super::{audit, clean_text, Actor, App};
@@ -360,23 +361,28 @@ pub async fn remind(app: &App, actor: &Actor, id: i64) -> AppResult<u64> {
     }
     let mut w = Where::default();
     let cond = m.audience_sql(&mut w);
-    let subject = w.arg(format!("学习提醒：{}", m.title));
+    let subject_text = format!("学习提醒：{}", m.title);
+    let subject = w.arg(subject_text.clone());
     let due = if m.due_date.is_empty() {
         String::new()
     } else {
         format!("，请于{}前完成", crate::domain::chinese_date(&m.due_date))
     };
     let body = w.arg(format!("您尚未完成《{}》的阅读签名{due}。", m.title));
-    w.fixed(cond).fixed("p.phone IS NOT NULL");
+    w.fixed(cond).fixed(outbox::PERSON_REACHABLE);
     let sql = format!(
         "INSERT INTO outbox (channel, recipient, subject, body, created_at)
-         SELECT 'sms', p.phone, {subject}, {body}, {} FROM people p JOIN units u ON u.id = p.unit_id
+         SELECT {}, {}, {subject}, {body}, {} FROM people p JOIN units u ON u.id = p.unit_id
          WHERE {} AND NOT EXISTS (SELECT 1 FROM signatures s WHERE s.subject = 'material' AND s.subject_id = {id} AND s.person_id = p.id)",
+        outbox::PERSON_CHANNEL,
+        outbox::PERSON_ADDRESS,
         now(),
         w.sql()
     );
     let mut tx = app.db.begin().await?;
     let n = w.execute(&mut tx, &sql).await?;
+    let group = format!("《{}》尚有{n}人未完成阅读签名，已逐一提醒{due}。", m.title);
+    outbox::to_robots(&mut tx, app, &subject_text, &group).await?;
     audit::record(&mut tx, actor, "material.remind", "material", id, json!({"reminded": n})).await?;
     tx.commit().await?;
     Ok(n)

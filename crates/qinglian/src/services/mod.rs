@@ -8,6 +8,8 @@ pub mod auth;
 pub mod batch;
 pub mod board;
 pub mod campaigns;
+pub mod channels;
+pub mod door;
 pub mod filter;
 pub mod inspections;
 pub mod integrity;
@@ -22,6 +24,7 @@ pub mod placements;
 pub mod pledges;
 pub mod portal;
 pub mod reach;
+pub mod recent;
 pub mod report;
 pub mod roster;
 pub mod search;
@@ -54,8 +57,10 @@ pub struct App {
     pub files: Arc<dyn FileStore>,
     pub config: Arc<Config>,
     pub signer: Arc<crate::signing::Signer>,
-    /// Per-server read cache of sittings for the sign-in path.
-    pub sittings: Arc<sittings::Cache>,
+    /// Per-server memory of the sign-in door: sittings, and who is expected at a busy one.
+    pub door: Arc<door::Door>,
+    /// Per-server read cache of pledges for the signing path.
+    pub pledges: Arc<recent::Recent<pledges::Pledge>>,
     /// Per-server read cache of the public portal's figures.
     pub portal: Arc<portal::Cache>,
     /// Group commit of sign-ins.
@@ -64,6 +69,8 @@ pub struct App {
     pub signatures: Arc<batch::Batcher<signatures::NewSignature>>,
     /// Attempt counters for sign-in, QR sign-in and public forms.
     pub throttle: Arc<throttle::Throttle>,
+    /// The channels notices leave by, and how often they are tried.
+    pub delivery: Arc<outbox::Delivery>,
     /// Wakes this server's job worker when a job is queued here.
     pub jobs: Arc<tokio::sync::Notify>,
 }

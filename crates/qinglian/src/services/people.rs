@@ -31,17 +31,15 @@ pub struct PeopleFilter {
     pub rank: Option<String>,
 }
 
-/// The usual ranks of a cadre roster, highest first; others follow in the order of their names.
-const RANK_ORDER: [&str; 8] =
-    ["厅局级", "县处级", "乡科级", "科级", "股级", "一般干部", "新进事业人员", "其他"];
-
-/// Distinct ranks on the roster, for choosing an audience by rank, highest first.
+/// Distinct ranks on the roster, for choosing an audience by rank, in the configured order
+/// (highest first); any stored before the list was configured follow by name.
 pub async fn ranks(app: &App) -> AppResult<Vec<String>> {
     let mut ranks: Vec<String> =
         sqlx::query_scalar("SELECT DISTINCT rank FROM people WHERE rank <> '' ORDER BY rank")
             .fetch_all(&app.db.pool)
             .await?;
-    ranks.sort_by_key(|r| RANK_ORDER.iter().position(|k| k == r).unwrap_or(RANK_ORDER.len()));
+    let order: Vec<&str> = app.config.ranks.names().collect();
+    ranks.sort_by_key(|r| order.iter().position(|k| k == r).unwrap_or(order.len()));
     Ok(ranks)
 }
 

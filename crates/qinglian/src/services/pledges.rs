@@ -10,7 +10,7 @@ use super::audience::Audience;
 use super::filter::Where;
 use super::signatures::{self, check_plain, NewSignature, Signed, Strokes};
 use super::{audit, clean_text, Actor, App};
-use crate::db::now;
+use crate::db::{now, Tx};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msg;
 
@@ -206,7 +206,9 @@ pub async fn sign(
     actor: Option<&Actor>,
     ip: &str,
 ) -> AppResult<Signed> {
-    let p = get(app, pledge_id).await?;
+    // Read as this server saw it a moment ago; whether it is still open is asked again in the
+    // signature's transaction.
+    let p = app.pledges.get(pledge_id, get(app, pledge_id)).await?;
     if p.status != "open" {
         return Err(AppError::Conflict(Msg::new("err.pledge_closed")));
     }
@@ -268,6 +270,35 @@ pub async fn sign(
     signatures::sign(app, job).await
 }
 
+/// Whether pledge `id` takes signatures, as the transaction sees it; a batch asks once.
+pub(crate) async fn open_in(tx: &mut Tx, id: i64) -> AppResult<bool> {
+    if let Some(open) = tx.batch.as_ref().and_then(|d| d.pledges_open.get(&id)) {
+        return Ok(*open);
+    }
+    let status: Option<String> = sqlx::query_scalar("SELECT status FROM pledges WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let open = status.as_deref() == Some("open");
+    if let Some(d) = tx.batch.as_mut() {
+        d.pledges_open.insert(id, open);
+    }
+    Ok(open)
+}
+
+/// Adds the signatures just appended to their pledges' counts: one statement per pledge.
+pub(crate) async fn count_signed(tx: &mut Tx, mut signed: Vec<i64>) -> AppResult<()> {
+    signed.sort_unstable();
+    for group in signed.chunk_by(|a, b| a == b) {
+        sqlx::query("UPDATE pledges SET signature_count = signature_count + $1 WHERE id = $2")
+            .bind(group.len() as i64)
+            .bind(group[0])
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Withdraws a signature: administrators only, recorded in the audit log; the signature stays
 /// in the chain, marked withdrawn.
 pub async fn withdraw(app: &App, actor: &Actor, code: &str, reason: &str) -> AppResult<()> {
@@ -313,6 +344,7 @@ pub async fn set_status(app: &App, actor: &Actor, id: i64, open: bool) -> AppRes
     audit::record(&mut tx, actor, if open { "pledge.open" } else { "pledge.close" }, "pledge", id, json!({}))
         .await?;
     tx.commit().await?;
+    app.pledges.forget(id);
     Ok(())
 }
 

@@ -5,7 +5,9 @@
 //! number, then by phone, so a re-import updates instead of duplicating; only people within the
 //! importer's units are matched, and a value the file does not carry never blanks a stored one.
 //! The write is one transaction with multi-row inserts, so 20,000 rows take well under two
-//! seconds.
+//! seconds. Ranks are read against the configured list ([`crate::domain::ranks`]); a totals row
+//! (合计 20000人) is passed over and said so; an ID-number column is never read, and the report
+//! says why.
 
 use std::collections::{HashMap, HashSet};
 
@@ -56,6 +58,7 @@ pub struct RowReport {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[schema(as = RosterImportReport)]
 pub struct ImportReport {
+    /// Rows of people read (totals rows not counted).
     pub total: usize,
     pub valid: usize,
     pub invalid: usize,
@@ -64,6 +67,8 @@ pub struct ImportReport {
     /// Whether anything was written.
     pub written: bool,
     pub rows: Vec<RowReport>,
+    /// What the file holds that was not taken, and why: totals rows, columns not stored.
+    pub notes: Vec<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -75,10 +80,19 @@ enum Column {
     Phone,
     Party,
     StaffNo,
+    Email,
+    /// How the person wants his notices: 短信, 邮件 or 不接收.
+    NotifyBy,
+    /// Read only to say it is not stored.
+    IdNumber,
 }
 
 fn column_for(header: &str) -> Option<Column> {
-    let h: String = normalize(header).chars().filter(|c| !c.is_whitespace() && *c != '*').collect();
+    let h: String = normalize(header)
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '*')
+        .collect::<String>()
+        .to_lowercase();
     Some(match h.as_str() {
         "姓名" | "名字" | "人员姓名" => Column::Name,
         "单位" | "所在单位" | "单位名称" | "工作单位" | "部门" => Column::Unit,
@@ -87,6 +101,11 @@ fn column_for(header: &str) -> Option<Column> {
         "手机号" | "手机" | "手机号码" | "联系电话" | "电话" | "联系方式" => Column::Phone,
         "是否党员" | "政治面貌" | "党员" => Column::Party,
         "工号" | "人员编号" | "编号" | "职工号" => Column::StaffNo,
+        "电子邮箱" | "邮箱" | "电子邮件" | "邮件地址" | "email" | "e-mail" => Column::Email,
+        "通知方式" | "接收通知方式" | "提醒方式" => Column::NotifyBy,
+        "身份证号" | "身份证号码" | "身份证" | "公民身份号码" | "证件号码" | "身份证件号码" => {
+            Column::IdNumber
+        }
         _ => return None,
     })
 }
@@ -101,10 +120,71 @@ struct Valid {
     party: Option<bool>,
     phone: Option<String>,
     staff_no: Option<String>,
+    email: Option<String>,
+    notify_by: Option<&'static str>,
     existing: Option<i64>,
 }
 
 pub const MAX_ROWS: usize = 50_000;
+
+/// A row that counts the others rather than naming a person: 合计 / 20000人, 总计：35人, 共20000人.
+/// It carries no phone (a row with one is a person, whatever his name).
+fn is_totals_row(cells: &[String], columns: &HashMap<Column, usize>) -> bool {
+    let keyed =
+        columns.get(&Column::Phone).and_then(|i| cells.get(*i)).is_some_and(|v| parse_phone(v).is_some());
+    let totals = |cell: &String| {
+        let word: String = normalize(cell).chars().filter(|c| !c.is_whitespace()).collect();
+        ["合计", "总计", "小计", "共计", "总人数"].iter().any(|w| word.starts_with(w))
+            || (word.starts_with('共') && word.ends_with('人') && word.chars().count() > 2)
+    };
+    !keyed && cells.iter().any(totals)
+}
+
+/// Notes on the header: columns the import does not take, an ID-number column above all.
+fn header_notes(header: &[String], columns: &HashMap<Column, usize>, lang: Lang) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Some(i) = columns.get(&Column::IdNumber) {
+        let column = normalize(header.get(*i).map_or("", String::as_str));
+        notes.push(Msg::new("roster.id_not_stored").arg("column", column.trim()).render(lang));
+    }
+    let ignored: Vec<String> = header
+        .iter()
+        .map(|h| normalize(h).trim().to_string())
+        .filter(|h| !h.is_empty() && column_for(h).is_none() && !["序号", "编号"].contains(&h.as_str()))
+        .collect();
+    if !ignored.is_empty() {
+        notes.push(Msg::new("roster.columns_ignored").arg("columns", ignored.join("、")).render(lang));
+    }
+    notes
+}
+
+/// 短信, 邮件 or 不接收 as offices write them.
+fn parse_notify_by(raw: &str) -> Option<&'static str> {
+    let word: String = raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
+    Some(match word.as_str() {
+        "短信" | "手机短信" | "手机" | "sms" => "sms",
+        "邮件" | "电子邮件" | "邮箱" | "email" | "e-mail" => "email",
+        "不接收" | "不通知" | "无" | "否" | "none" => "none",
+        _ => return None,
+    })
+}
+
+/// The rank cell read against the configured list: the rank it means, or why it cannot be taken.
+fn read_rank(ranks: &crate::domain::ranks::Ranks, raw: &str) -> Result<Option<String>, Msg> {
+    use crate::domain::ranks::RankMatch;
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    match ranks.find(raw) {
+        RankMatch::Known(rank) => Ok(Some(rank)),
+        RankMatch::Unknown { nearest: Some(word) } => {
+            Err(Msg::new("roster.rank_near").arg("rank", raw.trim()).arg("nearest", word))
+        }
+        RankMatch::Unknown { nearest: None } => Err(Msg::new("roster.rank_unknown")
+            .arg("rank", raw.trim())
+            .arg("ranks", ranks.names().collect::<Vec<_>>().join("、"))),
+    }
+}
 
 pub async fn import(
     app: &App,
@@ -130,10 +210,17 @@ pub async fn import(
             ));
         }
     }
-    let data_rows: Vec<&(usize, Vec<String>)> = sheet.rows[header_at + 1..]
+    let mut notes = header_notes(&sheet.rows[header_at].1, &columns, lang);
+    type Rows<'a> = Vec<&'a (usize, Vec<String>)>;
+    let (totals, data_rows): (Rows, Rows) = sheet.rows[header_at + 1..]
         .iter()
         .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()))
-        .collect();
+        .partition(|(_, cells)| is_totals_row(cells, &columns));
+    for (row_no, cells) in &totals {
+        let text: Vec<String> =
+            cells.iter().map(|c| normalize(c).trim().to_string()).filter(|c| !c.is_empty()).collect();
+        notes.push(Msg::new("roster.totals_row").arg("row", row_no).arg("text", text.join(" ")).render(lang));
+    }
     if data_rows.is_empty() {
         return Err(AppError::invalid("file", Msg::new("err.roster_empty")));
     }
@@ -209,6 +296,26 @@ pub async fn import(
         if phone.is_none() && staff_no.is_none() && phone_raw.is_empty() {
             errors.push(Msg::new("roster.no_key"));
         }
+        let email_raw = cell(cells, Column::Email);
+        let email = Some(&email_raw).filter(|e| !e.is_empty()).and_then(|e| {
+            let parsed = crate::domain::parse_email(e);
+            if parsed.is_none() {
+                errors.push(Msg::new("roster.email_invalid").arg("email", e));
+            }
+            parsed
+        });
+        let notify_raw = cell(cells, Column::NotifyBy);
+        let notify_by = Some(&notify_raw).filter(|n| !n.is_empty()).and_then(|n| {
+            let parsed = parse_notify_by(n);
+            if parsed.is_none() {
+                errors.push(Msg::new("roster.notify_invalid").arg("value", n));
+            }
+            parsed
+        });
+        let rank = read_rank(&app.config.ranks, &cell(cells, Column::Rank)).unwrap_or_else(|m| {
+            errors.push(m);
+            None
+        });
         let party_raw = cell(cells, Column::Party);
         let party = if party_raw.is_empty() {
             None
@@ -236,6 +343,9 @@ pub async fn import(
             }
         }
         let existing = by_staff_id.or(by_phone_id);
+        if notify_by == Some("email") && email.is_none() && existing.is_none() {
+            errors.push(Msg::new("roster.notify_needs_email"));
+        }
         if [by_staff_id, by_phone_id].iter().flatten().any(|id| outside.contains(id)) {
             errors.push(Msg::new("roster.person_out_of_scope"));
         }
@@ -258,10 +368,12 @@ pub async fn import(
                 name,
                 unit_id: unit.map(|(id, _)| *id).unwrap_or_default(),
                 position: Some(cell(cells, Column::Position)).filter(|v| !v.is_empty()),
-                rank: Some(cell(cells, Column::Rank)).filter(|v| !v.is_empty()),
+                rank,
                 party,
                 phone,
                 staff_no,
+                email,
+                notify_by,
                 existing,
             });
         }
@@ -275,6 +387,7 @@ pub async fn import(
         updated: 0,
         written: false,
         rows: report,
+        notes,
     };
     let write = match mode {
         ImportMode::Preview => false,
@@ -304,9 +417,10 @@ async fn write_rows(app: &App, actor: &Actor, rows: &[Valid], file_name: &str) -
             "UPDATE people SET name = v.column2, unit_id = v.column3,
                     position = COALESCE(v.column4, people.position), rank = COALESCE(v.column5, people.rank),
                     party_member = COALESCE(v.column6, people.party_member), phone = COALESCE(v.column7, people.phone),
-                    staff_no = COALESCE(v.column8, people.staff_no), updated_at = {t}
+                    staff_no = COALESCE(v.column8, people.staff_no), email = COALESCE(v.column9, people.email),
+                    notify_by = COALESCE(v.column10, people.notify_by), updated_at = {t}
              FROM (VALUES {}) AS v WHERE people.id = v.column1",
-            values_placeholders(chunk.len(), 8)
+            values_placeholders(chunk.len(), 10)
         );
         let mut q = sqlx::query(&sql);
         for r in chunk {
@@ -318,15 +432,17 @@ async fn write_rows(app: &App, actor: &Actor, rows: &[Valid], file_name: &str) -
                 .bind(&r.rank)
                 .bind(r.party.map(i64::from))
                 .bind(&r.phone)
-                .bind(&r.staff_no);
+                .bind(&r.staff_no)
+                .bind(&r.email)
+                .bind(r.notify_by);
         }
         q.execute(&mut *tx).await?;
     }
     for chunk in creates.chunks(BATCH) {
         let sql = format!(
-            "INSERT INTO people (unit_id, name, staff_no, position, rank, party_member, phone, created_at, updated_at)
+            "INSERT INTO people (unit_id, name, staff_no, position, rank, party_member, phone, email, notify_by, created_at, updated_at)
              VALUES {}",
-            values_placeholders(chunk.len(), 9)
+            values_placeholders(chunk.len(), 11)
         );
         let mut q = sqlx::query(&sql);
         for r in chunk {
@@ -338,6 +454,8 @@ async fn write_rows(app: &App, actor: &Actor, rows: &[Valid], file_name: &str) -
                 .bind(r.rank.as_deref().unwrap_or(""))
                 .bind(r.party.map_or(0, i64::from))
                 .bind(&r.phone)
+                .bind(&r.email)
+                .bind(r.notify_by.unwrap_or("sms"))
                 .bind(t)
                 .bind(t);
         }

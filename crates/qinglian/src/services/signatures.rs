@@ -197,12 +197,24 @@ fn content_digest(text: &str, svg: &str) -> String {
 /// The kept text a signature signs: found by its digest, or stored as the subject's next version.
 async fn signed_text(tx: &mut Tx, s: &NewSignature) -> AppResult<(i64, i64)> {
     let digest = sm3_hex(s.text.as_bytes());
+    let key = (s.subject, s.subject_id, digest);
+    if let Some(kept) = tx.batch.as_ref().and_then(|d| d.texts.get(&key)) {
+        return Ok(*kept);
+    }
+    let kept = find_or_keep_text(tx, s, &key.2).await?;
+    if let Some(d) = tx.batch.as_mut() {
+        d.texts.insert(key, kept);
+    }
+    Ok(kept)
+}
+
+async fn find_or_keep_text(tx: &mut Tx, s: &NewSignature, digest: &str) -> AppResult<(i64, i64)> {
     let found: Option<(i64, i64)> = sqlx::query_as(
         "SELECT id, version FROM signed_texts WHERE subject = $1 AND subject_id = $2 AND digest = $3",
     )
     .bind(s.subject)
     .bind(s.subject_id)
-    .bind(&digest)
+    .bind(digest)
     .fetch_optional(&mut **tx)
     .await?;
     if let Some(found) = found {
@@ -215,7 +227,7 @@ async fn signed_text(tx: &mut Tx, s: &NewSignature) -> AppResult<(i64, i64)> {
     )
     .bind(s.subject)
     .bind(s.subject_id)
-    .bind(&digest)
+    .bind(digest)
     .bind(&s.text)
     .bind(now())
     .fetch_one(&mut **tx)
@@ -259,6 +271,9 @@ async fn append(tx: &mut Tx, s: &NewSignature) -> AppResult<Signed> {
                 .await?
         }
     };
+    if s.subject == "pledge" && !super::pledges::open_in(tx, s.subject_id).await? {
+        return Err(AppError::Conflict(Msg::new("err.pledge_closed")));
+    }
     let signed_at = s.signed_at.unwrap_or_else(now);
     let code = new_code();
     // The version is the kept text's, whatever the caller assumed.
@@ -296,10 +311,10 @@ async fn append(tx: &mut Tx, s: &NewSignature) -> AppResult<Signed> {
         None => move_head(tx, &digest).await?,
     }
     if s.subject == "pledge" {
-        sqlx::query("UPDATE pledges SET signature_count = signature_count + 1 WHERE id = $1")
-            .bind(s.subject_id)
-            .execute(&mut **tx)
-            .await?;
+        match tx.batch.as_mut() {
+            Some(deferred) => deferred.pledges_signed.push(s.subject_id),
+            None => super::pledges::count_signed(tx, vec![s.subject_id]).await?,
+        }
     }
     let who = Who {
         user_id: s.by_user.as_ref().map(|b| b.0),

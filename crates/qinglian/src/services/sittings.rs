@@ -9,6 +9,7 @@ use sqlx::Row;
 pub use super::audience::Audience;
 use super::audit::{self, Who};
 use super::filter::Where;
+use super::outbox;
 use super::throttle::{Rule, Throttle};
 use super::{clean_text, Actor, App, Page, Paging};
 use crate::db::{now, Tx};
@@ -139,34 +140,6 @@ pub async fn load(app: &App, id: i64) -> AppResult<Sitting> {
         .ok_or(AppError::NotFound)?;
     let invitees = super::audience::SITTING.load(&app.db.pool, id).await?;
     Ok(sitting_from_row(&row, invitees))
-}
-
-/// Sittings as the sign-in path reads them: a thousand phones at the door all ask for the same
-/// sitting, so each server keeps it for two seconds. Only reads go through here; every rule that
-/// must be exact (one record per person, capacity) is enforced by the insert itself.
-#[derive(Default)]
-pub struct Cache {
-    entries: std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, std::sync::Arc<Sitting>)>>,
-}
-
-const CACHE_FOR: std::time::Duration = std::time::Duration::from_secs(2);
-
-async fn load_cached(app: &App, id: i64) -> AppResult<std::sync::Arc<Sitting>> {
-    if let Ok(entries) = app.sittings.entries.lock() {
-        if let Some((at, s)) = entries.get(&id) {
-            if at.elapsed() < CACHE_FOR {
-                return Ok(s.clone());
-            }
-        }
-    }
-    let s = std::sync::Arc::new(load(app, id).await?);
-    if let Ok(mut entries) = app.sittings.entries.lock() {
-        if entries.len() > 10_000 {
-            entries.clear();
-        }
-        entries.insert(id, (std::time::Instant::now(), s.clone()));
-    }
-    Ok(s)
 }
 
 /// A sitting for those who run it: organisers, and administrators of the host unit.
@@ -363,17 +336,24 @@ async fn notify_expected(app: &App, sitting_id: i64) -> AppResult<()> {
     }
     let mut w = Where::default();
     let cond = s.audience_sql(&mut w);
-    w.fixed(cond).fixed("p.phone IS NOT NULL");
-    let subject = w.arg(format!("参加通知：{}", s.title));
-    let body = w.arg(format!("请于{}到{}参加“{}”，现场扫码签到。", s.starts(), s.venue, s.title));
+    w.fixed(cond).fixed(outbox::PERSON_REACHABLE);
+    let (subject_text, body_text) = (
+        format!("参加通知：{}", s.title),
+        format!("请于{}到{}参加“{}”，现场扫码签到。", s.starts(), s.venue, s.title),
+    );
+    let subject = w.arg(subject_text.clone());
+    let body = w.arg(body_text.clone());
     let sql = format!(
         "INSERT INTO outbox (channel, recipient, subject, body, created_at)
-         SELECT 'sms', p.phone, {subject}, {body}, {} FROM people p JOIN units u ON u.id = p.unit_id WHERE {}",
+         SELECT {}, {}, {subject}, {body}, {} FROM people p JOIN units u ON u.id = p.unit_id WHERE {}",
+        outbox::PERSON_CHANNEL,
+        outbox::PERSON_ADDRESS,
         now(),
         w.sql()
     );
     let mut tx = app.db.begin().await?;
-    w.execute(&mut tx, &sql).await?;
+    let n = w.execute(&mut tx, &sql).await?;
+    outbox::to_robots(&mut tx, app, &subject_text, &format!("{body_text}（已通知{n}人）")).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -462,7 +442,9 @@ fn qr_error(e: TokenError) -> AppError {
 pub async fn scan(app: &App, code: &str) -> AppResult<(std::sync::Arc<Sitting>, String)> {
     let t = now();
     let id = app.signer.open_qr(code, t).map_err(qr_error)?;
-    let s = load_cached(app, id).await.map_err(|_| AppError::invalid("code", Msg::new("err.qr_invalid")))?;
+    let s = super::door::sitting(app, id)
+        .await
+        .map_err(|_| AppError::invalid("code", Msg::new("err.qr_invalid")))?;
     let pass = app.signer.pass(id, t);
     Ok((s, pass))
 }
@@ -473,7 +455,7 @@ pub async fn open_pass(app: &App, pass: &str) -> AppResult<std::sync::Arc<Sittin
         TokenError::Expired => AppError::Conflict(Msg::new("err.pass_expired")),
         _ => AppError::invalid("code", Msg::new("err.qr_invalid")),
     })?;
-    load_cached(app, id).await
+    super::door::sitting(app, id).await
 }
 
 /// Where a sitting's sign-in stands at a moment.
@@ -567,8 +549,7 @@ pub async fn identify(
             outcome,
         )
     };
-    let seen = app.throttle.hits(&app.db, &address.0, address.1).await?;
-    let hits = if seen < address.1.limit { app.throttle.claim(&app.db, &keys).await? } else { Vec::new() };
+    let (seen, hits) = app.throttle.claim_behind(&app.db, Some(&address), &keys).await?;
     if seen >= address.1.limit || !Throttle::allowed(&keys, &hits) {
         // The first refusal on a key is recorded; a flood after it adds nothing to read.
         let first =
@@ -583,7 +564,7 @@ pub async fn identify(
     }
     match find_attendee(app, s, name.clone(), &last4).await {
         Ok(found) => {
-            app.throttle.release(&app.db, &keys).await?;
+            app.throttle.release(&keys);
             Ok(found)
         }
         Err(e) => {
@@ -605,6 +586,9 @@ async fn find_attendee(app: &App, s: &Sitting, name: String, last4: &str) -> App
         let r = rows.iter().find(|r| r.get::<String, _>("phone").ends_with(last4)).ok_or_else(not_found)?;
         let id: i64 = r.get("id");
         return Ok(Attendee { key: format!("r:{id}"), person_id: None, registration_id: Some(id), name });
+    }
+    if let Some(person) = super::door::expected(app, s, &name, last4).await? {
+        return attendee_for_person(app, s, person, name).await;
     }
     let mut w = Where::default();
     let cond = s.audience_sql(&mut w);
@@ -692,6 +676,9 @@ pub struct Checkin {
     at: i64,
 }
 
+const CHECKIN_COLUMNS: &str =
+    "INSERT INTO checkins (sitting_id, attendee_key, person_id, registration_id, name, method, checked_at, by_user_id)";
+
 async fn record(tx: &mut Tx, job: &Checkin) -> AppResult<CheckinOutcome> {
     // A full sitting takes nobody more; the count and the insert are one statement.
     let capacity = if job.capacity > 0 {
@@ -702,39 +689,45 @@ async fn record(tx: &mut Tx, job: &Checkin) -> AppResult<CheckinOutcome> {
     } else {
         String::new()
     };
-    let who = &job.who;
-    let inserted: Option<i64> = sqlx::query_scalar(&format!(
-        "INSERT INTO checkins (sitting_id, attendee_key, person_id, registration_id, name, method, checked_at, by_user_id)
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8{capacity}
+    let sql = format!(
+        "{CHECKIN_COLUMNS} SELECT $1, $2, $3, $4, $5, $6, $7, $8{capacity}
          ON CONFLICT (sitting_id, attendee_key) DO NOTHING RETURNING id"
-    ))
-    .bind(job.sitting_id)
-    .bind(&who.key)
-    .bind(who.person_id)
-    .bind(who.registration_id)
-    .bind(&who.name)
-    .bind(&job.method)
-    .bind(job.at)
-    .bind(job.by.as_ref().map(|b| b.0))
-    .fetch_optional(&mut **tx)
-    .await?;
-    let Some(id) = inserted else {
-        let first: Option<i64> =
-            sqlx::query_scalar("SELECT checked_at FROM checkins WHERE sitting_id = $1 AND attendee_key = $2")
-                .bind(job.sitting_id)
-                .bind(&who.key)
-                .fetch_optional(&mut **tx)
-                .await?;
-        return match first {
-            Some(at) => Ok(CheckinOutcome {
-                name: who.name.clone(),
-                new: false,
-                checked_at: at,
-                late: at > job.late_at,
-            }),
-            None => Err(AppError::Conflict(Msg::new("err.sitting_full"))),
+    );
+    let inserted: Option<(i64,)> = job.bind(sqlx::query_as(&sql)).fetch_optional(&mut **tx).await?;
+    match inserted {
+        Some((id,)) => recorded(tx, job, id).await,
+        None => earlier(tx, job).await,
+    }
+}
+
+/// A batch of sign-ins to sittings without a capacity, in one statement.
+async fn record_all(tx: &mut Tx, jobs: &[&Checkin]) -> AppResult<Vec<AppResult<CheckinOutcome>>> {
+    let sql = format!(
+        "{CHECKIN_COLUMNS} VALUES {} ON CONFLICT (sitting_id, attendee_key) DO NOTHING
+         RETURNING id, sitting_id, attendee_key",
+        crate::db::values_placeholders(jobs.len(), 8)
+    );
+    let mut q = sqlx::query_as::<_, (i64, i64, String)>(&sql);
+    for job in jobs {
+        q = job.bind(q);
+    }
+    let mut ids: std::collections::HashMap<(i64, String), i64> =
+        q.fetch_all(&mut **tx).await?.into_iter().map(|(id, sitting, key)| ((sitting, key), id)).collect();
+    let mut outcomes = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        // The same person twice in one batch: the first is new, the second finds it.
+        let outcome = match ids.remove(&(job.sitting_id, job.who.key.clone())) {
+            Some(id) => recorded(tx, job, id).await,
+            None => earlier(tx, job).await,
         };
-    };
+        outcomes.push(outcome);
+    }
+    Ok(outcomes)
+}
+
+/// A sign-in just inserted as `id`: its audit row and its answer.
+async fn recorded(tx: &mut Tx, job: &Checkin, id: i64) -> AppResult<CheckinOutcome> {
+    let who = &job.who;
     let audit_who = Who {
         user_id: job.by.as_ref().map(|b| b.0),
         name: job.by.as_ref().map(|b| b.1.as_str()).unwrap_or(&who.name),
@@ -745,10 +738,56 @@ async fn record(tx: &mut Tx, job: &Checkin) -> AppResult<CheckinOutcome> {
     Ok(CheckinOutcome { name: who.name.clone(), new: true, checked_at: job.at, late: job.at > job.late_at })
 }
 
+/// A sign-in not inserted: the person was already signed in (the answer says when), or the
+/// sitting is full.
+async fn earlier(tx: &mut Tx, job: &Checkin) -> AppResult<CheckinOutcome> {
+    let first: Option<i64> =
+        sqlx::query_scalar("SELECT checked_at FROM checkins WHERE sitting_id = $1 AND attendee_key = $2")
+            .bind(job.sitting_id)
+            .bind(&job.who.key)
+            .fetch_optional(&mut **tx)
+            .await?;
+    match first {
+        Some(at) => Ok(CheckinOutcome {
+            name: job.who.name.clone(),
+            new: false,
+            checked_at: at,
+            late: at > job.late_at,
+        }),
+        None => Err(AppError::Conflict(Msg::new("err.sitting_full"))),
+    }
+}
+
+impl Checkin {
+    /// Binds this sign-in's eight columns, in [`CHECKIN_COLUMNS`]' order.
+    fn bind<'q, O>(
+        &'q self,
+        q: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
+        q.bind(self.sitting_id)
+            .bind(&self.who.key)
+            .bind(self.who.person_id)
+            .bind(self.who.registration_id)
+            .bind(&self.who.name)
+            .bind(&self.method)
+            .bind(self.at)
+            .bind(self.by.as_ref().map(|b| b.0))
+    }
+}
+
 impl super::batch::Job for Checkin {
     type Out = CheckinOutcome;
     fn record<'a>(&'a self, tx: &'a mut Tx) -> super::batch::BoxFuture<'a, AppResult<CheckinOutcome>> {
         Box::pin(record(tx, self))
+    }
+
+    /// Sittings with a capacity count their sign-ins one by one, so each insert sees the last.
+    fn record_all<'a>(
+        jobs: &'a [&'a Self],
+        tx: &'a mut Tx,
+    ) -> Option<super::batch::Recorded<'a, CheckinOutcome>> {
+        (jobs.len() > 1 && jobs.iter().all(|job| job.capacity == 0))
+            .then(|| Box::pin(record_all(tx, jobs)) as super::batch::BoxFuture<'a, _>)
     }
 }
 

@@ -8,6 +8,7 @@ mod audit_log;
 mod backup;
 mod campaign;
 mod crash;
+mod delivery;
 mod deploy;
 mod face;
 mod flood;

@@ -184,6 +184,98 @@ pub(crate) async fn import_page_offers_valid_rows_only_without_reupload(t: TestA
     assert_eq!(t.scalar("SELECT COUNT(*) FROM people").await, before + 1);
 }
 
+/// A workbook as an office sends one: a title row, then any header and rows, all text.
+fn office_book(header: &[&str], rows: &[Vec<&str>]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "清河市某局干部职工花名册").unwrap();
+    for (r, cells) in std::iter::once(header.to_vec()).chain(rows.iter().cloned()).enumerate() {
+        for (c, v) in cells.iter().enumerate() {
+            sheet.write_string(r as u32 + 1, c as u16, *v).unwrap();
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+fn row_errors(report: &Value, i: usize) -> String {
+    let errors = report["rows"][i]["errors"].as_array().unwrap();
+    errors.iter().map(|e| e.as_str().unwrap()).collect::<Vec<_>>().join("|")
+}
+
+async fn totals_rows_id_numbers_and_rank_spellings_are_handled_as_offices_write_them(t: TestApp) {
+    let c = t.api_as("admin").await;
+    let before = t.scalar("SELECT COUNT(*) FROM people").await;
+    let header = ["序号", "姓名", "身份证号", "单位", "职务", "职级", "手机号码", "政治面貌", "备注"];
+    let rows = vec![
+        vec!["1", "蒋一", "110101198001011234", "东庄村", "村支书", "正科级", "13700000051", "中共党员", ""],
+        vec!["2", "沈二", "110101198502022345", "东庄村", "会计", "二级主任科员", "13700000052", "群众", ""],
+        vec![
+            "3",
+            "韩三",
+            "110101199003033456",
+            "五一路派出所",
+            "所长",
+            "副处级",
+            "13700000053",
+            "是",
+            "借调",
+        ],
+        vec!["合计", "", "", "", "", "", "", "", "共3人"],
+    ];
+    let report: Value =
+        upload(&c, "花名册.xlsx", office_book(&header, &rows), "all").await.json().await.unwrap();
+    // The totals row neither counts as a person nor fails a clean roster.
+    assert_eq!((report["written"].as_bool(), report["created"].as_i64()), (Some(true), Some(3)), "{report}");
+    assert_eq!((report["total"].as_i64(), report["invalid"].as_i64()), (Some(3), Some(0)));
+    let notes = report["notes"].to_string();
+    assert!(notes.contains("第6行是合计行"), "{notes}");
+    assert!(notes.contains("“身份证号”一列未导入") && notes.contains("不保存身份证号码"), "{notes}");
+    assert!(notes.contains("未导入：备注"), "{notes}");
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM people").await, before + 3);
+    // Ranks are stored as the configured rank their spelling means.
+    let ranks: Vec<(String, String)> =
+        sqlx::query_as("SELECT name, rank FROM people WHERE phone IN ('13700000051', '13700000052', '13700000053') ORDER BY phone")
+            .fetch_all(&t.app.db.pool)
+            .await
+            .unwrap();
+    let expected = [("蒋一", "科级"), ("沈二", "科级"), ("韩三", "县处级")];
+    assert_eq!(ranks, expected.map(|(n, r)| (n.to_string(), r.to_string())));
+    let stored_id = "SELECT COUNT(*) FROM people WHERE name LIKE '%1101011980%' OR position LIKE '%1101011980%' OR staff_no LIKE '%1101011980%'";
+    assert_eq!(t.scalar(stored_id).await, 0, "ID numbers are not stored anywhere in the roster");
+
+    // A rank not on the list is a row error, with the near spelling suggested where there is one.
+    let rows = vec![
+        vec!["1", "杨四", "", "东庄村", "", "正处", "13700000054", "是", ""],
+        vec!["2", "朱五", "", "东庄村", "", "某某级", "13700000055", "是", ""],
+    ];
+    let report: Value =
+        upload(&c, "花名册.xlsx", office_book(&header, &rows), "all").await.json().await.unwrap();
+    assert_eq!((report["written"].as_bool(), report["invalid"].as_i64()), (Some(false), Some(2)), "{report}");
+    assert!(row_errors(&report, 0).contains("是否应为“正处级”"), "{}", row_errors(&report, 0));
+    let unknown = row_errors(&report, 1);
+    assert!(unknown.contains("职级“某某级”不在职级列表中") && unknown.contains("县处级、科级"), "{unknown}");
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM people WHERE rank = '某某级'").await, 0);
+}
+
+async fn an_empty_file_and_the_documented_report_say_what_they_are(t: TestApp) {
+    let c = t.api_as("admin").await;
+    let resp = upload(&c, "花名册.xlsx", Vec::new(), "all").await;
+    assert_eq!(resp.status(), 422);
+    let v: Value = resp.json().await.unwrap();
+    let message = v["error"]["message"].as_str().unwrap();
+    assert!(message.contains("文件“花名册.xlsx”是空的"), "{message}");
+
+    // The contract describes the report the server returns.
+    let doc = t.client().get_json("/api/openapi.json").await;
+    let reply = &doc["paths"]["/api/v1/people/import"]["post"]["responses"]["200"]["content"]
+        ["application/json"]["schema"];
+    let name = reply["$ref"].as_str().expect("a named schema").rsplit('/').next().unwrap();
+    let properties = &doc["components"]["schemas"][name]["properties"];
+    for field in ["total", "valid", "invalid", "created", "updated", "written", "rows", "notes"] {
+        assert!(properties.get(field).is_some(), "{field} missing from {name}: {properties}");
+    }
+}
+
 crate::on_both_engines!(
     xlsx_import_normalises_and_reimport_updates,
     invalid_rows_block_the_import_unless_valid_only,
@@ -191,4 +283,6 @@ crate::on_both_engines!(
     unreadable_files_get_a_clear_refusal,
     unit_admin_cannot_import_into_other_units,
     import_page_offers_valid_rows_only_without_reupload,
+    totals_rows_id_numbers_and_rank_spellings_are_handled_as_offices_write_them,
+    an_empty_file_and_the_documented_report_say_what_they_are,
 );

@@ -374,7 +374,27 @@ async fn a_materials_reach_fills_the_ledger(t: TestApp) {
     );
 }
 
+/// A pledge closed on one server takes no signature on another, though that one read it open a
+/// moment ago: whether it is open is asked again where the signature is written.
+async fn a_pledge_closed_on_another_server_takes_no_signature(t: TestApp) {
+    let org = t.api_as("jiwei").await;
+    let pledge = public_pledge(&t, &org).await;
+    let path = format!("/api/v1/pledges/{pledge}/sign");
+    let public = t.client();
+    assert_eq!(public.post_json(&path, &signer("冯志刚", "13760000005")).await.status(), 200);
+    let other = TestApp::serving(qinglian::start((*t.app.config).clone()).await.unwrap()).await;
+    let b = other.browser_as("jiwei").await;
+    let csrf = b.csrf_from("/pledges").await;
+    let closed = b.post_form(&format!("/pledges/{pledge}/status"), &[("_csrf", &csrf), ("open", "0")]).await;
+    assert_eq!(closed.status(), 303);
+    let (status, _, message, _) =
+        error_of(public.post_json(&path, &signer("王海燕", "13760000006")).await).await;
+    assert_eq!((status, message.as_str()), (409, "该承诺书未开放签署。"));
+    assert_eq!(t.scalar(&format!("SELECT signature_count FROM pledges WHERE id = {pledge}")).await, 1);
+}
+
 crate::on_both_engines!(
+    a_pledge_closed_on_another_server_takes_no_signature,
     public_pledge_signing_and_refusals,
     one_address_flooding_the_form_is_slowed,
     the_chain_exposes_any_edit_or_deletion,

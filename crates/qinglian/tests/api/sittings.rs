@@ -463,7 +463,69 @@ async fn three_day_training_completion_and_certificates(t: TestApp) {
     assert!(t.client().text(&format!("/verify?code={code}")).await.contains("证书真实有效"));
 }
 
+/// Forty phones at once make a door busy, and its server then answers from who it knows to be
+/// expected: the answers stay exact, someone imported a moment ago is found, and a person on
+/// several phones at once is recorded once.
+async fn a_busy_door_answers_from_memory_and_stays_exact(t: TestApp) {
+    let org = t.api_as("jiwei").await;
+    let sitting = schedule(&t, &org, -600, json!({})).await;
+    let expected: Vec<(String, String)> = sqlx::query_as(
+        "SELECT name, phone FROM people WHERE rank IN ('县处级', '科级') AND phone IS NOT NULL ORDER BY id LIMIT 41",
+    )
+    .fetch_all(&t.app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(expected.len(), 41, "the demo has enough cadres for a busy door");
+    // Each phone scanned the screen and holds a pass of its own.
+    let sign = |name: String, last4: String| {
+        let (t, pass) = (&t, t.app.signer.pass(sitting, qinglian::db::now()));
+        async move {
+            let resp = t
+                .client()
+                .post_json("/api/v1/signin", &json!({"pass": pass, "name": name, "last4": last4}))
+                .await;
+            let status = resp.status().as_u16();
+            (status, resp.json::<Value>().await.unwrap())
+        }
+    };
+    let answers = futures_util::future::join_all(
+        expected[..40].iter().map(|(name, phone)| sign(name.clone(), phone[7..].to_string())),
+    )
+    .await;
+    assert!(answers.iter().all(|(status, v)| *status == 200 && v["new"] == true), "{answers:?}");
+    let present = format!("SELECT COUNT(*) FROM checkins WHERE sitting_id = {sitting}");
+    assert_eq!(t.scalar(&present).await, 40);
+
+    // Wrong digits and someone not expected are refused as before.
+    let (name, phone) = &expected[40];
+    let wrong = if &phone[7..] == "0000" { "1111" } else { "0000" };
+    assert_eq!(sign(name.clone(), wrong.into()).await.0, 422);
+    let (_, other, other4) = person_of_rank(&t, "一般干部").await;
+    assert_eq!(sign(other, other4).await.0, 422);
+
+    // A cadre imported a moment ago (on any server) is found.
+    let unit = t.scalar("SELECT id FROM units WHERE name = '市纪委监委'").await;
+    sqlx::query(
+        "INSERT INTO people (unit_id, name, position, rank, party_member, phone, staff_no, created_at, updated_at)
+         VALUES ($1, '新调入', '科员', '科级', 1, '13899990001', 'NEW-1', 0, 0)",
+    )
+    .bind(unit)
+    .execute(&t.app.db.pool)
+    .await
+    .unwrap();
+    let (status, v) = sign("新调入".into(), "0001".into()).await;
+    assert_eq!((status, &v["new"]), (200, &json!(true)), "{v}");
+
+    // One person on six phones at once: six answers, one record.
+    let answers =
+        futures_util::future::join_all((0..6).map(|_| sign(name.clone(), phone[7..].to_string()))).await;
+    assert!(answers.iter().all(|(status, _)| *status == 200), "{answers:?}");
+    assert_eq!(answers.iter().filter(|(_, v)| v["new"] == true).count(), 1, "{answers:?}");
+    assert_eq!(t.scalar(&present).await, 42);
+}
+
 crate::on_both_engines!(
+    a_busy_door_answers_from_memory_and_stays_exact,
     the_demo_follows_the_seed,
     three_day_training_completion_and_certificates,
     scan_sign_in_once_and_refusals,

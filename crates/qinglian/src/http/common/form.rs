@@ -60,8 +60,12 @@ pub async fn read_multipart(mut mp: Multipart) -> Result<(Fields, Vec<Upload>), 
         match part.file_name().map(str::to_string) {
             Some(file_name) => {
                 let bytes = part.bytes().await.map_err(unreadable)?;
+                // A browser sends an empty part with no name for a file input left empty; a
+                // named file of no bytes was chosen, and saying "choose a file" would puzzle.
                 if !bytes.is_empty() {
                     files.push(Upload { file_name, bytes: bytes.to_vec() });
+                } else if !file_name.is_empty() {
+                    return Err(AppError::invalid(&name, Msg::new("err.file_empty").arg("name", &file_name)));
                 }
             }
             // Text fields of uploads lose what is not text, as every other form does.
