@@ -335,6 +335,98 @@ async fn venue_screen_qr_code_signs_in_a_phone_and_the_count_rises() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organiser_moves_a_sitting_and_the_venue_screen_follows() {
+    use qinglian::services::sittings;
+    let (base, app, _dir) = server().await;
+    let (c, _driver) = browser_on(Screen::Desktop(1280, 900)).await;
+    let activity: i64 = sqlx::query_scalar("SELECT id FROM activities WHERE kind = 'warning_education'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let host: i64 = sqlx::query_scalar("SELECT id FROM units WHERE name = '市纪委监委'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let china = |secs: i64| qinglian::domain::format_datetime(qinglian::db::now() + secs);
+    let input = sittings::SittingInput {
+        title: "廉政专题党课".into(),
+        kind: "lecture".into(),
+        host_unit_id: host,
+        venue: "市委党校礼堂".into(),
+        starts_at: china(3 * 3600),
+        ends_at: china(5 * 3600),
+        capacity: 0,
+        registration_required: false,
+        public: false,
+        audience: sittings::Audience { ranks: vec!["县处级".into()], ..Default::default() },
+        task_id: None,
+        opens_minutes_before: None,
+        late_after_minutes: None,
+    };
+    let system = qinglian::services::users::system_actor();
+    let sitting = sittings::create(&app, &system, activity, input).await.unwrap();
+    let notices = |subject: &'static str| {
+        let pool = app.db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(&format!(
+                "SELECT COUNT(*) FROM outbox WHERE subject LIKE '{subject}%'"
+            ))
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let invited = notices("参加通知：廉政专题党课").await;
+    assert!(invited > 0, "those expected were invited");
+
+    // The venue screen is up, showing the old place.
+    sign_in(&c, &base, "jiwei").await;
+    c.goto(&format!("{base}/sittings/{sitting}/screen")).await.unwrap();
+    let place = c.wait().for_element(Locator::Css(".screen-head .where")).await.unwrap();
+    assert!(place.text().await.unwrap().contains("市委党校礼堂"));
+    let screen = c.window().await.unwrap();
+
+    // In another window the organiser moves it to tomorrow, in another hall.
+    let desk = c.new_window(true).await.unwrap();
+    c.switch_to_window(desk.handle).await.unwrap();
+    c.goto(&format!("{base}/sittings/{sitting}")).await.unwrap();
+    click(&c, Locator::Css("#sitting-edit summary")).await;
+    set_value(&c, "se-venue", "市纪委监委三楼会议室").await;
+    set_value(&c, "se-start", &china(27 * 3600).replace(' ', "T")).await;
+    set_value(&c, "se-end", &china(29 * 3600).replace(' ', "T")).await;
+    shot(&c, "desktop-sitting-edit").await;
+    click(&c, Locator::Css("#sitting-edit-form button[type=submit]")).await;
+    c.wait().for_element(Locator::Css("p.notice")).await.unwrap();
+    let page = body_text(&c).await;
+    assert!(page.contains("场次已修改") && page.contains("市纪委监委三楼会议室"), "{page}");
+    let venue: String = sqlx::query_scalar(&format!("SELECT venue FROM sittings WHERE id = {sitting}"))
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(venue, "市纪委监委三楼会议室");
+
+    // Everyone invited hears of the move; the audit keeps what it was.
+    assert_eq!(notices("变更通知：廉政专题党课").await, invited);
+    let detail: String = sqlx::query_scalar("SELECT detail FROM audit_log WHERE action = 'sitting.update'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(detail.contains("市委党校礼堂") && detail.contains("市纪委监委三楼会议室"), "{detail}");
+
+    // The screen at the venue redraws by itself with the new place.
+    c.switch_to_window(screen).await.unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::XPath(
+            "//p[contains(@class, 'where') and contains(., '· 市纪委监委三楼会议室')]",
+        ))
+        .await
+        .expect("the venue screen follows the move");
+    shot(&c, "desktop-screen-moved").await;
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_entrepreneur_draws_a_signature_on_a_phone_and_verifies_the_copy() {
     use fantoccini::actions::{InputSource, PointerAction, TouchActions, MOUSE_BUTTON_LEFT};
     let (base, app, _dir) = server().await;

@@ -1,5 +1,5 @@
 // The venue screen: swap in the new QR code as each one expires, show the count rising, and
-// redraw the page when sign-in opens or closes.
+// redraw the page when sign-in opens or closes, or the sitting is moved or called off.
 (function () {
   var url = document.body.getAttribute('data-poll');
   var state = document.body.getAttribute('data-state');

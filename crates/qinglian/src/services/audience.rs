@@ -63,6 +63,15 @@ impl Named {
         .await?)
     }
 
+    /// Replaces the people asked by name (a corrected audience).
+    pub async fn replace(&self, tx: &mut Tx, id: i64, people: &[i64]) -> AppResult<()> {
+        sqlx::query(&format!("DELETE FROM {} WHERE {} = $1", self.table, self.owner))
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        self.save(tx, id, people).await
+    }
+
     /// Records the people asked by name; an id not on the roster is refused.
     pub async fn save(&self, tx: &mut Tx, id: i64, people: &[i64]) -> AppResult<()> {
         for person in people {
@@ -90,7 +99,7 @@ impl Named {
 }
 
 /// With no rule and nobody named, the whole roster.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct Audience {
     pub unit_id: Option<i64>,
     #[serde(default)]

@@ -58,6 +58,13 @@ impl Roster {
     }
 }
 
+/// Forgets what this server remembers of sitting `id` after a correction; the other servers
+/// forget it within [`SITTING_FOR`] (its roster within [`ROSTER_FOR`]).
+pub fn forget(app: &App, id: i64) {
+    app.door.sittings.forget(id);
+    lock(&app.door.rosters).remove(&id);
+}
+
 /// The sitting `id` as the door reads it.
 pub async fn sitting(app: &App, id: i64) -> AppResult<Arc<Sitting>> {
     app.door.sittings.get(id, super::sittings::load(app, id)).await

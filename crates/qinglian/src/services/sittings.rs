@@ -75,9 +75,17 @@ pub struct Sitting {
     pub late_after_minutes: i64,
     pub task_id: Option<i64>,
     pub ledger_entry_id: Option<i64>,
+    /// Raised by every correction, so a venue screen knows to redraw.
+    pub revision: i64,
+    /// When it was called off (0: it stands), and why.
+    pub cancelled_at: i64,
+    pub cancel_reason: String,
 }
 
 impl Sitting {
+    pub fn cancelled(&self) -> bool {
+        self.cancelled_at > 0
+    }
     pub fn opens_at(&self) -> i64 {
         self.starts_at - self.opens_minutes_before * 60
     }
@@ -128,6 +136,9 @@ fn sitting_from_row(r: &sqlx::any::AnyRow, person_ids: Vec<i64>) -> Sitting {
         late_after_minutes: r.get("late_after_minutes"),
         task_id: r.get("task_id"),
         ledger_entry_id: r.get("ledger_entry_id"),
+        revision: r.get("revision"),
+        cancelled_at: r.get("cancelled_at"),
+        cancel_reason: r.get("cancel_reason"),
     }
 }
 
@@ -213,6 +224,41 @@ async fn check_input(app: &App, actor: &Actor, input: &SittingInput) -> AppResul
     })
 }
 
+/// The columns a sitting's form sets, in the order [`bind_form`] binds them.
+const FORM_COLUMNS: [&str; 13] = [
+    "title",
+    "kind",
+    "host_unit_id",
+    "venue",
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "registration_required",
+    "public",
+    "audience_unit_id",
+    "audience_ranks",
+    "audience_party",
+    "task_id",
+];
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+fn bind_form<'q>(q: AnyQuery<'q>, input: &'q SittingInput, c: &'q Checked) -> AnyQuery<'q> {
+    q.bind(&c.title)
+        .bind(&input.kind)
+        .bind(input.host_unit_id)
+        .bind(&c.venue)
+        .bind(c.starts_at)
+        .bind(c.ends_at)
+        .bind(input.capacity)
+        .bind(input.registration_required as i64)
+        .bind(input.public as i64)
+        .bind(input.audience.unit_id)
+        .bind(&c.ranks)
+        .bind(input.audience.party_column())
+        .bind(input.task_id)
+}
+
 async fn insert(
     tx: &mut Tx,
     actor: &Actor,
@@ -221,34 +267,23 @@ async fn insert(
     input: &SittingInput,
     c: &Checked,
 ) -> AppResult<i64> {
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO sittings (activity_id, series_id, day_no, title, kind, host_unit_id, venue, starts_at, ends_at, capacity,
-            registration_required, public, audience_unit_id, audience_ranks, audience_party, opens_minutes_before,
-            late_after_minutes, task_id, created_by, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id",
-    )
-    .bind(activity_id)
-    .bind(series.map(|s| s.0))
-    .bind(series.map(|s| s.1).unwrap_or(1))
-    .bind(&c.title)
-    .bind(&input.kind)
-    .bind(input.host_unit_id)
-    .bind(&c.venue)
-    .bind(c.starts_at)
-    .bind(c.ends_at)
-    .bind(input.capacity)
-    .bind(input.registration_required as i64)
-    .bind(input.public as i64)
-    .bind(input.audience.unit_id)
-    .bind(&c.ranks)
-    .bind(input.audience.party_column())
-    .bind(input.opens_minutes_before.unwrap_or(60).clamp(0, 24 * 60))
-    .bind(input.late_after_minutes.unwrap_or(10).clamp(0, 24 * 60))
-    .bind(input.task_id)
-    .bind(actor.user_id)
-    .bind(now())
-    .fetch_one(&mut **tx)
-    .await?;
+    let placeholders = (1..=FORM_COLUMNS.len() + 7).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "INSERT INTO sittings ({}, activity_id, series_id, day_no, opens_minutes_before, late_after_minutes, created_by,
+            created_at) VALUES ({placeholders}) RETURNING id",
+        FORM_COLUMNS.join(", ")
+    );
+    let id: i64 = bind_form(sqlx::query(&sql), input, c)
+        .bind(activity_id)
+        .bind(series.map(|s| s.0))
+        .bind(series.map(|s| s.1).unwrap_or(1))
+        .bind(input.opens_minutes_before.unwrap_or(60).clamp(0, 24 * 60))
+        .bind(input.late_after_minutes.unwrap_or(10).clamp(0, 24 * 60))
+        .bind(actor.user_id)
+        .bind(now())
+        .fetch_one(&mut **tx)
+        .await?
+        .get("id");
     super::audience::SITTING.save(tx, id, &input.audience.person_ids).await?;
     audit::record(
         tx,
@@ -269,8 +304,128 @@ pub async fn create(app: &App, actor: &Actor, activity_id: i64, input: SittingIn
     let mut tx = app.db.begin().await?;
     let id = insert(&mut tx, actor, activity_id, None, &input, &checked).await?;
     tx.commit().await?;
-    notify_expected(app, id).await?;
+    notify_expected(app, id, Notice::Invited).await?;
     Ok(id)
+}
+
+/// Refuses a correction of a sitting that records already depend on, saying which.
+async fn unlocked(app: &App, s: &Sitting) -> AppResult<()> {
+    if s.cancelled() {
+        return Err(AppError::Conflict(Msg::new("err.sitting_cancelled_locked")));
+    }
+    if s.ledger_entry_id.is_some() {
+        return Err(AppError::Conflict(Msg::new("err.sitting_filed_locked")));
+    }
+    let signed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM checkins WHERE sitting_id = $1")
+        .bind(s.id)
+        .fetch_one(&app.db.pool)
+        .await?;
+    if signed > 0 {
+        return Err(AppError::Conflict(Msg::new("err.sitting_signed_locked").arg("n", signed)));
+    }
+    Ok(())
+}
+
+/// The fields a correction changed, before and after, for the audit log.
+fn changes(before: &Sitting, after: &Sitting) -> serde_json::Value {
+    let fields = |s: &Sitting| {
+        json!({
+            "title": s.title, "kind": s.kind, "host_unit_id": s.host_unit_id, "venue": s.venue,
+            "starts_at": s.starts(), "ends_at": s.ends(), "capacity": s.capacity, "public": s.public,
+            "registration_required": s.registration_required, "audience": s.audience, "task_id": s.task_id,
+        })
+    };
+    let (b, a) = (fields(before), fields(after));
+    let (mut was, mut now) = (serde_json::Map::new(), serde_json::Map::new());
+    for (key, value) in a.as_object().into_iter().flatten() {
+        if b.get(key) != Some(value) {
+            was.insert(key.clone(), b[key].clone());
+            now.insert(key.clone(), value.clone());
+        }
+    }
+    json!({"before": was, "after": now})
+}
+
+/// The lock of [`unlocked`] as a condition, repeated in each write so a check-in, a filing or a
+/// cancellation in between wins.
+const STILL_OPEN: &str = "cancelled_at = 0 AND ledger_entry_id IS NULL AND NOT EXISTS (SELECT 1 FROM checkins c WHERE c.sitting_id = sittings.id)";
+
+/// Corrects a sitting not yet held: its time, venue, host, capacity or audience. Those expected
+/// hear of a new time or venue (a new audience is invited); the venue screen redraws.
+pub async fn update(app: &App, actor: &Actor, id: i64, input: SittingInput) -> AppResult<Sitting> {
+    let before = get(app, actor, id).await?;
+    unlocked(app, &before).await?;
+    let c = check_input(app, actor, &input).await?;
+    let registered: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM registrations WHERE sitting_id = $1 AND status = 'registered'",
+    )
+    .bind(id)
+    .fetch_one(&app.db.pool)
+    .await?;
+    if input.capacity > 0 && input.capacity < registered {
+        return Err(AppError::invalid(
+            "capacity",
+            Msg::new("err.capacity_below_registered").arg("n", registered),
+        ));
+    }
+    let mut tx = app.db.begin().await?;
+    let set: Vec<String> =
+        FORM_COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 1)).collect();
+    let sql = format!(
+        "UPDATE sittings SET {}, revision = revision + 1 WHERE id = ${} AND {STILL_OPEN}",
+        set.join(", "),
+        FORM_COLUMNS.len() + 1
+    );
+    let changed = bind_form(sqlx::query(&sql), &input, &c).bind(id).execute(&mut *tx).await?.rows_affected();
+    if changed == 0 {
+        return Err(AppError::Conflict(Msg::new("err.sitting_changed_meanwhile")));
+    }
+    super::audience::SITTING.replace(&mut tx, id, &input.audience.person_ids).await?;
+    let row = sqlx::query(&format!("{SITTING_SELECT} WHERE s.id = $1")).bind(id).fetch_one(&mut *tx).await?;
+    let after = sitting_from_row(&row, input.audience.person_ids.clone());
+    audit::record(&mut tx, actor, "sitting.update", "sitting", id, changes(&before, &after)).await?;
+    tx.commit().await?;
+    super::door::forget(app, id);
+    let moved =
+        (before.starts_at, before.ends_at, &before.venue) != (after.starts_at, after.ends_at, &after.venue);
+    if moved {
+        notify_expected(app, id, Notice::Moved).await?;
+    } else if before.audience != after.audience {
+        notify_expected(app, id, Notice::Invited).await?;
+    }
+    Ok(after)
+}
+
+/// Calls a sitting off: its screen and sign-in page say so, and those expected are told why.
+pub async fn cancel(app: &App, actor: &Actor, id: i64, reason: &str) -> AppResult<()> {
+    let s = get(app, actor, id).await?;
+    unlocked(app, &s).await?;
+    let reason = clean_text("reason", reason, 200, true)?;
+    let mut tx = app.db.begin().await?;
+    let changed = sqlx::query(&format!(
+        "UPDATE sittings SET cancelled_at = $1, cancel_reason = $2, revision = revision + 1 WHERE id = $3 AND {STILL_OPEN}"
+    ))
+    .bind(now())
+    .bind(&reason)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Err(AppError::Conflict(Msg::new("err.sitting_changed_meanwhile")));
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        "sitting.cancel",
+        "sitting",
+        id,
+        json!({"title": s.title, "reason": reason}),
+    )
+    .await?;
+    tx.commit().await?;
+    super::door::forget(app, id);
+    notify_expected(app, id, Notice::Cancelled).await
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -323,24 +478,56 @@ pub async fn create_series(app: &App, actor: &Actor, activity_id: i64, input: Se
     .await?;
     tx.commit().await?;
     if let Some(first) = ids.first() {
-        notify_expected(app, *first).await?;
+        notify_expected(app, *first, Notice::Invited).await?;
     }
     Ok(series)
 }
 
-/// Queues a notice to everyone expected who has a phone; a delivery channel picks them up later.
-async fn notify_expected(app: &App, sitting_id: i64) -> AppResult<()> {
+/// What a notice to those expected says.
+enum Notice {
+    Invited,
+    Moved,
+    Cancelled,
+}
+
+/// Queues a notice to everyone expected, each by his own channel, and to the group robots; the
+/// public who registered hear of a change or a cancellation by text message.
+async fn notify_expected(app: &App, sitting_id: i64, notice: Notice) -> AppResult<()> {
     let s = load(app, sitting_id).await?;
+    let (subject_text, body_text) = match notice {
+        Notice::Invited => (
+            format!("参加通知：{}", s.title),
+            format!("请于{}到{}参加“{}”，现场扫码签到。", s.starts(), s.venue, s.title),
+        ),
+        Notice::Moved => (
+            format!("变更通知：{}", s.title),
+            format!("“{}”改为{}在{}举行，请按新的时间、地点参加。", s.title, s.starts(), s.venue),
+        ),
+        Notice::Cancelled => {
+            (format!("取消通知：{}", s.title), format!("原定的“{}”已取消：{}", s.title, s.cancel_reason))
+        }
+    };
+    if (s.public || s.registration_required) && !matches!(notice, Notice::Invited) {
+        let mut tx = app.db.begin().await?;
+        sqlx::query(
+            "INSERT INTO outbox (channel, recipient, subject, body, created_at)
+             SELECT 'sms', phone, $1, $2, $3 FROM registrations
+             WHERE sitting_id = $4 AND status IN ('registered', 'waitlisted') AND person_id IS NULL AND phone <> ''",
+        )
+        .bind(&subject_text)
+        .bind(&body_text)
+        .bind(now())
+        .bind(s.id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+    }
     if s.public {
         return Ok(());
     }
     let mut w = Where::default();
     let cond = s.audience_sql(&mut w);
     w.fixed(cond).fixed(outbox::PERSON_REACHABLE);
-    let (subject_text, body_text) = (
-        format!("参加通知：{}", s.title),
-        format!("请于{}到{}参加“{}”，现场扫码签到。", s.starts(), s.venue, s.title),
-    );
     let subject = w.arg(subject_text.clone());
     let body = w.arg(body_text.clone());
     let sql = format!(
@@ -464,6 +651,7 @@ pub enum Window {
     Before,
     Open,
     After,
+    Cancelled,
 }
 
 impl Window {
@@ -473,12 +661,15 @@ impl Window {
             Window::Before => "before",
             Window::Open => "open",
             Window::After => "after",
+            Window::Cancelled => "cancelled",
         }
     }
 }
 
 pub fn signin_window(s: &Sitting, t: i64) -> Window {
-    if t < s.opens_at() {
+    if s.cancelled() {
+        Window::Cancelled
+    } else if t < s.opens_at() {
         Window::Before
     } else if t > s.ends_at {
         Window::After
@@ -494,6 +685,9 @@ pub fn check_window(s: &Sitting, t: i64) -> AppResult<()> {
             Msg::new("err.signin_not_open").arg("time", format_datetime(s.opens_at())),
         )),
         Window::After => Err(AppError::Conflict(Msg::new("err.signin_closed"))),
+        Window::Cancelled => {
+            Err(AppError::Conflict(Msg::new("err.sitting_cancelled").arg("reason", &s.cancel_reason)))
+        }
         Window::Open => Ok(()),
     }
 }

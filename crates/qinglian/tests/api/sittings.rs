@@ -524,7 +524,103 @@ async fn a_busy_door_answers_from_memory_and_stays_exact(t: TestApp) {
     assert_eq!(t.scalar(&present).await, 42);
 }
 
+/// A sitting is corrected or called off before it is held: those expected hear of it, the
+/// audit keeps before and after, the screen's state moves on, and once anyone has signed in
+/// the sitting is locked, with the reason.
+async fn a_sitting_is_moved_or_called_off_until_someone_signs_in(t: TestApp) {
+    let org = t.api_as("jiwei").await;
+    let sitting = schedule(&t, &org, 3600, json!({})).await;
+    let path = format!("/api/v1/sittings/{sitting}");
+    let mut body = org.get_json(&path).await;
+    let expected = t.scalar("SELECT COUNT(*) FROM outbox WHERE subject LIKE '参加通知：%'").await;
+    assert!(expected > 0);
+    let screen = t.browser_as("jiwei").await;
+    let screen_json = format!("/sittings/{sitting}/screen.json");
+    let before = screen.get_json(&screen_json).await["state"].clone();
+
+    // Moved to another hall, an hour later.
+    let now = qinglian::db::now();
+    let change = json!({
+        "title": body["title"], "kind": body["kind"], "host_unit_id": body["host_unit_id"],
+        "venue": "市纪委监委三楼会议室", "starts_at": local(now + 7200), "ends_at": local(now + 14_400),
+        "audience": body["audience"],
+    });
+    let resp = org.request(reqwest::Method::PUT, &path).json(&change).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    body = resp.json().await.unwrap();
+    assert_eq!((body["venue"].as_str(), body["revision"].as_i64()), (Some("市纪委监委三楼会议室"), Some(1)));
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM outbox WHERE subject LIKE '变更通知：%'").await, expected);
+    let detail: String = sqlx::query_scalar("SELECT detail FROM audit_log WHERE action = 'sitting.update'")
+        .fetch_one(&t.app.db.pool)
+        .await
+        .unwrap();
+    let detail: Value = serde_json::from_str(&detail).unwrap();
+    assert_eq!(
+        (detail["before"]["venue"].as_str(), detail["after"]["venue"].as_str()),
+        (Some("市委党校礼堂"), Some("市纪委监委三楼会议室")),
+        "{detail}"
+    );
+    assert!(detail["before"].get("title").is_none(), "only what changed: {detail}");
+    assert_ne!(screen.get_json(&screen_json).await["state"], before, "the venue screen redraws");
+
+    // A correction is checked as a new sitting is, and another unit cannot touch it.
+    let mut wrong = change.clone();
+    wrong["ends_at"] = json!(local(now + 3600));
+    let resp = org.request(reqwest::Method::PUT, &path).json(&wrong).send().await.unwrap();
+    assert_eq!(resp.status(), 422);
+    let unit = t.api_as("dongzhuang").await;
+    let resp = unit.request(reqwest::Method::PUT, &path).json(&change).send().await.unwrap();
+    assert_eq!(resp.status(), 404);
+    assert_eq!(org.get_json(&path).await["revision"], 1, "nothing written");
+
+    // Called off: those expected are told why; the phone's sign-in page says so.
+    let other = schedule(&t, &org, -300, json!({"title": "集中观看警示教育片（第二场）"})).await;
+    let code = qr_code(&org, other).await;
+    let resp = org
+        .post_json(&format!("/api/v1/sittings/{other}/cancel"), &json!({"reason": "与全市大会时间冲突"}))
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM outbox WHERE subject LIKE '取消通知：%'").await, expected);
+    let html = t.client().text(&format!("/s/{code}")).await;
+    assert!(html.contains("本场次已取消：与全市大会时间冲突") && !html.contains("name=\"last4\""), "{html}");
+    let (_, name, last4) = person_of_rank(&t, "科级").await;
+    let sign = json!({"code": code, "name": name, "last4": last4});
+    let (status, _, message, _) = error_of(t.client().post_json("/api/v1/signin", &sign).await).await;
+    assert_eq!(status, 409);
+    assert!(message.contains("已取消"), "{message}");
+    assert_eq!(t.scalar(&format!("SELECT COUNT(*) FROM checkins WHERE sitting_id = {other}")).await, 0);
+    let resp = org
+        .request(reqwest::Method::PUT, &format!("/api/v1/sittings/{other}"))
+        .json(&change)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 409);
+
+    // Once someone has signed in, what the sign-in records depend on is locked.
+    let started = schedule(&t, &org, -300, json!({"title": "集中观看警示教育片（第三场）"})).await;
+    let code = qr_code(&org, started).await;
+    let (status, _) = phone_sign_in(&t, &code, &name, &last4).await;
+    assert_eq!(status, 200);
+    let resp = org
+        .request(reqwest::Method::PUT, &format!("/api/v1/sittings/{started}"))
+        .json(&change)
+        .send()
+        .await
+        .unwrap();
+    let (status, _, message, _) = error_of(resp).await;
+    assert_eq!(status, 409);
+    assert!(message.contains("已有1人签到"), "{message}");
+    let resp = org.post_json(&format!("/api/v1/sittings/{started}/cancel"), &json!({"reason": "改期"})).await;
+    assert_eq!(resp.status(), 409);
+    assert_eq!(
+        t.scalar("SELECT COUNT(*) FROM audit_log WHERE action IN ('sitting.update', 'sitting.cancel')").await,
+        2
+    );
+}
+
 crate::on_both_engines!(
+    a_sitting_is_moved_or_called_off_until_someone_signs_in,
     a_busy_door_answers_from_memory_and_stays_exact,
     the_demo_follows_the_seed,
     three_day_training_completion_and_certificates,

@@ -17,7 +17,8 @@ pub(super) fn routes() -> Router<App> {
     Router::new()
         .route("/activities/{id}/sittings", get(list_sittings).post(create_sitting))
         .route("/activities/{id}/series", post(create_series))
-        .route("/sittings/{id}", get(get_sitting))
+        .route("/sittings/{id}", get(get_sitting).put(update_sitting))
+        .route("/sittings/{id}/cancel", post(cancel_sitting))
         .route("/sittings/{id}/attendance", get(sitting_attendance))
         .route("/sittings/{id}/attendees", get(sitting_attendees))
         .route("/sittings/{id}/qr", get(sitting_qr))
@@ -38,6 +39,8 @@ pub(super) fn routes() -> Router<App> {
     create_sitting,
     create_series,
     get_sitting,
+    update_sitting,
+    cancel_sitting,
     sitting_attendance,
     sitting_attendees,
     sitting_qr,
@@ -93,6 +96,44 @@ async fn get_sitting(
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
 ) -> AppResult<Json<sittings::Sitting>> {
+    Ok(Json(sittings::get(&app, &actor, id).await?))
+}
+
+/// Corrects a sitting not yet held (time, venue, host, capacity, audience; its sign-in window's
+/// margins stay). Refused with 409 once anyone has signed in, the ledger entry is filed or the
+/// sitting is cancelled. Those expected hear of a new time or venue.
+#[utoipa::path(put, path = "/api/v1/sittings/{id}", tag = "sittings", params(("id" = i64, Path)),
+    request_body = sittings::SittingInput,
+    responses((status = 200, body = sittings::Sitting), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn update_sitting(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<sittings::SittingInput>,
+) -> AppResult<Json<sittings::Sitting>> {
+    Ok(Json(sittings::update(&app, &actor, id, req).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct CancelSitting {
+    /// Told to those expected and shown on the sign-in page.
+    #[schema(min_length = 1, max_length = 200)]
+    pub reason: String,
+}
+
+/// Calls a sitting off, with the same locks as a correction; those expected are told why.
+#[utoipa::path(post, path = "/api/v1/sittings/{id}/cancel", tag = "sittings", params(("id" = i64, Path)),
+    request_body = CancelSitting,
+    responses((status = 200, body = sittings::Sitting), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn cancel_sitting(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<CancelSitting>,
+) -> AppResult<Json<sittings::Sitting>> {
+    sittings::cancel(&app, &actor, id, &req.reason).await?;
     Ok(Json(sittings::get(&app, &actor, id).await?))
 }
 

@@ -23,6 +23,8 @@ pub(super) fn routes() -> Router<App> {
     Router::new()
         .route("/activities/{id}/sittings", post(create))
         .route("/sittings/{id}", get(sitting_page))
+        .route("/sittings/{id}/edit", post(edit))
+        .route("/sittings/{id}/call-off", post(call_off))
         .route("/sittings/{id}/screen", get(screen))
         .route("/sittings/{id}/screen.json", get(screen_json))
         .route("/sittings/{id}/qr.svg", get(qr_svg))
@@ -104,6 +106,44 @@ async fn create(
     Ok(see_other(&format!("/activities/{activity}?ok=ok.sitting_added")))
 }
 
+/// The page's correction: a new title, time, venue or capacity; the rest of the sitting stays.
+async fn edit(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    let f = Fields(f);
+    let s = sittings::get(&app, &actor, id).await?;
+    let input = SittingInput {
+        title: f.get("title").to_string(),
+        venue: f.get("venue").to_string(),
+        starts_at: f.get("starts_at").to_string(),
+        ends_at: f.get("ends_at").to_string(),
+        capacity: if f.get("capacity").trim().is_empty() { 0 } else { f.int("capacity", "err.capacity")? },
+        kind: s.kind,
+        host_unit_id: s.host_unit_id,
+        registration_required: s.registration_required,
+        public: s.public,
+        audience: s.audience,
+        task_id: s.task_id,
+        opens_minutes_before: None,
+        late_after_minutes: None,
+    };
+    sittings::update(&app, &actor, id, input).await?;
+    Ok(see_other(&format!("/sittings/{id}?ok=ok.sitting_updated")))
+}
+
+async fn call_off(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    sittings::cancel(&app, &actor, id, Fields(f).get("reason")).await?;
+    Ok(see_other(&format!("/sittings/{id}?ok=ok.sitting_cancelled")))
+}
+
 #[derive(Template)]
 #[template(path = "sitting.html")]
 struct SittingPage {
@@ -156,8 +196,8 @@ struct ScreenPage {
     s: sittings::Sitting,
     present: i64,
     url: String,
-    /// `before`, `open` or `after`, for the script that redraws the page when it changes.
-    state: &'static str,
+    /// The window and the revision ([`screen_state`]), for the script that redraws on a change.
+    state: String,
     /// What the screen says instead of a code when sign-in is not open.
     closed: Option<String>,
 }
@@ -180,9 +220,19 @@ async fn screen(
             Some(Msg::new("sitting.window_before").arg("time", crate::domain::format_datetime(s.opens_at())))
         }
         sittings::Window::After => Some(Msg::new("sitting.window_after")),
+        sittings::Window::Cancelled => {
+            Some(Msg::new("err.sitting_cancelled").arg("reason", &s.cancel_reason))
+        }
     }
     .map(|m| m.render(lang));
-    Ok(render(&ScreenPage { t: i18n::T(lang), s, present, url, state: window.as_str(), closed }))
+    let state = screen_state(&s, window);
+    Ok(render(&ScreenPage { t: i18n::T(lang), s, present, url, state, closed }))
+}
+
+/// What the screen compares to redraw: the sign-in window and the sitting's revision, so a
+/// sitting moved or called off redraws the screen at the venue.
+fn screen_state(s: &sittings::Sitting, window: sittings::Window) -> String {
+    format!("{}@{}", window.as_str(), s.revision)
 }
 
 /// What the screen polls: the current code's link, how long it lives, how many have signed in.
@@ -199,7 +249,7 @@ async fn screen_json(
     let period = crate::signing::QR_PERIOD;
     let body = serde_json::json!({
         "url": url, "present": present, "refresh_in": period - t.rem_euclid(period),
-        "state": sittings::signin_window(&s, t).as_str(),
+        "state": screen_state(&s, sittings::signin_window(&s, t)),
     });
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
 }
