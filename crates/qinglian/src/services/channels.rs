@@ -225,7 +225,7 @@ impl Channel for Robots {
                 .await
                 .map_err(|e| format!("无法连接机器人“{}”：{e}", robot.name))?;
             let status = resp.status();
-            let reply = resp.text().await.unwrap_or_default();
+            let reply = reply_head(resp).await;
             if !status.is_success() {
                 return Err(format!("机器人“{}”答复 HTTP {}：{}", robot.name, status.as_u16(), clip(&reply)));
             }
@@ -242,6 +242,22 @@ impl Channel for Robots {
         })
     }
 }
+
+/// The start of a robot's reply, read no further than [`REPLY_MAX`] bytes: a receiver that
+/// answers with a flood costs this server nothing.
+async fn reply_head(mut resp: reqwest::Response) -> String {
+    let mut head = Vec::new();
+    while head.len() < REPLY_MAX {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => head.extend_from_slice(&chunk[..chunk.len().min(REPLY_MAX - head.len())]),
+            _ => break,
+        }
+    }
+    String::from_utf8_lossy(&head).into_owned()
+}
+
+/// Bytes of a reply read: enough for `{"errcode":0,"errmsg":"ok"}` and a reason.
+const REPLY_MAX: usize = 4096;
 
 /// At most 200 characters of a reply, for the dead-letter page.
 fn clip(s: &str) -> String {

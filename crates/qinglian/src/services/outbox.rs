@@ -200,16 +200,8 @@ pub struct Trouble {
     pub created_at: i64,
 }
 
-fn organiser_only(actor: &Actor) -> AppResult<()> {
-    if actor.campaign_wide() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
 pub async fn states(app: &App, actor: &Actor) -> AppResult<Vec<ChannelState>> {
-    organiser_only(actor)?;
+    actor.require_organiser()?;
     let rows = sqlx::query(
         "SELECT channel,
                 SUM(CASE WHEN status IN ('pending', 'sending') THEN 1 ELSE 0 END) AS waiting,
@@ -236,7 +228,7 @@ pub async fn states(app: &App, actor: &Actor) -> AppResult<Vec<ChannelState>> {
 
 /// Undeliverable messages and those failing now, newest first.
 pub async fn troubles(app: &App, actor: &Actor) -> AppResult<Vec<Trouble>> {
-    organiser_only(actor)?;
+    actor.require_organiser()?;
     let rows = sqlx::query(
         "SELECT id, channel, recipient, subject, status, attempts, last_error, created_at FROM outbox
          WHERE status = 'dead' OR (status <> 'sent' AND last_error <> '') ORDER BY id DESC LIMIT 200",
@@ -272,7 +264,7 @@ fn mask_address(channel: &str, recipient: &str) -> String {
 
 /// Sends undeliverable messages again (one, or all of them), from their first attempt.
 pub async fn retry(app: &App, actor: &Actor, id: Option<i64>) -> AppResult<u64> {
-    organiser_only(actor)?;
+    actor.require_organiser()?;
     let mut tx = app.db.begin().await?;
     let q = sqlx::query(
         "UPDATE outbox SET status = 'pending', attempts = 0, next_at = 0, last_error = ''
