@@ -22,6 +22,20 @@ pub async fn record(
     record_as(tx, who, action, entity, entity_id, detail).await
 }
 
+/// The fields a correction changed, as `{"before": {...}, "after": {...}}` holding only the keys
+/// whose values differ, so the log shows what moved rather than two copies of a record.
+pub fn changes(before: serde_json::Value, after: serde_json::Value) -> serde_json::Value {
+    let (mut was, mut now) = (serde_json::Map::new(), serde_json::Map::new());
+    for (key, value) in after.as_object().into_iter().flatten() {
+        let old = before.get(key).cloned().unwrap_or(serde_json::Value::Null);
+        if &old != value {
+            was.insert(key.clone(), old);
+            now.insert(key.clone(), value.clone());
+        }
+    }
+    serde_json::json!({"before": was, "after": now})
+}
+
 /// Who did it, when that may be someone without an account (a member of the public).
 pub struct Who<'a> {
     pub user_id: Option<i64>,

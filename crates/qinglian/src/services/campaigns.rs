@@ -63,6 +63,15 @@ pub struct Activity {
     pub themes: Vec<Theme>,
 }
 
+impl Activity {
+    pub fn has_theme(&self, id: &i64) -> bool {
+        self.themes.iter().any(|t| t.id == *id)
+    }
+    pub fn co_unit_ids(&self) -> Vec<i64> {
+        self.co_units.iter().map(|u| u.id).collect()
+    }
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct NamedId {
     pub id: i64,
@@ -454,8 +463,16 @@ pub async fn add_activity(
     Ok(id)
 }
 
-/// Validates and inserts an activity; shared with the demo loader.
-pub async fn insert_activity(tx: &mut Tx, campaign_id: i64, input: &ActivityInput) -> AppResult<i64> {
+/// An activity's fields as checked against its campaign.
+struct CheckedActivity {
+    title: String,
+    start: String,
+    end: String,
+    description: String,
+    audience: String,
+}
+
+async fn check_activity(tx: &mut Tx, campaign_id: i64, input: &ActivityInput) -> AppResult<CheckedActivity> {
     let title = clean_text("title", &input.title, 200, true)?;
     let (start, end) = check_period(&input.start_date, &input.end_date)?;
     let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM campaigns WHERE id = $1")
@@ -468,33 +485,35 @@ pub async fn insert_activity(tx: &mut Tx, campaign_id: i64, input: &ActivityInpu
         .fetch_optional(&mut **tx)
         .await?;
     kind.ok_or_else(|| AppError::invalid("kind", Msg::new("err.kind_unknown")))?;
-    let lead: Option<i64> = sqlx::query_scalar("SELECT id FROM units WHERE id = $1")
-        .bind(input.lead_unit_id)
-        .fetch_optional(&mut **tx)
-        .await?;
-    lead.ok_or_else(|| AppError::invalid("lead_unit_id", Msg::new("err.unit_unknown")))?;
-    let seq: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM activities WHERE campaign_id = $1")
-            .bind(campaign_id)
-            .fetch_one(&mut **tx)
+    let mut units = vec![input.lead_unit_id];
+    units.extend(&input.co_unit_ids);
+    for (i, unit_id) in units.iter().enumerate() {
+        let known: Option<i64> = sqlx::query_scalar("SELECT id FROM units WHERE id = $1")
+            .bind(unit_id)
+            .fetch_optional(&mut **tx)
             .await?;
-    let t = now();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO activities (campaign_id, seq, kind, title, lead_unit_id, description, audience, start_date, end_date, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
-    )
-    .bind(campaign_id)
-    .bind(seq)
-    .bind(&input.kind)
-    .bind(&title)
-    .bind(input.lead_unit_id)
-    .bind(clean_text("description", &input.description, 20_000, false)?)
-    .bind(clean_text("audience", &input.audience, 500, false)?)
-    .bind(start)
-    .bind(end)
-    .bind(t)
-    .fetch_one(&mut **tx)
-    .await?;
+        if known.is_none() {
+            let field = if i == 0 { "lead_unit_id" } else { "co_unit_ids" };
+            return Err(AppError::invalid(field, Msg::new("err.unit_unknown")));
+        }
+    }
+    Ok(CheckedActivity {
+        title,
+        start,
+        end,
+        description: clean_text("description", &input.description, 20_000, false)?,
+        audience: clean_text("audience", &input.audience, 500, false)?,
+    })
+}
+
+/// Makes the activity's co-operating units and theme tags exactly those of `input`.
+async fn link_activity(tx: &mut Tx, id: i64, campaign_id: i64, input: &ActivityInput) -> AppResult<()> {
+    for table in ["activity_co_units", "activity_themes"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE activity_id = $1"))
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    }
     for unit_id in input.co_unit_ids.iter().filter(|u| **u != input.lead_unit_id) {
         sqlx::query(
             "INSERT INTO activity_co_units (activity_id, unit_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -518,7 +537,191 @@ pub async fn insert_activity(tx: &mut Tx, campaign_id: i64, input: &ActivityInpu
             return Err(AppError::invalid("theme_ids", Msg::new("err.theme_unknown")));
         }
     }
+    Ok(())
+}
+
+/// Validates and inserts an activity; shared with the demo loader.
+pub async fn insert_activity(tx: &mut Tx, campaign_id: i64, input: &ActivityInput) -> AppResult<i64> {
+    let c = check_activity(tx, campaign_id, input).await?;
+    let seq: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM activities WHERE campaign_id = $1")
+            .bind(campaign_id)
+            .fetch_one(&mut **tx)
+            .await?;
+    let t = now();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO activities (campaign_id, seq, kind, title, lead_unit_id, description, audience, start_date, end_date, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+    )
+    .bind(campaign_id)
+    .bind(seq)
+    .bind(&input.kind)
+    .bind(&c.title)
+    .bind(input.lead_unit_id)
+    .bind(&c.description)
+    .bind(&c.audience)
+    .bind(&c.start)
+    .bind(&c.end)
+    .bind(t)
+    .fetch_one(&mut **tx)
+    .await?;
+    link_activity(tx, id, campaign_id, input).await?;
     Ok(id)
+}
+
+/// An activity's correctable fields, for [`audit::changes`]; unit and theme ids in order.
+fn activity_fields(a: &Activity) -> serde_json::Value {
+    let co: Vec<i64> = a.co_units.iter().map(|u| u.id).collect();
+    let themes: Vec<i64> = a.themes.iter().map(|t| t.id).collect();
+    fields_of(
+        &a.kind,
+        &a.title,
+        a.lead_unit_id,
+        &a.description,
+        &a.audience,
+        (&a.start_date, &a.end_date),
+        co,
+        themes,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn fields_of(
+    kind: &str,
+    title: &str,
+    lead: i64,
+    description: &str,
+    audience: &str,
+    (start, end): (&str, &str),
+    mut co: Vec<i64>,
+    mut themes: Vec<i64>,
+) -> serde_json::Value {
+    co.retain(|u| *u != lead);
+    for ids in [&mut co, &mut themes] {
+        ids.sort_unstable();
+        ids.dedup();
+    }
+    json!({
+        "kind": kind, "title": title, "lead_unit_id": lead, "description": description, "audience": audience,
+        "start_date": start, "end_date": end, "co_unit_ids": co, "theme_ids": themes,
+    })
+}
+
+/// The campaign is still open and no ledger entry of the activity is dated outside `$1`..`$2`;
+/// checked before the write for a clear message and repeated inside it, so an entry filed in
+/// between is not left outside its activity's period.
+const PERIOD_HOLDS: &str = "EXISTS (SELECT 1 FROM campaigns c WHERE c.id = activities.campaign_id AND c.status <> 'closed')
+     AND NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.activity_id = activities.id AND (e.entry_date < $1 OR e.entry_date > $2))";
+
+/// Corrects an activity: its kind, title, dates, lead and co-operating units, themes and text.
+/// The dates cannot leave out a ledger entry already filed for it.
+pub async fn update_activity(app: &App, actor: &Actor, id: i64, input: ActivityInput) -> AppResult<Activity> {
+    actor.require_organiser()?;
+    let before = activity(app, id).await?;
+    if get_status(app, before.campaign_id).await? == status::CAMPAIGN_CLOSED {
+        return Err(AppError::Conflict(Msg::new("err.campaign_closed")));
+    }
+    let mut tx = app.db.begin().await?;
+    let c = check_activity(&mut tx, before.campaign_id, &input).await?;
+    let outside: Vec<String> = sqlx::query_scalar(
+        "SELECT entry_date FROM ledger_entries WHERE activity_id = $1 AND (entry_date < $2 OR entry_date > $3)
+         ORDER BY entry_date",
+    )
+    .bind(id)
+    .bind(&c.start)
+    .bind(&c.end)
+    .fetch_all(&mut *tx)
+    .await?;
+    if let (Some(first), Some(last)) = (outside.first(), outside.last()) {
+        return Err(AppError::invalid(
+            "start_date",
+            Msg::new("err.activity_entries_outside")
+                .arg("n", outside.len())
+                .arg("first", first)
+                .arg("last", last),
+        ));
+    }
+    let changed = sqlx::query(&format!(
+        "UPDATE activities SET kind = $3, title = $4, lead_unit_id = $5, description = $6, audience = $7,
+                start_date = $1, end_date = $2, updated_at = $8 WHERE id = $9 AND {PERIOD_HOLDS}"
+    ))
+    .bind(&c.start)
+    .bind(&c.end)
+    .bind(&input.kind)
+    .bind(&c.title)
+    .bind(input.lead_unit_id)
+    .bind(&c.description)
+    .bind(&c.audience)
+    .bind(now())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Err(AppError::Conflict(Msg::new("err.changed_meanwhile")));
+    }
+    link_activity(&mut tx, id, before.campaign_id, &input).await?;
+    let after = fields_of(
+        &input.kind,
+        &c.title,
+        input.lead_unit_id,
+        &c.description,
+        &c.audience,
+        (&c.start, &c.end),
+        input.co_unit_ids.clone(),
+        input.theme_ids.clone(),
+    );
+    let detail = audit::changes(activity_fields(&before), after);
+    audit::record(&mut tx, actor, "activity.update", "activity", id, detail).await?;
+    tx.commit().await?;
+    activity(app, id).await
+}
+
+async fn get_status(app: &App, campaign_id: i64) -> AppResult<String> {
+    sqlx::query_scalar("SELECT status FROM campaigns WHERE id = $1")
+        .bind(campaign_id)
+        .fetch_optional(&app.db.pool)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// What an activity's records hang on it.
+const ACTIVITY_DEPENDENTS: super::Dependents = super::Dependents(&[
+    ("SELECT COUNT(*) FROM assignments WHERE activity_id = $1", "dep.assignments"),
+    ("SELECT COUNT(*) FROM ledger_entries WHERE activity_id = $1", "dep.entries"),
+    ("SELECT COUNT(*) FROM sittings WHERE activity_id = $1", "dep.sittings"),
+    ("SELECT COUNT(*) FROM sitting_series WHERE activity_id = $1", "dep.series"),
+    ("SELECT COUNT(*) FROM materials WHERE activity_id = $1", "dep.materials"),
+    ("SELECT COUNT(*) FROM pledges WHERE activity_id = $1", "dep.pledges"),
+    ("SELECT COUNT(*) FROM calls WHERE activity_id = $1", "dep.calls"),
+]);
+
+/// Deletes an activity made by mistake, while nothing has been made under it.
+pub async fn delete_activity(app: &App, actor: &Actor, id: i64) -> AppResult<i64> {
+    actor.require_organiser()?;
+    let a = activity(app, id).await?;
+    if get_status(app, a.campaign_id).await? == status::CAMPAIGN_CLOSED {
+        return Err(AppError::Conflict(Msg::new("err.campaign_closed")));
+    }
+    let mut tx = app.db.begin().await?;
+    // Taking the row's write lock first, so a sitting or task added meanwhile waits and then fails.
+    sqlx::query("UPDATE activities SET updated_at = $1 WHERE id = $2")
+        .bind(now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    ACTIVITY_DEPENDENTS.refuse_if_any(&mut tx, id, "err.activity_in_use").await?;
+    for table in ["activity_co_units", "activity_themes"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE activity_id = $1"))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("DELETE FROM activities WHERE id = $1").bind(id).execute(&mut *tx).await?;
+    audit::record(&mut tx, actor, "activity.delete", "activity", id, json!({"before": activity_fields(&a)}))
+        .await?;
+    tx.commit().await?;
+    Ok(a.campaign_id)
 }
 
 /// Which units an assignment asks.
@@ -629,4 +832,129 @@ pub async fn assign(
         app.db.refresh_statistics("tasks").await;
     }
     Ok(AssignmentCreated { id, tasks: unit_ids.len() })
+}
+
+/// One assignment of an activity, with how many units it reached and how many have reported.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AssignmentRow {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    pub due_date: String,
+    pub tasks: i64,
+    pub pending: i64,
+}
+
+pub async fn assignments(app: &App, activity_id: i64) -> AppResult<Vec<AssignmentRow>> {
+    Ok(sqlx::query(
+        "SELECT a.id, a.title, a.description, a.due_date, COUNT(t.id) AS tasks,
+                COALESCE(SUM(CASE WHEN t.status = 'pending' THEN 1 ELSE 0 END), 0) AS pending
+         FROM assignments a LEFT JOIN tasks t ON t.assignment_id = a.id
+         WHERE a.activity_id = $1 GROUP BY a.id, a.title, a.description, a.due_date ORDER BY a.id",
+    )
+    .bind(activity_id)
+    .fetch_all(&app.db.pool)
+    .await?
+    .iter()
+    .map(|r| AssignmentRow {
+        id: r.get("id"),
+        title: r.get("title"),
+        description: r.get("description"),
+        due_date: r.get("due_date"),
+        tasks: r.get("tasks"),
+        pending: r.get("pending"),
+    })
+    .collect())
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct AssignmentChange {
+    #[schema(min_length = 1, max_length = 200)]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// A later date extends the deadline for every unit; an earlier one cannot pass today.
+    pub due_date: String,
+}
+
+/// Corrects an assignment's wording or moves its deadline; a deadline never moves into the past,
+/// and the units' group robots hear of a new one.
+pub async fn update_assignment(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    input: AssignmentChange,
+) -> AppResult<AssignmentRow> {
+    actor.require_organiser()?;
+    let before =
+        sqlx::query("SELECT activity_id, title, description, due_date FROM assignments WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&app.db.pool)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    let activity_id: i64 = before.get("activity_id");
+    let old_due: String = before.get("due_date");
+    let title = clean_text("title", &input.title, 200, true)?;
+    let description = clean_text("description", &input.description, 20_000, false)?;
+    let due = parse_date("due_date", &input.due_date)?;
+    if due != old_due && due < crate::domain::today() {
+        return Err(AppError::invalid("due_date", Msg::new("err.due_in_past")));
+    }
+    let mut tx = app.db.begin().await?;
+    sqlx::query("UPDATE assignments SET title = $1, description = $2, due_date = $3 WHERE id = $4")
+        .bind(&title)
+        .bind(&description)
+        .bind(&due)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let fields = |title: &str, description: &str, due: &str| json!({"title": title, "description": description, "due_date": due});
+    let detail = audit::changes(
+        fields(before.get("title"), before.get("description"), &old_due),
+        fields(&title, &description, &due),
+    );
+    audit::record(&mut tx, actor, "assignment.update", "assignment", id, detail).await?;
+    if due != old_due {
+        let body = crate::i18n::Msg::new("notice.deadline_moved")
+            .arg("title", &title)
+            .arg("from", &old_due)
+            .arg("to", &due)
+            .render(crate::i18n::Lang::Zh);
+        super::outbox::to_robots(&mut tx, app, &format!("任务截止日期调整：{title}"), &body).await?;
+    }
+    tx.commit().await?;
+    assignments(app, activity_id).await?.into_iter().find(|a| a.id == id).ok_or(AppError::NotFound)
+}
+
+/// What a unit's task hangs on it: the entries it filed and the sittings it held for it.
+const TASK_DEPENDENTS: super::Dependents = super::Dependents(&[
+    ("SELECT COUNT(*) FROM ledger_entries WHERE task_id = $1", "dep.entries"),
+    ("SELECT COUNT(*) FROM sittings WHERE task_id = $1", "dep.sittings"),
+]);
+
+/// Withdraws an assignment from one unit, while the unit has done nothing under it yet.
+pub async fn withdraw_task(app: &App, actor: &Actor, task_id: i64, reason: &str) -> AppResult<i64> {
+    actor.require_organiser()?;
+    let task = super::ledger::task(app, actor, task_id).await?;
+    let reason = clean_text("reason", reason, 200, true)?;
+    let mut tx = app.db.begin().await?;
+    // The write lock first, so an entry filed meanwhile is either counted or waits and fails.
+    let held = sqlx::query("UPDATE tasks SET updated_at = $1 WHERE id = $2 AND status = 'pending'")
+        .bind(now())
+        .bind(task_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    TASK_DEPENDENTS.refuse_if_any(&mut tx, task_id, "err.task_in_use").await?;
+    if held == 0 {
+        return Err(AppError::Conflict(Msg::new("err.changed_meanwhile")));
+    }
+    sqlx::query("DELETE FROM tasks WHERE id = $1").bind(task_id).execute(&mut *tx).await?;
+    let detail = json!({
+        "assignment_id": task.assignment_id, "title": task.title, "unit_id": task.unit_id,
+        "unit": task.unit_name, "before": {"status": task.status}, "reason": reason,
+    });
+    audit::record(&mut tx, actor, "task.withdraw", "task", task_id, detail).await?;
+    tx.commit().await?;
+    Ok(task.activity_id)
 }

@@ -230,3 +230,31 @@ pub(crate) fn clean_text(
     }
     Ok(s)
 }
+
+/// What depends on a record: each check is a query counting rows for `$1` and the message naming
+/// them (`{n}`). A delete or a withdrawal is refused while any is found, with the found ones named.
+pub(crate) struct Dependents(pub &'static [(&'static str, &'static str)]);
+
+impl Dependents {
+    /// Counts each kind of dependent inside `tx`, so a record added in between is seen.
+    pub async fn refuse_if_any(
+        &self,
+        tx: &mut crate::db::Tx,
+        id: i64,
+        refusal: &'static str,
+    ) -> AppResult<()> {
+        use crate::i18n::{current, Lang, Msg};
+        let mut found = Vec::new();
+        for (count_sql, key) in self.0 {
+            let n: i64 = sqlx::query_scalar(count_sql).bind(id).fetch_one(&mut **tx).await?;
+            if n > 0 {
+                found.push(Msg::new(key).arg("n", n).render(current()));
+            }
+        }
+        if found.is_empty() {
+            return Ok(());
+        }
+        let list = found.join(if current() == Lang::Zh { "、" } else { ", " });
+        Err(AppError::Conflict(Msg::new(refusal).arg("what", list)))
+    }
+}

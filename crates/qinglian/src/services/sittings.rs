@@ -326,24 +326,13 @@ async fn unlocked(app: &App, s: &Sitting) -> AppResult<()> {
     Ok(())
 }
 
-/// The fields a correction changed, before and after, for the audit log.
-fn changes(before: &Sitting, after: &Sitting) -> serde_json::Value {
-    let fields = |s: &Sitting| {
-        json!({
-            "title": s.title, "kind": s.kind, "host_unit_id": s.host_unit_id, "venue": s.venue,
-            "starts_at": s.starts(), "ends_at": s.ends(), "capacity": s.capacity, "public": s.public,
-            "registration_required": s.registration_required, "audience": s.audience, "task_id": s.task_id,
-        })
-    };
-    let (b, a) = (fields(before), fields(after));
-    let (mut was, mut now) = (serde_json::Map::new(), serde_json::Map::new());
-    for (key, value) in a.as_object().into_iter().flatten() {
-        if b.get(key) != Some(value) {
-            was.insert(key.clone(), b[key].clone());
-            now.insert(key.clone(), value.clone());
-        }
-    }
-    json!({"before": was, "after": now})
+/// A sitting's correctable fields, for [`audit::changes`].
+fn fields(s: &Sitting) -> serde_json::Value {
+    json!({
+        "title": s.title, "kind": s.kind, "host_unit_id": s.host_unit_id, "venue": s.venue,
+        "starts_at": s.starts(), "ends_at": s.ends(), "capacity": s.capacity, "public": s.public,
+        "registration_required": s.registration_required, "audience": s.audience, "task_id": s.task_id,
+    })
 }
 
 /// The lock of [`unlocked`] as a condition, repeated in each write so a check-in, a filing or a
@@ -383,7 +372,15 @@ pub async fn update(app: &App, actor: &Actor, id: i64, input: SittingInput) -> A
     super::audience::SITTING.replace(&mut tx, id, &input.audience.person_ids).await?;
     let row = sqlx::query(&format!("{SITTING_SELECT} WHERE s.id = $1")).bind(id).fetch_one(&mut *tx).await?;
     let after = sitting_from_row(&row, input.audience.person_ids.clone());
-    audit::record(&mut tx, actor, "sitting.update", "sitting", id, changes(&before, &after)).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "sitting.update",
+        "sitting",
+        id,
+        audit::changes(fields(&before), fields(&after)),
+    )
+    .await?;
     tx.commit().await?;
     super::door::forget(app, id);
     let moved =

@@ -236,6 +236,70 @@ pub async fn call(app: &App, id: i64) -> AppResult<Call> {
     })
 }
 
+/// No juror has scored a work of the call yet; repeated inside the write that reopens or
+/// extends it, so a score given in between keeps the call closed.
+const NOT_JUDGED: &str =
+    "NOT EXISTS (SELECT 1 FROM scores s JOIN works w ON w.id = s.work_id WHERE w.call_id = calls.id)";
+
+/// Moves a call's closing time: later to extend it or reopen it, `None` to close it now. A
+/// published call is settled; one whose judging has begun cannot take more works.
+pub async fn set_closing(app: &App, actor: &Actor, id: i64, closes_at: Option<&str>) -> AppResult<Call> {
+    actor.require_organiser()?;
+    let before = call(app, id).await?;
+    if before.status != "open" {
+        return Err(AppError::Conflict(Msg::new("err.call_published_locked")));
+    }
+    let t = now();
+    let closes = match closes_at {
+        None => t,
+        Some(raw) => {
+            let at = parse_datetime("closes_at", raw)?;
+            if at <= t {
+                return Err(AppError::invalid("closes_at", Msg::new("err.closing_in_past")));
+            }
+            if at <= before.opens_at {
+                return Err(AppError::invalid("closes_at", Msg::new("err.call_period")));
+            }
+            at
+        }
+    };
+    let taking_more = closes > t;
+    let mut tx = app.db.begin().await?;
+    if taking_more {
+        let scored: i64 = sqlx::query_scalar(
+            "SELECT COUNT(DISTINCT s.work_id) FROM scores s JOIN works w ON w.id = s.work_id WHERE w.call_id = $1",
+        )
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if scored > 0 {
+            return Err(AppError::Conflict(Msg::new("err.call_judging_locked").arg("n", scored)));
+        }
+    }
+    let lock = if taking_more { format!("AND {NOT_JUDGED}") } else { String::new() };
+    let changed =
+        sqlx::query(&format!("UPDATE calls SET closes_at = $1 WHERE id = $2 AND status = 'open' {lock}"))
+            .bind(closes)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    if changed == 0 {
+        return Err(AppError::Conflict(Msg::new("err.changed_meanwhile")));
+    }
+    let how = match (before.is_open(t), taking_more) {
+        (true, false) => "closed early",
+        (true, true) => "extended",
+        (false, _) => "reopened",
+    };
+    let detail = json!({
+        "before": {"closes_at": before.closes()}, "after": {"closes_at": format_datetime(closes)}, "change": how,
+    });
+    audit::record(&mut tx, actor, "call.closing", "call", id, detail).await?;
+    tx.commit().await?;
+    call(app, id).await
+}
+
 /// The calls of a campaign, newest first.
 pub async fn calls(app: &App, campaign_id: i64) -> AppResult<Vec<Call>> {
     let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM calls WHERE campaign_id = $1 ORDER BY id DESC")

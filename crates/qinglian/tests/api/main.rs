@@ -7,6 +7,7 @@ mod accounts;
 mod audit_log;
 mod backup;
 mod campaign;
+mod corrections;
 mod crash;
 mod delivery;
 mod deploy;

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use crate::harness::{error_of, Client, TestApp};
 
 /// A call open from an hour ago to an hour from now, judged by `jurors`.
-async fn open_call(t: &TestApp, org: &Client, jurors: &[&str]) -> i64 {
+pub(crate) async fn open_call(t: &TestApp, org: &Client, jurors: &[&str]) -> i64 {
     let camp = t.scalar("SELECT MIN(id) FROM campaigns").await;
     let now = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+8));
     let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
@@ -23,7 +23,7 @@ async fn open_call(t: &TestApp, org: &Client, jurors: &[&str]) -> i64 {
     resp.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
 }
 
-fn entry(author: &str, contact: &str, title: &str, body: &str) -> Value {
+pub(crate) fn entry(author: &str, contact: &str, title: &str, body: &str) -> Value {
     json!({"author": author, "contact": contact, "group": "adult", "genre": "poem", "title": title, "body": body,
            "declaration": true, "consent": true})
 }

@@ -21,11 +21,13 @@ pub(super) fn routes() -> Router<App> {
         .route("/campaigns/{id}/status", post(set_campaign_status))
         .route("/campaigns/{id}/activities", post(add_activity))
         .route("/campaigns/{id}/board", get(get_board))
-        .route("/activities/{id}", get(get_activity))
-        .route("/activities/{id}/assignments", post(assign))
+        .route("/activities/{id}", get(get_activity).put(update_activity).delete(delete_activity))
+        .route("/activities/{id}/assignments", get(list_assignments).post(assign))
+        .route("/assignments/{id}", axum::routing::put(update_assignment))
         .route("/activities/{id}/entries", get(activity_entries).post(file_activity_entry))
         .route("/tasks", get(list_tasks))
         .route("/tasks/{id}", get(get_task))
+        .route("/tasks/{id}/withdraw", post(withdraw_task))
         .route("/tasks/{id}/entries", get(task_entries).post(file_entry))
         .route("/entries/{id}", get(get_entry))
         .route("/entries/{id}/review", post(review_entry))
@@ -43,7 +45,12 @@ pub(super) fn routes() -> Router<App> {
     add_activity,
     get_board,
     get_activity,
+    update_activity,
+    delete_activity,
     assign,
+    list_assignments,
+    update_assignment,
+    withdraw_task,
     activity_entries,
     file_activity_entry,
     list_tasks,
@@ -149,6 +156,30 @@ async fn get_activity(
     Ok(Json(campaigns::activity(&app, id).await?))
 }
 
+/// Corrects an activity; `co_unit_ids` and `theme_ids` become exactly its units and themes.
+#[utoipa::path(put, path = "/api/v1/activities/{id}", tag = "campaigns", params(("id" = i64, Path)), request_body = campaigns::ActivityInput,
+    responses((status = 200, body = campaigns::Activity), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_activity(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<campaigns::ActivityInput>,
+) -> AppResult<Json<campaigns::Activity>> {
+    Ok(Json(campaigns::update_activity(&app, &actor, id, req).await?))
+}
+
+/// Deletes an activity while nothing (tasks, entries, sittings, materials, pledges, calls) hangs on it.
+#[utoipa::path(delete, path = "/api/v1/activities/{id}", tag = "campaigns", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn delete_activity(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    campaigns::delete_activity(&app, &actor, id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
 #[utoipa::path(post, path = "/api/v1/activities/{id}/assignments", tag = "progress", params(("id" = i64, Path)), request_body = campaigns::AssignmentInput,
     responses((status = 200, body = campaigns::AssignmentCreated), (status = 422, body = ErrorBody)))]
 async fn assign(
@@ -158,6 +189,49 @@ async fn assign(
     Json(req): Json<campaigns::AssignmentInput>,
 ) -> AppResult<Json<campaigns::AssignmentCreated>> {
     Ok(Json(campaigns::assign(&app, &actor, id, req).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/activities/{id}/assignments", tag = "progress", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<campaigns::AssignmentRow>)))]
+async fn list_assignments(
+    State(app): State<App>,
+    _actor: ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Vec<campaigns::AssignmentRow>>> {
+    campaigns::activity(&app, id).await?;
+    Ok(Json(campaigns::assignments(&app, id).await?))
+}
+
+/// Corrects an assignment's title and text, or moves its deadline for every unit.
+#[utoipa::path(put, path = "/api/v1/assignments/{id}", tag = "progress", params(("id" = i64, Path)), request_body = campaigns::AssignmentChange,
+    responses((status = 200, body = campaigns::AssignmentRow), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_assignment(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<campaigns::AssignmentChange>,
+) -> AppResult<Json<campaigns::AssignmentRow>> {
+    Ok(Json(campaigns::update_assignment(&app, &actor, id, req).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct TaskWithdrawal {
+    /// Kept in the audit log.
+    #[schema(min_length = 1, max_length = 200)]
+    pub reason: String,
+}
+
+/// Withdraws a task from its unit while the unit has filed nothing and held no sitting for it.
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/withdraw", tag = "progress", params(("id" = i64, Path)), request_body = TaskWithdrawal,
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn withdraw_task(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<TaskWithdrawal>,
+) -> AppResult<Response> {
+    campaigns::withdraw_task(&app, &actor, id, &req.reason).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/activities/{id}/entries", tag = "ledger", params(("id" = i64, Path), Paging),

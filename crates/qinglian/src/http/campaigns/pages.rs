@@ -26,11 +26,15 @@ pub(super) fn routes() -> Router<App> {
         .route("/campaigns/{id}/activities", post(add_activity))
         .route("/campaigns/{id}/board", get(board_page))
         .route("/activities/{id}", get(activity_page))
+        .route("/activities/{id}/edit", post(edit_activity))
+        .route("/activities/{id}/delete", post(delete_activity))
         .route("/activities/{id}/assign", post(assign))
         .route("/activities/{id}/entries", post(file_activity_entry))
         .route("/entries/{id}", get(entry_page))
         .route("/tasks", get(tasks_page))
         .route("/tasks/{id}", get(task_page))
+        .route("/tasks/{id}/withdraw", post(withdraw_task))
+        .route("/assignments/{id}/edit", post(edit_assignment))
         .route("/tasks/{id}/entries", post(file_entry))
         .route("/entries/{id}/review", post(review_entry))
         .route("/entries/{id}/resubmit", post(resubmit_entry))
@@ -182,8 +186,13 @@ async fn add_activity(
     Path(id): Path<i64>,
     Form(f): Form<Pairs>,
 ) -> PageResult {
-    let f = Fields(f);
-    let input = campaigns::ActivityInput {
+    let aid = campaigns::add_activity(&app, &actor, id, activity_input(&Fields(f))?).await?;
+    Ok(see_other(&format!("/activities/{aid}?ok=ok.activity_added")))
+}
+
+/// The activity form, as added on the campaign page or corrected on the activity's own.
+fn activity_input(f: &Fields) -> Result<campaigns::ActivityInput, AppError> {
+    Ok(campaigns::ActivityInput {
         kind: f.get("kind").to_string(),
         title: f.get("title").to_string(),
         lead_unit_id: f.int("lead_unit_id", "err.unit_unknown")?,
@@ -193,9 +202,26 @@ async fn add_activity(
         start_date: f.get("start_date").to_string(),
         end_date: f.get("end_date").to_string(),
         theme_ids: f.ids("theme_ids"),
-    };
-    let aid = campaigns::add_activity(&app, &actor, id, input).await?;
-    Ok(see_other(&format!("/activities/{aid}?ok=ok.activity_added")))
+    })
+}
+
+async fn edit_activity(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    campaigns::update_activity(&app, &actor, id, activity_input(&Fields(f))?).await?;
+    Ok(see_other(&format!("/activities/{id}?ok=ok.saved")))
+}
+
+async fn delete_activity(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let campaign = campaigns::delete_activity(&app, &actor, id).await?;
+    Ok(see_other(&format!("/campaigns/{campaign}?ok=ok.activity_deleted")))
 }
 
 #[derive(Template)]
@@ -211,6 +237,8 @@ struct ActivityPage {
     board: board::Board,
     types: Vec<units::UnitType>,
     units: Vec<units::Unit>,
+    kinds: Vec<campaigns::ActivityKind>,
+    assignments: Vec<campaigns::AssignmentRow>,
 }
 
 async fn activity_page(
@@ -238,6 +266,8 @@ async fn activity_page(
         types: units::types(&app).await?,
         // Organisers may act for every unit, a unit administrator for his own subtree.
         units: units::visible(&app, &actor).await?,
+        kinds: campaigns::kinds(&app).await?,
+        assignments: campaigns::assignments(&app, id).await?,
     }))
 }
 
@@ -314,6 +344,33 @@ async fn assign(
     Ok(see_other(&format!("/activities/{id}?ok=ok.assigned")))
 }
 
+async fn edit_assignment(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    let f = Fields(f);
+    let change = campaigns::AssignmentChange {
+        title: f.get("title").to_string(),
+        description: f.get("description").to_string(),
+        due_date: f.get("due_date").to_string(),
+    };
+    campaigns::update_assignment(&app, &actor, id, change).await?;
+    let activity = f.int("activity_id", "err.required")?;
+    Ok(see_other(&format!("/activities/{activity}?ok=ok.saved#assignments")))
+}
+
+async fn withdraw_task(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    let activity = campaigns::withdraw_task(&app, &actor, id, Fields(f).get("reason")).await?;
+    Ok(see_other(&format!("/activities/{activity}?ok=ok.task_withdrawn")))
+}
+
 #[derive(Template)]
 #[template(path = "board.html")]
 struct BoardPage {
@@ -361,11 +418,15 @@ struct TasksPage {
     ctx: Ctx,
     tasks: crate::services::Page<ledger::Task>,
     status: String,
+    /// The one activity whose tasks are shown, kept across filtering and pages.
+    activity_id: Option<i64>,
 }
 
 #[derive(Deserialize)]
 struct TasksQuery {
     status: Option<String>,
+    /// One activity's tasks, as its page links to them.
+    activity_id: Option<i64>,
     page: Option<i64>,
 }
 
@@ -374,9 +435,15 @@ async fn tasks_page(
     PageActor { actor, caller }: PageActor,
     Query(q): Query<TasksQuery>,
 ) -> PageResult {
-    let filter = ledger::TaskFilter { status: q.status.clone(), ..Default::default() };
+    let filter =
+        ledger::TaskFilter { status: q.status.clone(), activity_id: q.activity_id, ..Default::default() };
     let tasks = ledger::tasks(&app, &actor, &filter, Paging { page: q.page, per_page: Some(50) }).await?;
-    Ok(render(&TasksPage { ctx: Ctx::new(&caller, None), tasks, status: q.status.unwrap_or_default() }))
+    Ok(render(&TasksPage {
+        ctx: Ctx::new(&caller, None),
+        tasks,
+        status: q.status.unwrap_or_default(),
+        activity_id: q.activity_id,
+    }))
 }
 
 #[derive(Template)]

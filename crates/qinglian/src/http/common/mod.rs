@@ -14,6 +14,8 @@ mod respond;
 pub(crate) use api::{ClerkCheckin, Created, ErrorBody, ErrorDetail, SpreadsheetUpload};
 pub(crate) use auth::{set_cookie, ApiActor, Caller, PageActor, SESSION_COOKIE};
 pub(crate) use form::{read_multipart, Fields};
+/// The unit picker with nothing ticked.
+pub(crate) const NONE_CHECKED: &[i64] = &[];
 pub use page::time_of;
 pub(crate) use page::{
     anonymous_page, check_page, render, see_other, CodeQuery, Ctx, Notice, PageError, PageResult, Pairs,

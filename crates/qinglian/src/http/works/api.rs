@@ -19,6 +19,7 @@ pub(super) fn routes() -> Router<App> {
         .route("/calls/{id}/jury", get(jury_works))
         .route("/calls/{id}/standings", get(standings))
         .route("/calls/{id}/publish", post(publish))
+        .route("/calls/{id}/closing", post(set_closing))
         .route("/receipts", get(check_receipt).post(edit_by_receipt))
         .route("/works/{id}/moderation", post(moderate))
         .route("/works/{id}/conflict", post(conflict))
@@ -44,6 +45,7 @@ pub(super) fn routes() -> Router<App> {
     jury_works,
     standings,
     publish,
+    set_closing,
     check_receipt,
     edit_by_receipt,
     moderate,
@@ -247,6 +249,25 @@ async fn prize(
 ) -> AppResult<axum::http::StatusCode> {
     jury::decide(&app, &actor, id, &p.prize).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct Closing {
+    /// "2022-06-30 18:00", China time, later than now: extends the call or reopens it. Absent or
+    /// null closes it now.
+    pub closes_at: Option<String>,
+}
+
+/// Extends, reopens or closes a call early; refused once published or once judging has begun.
+#[utoipa::path(post, path = "/api/v1/calls/{id}/closing", tag = "works", params(("id" = i64, Path)), request_body = Closing,
+    responses((status = 200, body = works::Call), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn set_closing(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<Closing>,
+) -> AppResult<Json<works::Call>> {
+    Ok(Json(works::set_closing(&app, &actor, id, req.closes_at.as_deref()).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/calls/{id}/publish", tag = "jury", params(("id" = i64, Path)),

@@ -25,6 +25,7 @@ pub(super) fn routes() -> Router<App> {
         .route("/calls/{id}", get(call_page).post(submit))
         .route("/calls/{id}/manage", get(manage_page))
         .route("/calls/{id}/publish", post(publish))
+        .route("/calls/{id}/closing", post(set_closing))
         .route("/calls/{id}/jury", get(jury_page))
         .route("/works/check", get(check_page).post(edit_work))
         .route("/works/{id}/moderate", post(moderate))
@@ -160,6 +161,18 @@ async fn manage_page(
         prizes: works::PRIZES,
         call,
     }))
+}
+
+async fn set_closing(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    let f = Fields(f);
+    let closes_at = (f.get("now") != "1").then(|| f.get("closes_at"));
+    works::set_closing(&app, &actor, id, closes_at).await?;
+    Ok(see_other(&format!("/calls/{id}/manage?ok=ok.saved")))
 }
 
 async fn moderate(

@@ -1,0 +1,234 @@
+//! Correcting what was made: activities, assignments and their tasks, calls, units and people.
+//! Each correction is audited with before and after, and what records depend on stays locked,
+//! with the reason.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::harness::{error_of, Client, TestApp};
+
+/// The detail of the latest audit record of `action`.
+async fn last_audit(t: &TestApp, action: &str) -> Value {
+    let detail: String =
+        sqlx::query_scalar("SELECT detail FROM audit_log WHERE action = $1 ORDER BY id DESC LIMIT 1")
+            .bind(action)
+            .fetch_one(&t.app.db.pool)
+            .await
+            .unwrap_or_else(|e| panic!("no {action} in the audit log: {e}"));
+    serde_json::from_str(&detail).unwrap()
+}
+
+async fn send(c: &Client, method: Method, path: &str, body: &Value) -> reqwest::Response {
+    c.request(method, path).json(body).send().await.unwrap()
+}
+
+async fn new_activity(t: &TestApp, org: &Client, title: &str) -> i64 {
+    let camp = t.scalar("SELECT MIN(id) FROM campaigns").await;
+    let lead = t.scalar("SELECT id FROM units WHERE name = '市纪委监委'").await;
+    let resp = org
+        .post_json(
+            &format!("/api/v1/campaigns/{camp}/activities"),
+            &json!({"kind": "training", "title": title, "lead_unit_id": lead,
+                    "start_date": "2022-05-16", "end_date": "2022-05-20"}),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    resp.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+}
+
+/// An activity's dates, units and themes are corrected; its dates cannot leave out an entry
+/// filed for it; it is deleted only while nothing hangs on it.
+async fn an_activity_is_corrected_and_deleted_while_nothing_depends_on_it(t: TestApp) {
+    let org = t.api_as("jiwei").await;
+    let activity = new_activity(&t, &org, "廉洁教育培训班").await;
+    let path = format!("/api/v1/activities/{activity}");
+    let before = org.get_json(&path).await;
+    let co = t.scalar("SELECT id FROM units WHERE name = '市委组织部'").await;
+    let theme = t.scalar("SELECT MIN(id) FROM campaign_themes").await;
+    let mut change = json!({
+        "kind": "training", "title": "廉洁教育专题培训班", "lead_unit_id": before["lead_unit_id"],
+        "co_unit_ids": [co], "theme_ids": [theme], "start_date": "2022-05-16", "end_date": "2022-05-27",
+    });
+    let resp = send(&org, Method::PUT, &path, &change).await;
+    assert_eq!(resp.status(), 200);
+    let after: Value = resp.json().await.unwrap();
+    assert_eq!(
+        (after["end_date"].as_str(), after["co_units"][0]["id"].as_i64()),
+        (Some("2022-05-27"), Some(co))
+    );
+    assert_eq!(after["themes"][0]["id"].as_i64(), Some(theme));
+    let detail = last_audit(&t, "activity.update").await;
+    assert_eq!(detail["before"]["end_date"], "2022-05-20", "{detail}");
+    assert_eq!(detail["after"]["title"], "廉洁教育专题培训班", "{detail}");
+    assert!(detail["before"].get("kind").is_none(), "only what changed: {detail}");
+
+    // Checked as a new activity is; a unit administrator may not.
+    let mut wrong = change.clone();
+    wrong["end_date"] = json!("2022-05-01");
+    assert_eq!(send(&org, Method::PUT, &path, &wrong).await.status(), 422);
+    let unit = t.api_as("dongzhuang").await;
+    assert_eq!(send(&unit, Method::PUT, &path, &change).await.status(), 403);
+    assert_eq!(org.get_json(&path).await["end_date"], "2022-05-27", "nothing written");
+
+    // An entry filed on the 25th holds the dates around it, and the activity itself.
+    let jiwei = t.scalar("SELECT id FROM units WHERE name = '市纪委监委'").await;
+    let entry = json!({"unit_id": jiwei, "entry_date": "2022-05-25", "place": "市委党校", "participants": 80,
+                       "summary": "举办廉洁教育专题培训班。"});
+    assert_eq!(org.post_json(&format!("{path}/entries"), &entry).await.status(), 200);
+    change["end_date"] = json!("2022-05-24");
+    let (status, _, message, _) = error_of(send(&org, Method::PUT, &path, &change).await).await;
+    assert_eq!(status, 422);
+    assert!(message.contains("1条台账") && message.contains("2022-05-25"), "{message}");
+    let (status, _, message, _) = error_of(org.request(Method::DELETE, &path).send().await.unwrap()).await;
+    assert_eq!(status, 409);
+    assert!(message.contains("1条台账"), "{message}");
+    assert_eq!(org.get_json(&path).await["title"], "廉洁教育专题培训班");
+
+    // One made by mistake goes, and the log keeps what it was.
+    let mistake = new_activity(&t, &org, "误建的活动").await;
+    let resp = org.request(Method::DELETE, &format!("/api/v1/activities/{mistake}")).send().await.unwrap();
+    assert_eq!(resp.status(), 204);
+    assert_eq!(org.get(&format!("/api/v1/activities/{mistake}")).await.status(), 404);
+    assert_eq!(last_audit(&t, "activity.delete").await["before"]["title"], "误建的活动");
+
+    // The page offers both, and says why a delete was refused.
+    let b = t.browser_as("jiwei").await;
+    let page = format!("/activities/{activity}");
+    let html = b.text(&page).await;
+    assert!(html.contains("id=\"activity-edit-form\"") && html.contains("廉洁教育专题培训班"), "{html}");
+    let csrf = b.csrf_from(&page).await;
+    let resp = b.post_form(&format!("{page}/delete"), &[("_csrf", &csrf)]).await;
+    assert_eq!(resp.status(), 409);
+    assert!(resp.text().await.unwrap().contains("不能删除"));
+}
+
+/// An assignment's deadline moves for every unit (never into the past); a unit's task is
+/// withdrawn while the unit has filed nothing for it.
+async fn a_deadline_is_extended_and_a_task_withdrawn_from_one_unit(t: TestApp) {
+    let org = t.api_as("jiwei").await;
+    let activity = new_activity(&t, &org, "清廉派出所建设").await;
+    let resp = org
+        .post_json(
+            &format!("/api/v1/activities/{activity}/assignments"),
+            &json!({"title": "清廉派出所自查", "due_date": "2099-06-01", "targets": {"by": "types", "type_codes": ["police_station"]}}),
+        )
+        .await;
+    let assignment = resp.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let path = format!("/api/v1/assignments/{assignment}");
+    let change = json!({"title": "清廉派出所建设自查", "due_date": "2099-06-15"});
+    let resp = send(&org, Method::PUT, &path, &change).await;
+    assert_eq!(resp.status(), 200);
+    let row: Value = resp.json().await.unwrap();
+    assert_eq!((row["due_date"].as_str(), row["tasks"].as_i64()), (Some("2099-06-15"), Some(3)));
+    let detail = last_audit(&t, "assignment.update").await;
+    assert_eq!(
+        (detail["before"]["due_date"].as_str(), detail["after"]["due_date"].as_str()),
+        (Some("2099-06-01"), Some("2099-06-15"))
+    );
+    let listed = org.get_json(&format!("/api/v1/activities/{activity}/assignments")).await;
+    assert_eq!(listed[0]["title"], "清廉派出所建设自查");
+    let past = json!({"title": "清廉派出所建设自查", "due_date": "2021-01-01"});
+    let (status, _, _, fields) = error_of(send(&org, Method::PUT, &path, &past).await).await;
+    assert_eq!(status, 422);
+    assert!(fields["due_date"].as_str().unwrap().contains("今天"), "{fields}");
+    let station = t.api_as("wuyilu").await;
+    assert_eq!(send(&station, Method::PUT, &path, &change).await.status(), 403);
+
+    // 五一路派出所 has filed; another station has not.
+    let task_of = |unit: &str| {
+        format!("SELECT t.id FROM tasks t JOIN units u ON u.id = t.unit_id WHERE t.assignment_id = {assignment} AND u.name = '{unit}'")
+    };
+    let filed = t.scalar(&task_of("五一路派出所")).await;
+    let form =
+        crate::ledger::entry_form("2022-05-20", "五一路派出所会议室", "18", "开展清廉派出所建设自查。");
+    assert_eq!(station.post_multipart(&format!("/api/v1/tasks/{filed}/entries"), form).await.status(), 200);
+    let idle = t
+        .scalar(&format!(
+            "SELECT MIN(t.id) FROM tasks t JOIN units u ON u.id = t.unit_id WHERE t.assignment_id = {assignment} AND u.name <> '五一路派出所'"
+        ))
+        .await;
+    let reason = json!({"reason": "该所本年度已完成专项自查"});
+    assert_eq!(station.post_json(&format!("/api/v1/tasks/{filed}/withdraw"), &reason).await.status(), 403);
+    let (status, _, message, _) =
+        error_of(org.post_json(&format!("/api/v1/tasks/{filed}/withdraw"), &reason).await).await;
+    assert_eq!(status, 409);
+    assert!(message.contains("1条台账"), "{message}");
+    assert_eq!(org.post_json(&format!("/api/v1/tasks/{idle}/withdraw"), &reason).await.status(), 204);
+    assert_eq!(org.get(&format!("/api/v1/tasks/{idle}")).await.status(), 404);
+    let board = org.get_json(&format!("/api/v1/activities/{activity}/assignments")).await;
+    assert_eq!(board[0]["tasks"], 2, "the withdrawn task leaves the figures");
+    let detail = last_audit(&t, "task.withdraw").await;
+    assert_eq!(
+        (detail["reason"].as_str(), detail["before"]["status"].as_str()),
+        (Some("该所本年度已完成专项自查"), Some("pending"))
+    );
+
+    // The pages: the activity lists its assignments with a form, the task page offers withdrawal.
+    let b = t.browser_as("jiwei").await;
+    let html = b.text(&format!("/activities/{activity}")).await;
+    assert!(
+        html.contains("清廉派出所建设自查") && html.contains(&format!("/assignments/{assignment}/edit")),
+        "{html}"
+    );
+    let other = t.scalar(&format!("SELECT MAX(id) FROM tasks WHERE assignment_id = {assignment}")).await;
+    let other = if other == filed {
+        t.scalar(&format!("SELECT MIN(id) FROM tasks WHERE assignment_id = {assignment}")).await
+    } else {
+        other
+    };
+    let html = b.text(&format!("/tasks/{other}")).await;
+    assert!(html.contains(&format!("/tasks/{other}/withdraw")), "{html}");
+    assert!(!b.text(&format!("/tasks/{filed}")).await.contains("/withdraw\""));
+}
+
+/// A call is closed early, reopened and extended until a juror scores; then it stays closed.
+async fn a_call_is_closed_early_reopened_and_locked_once_judged(t: TestApp) {
+    let org = t.api_as("jiwei").await;
+    let call = crate::works::open_call(&t, &org, &["pingwei1"]).await;
+    let closing = format!("/api/v1/calls/{call}/closing");
+    let works = format!("/api/v1/calls/{call}/works");
+    let public = t.client();
+    let resp = org.post_json(&closing, &json!({"closes_at": null})).await;
+    assert_eq!(resp.status(), 200);
+    let poem = |n: u32| {
+        crate::works::entry(
+            "孙晓光",
+            &format!("1380000{n:04}"),
+            "家风如灯",
+            "母亲的叮嘱像一盏灯，照亮我清白做人的路。",
+        )
+    };
+    assert_eq!(public.post_json(&works, &poem(1)).await.status(), 409, "closed early");
+    assert_eq!(last_audit(&t, "call.closing").await["change"], "closed early");
+
+    let later = qinglian::domain::format_datetime(qinglian::db::now() + 7200);
+    let resp = org.post_json(&closing, &json!({"closes_at": later})).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(public.post_json(&works, &poem(2)).await.status(), 200, "reopened");
+    assert_eq!(last_audit(&t, "call.closing").await["change"], "reopened");
+    let past = qinglian::domain::format_datetime(qinglian::db::now() - 7200);
+    assert_eq!(error_of(org.post_json(&closing, &json!({"closes_at": past})).await).await.0, 422);
+    let unit = t.api_as("dongzhuang").await;
+    assert_eq!(unit.post_json(&closing, &json!({"closes_at": null})).await.status(), 403);
+
+    // Closed again and scored: judging has begun, so it takes no more works.
+    assert_eq!(org.post_json(&closing, &json!({"closes_at": null})).await.status(), 200);
+    let c = public.get_json(&format!("/api/v1/calls/{call}")).await;
+    let work = t.scalar(&format!("SELECT MIN(id) FROM works WHERE call_id = {call}")).await;
+    let scores = json!({"scores": [{"criterion_id": c["criteria"][0]["id"], "score": 8}, {"criterion_id": c["criteria"][1]["id"], "score": 7}]});
+    let juror = t.api_as("pingwei1").await;
+    assert_eq!(juror.post_json(&format!("/api/v1/works/{work}/scores"), &scores).await.status(), 204);
+    let (status, _, message, _) = error_of(org.post_json(&closing, &json!({"closes_at": later})).await).await;
+    assert_eq!(status, 409);
+    assert!(message.contains("评审已经开始"), "{message}");
+    assert_eq!(public.post_json(&works, &poem(3)).await.status(), 409);
+
+    let b = t.browser_as("jiwei").await;
+    assert!(b.text(&format!("/calls/{call}/manage")).await.contains(&format!("/calls/{call}/closing")));
+}
+
+crate::on_both_engines!(
+    an_activity_is_corrected_and_deleted_while_nothing_depends_on_it,
+    a_deadline_is_extended_and_a_task_withdrawn_from_one_unit,
+    a_call_is_closed_early_reopened_and_locked_once_judged,
+);
