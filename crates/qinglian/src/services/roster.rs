@@ -159,7 +159,7 @@ fn header_notes(header: &[String], columns: &HashMap<Column, usize>, lang: Lang)
 }
 
 /// 短信, 邮件 or 不接收 as offices write them.
-fn parse_notify_by(raw: &str) -> Option<&'static str> {
+pub(crate) fn parse_notify_by(raw: &str) -> Option<&'static str> {
     let word: String = raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
     Some(match word.as_str() {
         "短信" | "手机短信" | "手机" | "sms" => "sms",
@@ -170,7 +170,7 @@ fn parse_notify_by(raw: &str) -> Option<&'static str> {
 }
 
 /// The rank cell read against the configured list: the rank it means, or why it cannot be taken.
-fn read_rank(ranks: &crate::domain::ranks::Ranks, raw: &str) -> Result<Option<String>, Msg> {
+pub(crate) fn read_rank(ranks: &crate::domain::ranks::Ranks, raw: &str) -> Result<Option<String>, Msg> {
     use crate::domain::ranks::RankMatch;
     if raw.trim().is_empty() {
         return Ok(None);

@@ -158,3 +158,88 @@ pub async fn insert(tx: &mut Tx, name: &str, type_code: &str, parent: Option<(i6
         .await?;
     Ok(id)
 }
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct UnitChange {
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: String,
+    pub type_code: String,
+    /// The unit to move under; absent keeps a top-level unit at the top.
+    pub parent_id: Option<i64>,
+}
+
+/// Renames a unit, changes its type or moves it, with everything below it, under another parent.
+/// The actor must cover the unit and, for a move, the new parent; a unit never moves under itself.
+pub async fn update(app: &App, actor: &Actor, id: i64, input: UnitChange) -> AppResult<Unit> {
+    let before = get(app, id).await?;
+    if !actor.covers(&before.path) {
+        return Err(AppError::NotFound);
+    }
+    let name = crate::domain::text::normalize_name(&clean_text("name", &input.name, 100, true)?);
+    let mut tx = app.db.begin().await?;
+    let type_ok: Option<String> = sqlx::query_scalar("SELECT code FROM unit_types WHERE code = $1")
+        .bind(&input.type_code)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if type_ok.is_none() {
+        return Err(AppError::invalid("type_code", Msg::new("err.unit_type_unknown")));
+    }
+    let dup: Option<i64> = sqlx::query_scalar("SELECT id FROM units WHERE name = $1 AND id <> $2")
+        .bind(&name)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if dup.is_some() {
+        return Err(AppError::invalid("name", Msg::new("err.unit_exists").arg("name", &name)));
+    }
+    if input.parent_id != before.parent_id {
+        let new_path = match input.parent_id {
+            Some(pid) => {
+                let parent: Option<String> = sqlx::query_scalar("SELECT path FROM units WHERE id = $1")
+                    .bind(pid)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let parent = parent.ok_or_else(|| AppError::invalid("parent_id", Msg::new("err.unit_unknown")))?;
+                if parent.starts_with(&before.path) {
+                    return Err(AppError::invalid("parent_id", Msg::new("err.unit_under_itself")));
+                }
+                if !actor.covers(&parent) {
+                    return Err(AppError::Forbidden);
+                }
+                format!("{parent}{id}/")
+            }
+            None => {
+                actor.require_organiser()?;
+                format!("/{id}/")
+            }
+        };
+        // The whole subtree keeps its shape below the new prefix, in one statement.
+        let depth_delta = new_path.matches('/').count() as i64 - before.path.matches('/').count() as i64;
+        sqlx::query(
+            "UPDATE units SET path = $1 || SUBSTR(path, CAST($2 AS INTEGER)), depth = depth + $3 WHERE path LIKE $4",
+        )
+        .bind(&new_path)
+        .bind(before.path.len() as i64 + 1)
+        .bind(depth_delta)
+        .bind(format!("{}%", before.path))
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query("UPDATE units SET name = $1, type_code = $2, parent_id = $3 WHERE id = $4")
+        .bind(&name)
+        .bind(&input.type_code)
+        .bind(input.parent_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let fields = |name: &str, type_code: &str, parent: Option<i64>| {
+        json!({"name": name, "type_code": type_code, "parent_id": parent})
+    };
+    let detail = audit::changes(
+        fields(&before.name, &before.type_code, before.parent_id),
+        fields(&name, &input.type_code, input.parent_id),
+    );
+    audit::record(&mut tx, actor, "unit.update", "unit", id, detail).await?;
+    tx.commit().await?;
+    get(app, id).await
+}

@@ -227,7 +227,129 @@ async fn a_call_is_closed_early_reopened_and_locked_once_judged(t: TestApp) {
     assert!(b.text(&format!("/calls/{call}/manage")).await.contains(&format!("/calls/{call}/closing")));
 }
 
+/// A unit is renamed or moved with its subtree, within the mover's scope and never under itself.
+async fn a_unit_is_renamed_and_moved_with_everything_below_it(t: TestApp) {
+    let org = t.api_as("jiwei").await;
+    let office = t.scalar("SELECT id FROM units WHERE name = '市委办公室'").await;
+    let township = t.scalar("SELECT id FROM units WHERE name = '东庄乡'").await;
+    let add = |name: &'static str, parent: i64| {
+        let org = &org;
+        async move {
+            let resp = org.post_json("/api/v1/units", &json!({"name": name, "type_code": "village", "parent_id": parent})).await;
+            assert_eq!(resp.status(), 200, "{name}");
+            resp.json::<Value>().await.unwrap()
+        }
+    };
+    let village = add("试点村", office).await;
+    let id = village["id"].as_i64().unwrap();
+    let school = add("试点村小学", id).await;
+    let path = format!("/api/v1/units/{id}");
+    let resp = send(&org, Method::PUT, &path, &json!({"name": "试点村", "type_code": "village", "parent_id": township})).await;
+    assert_eq!(resp.status(), 200);
+    let moved: Value = resp.json().await.unwrap();
+    let township_path: String = sqlx::query_scalar("SELECT path FROM units WHERE id = $1").bind(township).fetch_one(&t.app.db.pool).await.unwrap();
+    assert_eq!(moved["path"].as_str().unwrap(), format!("{township_path}{id}/"));
+    let (school_path, school_depth): (String, i64) = sqlx::query_as("SELECT path, depth FROM units WHERE id = $1")
+        .bind(school["id"].as_i64().unwrap())
+        .fetch_one(&t.app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(school_path, format!("{township_path}{id}/{}/", school["id"]));
+    assert_eq!(school_depth, moved["depth"].as_i64().unwrap() + 1, "the subtree keeps its shape");
+    assert_eq!(last_audit(&t, "unit.update").await["before"]["parent_id"].as_i64(), Some(office));
+
+    // Never under itself; names stay unique.
+    let under_itself = json!({"name": "东庄乡", "type_code": "township", "parent_id": id});
+    let (status, _, _, fields) = error_of(send(&org, Method::PUT, &format!("/api/v1/units/{township}"), &under_itself).await).await;
+    assert_eq!(status, 422);
+    assert!(fields["parent_id"].as_str().unwrap().contains("下级"), "{fields}");
+    let taken = json!({"name": "东庄村", "type_code": "village", "parent_id": township});
+    assert_eq!(send(&org, Method::PUT, &path, &taken).await.status(), 422);
+
+    // The township's administrator now has it, may rename it, may not move it out of his tree;
+    // another unit's administrator does not see it.
+    let admin = t.api_as("dongzhuang").await;
+    let mine = admin.get_json("/api/v1/units").await;
+    assert!(mine.as_array().unwrap().iter().any(|u| u["id"] == id), "scope follows the tree");
+    let renamed = json!({"name": "试点村民委员会", "type_code": "village", "parent_id": township});
+    assert_eq!(send(&admin, Method::PUT, &path, &renamed).await.status(), 200);
+    let away = json!({"name": "试点村民委员会", "type_code": "village", "parent_id": office});
+    assert_eq!(send(&admin, Method::PUT, &path, &away).await.status(), 403);
+    let station = t.api_as("wuyilu").await;
+    assert_eq!(send(&station, Method::PUT, &path, &renamed).await.status(), 404);
+    let b = t.browser_as("dongzhuang").await;
+    let html = b.text(&format!("/units/{id}")).await;
+    assert!(html.contains("试点村民委员会") && html.contains("id=\"unit-form\""), "{html}");
+}
+
+/// A person is corrected and moved by his unit's administrator, within that administrator's
+/// units; contact details stay masked for those who may not see them.
+async fn a_person_is_corrected_and_moved_within_the_administrators_units(t: TestApp) {
+    let (id, phone): (i64, String) = sqlx::query_as(
+        "SELECT p.id, p.phone FROM people p JOIN units u ON u.id = p.unit_id WHERE u.name = '东庄村' AND p.phone IS NOT NULL ORDER BY p.id LIMIT 1",
+    )
+    .fetch_one(&t.app.db.pool)
+    .await
+    .unwrap();
+    let path = format!("/api/v1/people/{id}");
+    let admin = t.api_as("dongzhuang").await;
+    let before = admin.get_json(&path).await;
+    assert_eq!(before["phone"], phone.as_str(), "the unit's administrator sees the number");
+    let township = t.scalar("SELECT id FROM units WHERE name = '东庄乡'").await;
+    let mut change = json!({"name": before["name"], "unit_id": township, "position": "乡党委委员", "rank": "科级", "party_member": true});
+    let resp = send(&admin, Method::PUT, &path, &change).await;
+    assert_eq!(resp.status(), 200);
+    let after: Value = resp.json().await.unwrap();
+    assert_eq!((after["unit_id"].as_i64(), after["position"].as_str()), (Some(township), Some("乡党委委员")));
+    assert_eq!(after["phone"], phone.as_str(), "an absent phone is kept");
+    let detail = last_audit(&t, "person.update").await;
+    assert_eq!(detail["after"]["position"], "乡党委委员", "{detail}");
+    assert!(!detail.to_string().contains(&phone), "no phone in the log: {detail}");
+
+    // Out of his units, a rank not on the list, another's phone: refused, with the field named.
+    let station = t.scalar("SELECT id FROM units WHERE name = '五一路派出所'").await;
+    change["unit_id"] = json!(station);
+    let (status, _, _, fields) = error_of(send(&admin, Method::PUT, &path, &change).await).await;
+    assert_eq!(status, 422);
+    assert!(fields["unit_id"].as_str().unwrap().contains("无权"), "{fields}");
+    change["unit_id"] = json!(township);
+    change["rank"] = json!("某某级");
+    assert!(error_of(send(&admin, Method::PUT, &path, &change).await).await.3.get("rank").is_some());
+    change["rank"] = json!("科级");
+    let other: String = sqlx::query_scalar("SELECT phone FROM people WHERE phone IS NOT NULL AND id <> $1 ORDER BY id LIMIT 1")
+        .bind(id)
+        .fetch_one(&t.app.db.pool)
+        .await
+        .unwrap();
+    change["phone"] = json!(other);
+    let (status, _, _, fields) = error_of(send(&admin, Method::PUT, &path, &change).await).await;
+    assert_eq!(status, 422);
+    assert!(fields["phone"].as_str().unwrap().contains("其他人员"), "{fields}");
+    assert_eq!(admin.get_json(&path).await["phone"], phone.as_str(), "nothing written");
+
+    // Another unit's administrator cannot reach him; the organiser sees him masked.
+    let wuyilu = t.api_as("wuyilu").await;
+    assert_eq!(wuyilu.get(&path).await.status(), 404);
+    assert_eq!(send(&wuyilu, Method::PUT, &path, &change).await.status(), 404);
+    let org = t.api_as("jiwei").await;
+    assert!(org.get_json(&path).await["phone"].as_str().unwrap().contains("****"));
+
+    // The page: blank contact fields keep what is stored.
+    let b = t.browser_as("dongzhuang").await;
+    let page = format!("/people/{id}");
+    let csrf = b.csrf_from(&page).await;
+    let township = township.to_string();
+    let form = [("_csrf", csrf.as_str()), ("name", "东庄 新名"), ("unit_id", township.as_str()), ("position", "乡党委委员"),
+                ("rank", "科级"), ("party_member", "1"), ("phone", ""), ("email", ""), ("notify_by", "sms")];
+    let resp = b.post_form(&page, &form).await;
+    assert!(resp.status().is_redirection() || resp.status() == 200, "{}", resp.status());
+    let now = admin.get_json(&path).await;
+    assert_eq!((now["name"].as_str(), now["phone"].as_str()), (Some("东庄新名"), Some(phone.as_str())));
+}
+
 crate::on_both_engines!(
+    a_unit_is_renamed_and_moved_with_everything_below_it,
+    a_person_is_corrected_and_moved_within_the_administrators_units,
     an_activity_is_corrected_and_deleted_while_nothing_depends_on_it,
     a_deadline_is_extended_and_a_task_withdrawn_from_one_unit,
     a_call_is_closed_early_reopened_and_locked_once_judged,

@@ -1,6 +1,6 @@
 //! `/api/v1` routes of units and people: the unit tree, the roster list and its import.
 
-use axum::extract::{Multipart, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -14,12 +14,14 @@ use crate::services::{people, roster, units, App, Page, Paging};
 pub(super) fn routes() -> Router<App> {
     Router::new()
         .route("/units", get(list_units).post(create_unit))
+        .route("/units/{id}", axum::routing::put(update_unit))
         .route("/people", get(list_people))
+        .route("/people/{id}", get(get_person).put(update_person))
         .route("/people/import", post(import_people))
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(list_units, create_unit, list_people, import_people))]
+#[openapi(paths(list_units, create_unit, update_unit, list_people, get_person, update_person, import_people))]
 pub(super) struct Doc;
 
 #[utoipa::path(get, path = "/api/v1/units", tag = "units", responses((status = 200, body = Vec<units::Unit>)))]
@@ -35,6 +37,40 @@ async fn create_unit(
     Json(req): Json<units::NewUnit>,
 ) -> AppResult<Json<units::Unit>> {
     Ok(Json(units::create(&app, &actor, req).await?))
+}
+
+/// Renames a unit or moves it, with its subtree, under another parent.
+#[utoipa::path(put, path = "/api/v1/units/{id}", tag = "units", params(("id" = i64, Path)), request_body = units::UnitChange,
+    responses((status = 200, body = units::Unit), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_unit(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<units::UnitChange>,
+) -> AppResult<Json<units::Unit>> {
+    Ok(Json(units::update(&app, &actor, id, req).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/people/{id}", tag = "people", params(("id" = i64, Path)),
+    responses((status = 200, body = people::PersonDetail), (status = 404, body = ErrorBody)))]
+async fn get_person(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Json<people::PersonDetail>> {
+    Ok(Json(people::get(&app, &actor, id).await?))
+}
+
+/// Corrects a person or moves him to another unit the caller administers.
+#[utoipa::path(put, path = "/api/v1/people/{id}", tag = "people", params(("id" = i64, Path)), request_body = people::PersonInput,
+    responses((status = 200, body = people::PersonDetail), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_person(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<people::PersonInput>,
+) -> AppResult<Json<people::PersonDetail>> {
+    Ok(Json(people::update(&app, &actor, id, req).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/people", tag = "people", params(people::PeopleFilter, Paging),

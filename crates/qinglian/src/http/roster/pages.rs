@@ -2,7 +2,7 @@
 //! preview and write.
 
 use askama::Template;
-use axum::extract::{Multipart, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Form, Router};
@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::domain::Role;
 use crate::error::AppError;
-use crate::http::common::{read_multipart, render, see_other, Ctx, Notice, PageActor, PageResult};
+use crate::http::common::{read_multipart, render, see_other, Ctx, Fields, Notice, PageActor, PageResult, Pairs};
 use crate::i18n::{self, Msg};
 use crate::services::{people, roster, units, App, Paging};
 
@@ -18,7 +18,9 @@ pub(super) fn routes() -> Router<App> {
     Router::new()
         .route("/people", get(people_page))
         .route("/people/import", get(import_form).post(import))
+        .route("/people/{id}", get(person_page).post(edit_person))
         .route("/units", get(units_page).post(add_unit))
+        .route("/units/{id}", get(unit_page).post(edit_unit))
 }
 
 #[derive(Template)]
@@ -143,4 +145,91 @@ async fn add_unit(
     let parent_id = f.parent_id.as_deref().and_then(|s| s.parse().ok());
     units::create(&app, &actor, units::NewUnit { name: f.name, type_code: f.type_code, parent_id }).await?;
     Ok(see_other("/units?ok=ok.unit_added"))
+}
+
+#[derive(Template)]
+#[template(path = "unit.html")]
+struct UnitPage {
+    ctx: Ctx,
+    unit: units::Unit,
+    /// Where it may move: the units the actor covers, outside its own subtree.
+    parents: Vec<units::Unit>,
+    types: Vec<units::UnitType>,
+}
+
+async fn unit_page(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Path(id): Path<i64>,
+    Query(n): Query<Notice>,
+) -> PageResult {
+    let unit = units::get(&app, id).await?;
+    if !actor.covers(&unit.path) {
+        return Err(AppError::NotFound.into());
+    }
+    let mut parents: Vec<units::Unit> =
+        units::visible(&app, &actor).await?.into_iter().filter(|u| !u.path.starts_with(&unit.path)).collect();
+    // Staying where it is is always a choice, even under a parent the actor does not administer.
+    if let Some(pid) = unit.parent_id.filter(|pid| !parents.iter().any(|u| u.id == *pid)) {
+        parents.insert(0, units::get(&app, pid).await?);
+    }
+    Ok(render(&UnitPage { ctx: Ctx::new(&caller, n.ok.as_deref()), unit, parents, types: units::types(&app).await? }))
+}
+
+async fn edit_unit(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<UnitForm>,
+) -> PageResult {
+    let parent_id = f.parent_id.as_deref().and_then(|s| s.parse().ok());
+    units::update(&app, &actor, id, units::UnitChange { name: f.name, type_code: f.type_code, parent_id }).await?;
+    Ok(see_other(&format!("/units/{id}?ok=ok.saved")))
+}
+
+#[derive(Template)]
+#[template(path = "person.html")]
+struct PersonPage {
+    ctx: Ctx,
+    p: people::PersonDetail,
+    units: Vec<units::Unit>,
+    ranks: Vec<String>,
+}
+
+async fn person_page(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Path(id): Path<i64>,
+    Query(n): Query<Notice>,
+) -> PageResult {
+    Ok(render(&PersonPage {
+        ctx: Ctx::new(&caller, n.ok.as_deref()),
+        p: people::get(&app, &actor, id).await?,
+        units: units::visible(&app, &actor).await?,
+        ranks: app.config.ranks.names().map(str::to_string).collect(),
+    }))
+}
+
+async fn edit_person(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    let f = Fields(f);
+    // A contact field left blank keeps what is stored: the form never shows a masked number
+    // for the user to send back.
+    let kept = |name: &str| Some(f.get(name).to_string()).filter(|v| !v.trim().is_empty());
+    let input = people::PersonInput {
+        name: f.get("name").to_string(),
+        unit_id: f.int("unit_id", "err.unit_unknown")?,
+        position: f.get("position").to_string(),
+        rank: f.get("rank").to_string(),
+        party_member: f.get("party_member") == "1",
+        phone: kept("phone"),
+        email: kept("email"),
+        notify_by: kept("notify_by"),
+    };
+    people::update(&app, &actor, id, input).await?;
+    Ok(see_other(&format!("/people/{id}?ok=ok.saved")))
 }
