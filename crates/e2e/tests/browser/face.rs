@@ -34,6 +34,9 @@ struct Demo {
     pledge: i64,
     work: i64,
     task: i64,
+    activity: i64,
+    person: i64,
+    unit: i64,
 }
 
 async fn demo() -> Demo {
@@ -63,6 +66,12 @@ async fn demo() -> Demo {
              WHERE a.campaign_id = {live} AND u.name = '东庄村'"
         ))
         .await,
+        activity: one(format!("SELECT MIN(id) FROM activities WHERE campaign_id = {live}")).await,
+        person: one(
+            "SELECT MIN(p.id) FROM people p JOIN units u ON u.id = p.unit_id WHERE u.name = '东庄村'".into(),
+        )
+        .await,
+        unit: one("SELECT id FROM units WHERE name = '东庄村'".into()).await,
         live,
         base,
         app,
@@ -190,6 +199,10 @@ async fn tour(d: &Demo, screen: Screen, size: &str) {
         ("people", "/people".to_string()),
         ("outbox", "/outbox".to_string()),
         ("call-manage", format!("/calls/{}/manage", d.call)),
+        ("activity", format!("/activities/{}", d.activity)),
+        ("activity-tasks", format!("/tasks?activity_id={}", d.activity)),
+        ("person", format!("/people/{}", d.person)),
+        ("unit", format!("/units/{}", d.unit)),
     ] {
         page(&c, d, &axe, size, name, &path).await;
     }

@@ -206,7 +206,11 @@ pub async fn update(app: &App, actor: &Actor, id: i64, input: PersonInput) -> Ap
     };
     let notify_by = match input.notify_by.as_deref() {
         None => before.get::<String, _>("notify_by"),
-        Some(raw) => match ["sms", "email", "none"].into_iter().find(|k| *k == raw).or_else(|| super::roster::parse_notify_by(raw)) {
+        Some(raw) => match ["sms", "email", "none"]
+            .into_iter()
+            .find(|k| *k == raw)
+            .or_else(|| super::roster::parse_notify_by(raw))
+        {
             Some(k) => k.to_string(),
             None => {
                 err("notify_by", Msg::new("roster.notify_invalid").arg("value", raw));
@@ -254,7 +258,14 @@ pub async fn update(app: &App, actor: &Actor, id: i64, input: PersonInput) -> Ap
     .execute(&mut *tx)
     .await?;
     // Contact details enter the log masked: the log is read more widely than the roster.
-    let fields = |name: &str, unit: i64, position: &str, rank: &str, party: bool, phone: &Option<String>, email: &Option<String>, notify: &str| {
+    let fields = |name: &str,
+                  unit: i64,
+                  position: &str,
+                  rank: &str,
+                  party: bool,
+                  phone: &Option<String>,
+                  email: &Option<String>,
+                  notify: &str| {
         json!({
             "name": name, "unit_id": unit, "position": position, "rank": rank, "party_member": party,
             "phone": mask_phone(phone.as_deref().unwrap_or_default()),
@@ -272,7 +283,16 @@ pub async fn update(app: &App, actor: &Actor, id: i64, input: PersonInput) -> Ap
             &before.get("email"),
             before.get("notify_by"),
         ),
-        fields(&name, input.unit_id, &position, rank.as_deref().unwrap_or_default(), input.party_member, &phone, &email, &notify_by),
+        fields(
+            &name,
+            input.unit_id,
+            &position,
+            rank.as_deref().unwrap_or_default(),
+            input.party_member,
+            &phone,
+            &email,
+            &notify_by,
+        ),
     );
     audit::record(&mut tx, actor, "person.update", "person", id, detail).await?;
     tx.commit().await?;

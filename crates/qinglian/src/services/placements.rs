@@ -266,6 +266,83 @@ pub async fn create(
     Ok(id)
 }
 
+/// The placement's campaign, once the actor may act on it: his unit's, and the campaign not closed.
+async fn correctable(app: &App, actor: &Actor, id: i64) -> AppResult<(i64, serde_json::Value)> {
+    let r = sqlx::query(
+        "SELECT p.*, u.path, c.status FROM placements p JOIN units u ON u.id = p.unit_id
+         JOIN campaigns c ON c.id = p.campaign_id WHERE p.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&app.db.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if !actor.covers(&r.get::<String, _>("path")) {
+        return Err(AppError::NotFound);
+    }
+    if r.get::<String, _>("status") == crate::domain::status::CAMPAIGN_CLOSED {
+        return Err(AppError::Conflict(Msg::new("err.campaign_closed")));
+    }
+    let fields = json!({
+        "unit_id": r.get::<i64, _>("unit_id"), "material": r.get::<String, _>("material"),
+        "channel": r.get::<String, _>("channel"), "place": r.get::<String, _>("place"),
+        "district": r.get::<String, _>("district"), "lat_e6": r.get::<Option<i64>, _>("lat_e6"),
+        "lng_e6": r.get::<Option<i64>, _>("lng_e6"), "quantity": r.get::<i64, _>("quantity"),
+        "start_date": r.get::<String, _>("start_date"), "end_date": r.get::<String, _>("end_date"),
+        "note": r.get::<String, _>("note"),
+    });
+    Ok((r.get("campaign_id"), fields))
+}
+
+/// Corrects a placement's figures, place and dates (its photos stay), checked as a new one is.
+pub async fn update(app: &App, actor: &Actor, id: i64, input: PlacementInput) -> AppResult<()> {
+    let (campaign_id, before) = correctable(app, actor, id).await?;
+    let ctx = context(app, campaign_id).await?;
+    let v = validate(&ctx, actor, &input).map_err(AppError::Invalid)?;
+    let mut tx = app.db.begin().await?;
+    sqlx::query(
+        "UPDATE placements SET unit_id = $1, material = $2, channel = $3, place = $4, district = $5, lat_e6 = $6,
+                lng_e6 = $7, quantity = $8, start_date = $9, end_date = $10, note = $11 WHERE id = $12",
+    )
+    .bind(v.unit_id)
+    .bind(&v.material)
+    .bind(&v.channel)
+    .bind(&v.place)
+    .bind(&v.district)
+    .bind(v.lat_e6)
+    .bind(v.lng_e6)
+    .bind(v.quantity)
+    .bind(&v.start)
+    .bind(&v.end)
+    .bind(&v.note)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    let after = json!({
+        "unit_id": v.unit_id, "material": v.material, "channel": v.channel, "place": v.place,
+        "district": v.district, "lat_e6": v.lat_e6, "lng_e6": v.lng_e6, "quantity": v.quantity,
+        "start_date": v.start, "end_date": v.end, "note": v.note,
+    });
+    audit::record(&mut tx, actor, "placement.update", "placement", id, audit::changes(before, after)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deletes a placement recorded by mistake, with its photos' records; the log keeps what it was.
+pub async fn delete(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
+    let (_, before) = correctable(app, actor, id).await?;
+    let mut tx = app.db.begin().await?;
+    for table in ["placement_photos", "placement_themes"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE placement_id = $1"))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("DELETE FROM placements WHERE id = $1").bind(id).execute(&mut *tx).await?;
+    audit::record(&mut tx, actor, "placement.delete", "placement", id, json!({"before": before})).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[schema(as = PlacementImportReport)]
 pub struct ImportReport {

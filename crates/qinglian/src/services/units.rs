@@ -199,7 +199,8 @@ pub async fn update(app: &App, actor: &Actor, id: i64, input: UnitChange) -> App
                     .bind(pid)
                     .fetch_optional(&mut *tx)
                     .await?;
-                let parent = parent.ok_or_else(|| AppError::invalid("parent_id", Msg::new("err.unit_unknown")))?;
+                let parent =
+                    parent.ok_or_else(|| AppError::invalid("parent_id", Msg::new("err.unit_unknown")))?;
                 if parent.starts_with(&before.path) {
                     return Err(AppError::invalid("parent_id", Msg::new("err.unit_under_itself")));
                 }
@@ -232,9 +233,7 @@ pub async fn update(app: &App, actor: &Actor, id: i64, input: UnitChange) -> App
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    let fields = |name: &str, type_code: &str, parent: Option<i64>| {
-        json!({"name": name, "type_code": type_code, "parent_id": parent})
-    };
+    let fields = |name: &str, type_code: &str, parent: Option<i64>| json!({"name": name, "type_code": type_code, "parent_id": parent});
     let detail = audit::changes(
         fields(&before.name, &before.type_code, before.parent_id),
         fields(&name, &input.type_code, input.parent_id),

@@ -235,7 +235,12 @@ async fn a_unit_is_renamed_and_moved_with_everything_below_it(t: TestApp) {
     let add = |name: &'static str, parent: i64| {
         let org = &org;
         async move {
-            let resp = org.post_json("/api/v1/units", &json!({"name": name, "type_code": "village", "parent_id": parent})).await;
+            let resp = org
+                .post_json(
+                    "/api/v1/units",
+                    &json!({"name": name, "type_code": "village", "parent_id": parent}),
+                )
+                .await;
             assert_eq!(resp.status(), 200, "{name}");
             resp.json::<Value>().await.unwrap()
         }
@@ -244,23 +249,35 @@ async fn a_unit_is_renamed_and_moved_with_everything_below_it(t: TestApp) {
     let id = village["id"].as_i64().unwrap();
     let school = add("试点村小学", id).await;
     let path = format!("/api/v1/units/{id}");
-    let resp = send(&org, Method::PUT, &path, &json!({"name": "试点村", "type_code": "village", "parent_id": township})).await;
+    let resp = send(
+        &org,
+        Method::PUT,
+        &path,
+        &json!({"name": "试点村", "type_code": "village", "parent_id": township}),
+    )
+    .await;
     assert_eq!(resp.status(), 200);
     let moved: Value = resp.json().await.unwrap();
-    let township_path: String = sqlx::query_scalar("SELECT path FROM units WHERE id = $1").bind(township).fetch_one(&t.app.db.pool).await.unwrap();
-    assert_eq!(moved["path"].as_str().unwrap(), format!("{township_path}{id}/"));
-    let (school_path, school_depth): (String, i64) = sqlx::query_as("SELECT path, depth FROM units WHERE id = $1")
-        .bind(school["id"].as_i64().unwrap())
+    let township_path: String = sqlx::query_scalar("SELECT path FROM units WHERE id = $1")
+        .bind(township)
         .fetch_one(&t.app.db.pool)
         .await
         .unwrap();
+    assert_eq!(moved["path"].as_str().unwrap(), format!("{township_path}{id}/"));
+    let (school_path, school_depth): (String, i64) =
+        sqlx::query_as("SELECT path, depth FROM units WHERE id = $1")
+            .bind(school["id"].as_i64().unwrap())
+            .fetch_one(&t.app.db.pool)
+            .await
+            .unwrap();
     assert_eq!(school_path, format!("{township_path}{id}/{}/", school["id"]));
     assert_eq!(school_depth, moved["depth"].as_i64().unwrap() + 1, "the subtree keeps its shape");
     assert_eq!(last_audit(&t, "unit.update").await["before"]["parent_id"].as_i64(), Some(office));
 
     // Never under itself; names stay unique.
     let under_itself = json!({"name": "东庄乡", "type_code": "township", "parent_id": id});
-    let (status, _, _, fields) = error_of(send(&org, Method::PUT, &format!("/api/v1/units/{township}"), &under_itself).await).await;
+    let (status, _, _, fields) =
+        error_of(send(&org, Method::PUT, &format!("/api/v1/units/{township}"), &under_itself).await).await;
     assert_eq!(status, 422);
     assert!(fields["parent_id"].as_str().unwrap().contains("下级"), "{fields}");
     let taken = json!({"name": "东庄村", "type_code": "village", "parent_id": township});
@@ -316,11 +333,13 @@ async fn a_person_is_corrected_and_moved_within_the_administrators_units(t: Test
     change["rank"] = json!("某某级");
     assert!(error_of(send(&admin, Method::PUT, &path, &change).await).await.3.get("rank").is_some());
     change["rank"] = json!("科级");
-    let other: String = sqlx::query_scalar("SELECT phone FROM people WHERE phone IS NOT NULL AND id <> $1 ORDER BY id LIMIT 1")
-        .bind(id)
-        .fetch_one(&t.app.db.pool)
-        .await
-        .unwrap();
+    let other: String = sqlx::query_scalar(
+        "SELECT phone FROM people WHERE phone IS NOT NULL AND id <> $1 ORDER BY id LIMIT 1",
+    )
+    .bind(id)
+    .fetch_one(&t.app.db.pool)
+    .await
+    .unwrap();
     change["phone"] = json!(other);
     let (status, _, _, fields) = error_of(send(&admin, Method::PUT, &path, &change).await).await;
     assert_eq!(status, 422);
@@ -339,15 +358,86 @@ async fn a_person_is_corrected_and_moved_within_the_administrators_units(t: Test
     let page = format!("/people/{id}");
     let csrf = b.csrf_from(&page).await;
     let township = township.to_string();
-    let form = [("_csrf", csrf.as_str()), ("name", "东庄 新名"), ("unit_id", township.as_str()), ("position", "乡党委委员"),
-                ("rank", "科级"), ("party_member", "1"), ("phone", ""), ("email", ""), ("notify_by", "sms")];
+    let form = [
+        ("_csrf", csrf.as_str()),
+        ("name", "东庄 新名"),
+        ("unit_id", township.as_str()),
+        ("position", "乡党委委员"),
+        ("rank", "科级"),
+        ("party_member", "1"),
+        ("phone", ""),
+        ("email", ""),
+        ("notify_by", "sms"),
+    ];
     let resp = b.post_form(&page, &form).await;
     assert!(resp.status().is_redirection() || resp.status() == 200, "{}", resp.status());
     let now = admin.get_json(&path).await;
     assert_eq!((now["name"].as_str(), now["phone"].as_str()), (Some("东庄新名"), Some(phone.as_str())));
 }
 
+/// A placement is corrected or deleted by its unit while the campaign is open, and the totals follow.
+async fn a_placement_is_corrected_or_deleted_until_the_campaign_closes(t: TestApp) {
+    let camp = t.scalar("SELECT MIN(id) FROM campaigns").await;
+    let town = t.scalar("SELECT id FROM units WHERE name = '东庄乡'").await;
+    let admin = t.api_as("dongzhuang").await;
+    let list = format!("/api/v1/campaigns/{camp}/placements");
+    let resp = admin.post_json(&list, &crate::publicity::placement(town)).await;
+    let id = resp.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let path = format!("/api/v1/placements/{id}");
+    let totals = || async { admin.get_json(&format!("{list}/totals")).await["quantity"].as_i64().unwrap() };
+    assert_eq!(totals().await, 1200);
+
+    let mut change = crate::publicity::placement(town);
+    change["quantity"] = json!(800);
+    assert_eq!(send(&admin, Method::PUT, &path, &change).await.status(), 204);
+    assert_eq!(totals().await, 800);
+    let detail = last_audit(&t, "placement.update").await;
+    assert_eq!(
+        (detail["before"]["quantity"].as_i64(), detail["after"]["quantity"].as_i64()),
+        (Some(1200), Some(800))
+    );
+    let mut wrong = change.clone();
+    wrong["end_date"] = json!("2022-05-01");
+    assert_eq!(send(&admin, Method::PUT, &path, &wrong).await.status(), 422);
+    let dept = t.scalar("SELECT id FROM units WHERE name = '市委宣传部'").await;
+    let mut elsewhere = change.clone();
+    elsewhere["unit_id"] = json!(dept);
+    assert_eq!(send(&admin, Method::PUT, &path, &elsewhere).await.status(), 422, "not to another unit");
+    let station = t.api_as("wuyilu").await;
+    assert_eq!(send(&station, Method::PUT, &path, &change).await.status(), 404);
+    assert_eq!(station.request(Method::DELETE, &path).send().await.unwrap().status(), 404);
+    assert_eq!(totals().await, 800, "nothing written");
+
+    // From the page, then gone from the totals; a closed campaign's placements stay as they are.
+    let b = t.browser_as("dongzhuang").await;
+    let page = format!("/campaigns/{camp}/placements");
+    assert!(b.text(&page).await.contains(&format!("/placements/{id}/delete")));
+    let csrf = b.csrf_from(&page).await;
+    let resp = b
+        .post_form(
+            &format!("/placements/{id}/delete"),
+            &[("_csrf", &csrf), ("campaign_id", &camp.to_string())],
+        )
+        .await;
+    assert!(resp.status().is_redirection() || resp.status() == 200, "{}", resp.status());
+    assert_eq!(totals().await, 0);
+    assert_eq!(last_audit(&t, "placement.delete").await["before"]["quantity"], 800);
+    let resp = admin.post_json(&list, &crate::publicity::placement(town)).await;
+    let kept = resp.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    sqlx::query("UPDATE campaigns SET status = 'closed' WHERE id = $1")
+        .bind(camp)
+        .execute(&t.app.db.pool)
+        .await
+        .unwrap();
+    let (status, _, message, _) =
+        error_of(admin.request(Method::DELETE, &format!("/api/v1/placements/{kept}")).send().await.unwrap())
+            .await;
+    assert_eq!(status, 409);
+    assert!(message.contains("已结束"), "{message}");
+}
+
 crate::on_both_engines!(
+    a_placement_is_corrected_or_deleted_until_the_campaign_closes,
     a_unit_is_renamed_and_moved_with_everything_below_it,
     a_person_is_corrected_and_moved_within_the_administrators_units,
     an_activity_is_corrected_and_deleted_while_nothing_depends_on_it,

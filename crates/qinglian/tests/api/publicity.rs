@@ -8,7 +8,7 @@ use crate::harness::{error_of, TestApp};
 
 const PHOTO: &[u8] = include_bytes!("../fixtures/meeting.png");
 
-fn placement(unit: i64) -> Value {
+pub(crate) fn placement(unit: i64) -> Value {
     json!({"unit_id": unit, "material": "海报", "channel": "公共场所", "place": "人民路公交站台", "district": "城关街道",
            "quantity": 1200, "start_date": "2022-05-16", "end_date": "2022-05-22", "lat": 34.75, "lng": 113.62})
 }

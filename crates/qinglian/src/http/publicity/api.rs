@@ -17,10 +17,18 @@ pub(super) fn routes() -> Router<App> {
         .route("/campaigns/{id}/placements", get(list_placements).post(create_placement))
         .route("/campaigns/{id}/placements/totals", get(placement_totals))
         .route("/campaigns/{id}/placements/import", post(import_placements))
+        .route("/placements/{id}", axum::routing::put(update_placement).delete(delete_placement))
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(list_placements, create_placement, placement_totals, import_placements))]
+#[openapi(paths(
+    list_placements,
+    create_placement,
+    placement_totals,
+    import_placements,
+    update_placement,
+    delete_placement
+))]
 pub(super) struct Doc;
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/placements", tag = "publicity", params(("id" = i64, Path), Paging),
@@ -87,4 +95,29 @@ async fn import_placements(
     let (_, mut files) = read_multipart(mp).await?;
     let file = files.pop().ok_or_else(|| AppError::invalid("file", Msg::new("err.file_required")))?;
     Ok(Json(placements::import(&app, &actor, id, &file.bytes, i18n::current()).await?))
+}
+
+/// Corrects a placement of the caller's units while its campaign is open; its photos stay.
+#[utoipa::path(put, path = "/api/v1/placements/{id}", tag = "publicity", params(("id" = i64, Path)), request_body = placements::PlacementInput,
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_placement(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<placements::PlacementInput>,
+) -> AppResult<axum::http::StatusCode> {
+    placements::update(&app, &actor, id, req).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// Deletes a placement recorded by mistake while its campaign is open.
+#[utoipa::path(delete, path = "/api/v1/placements/{id}", tag = "publicity", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn delete_placement(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<axum::http::StatusCode> {
+    placements::delete(&app, &actor, id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }

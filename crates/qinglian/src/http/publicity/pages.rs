@@ -5,13 +5,13 @@ use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::Router;
+use axum::{Form, Router};
 use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::http::common::{
     read_multipart, render, see_other, uploaded_file, xlsx_download, Caller, Ctx, Fields, PageActor,
-    PageError,
+    PageError, Pairs,
 };
 use crate::i18n;
 use crate::services::{campaigns, placements, units, App, Paging};
@@ -22,6 +22,7 @@ pub(super) fn routes() -> Router<App> {
         .route("/campaigns/{id}/placements/import", post(import))
         .route("/campaigns/{id}/placements.xlsx", get(export))
         .route("/placement-photos/{id}", get(photo))
+        .route("/placements/{id}/delete", post(delete))
 }
 
 type PageResult = Result<Response, PageError>;
@@ -104,6 +105,17 @@ async fn create(
     let (f, photos) = read_multipart(mp).await?;
     placements::create(&app, &actor, id, input_from(&f)?, photos).await?;
     Ok(see_other(&format!("/campaigns/{id}/placements?ok=ok.placement_added")))
+}
+
+async fn delete(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    placements::delete(&app, &actor, id).await?;
+    let campaign = Fields(f).int("campaign_id", "err.required")?;
+    Ok(see_other(&format!("/campaigns/{campaign}/placements?ok=ok.placement_deleted")))
 }
 
 async fn import(

@@ -21,7 +21,15 @@ pub(super) fn routes() -> Router<App> {
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(list_units, create_unit, update_unit, list_people, get_person, update_person, import_people))]
+#[openapi(paths(
+    list_units,
+    create_unit,
+    update_unit,
+    list_people,
+    get_person,
+    update_person,
+    import_people
+))]
 pub(super) struct Doc;
 
 #[utoipa::path(get, path = "/api/v1/units", tag = "units", responses((status = 200, body = Vec<units::Unit>)))]

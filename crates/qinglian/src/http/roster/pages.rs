@@ -10,7 +10,9 @@ use serde::Deserialize;
 
 use crate::domain::Role;
 use crate::error::AppError;
-use crate::http::common::{read_multipart, render, see_other, Ctx, Fields, Notice, PageActor, PageResult, Pairs};
+use crate::http::common::{
+    read_multipart, render, see_other, Ctx, Fields, Notice, PageActor, PageResult, Pairs,
+};
 use crate::i18n::{self, Msg};
 use crate::services::{people, roster, units, App, Paging};
 
@@ -173,7 +175,12 @@ async fn unit_page(
     if let Some(pid) = unit.parent_id.filter(|pid| !parents.iter().any(|u| u.id == *pid)) {
         parents.insert(0, units::get(&app, pid).await?);
     }
-    Ok(render(&UnitPage { ctx: Ctx::new(&caller, n.ok.as_deref()), unit, parents, types: units::types(&app).await? }))
+    Ok(render(&UnitPage {
+        ctx: Ctx::new(&caller, n.ok.as_deref()),
+        unit,
+        parents,
+        types: units::types(&app).await?,
+    }))
 }
 
 async fn edit_unit(
@@ -183,7 +190,8 @@ async fn edit_unit(
     Form(f): Form<UnitForm>,
 ) -> PageResult {
     let parent_id = f.parent_id.as_deref().and_then(|s| s.parse().ok());
-    units::update(&app, &actor, id, units::UnitChange { name: f.name, type_code: f.type_code, parent_id }).await?;
+    units::update(&app, &actor, id, units::UnitChange { name: f.name, type_code: f.type_code, parent_id })
+        .await?;
     Ok(see_other(&format!("/units/{id}?ok=ok.saved")))
 }
 
