@@ -356,19 +356,25 @@ pub async fn sessions(app: &App, actor: &Actor, user_id: i64) -> AppResult<Vec<S
         .collect())
 }
 
-/// Ends every session of an account (its integration tokens stay; revoke them separately).
-pub async fn end_sessions(app: &App, actor: &Actor, user_id: i64) -> AppResult<u64> {
+/// Ends every session of an account (its integration tokens stay; revoke them separately). An
+/// administrator ending his own keeps the one he is using (`current`, its secret), so the request
+/// signs out his other devices instead of locking him out mid-task.
+pub async fn end_sessions(app: &App, actor: &Actor, user_id: i64, current: Option<&str>) -> AppResult<u64> {
     actor.require_admin()?;
+    let kept = current.filter(|_| user_id == actor.user_id).map(super::auth::token_hash).unwrap_or_default();
     let mut tx = app.db.begin().await?;
-    let ended =
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+    let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(user_id)
+        .bind(&kept)
+        .execute(&mut *tx)
+        .await?;
     audit::record(
         &mut tx,
         actor,
         "user.end_sessions",
         "user",
         user_id,
-        json!({"ended": ended.rows_affected()}),
+        json!({"ended": ended.rows_affected(), "kept_current": !kept.is_empty()}),
     )
     .await?;
     tx.commit().await?;

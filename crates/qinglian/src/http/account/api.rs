@@ -261,14 +261,15 @@ async fn user_sessions(
     Ok(Json(users::sessions(&app, &actor, id).await?))
 }
 
-/// Administrators: ends every session of the account.
+/// Administrators: ends every session of the account (of one's own, all but the one in use).
 #[utoipa::path(delete, path = "/api/v1/users/{id}/sessions", tag = "users", params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = ErrorBody)))]
 async fn end_user_sessions(
     State(app): State<App>,
+    caller: Caller,
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    users::end_sessions(&app, &actor, id).await?;
+    users::end_sessions(&app, &actor, id, caller.secret()).await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }

@@ -275,10 +275,10 @@ async fn disable_user(
 
 async fn end_user_sessions(
     State(app): State<App>,
-    PageActor { actor, .. }: PageActor,
+    PageActor { actor, caller }: PageActor,
     Path(id): Path<i64>,
 ) -> PageResult {
-    users::end_sessions(&app, &actor, id).await?;
+    users::end_sessions(&app, &actor, id, caller.secret()).await?;
     Ok(see_other("/admin/users?ok=ok.saved"))
 }
 
