@@ -190,28 +190,64 @@ fn validate(ctx: &Context, actor: &Actor, input: &PlacementInput) -> Result<Vali
     })
 }
 
+/// A placement's own columns, in the order [`Valid::bind`] gives them.
+const COLUMNS: [&str; 11] = [
+    "unit_id",
+    "material",
+    "channel",
+    "place",
+    "district",
+    "lat_e6",
+    "lng_e6",
+    "quantity",
+    "start_date",
+    "end_date",
+    "note",
+];
+
+impl Valid {
+    fn bind<'q, O>(
+        &'q self,
+        q: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
+        q.bind(self.unit_id)
+            .bind(&self.material)
+            .bind(&self.channel)
+            .bind(&self.place)
+            .bind(&self.district)
+            .bind(self.lat_e6)
+            .bind(self.lng_e6)
+            .bind(self.quantity)
+            .bind(&self.start)
+            .bind(&self.end)
+            .bind(&self.note)
+    }
+
+    /// The fields as the audit log shows them.
+    fn fields(&self) -> serde_json::Value {
+        json!({
+            "unit_id": self.unit_id, "material": self.material, "channel": self.channel, "place": self.place,
+            "district": self.district, "lat_e6": self.lat_e6, "lng_e6": self.lng_e6, "quantity": self.quantity,
+            "start_date": self.start, "end_date": self.end, "note": self.note,
+        })
+    }
+}
+
 async fn insert(tx: &mut Tx, actor: &Actor, campaign_id: i64, v: &Valid) -> AppResult<i64> {
-    Ok(sqlx::query_scalar(
-        "INSERT INTO placements (campaign_id, unit_id, material, channel, place, district, lat_e6, lng_e6, quantity, start_date, end_date,
-            note, created_by, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
-    )
-    .bind(campaign_id)
-    .bind(v.unit_id)
-    .bind(&v.material)
-    .bind(&v.channel)
-    .bind(&v.place)
-    .bind(&v.district)
-    .bind(v.lat_e6)
-    .bind(v.lng_e6)
-    .bind(v.quantity)
-    .bind(&v.start)
-    .bind(&v.end)
-    .bind(&v.note)
-    .bind(actor.user_id)
-    .bind(now())
-    .fetch_one(&mut **tx)
-    .await?)
+    let params: Vec<String> = (1..=COLUMNS.len() + 3).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "INSERT INTO placements ({}, created_by, created_at, campaign_id) VALUES ({}) RETURNING id",
+        COLUMNS.join(", "),
+        params.join(", ")
+    );
+    let (id,): (i64,) = v
+        .bind(sqlx::query_as(&sql))
+        .bind(actor.user_id)
+        .bind(now())
+        .bind(campaign_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(id)
 }
 
 /// Records one placement with its photos (images only).
@@ -267,7 +303,7 @@ pub async fn create(
 }
 
 /// The placement's campaign, once the actor may act on it: his unit's, and the campaign not closed.
-async fn correctable(app: &App, actor: &Actor, id: i64) -> AppResult<(i64, serde_json::Value)> {
+async fn correctable(app: &App, actor: &Actor, id: i64) -> AppResult<(i64, Valid)> {
     let r = sqlx::query(
         "SELECT p.*, u.path, c.status FROM placements p JOIN units u ON u.id = p.unit_id
          JOIN campaigns c ON c.id = p.campaign_id WHERE p.id = $1",
@@ -282,15 +318,20 @@ async fn correctable(app: &App, actor: &Actor, id: i64) -> AppResult<(i64, serde
     if r.get::<String, _>("status") == crate::domain::status::CAMPAIGN_CLOSED {
         return Err(AppError::Conflict(Msg::new("err.campaign_closed")));
     }
-    let fields = json!({
-        "unit_id": r.get::<i64, _>("unit_id"), "material": r.get::<String, _>("material"),
-        "channel": r.get::<String, _>("channel"), "place": r.get::<String, _>("place"),
-        "district": r.get::<String, _>("district"), "lat_e6": r.get::<Option<i64>, _>("lat_e6"),
-        "lng_e6": r.get::<Option<i64>, _>("lng_e6"), "quantity": r.get::<i64, _>("quantity"),
-        "start_date": r.get::<String, _>("start_date"), "end_date": r.get::<String, _>("end_date"),
-        "note": r.get::<String, _>("note"),
-    });
-    Ok((r.get("campaign_id"), fields))
+    let stored = Valid {
+        unit_id: r.get("unit_id"),
+        material: r.get("material"),
+        channel: r.get("channel"),
+        place: r.get("place"),
+        district: r.get("district"),
+        lat_e6: r.get("lat_e6"),
+        lng_e6: r.get("lng_e6"),
+        quantity: r.get("quantity"),
+        start: r.get("start_date"),
+        end: r.get("end_date"),
+        note: r.get("note"),
+    };
+    Ok((r.get("campaign_id"), stored))
 }
 
 /// Corrects a placement's figures, place and dates (its photos stay), checked as a new one is.
@@ -299,30 +340,19 @@ pub async fn update(app: &App, actor: &Actor, id: i64, input: PlacementInput) ->
     let ctx = context(app, campaign_id).await?;
     let v = validate(&ctx, actor, &input).map_err(AppError::Invalid)?;
     let mut tx = app.db.begin().await?;
-    sqlx::query(
-        "UPDATE placements SET unit_id = $1, material = $2, channel = $3, place = $4, district = $5, lat_e6 = $6,
-                lng_e6 = $7, quantity = $8, start_date = $9, end_date = $10, note = $11 WHERE id = $12",
+    let set: Vec<String> = COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 1)).collect();
+    let sql =
+        format!("UPDATE placements SET {} WHERE id = ${} RETURNING id", set.join(", "), COLUMNS.len() + 1);
+    let _: (i64,) = v.bind(sqlx::query_as(&sql)).bind(id).fetch_one(&mut *tx).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "placement.update",
+        "placement",
+        id,
+        audit::changes(before.fields(), v.fields()),
     )
-    .bind(v.unit_id)
-    .bind(&v.material)
-    .bind(&v.channel)
-    .bind(&v.place)
-    .bind(&v.district)
-    .bind(v.lat_e6)
-    .bind(v.lng_e6)
-    .bind(v.quantity)
-    .bind(&v.start)
-    .bind(&v.end)
-    .bind(&v.note)
-    .bind(id)
-    .execute(&mut *tx)
     .await?;
-    let after = json!({
-        "unit_id": v.unit_id, "material": v.material, "channel": v.channel, "place": v.place,
-        "district": v.district, "lat_e6": v.lat_e6, "lng_e6": v.lng_e6, "quantity": v.quantity,
-        "start_date": v.start, "end_date": v.end, "note": v.note,
-    });
-    audit::record(&mut tx, actor, "placement.update", "placement", id, audit::changes(before, after)).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -338,7 +368,8 @@ pub async fn delete(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
             .await?;
     }
     sqlx::query("DELETE FROM placements WHERE id = $1").bind(id).execute(&mut *tx).await?;
-    audit::record(&mut tx, actor, "placement.delete", "placement", id, json!({"before": before})).await?;
+    audit::record(&mut tx, actor, "placement.delete", "placement", id, json!({"before": before.fields()}))
+        .await?;
     tx.commit().await?;
     Ok(())
 }
