@@ -28,8 +28,9 @@ pub struct FindingInput {
     pub deadline: String,
 }
 
+/// An inspection's own record: recorded with its findings, corrected on its own.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
-pub struct InspectionInput {
+pub struct InspectionRecord {
     pub inspected_on: String,
     pub unit_id: i64,
     #[schema(min_length = 1, max_length = 100)]
@@ -40,47 +41,85 @@ pub struct InspectionInput {
     pub summary: String,
     /// One of the campaign's theme tags (四个结合), e.g. 疫情防控.
     pub theme_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct InspectionInput {
+    #[serde(flatten)]
+    pub record: InspectionRecord,
     #[serde(default)]
     pub findings: Vec<FindingInput>,
+}
+
+/// Checks an inspection's date (not in the future), focus, team and summary, gathering errors.
+fn check_header(
+    (inspected_on, focus, team, summary): (&str, &str, &str, &str),
+    errors: &mut Vec<FieldError>,
+) -> (Option<String>, Option<String>, Option<String>, Option<String>) {
+    let mut keep = |r: AppResult<String>| r.map_err(|e| errors.extend(e.fields().to_vec())).ok();
+    let date = keep(parse_date("inspected_on", inspected_on));
+    let focus = keep(clean_text("focus", focus, 100, true));
+    let team = keep(clean_text("team", team, 200, false));
+    let summary = keep(clean_text("summary", summary, 5_000, false));
+    if date.as_deref().is_some_and(|d| d > today().as_str()) {
+        errors.push(FieldError { field: "inspected_on".into(), msg: Msg::new("err.future_date") });
+    }
+    (date, focus, team, summary)
+}
+
+struct CheckedFinding {
+    category: String,
+    severity: String,
+    description: String,
+    deadline: String,
+}
+
+/// Checks a finding; its fields are named after `prefix` (`findings.0.`), and its deadline
+/// cannot come before the inspection.
+fn check_finding(f: &FindingInput, inspected_on: Option<&str>, prefix: &str) -> AppResult<CheckedFinding> {
+    let field = |name: &str| format!("{prefix}{name}");
+    let mut errors = Vec::new();
+    let category = clean_text("category", &f.category, 50, true)
+        .map_err(|_| errors.push(FieldError { field: field("category"), msg: Msg::new("err.required") }));
+    let description = clean_text("description", &f.description, 2_000, true)
+        .map_err(|_| errors.push(FieldError { field: field("description"), msg: Msg::new("err.required") }));
+    let deadline = parse_date("deadline", &f.deadline)
+        .map_err(|_| errors.push(FieldError { field: field("deadline"), msg: Msg::new("err.date") }));
+    if !SEVERITIES.contains(&f.severity.as_str()) {
+        errors.push(FieldError { field: field("severity"), msg: Msg::new("err.severity") });
+    }
+    if let (Ok(dl), Some(day)) = (&deadline, inspected_on) {
+        if dl.as_str() < day {
+            errors.push(FieldError { field: field("deadline"), msg: Msg::new("err.deadline_before") });
+        }
+    }
+    match (category, description, deadline, errors.is_empty()) {
+        (Ok(category), Ok(description), Ok(deadline), true) => {
+            Ok(CheckedFinding { category, severity: f.severity.clone(), description, deadline })
+        }
+        _ => Err(AppError::Invalid(errors)),
+    }
 }
 
 /// Records an inspection with its findings, in one transaction.
 pub async fn create(app: &App, actor: &Actor, campaign_id: i64, input: InspectionInput) -> AppResult<i64> {
     actor.require_organiser()?;
     let mut errors: Vec<FieldError> = Vec::new();
-    let date =
-        parse_date("inspected_on", &input.inspected_on).map_err(|e| errors.extend(e.fields().to_vec())).ok();
-    if date.as_deref().is_some_and(|d| d > today().as_str()) {
-        errors.push(FieldError { field: "inspected_on".into(), msg: Msg::new("err.future_date") });
-    }
-    let focus =
-        clean_text("focus", &input.focus, 100, true).map_err(|e| errors.extend(e.fields().to_vec())).ok();
-    let team =
-        clean_text("team", &input.team, 200, false).map_err(|e| errors.extend(e.fields().to_vec())).ok();
-    let summary = clean_text("summary", &input.summary, 5_000, false)
-        .map_err(|e| errors.extend(e.fields().to_vec()))
-        .ok();
+    let (date, focus, team, summary) = check_header(
+        (&input.record.inspected_on, &input.record.focus, &input.record.team, &input.record.summary),
+        &mut errors,
+    );
     let mut findings = Vec::new();
     for (i, f) in input.findings.iter().enumerate() {
-        let field = |name: &str| format!("findings.{i}.{name}");
-        let category = clean_text("category", &f.category, 50, true)
-            .map_err(|_| FieldError { field: field("category"), msg: Msg::new("err.required") });
-        let description = clean_text("description", &f.description, 2_000, true)
-            .map_err(|_| FieldError { field: field("description"), msg: Msg::new("err.required") });
-        let deadline = parse_date("deadline", &f.deadline)
-            .map_err(|_| FieldError { field: field("deadline"), msg: Msg::new("err.date") });
-        if !SEVERITIES.contains(&f.severity.as_str()) {
-            errors.push(FieldError { field: field("severity"), msg: Msg::new("err.severity") });
-        }
-        match (category, description, deadline) {
-            (Ok(c), Ok(d), Ok(dl)) => {
-                if date.as_ref().is_some_and(|day| dl < *day) {
-                    errors
-                        .push(FieldError { field: field("deadline"), msg: Msg::new("err.deadline_before") });
-                }
-                findings.push((c, f.severity.clone(), d, f.owner_unit_id.unwrap_or(input.unit_id), dl));
-            }
-            (c, d, dl) => errors.extend([c.err(), d.err(), dl.err()].into_iter().flatten()),
+        match check_finding(f, date.as_deref(), &format!("findings.{i}.")) {
+            Ok(c) => findings.push((
+                c.category,
+                c.severity,
+                c.description,
+                f.owner_unit_id.unwrap_or(input.record.unit_id),
+                c.deadline,
+            )),
+            Err(e) => errors.extend(e.fields().to_vec()),
         }
     }
     let (Some(date), Some(focus), Some(team), Some(summary), true) =
@@ -88,7 +127,7 @@ pub async fn create(app: &App, actor: &Actor, campaign_id: i64, input: Inspectio
     else {
         return Err(AppError::Invalid(errors));
     };
-    super::units::get(app, input.unit_id)
+    super::units::get(app, input.record.unit_id)
         .await
         .map_err(|_| AppError::invalid("unit_id", Msg::new("err.unit_unknown")))?;
     let mut tx = app.db.begin().await?;
@@ -98,11 +137,11 @@ pub async fn create(app: &App, actor: &Actor, campaign_id: i64, input: Inspectio
     )
     .bind(campaign_id)
     .bind(&date)
-    .bind(input.unit_id)
+    .bind(input.record.unit_id)
     .bind(&focus)
     .bind(&team)
     .bind(&summary)
-    .bind(input.theme_id.unwrap_or(0))
+    .bind(input.record.theme_id.unwrap_or(0))
     .bind(actor.user_id)
     .bind(now())
     .fetch_one(&mut *tx)
@@ -126,11 +165,254 @@ pub async fn create(app: &App, actor: &Actor, campaign_id: i64, input: Inspectio
         "inspection.create",
         "inspection",
         id,
-        json!({"unit_id": input.unit_id, "findings": findings.len()}),
+        json!({"unit_id": input.record.unit_id, "findings": findings.len()}),
     )
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Inspection {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub inspected_on: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub focus: String,
+    pub team: String,
+    pub summary: String,
+    pub theme_id: Option<i64>,
+    pub findings: i64,
+}
+
+pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<Inspection> {
+    actor.require_organiser()?;
+    let r = sqlx::query(
+        "SELECT i.*, u.name AS unit_name, (SELECT COUNT(*) FROM findings f WHERE f.inspection_id = i.id) AS findings
+         FROM inspections i JOIN units u ON u.id = i.unit_id WHERE i.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&app.db.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    Ok(Inspection {
+        id,
+        campaign_id: r.get("campaign_id"),
+        inspected_on: r.get("inspected_on"),
+        unit_id: r.get("unit_id"),
+        unit_name: r.get("unit_name"),
+        focus: r.get("focus"),
+        team: r.get("team"),
+        summary: r.get("summary"),
+        theme_id: r.get("theme_id"),
+        findings: r.get("findings"),
+    })
+}
+
+fn inspection_fields(i: &Inspection) -> serde_json::Value {
+    json!({"inspected_on": i.inspected_on, "unit_id": i.unit_id, "focus": i.focus, "team": i.team,
+           "summary": i.summary, "theme_id": i.theme_id})
+}
+
+/// The campaign of inspection `$1` is still open: a closed campaign's report stands on it.
+const INSPECTION_OPEN: &str =
+    "EXISTS (SELECT 1 FROM inspections i JOIN campaigns c ON c.id = i.campaign_id WHERE i.id = $1 AND c.status <> 'closed')";
+
+/// Refuses a correction once the inspection's campaign is closed; asked inside the transaction.
+async fn refuse_if_closed(tx: &mut crate::db::Tx, inspection_id: i64) -> AppResult<()> {
+    let open: i64 = sqlx::query_scalar(&format!("SELECT CASE WHEN {INSPECTION_OPEN} THEN 1 ELSE 0 END"))
+        .bind(inspection_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    if open == 0 {
+        return Err(AppError::Conflict(Msg::new("err.campaign_closed")));
+    }
+    Ok(())
+}
+
+/// Corrects an inspection's date, unit, focus, team, summary and theme; its date cannot pass a
+/// finding's deadline.
+pub async fn update(app: &App, actor: &Actor, id: i64, input: InspectionRecord) -> AppResult<()> {
+    let before = get(app, actor, id).await?;
+    let mut errors = Vec::new();
+    let (date, focus, team, summary) =
+        check_header((&input.inspected_on, &input.focus, &input.team, &input.summary), &mut errors);
+    let (Some(date), Some(focus), Some(team), Some(summary), true) =
+        (date, focus, team, summary, errors.is_empty())
+    else {
+        return Err(AppError::Invalid(errors));
+    };
+    super::units::get(app, input.unit_id)
+        .await
+        .map_err(|_| AppError::invalid("unit_id", Msg::new("err.unit_unknown")))?;
+    let mut tx = app.db.begin().await?;
+    refuse_if_closed(&mut tx, id).await?;
+    let earlier: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM findings WHERE inspection_id = $1 AND deadline < $2")
+            .bind(id)
+            .bind(&date)
+            .fetch_one(&mut *tx)
+            .await?;
+    if earlier > 0 {
+        return Err(AppError::invalid("inspected_on", Msg::new("err.deadline_before")));
+    }
+    sqlx::query(
+        "UPDATE inspections SET inspected_on = $1, unit_id = $2, focus = $3, team = $4, summary = $5,
+                theme_id = (SELECT id FROM campaign_themes WHERE id = $6 AND campaign_id = $7) WHERE id = $8",
+    )
+    .bind(&date)
+    .bind(input.unit_id)
+    .bind(&focus)
+    .bind(&team)
+    .bind(&summary)
+    .bind(input.theme_id.unwrap_or(0))
+    .bind(before.campaign_id)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    let theme: Option<i64> = sqlx::query_scalar("SELECT theme_id FROM inspections WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let after = json!({"inspected_on": date, "unit_id": input.unit_id, "focus": focus, "team": team,
+                       "summary": summary, "theme_id": theme});
+    audit::record(
+        &mut tx,
+        actor,
+        "inspection.update",
+        "inspection",
+        id,
+        audit::changes(inspection_fields(&before), after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deletes an inspection recorded by mistake, with its findings, while none has been rectified.
+pub async fn delete(app: &App, actor: &Actor, id: i64) -> AppResult<i64> {
+    let before = get(app, actor, id).await?;
+    let mut tx = app.db.begin().await?;
+    refuse_if_closed(&mut tx, id).await?;
+    // Taking the findings' write lock first, so a rectification closed meanwhile waits and is seen.
+    sqlx::query("UPDATE findings SET status = status WHERE inspection_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    INSPECTION_DEPENDENTS.refuse_if_any(&mut tx, id, "err.inspection_in_use").await?;
+    sqlx::query("DELETE FROM findings WHERE inspection_id = $1").bind(id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM inspections WHERE id = $1").bind(id).execute(&mut *tx).await?;
+    let mut was = inspection_fields(&before);
+    was["findings"] = json!(before.findings);
+    audit::record(&mut tx, actor, "inspection.delete", "inspection", id, json!({"before": was})).await?;
+    tx.commit().await?;
+    Ok(before.campaign_id)
+}
+
+const INSPECTION_DEPENDENTS: super::Dependents = super::Dependents(&[(
+    "SELECT COUNT(*) FROM findings WHERE inspection_id = $1 AND status = 'closed'",
+    "dep.rectified",
+)]);
+
+/// A finding as it is stored, for correcting it.
+struct StoredFinding {
+    inspection_id: i64,
+    inspected_on: String,
+    fields: serde_json::Value,
+}
+
+async fn stored_finding(app: &App, actor: &Actor, id: i64) -> AppResult<StoredFinding> {
+    actor.require_organiser()?;
+    let r = sqlx::query(
+        "SELECT f.*, i.inspected_on FROM findings f JOIN inspections i ON i.id = f.inspection_id WHERE f.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&app.db.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    Ok(StoredFinding {
+        inspection_id: r.get("inspection_id"),
+        inspected_on: r.get("inspected_on"),
+        fields: json!({"category": r.get::<String, _>("category"), "severity": r.get::<String, _>("severity"),
+                       "description": r.get::<String, _>("description"), "owner_unit_id": r.get::<i64, _>("owner_unit_id"),
+                       "deadline": r.get::<String, _>("deadline"), "evidence": r.get::<String, _>("evidence")}),
+    })
+}
+
+/// Corrects an open finding: its category, severity, description, owner unit or deadline
+/// (extended, or brought forward no earlier than the inspection). A rectified one is reopened
+/// first, so its evidence is never judged against a changed finding.
+pub async fn update_finding(app: &App, actor: &Actor, id: i64, input: FindingInput) -> AppResult<()> {
+    let before = stored_finding(app, actor, id).await?;
+    let f = check_finding(&input, Some(&before.inspected_on), "")?;
+    let owner = input.owner_unit_id.unwrap_or(before.fields["owner_unit_id"].as_i64().unwrap_or_default());
+    super::units::get(app, owner)
+        .await
+        .map_err(|_| AppError::invalid("owner_unit_id", Msg::new("err.unit_unknown")))?;
+    let mut tx = app.db.begin().await?;
+    refuse_if_closed(&mut tx, before.inspection_id).await?;
+    let n = sqlx::query(
+        "UPDATE findings SET category = $1, severity = $2, description = $3, owner_unit_id = $4, deadline = $5
+         WHERE id = $6 AND status = 'open'",
+    )
+    .bind(&f.category)
+    .bind(&f.severity)
+    .bind(&f.description)
+    .bind(owner)
+    .bind(&f.deadline)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(AppError::Conflict(Msg::new("err.finding_rectified")));
+    }
+    let after = json!({"category": f.category, "severity": f.severity, "description": f.description,
+                       "owner_unit_id": owner, "deadline": f.deadline});
+    audit::record(&mut tx, actor, "finding.update", "finding", id, audit::changes(before.fields, after))
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Reopens a rectification closed without enough done; the reason is logged with the evidence
+/// that was given, and the owner unit answers again.
+pub async fn reopen_finding(app: &App, actor: &Actor, id: i64, reason: &str) -> AppResult<()> {
+    let before = stored_finding(app, actor, id).await?;
+    let reason = clean_text("reason", reason, 500, true)?;
+    let mut tx = app.db.begin().await?;
+    refuse_if_closed(&mut tx, before.inspection_id).await?;
+    let n = sqlx::query("UPDATE findings SET status = 'open', closed_at = 0, closed_by = NULL WHERE id = $1 AND status = 'closed'")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(AppError::Conflict(Msg::new("err.finding_open")));
+    }
+    let detail = json!({"reason": reason, "evidence": before.fields["evidence"]});
+    audit::record(&mut tx, actor, "finding.reopen", "finding", id, detail).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deletes a finding recorded by mistake, while it is open.
+pub async fn delete_finding(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
+    let before = stored_finding(app, actor, id).await?;
+    let mut tx = app.db.begin().await?;
+    refuse_if_closed(&mut tx, before.inspection_id).await?;
+    let n = sqlx::query("DELETE FROM findings WHERE id = $1 AND status = 'open'")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(AppError::Conflict(Msg::new("err.finding_rectified")));
+    }
+    audit::record(&mut tx, actor, "finding.delete", "finding", id, json!({"before": before.fields})).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Closes a rectification: only with evidence of what was done, by its owner unit or an organiser.

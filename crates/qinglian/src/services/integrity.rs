@@ -444,6 +444,124 @@ pub async fn evaluate(app: &App, actor: &Actor, id: i64, e: Evaluation) -> AppRe
     Ok(())
 }
 
+/// The applicant corrects his answers while the application awaits evaluation; every
+/// criterion stays answered, and the evidence files stay as they were.
+pub async fn correct(app: &App, actor: &Actor, id: i64, items: Vec<ItemInput>) -> AppResult<()> {
+    let a = application(app, actor, id).await?;
+    for item in &a.items {
+        let answered =
+            items.iter().any(|i| i.criterion_id == item.criterion_id && !i.statement.trim().is_empty());
+        if !answered {
+            return Err(AppError::invalid("items", Msg::new("err.criterion_unanswered").arg("n", item.seq)));
+        }
+    }
+    let mut tx = app.db.begin().await?;
+    // Claimed on the old status first, so an evaluation in between is not scored on other words.
+    claim_submitted(&mut tx, id).await?;
+    let mut was = serde_json::Map::new();
+    let mut now_ = serde_json::Map::new();
+    for item in &a.items {
+        let statement: String = items
+            .iter()
+            .find(|i| i.criterion_id == item.criterion_id)
+            .map(|i| i.statement.trim().chars().take(5_000).collect())
+            .unwrap_or_default();
+        if statement == item.statement {
+            continue;
+        }
+        sqlx::query(
+            "UPDATE integrity_items SET statement = $1 WHERE application_id = $2 AND criterion_id = $3",
+        )
+        .bind(&statement)
+        .bind(id)
+        .bind(item.criterion_id)
+        .execute(&mut *tx)
+        .await?;
+        was.insert(item.seq.to_string(), json!(item.statement));
+        now_.insert(item.seq.to_string(), json!(statement));
+    }
+    let detail = json!({"before": was, "after": now_});
+    audit::record(&mut tx, actor, "integrity.correct", "integrity_application", id, detail).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Takes the application's write lock while it still awaits evaluation, or says it is decided.
+async fn claim_submitted(tx: &mut crate::db::Tx, id: i64) -> AppResult<()> {
+    let n = sqlx::query(
+        "UPDATE integrity_applications SET status = status WHERE id = $1 AND status = 'submitted'",
+    )
+    .bind(id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(AppError::Conflict(Msg::new("err.application_decided")));
+    }
+    Ok(())
+}
+
+/// The applicant withdraws an application that awaits evaluation; it is kept, marked
+/// withdrawn, and the unit may apply again.
+pub async fn withdraw(app: &App, actor: &Actor, id: i64, reason: &str) -> AppResult<()> {
+    application(app, actor, id).await?;
+    let reason = clean_text("reason", reason, 500, true)?;
+    let mut tx = app.db.begin().await?;
+    claim_submitted(&mut tx, id).await?;
+    sqlx::query("UPDATE integrity_applications SET status = 'withdrawn', decision_comment = $1, decided_at = $2 WHERE id = $3")
+        .bind(&reason)
+        .bind(now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "integrity.withdraw",
+        "integrity_application",
+        id,
+        json!({"reason": reason}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// An organiser sets aside a decision made in error (a unit named or returned wrongly): the
+/// application awaits evaluation again, its scores cleared; the log keeps the decision undone.
+/// Not once the campaign it served is closed.
+pub async fn reopen(app: &App, actor: &Actor, id: i64, reason: &str) -> AppResult<()> {
+    actor.require_organiser()?;
+    let a = application(app, actor, id).await?;
+    let reason = clean_text("reason", reason, 500, true)?;
+    let mut tx = app.db.begin().await?;
+    let n = sqlx::query(
+        "UPDATE integrity_applications SET status = 'submitted', total_score = 0, evaluator_id = NULL, decision_comment = '', decided_at = 0
+         WHERE id = $1 AND status IN ('recognised', 'returned')
+           AND (campaign_id IS NULL OR EXISTS (SELECT 1 FROM campaigns c WHERE c.id = integrity_applications.campaign_id AND c.status <> 'closed'))",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        let key = if matches!(a.status.as_str(), "recognised" | "returned") {
+            "err.campaign_closed"
+        } else {
+            "err.application_undecided"
+        };
+        return Err(AppError::Conflict(Msg::new(key)));
+    }
+    sqlx::query("UPDATE integrity_items SET score = NULL, comment = '' WHERE application_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let detail = json!({"reason": reason, "before": {"status": a.status, "total": a.total_score, "comment": a.decision_comment}});
+    audit::record(&mut tx, actor, "integrity.reopen", "integrity_application", id, detail).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ApplicationRow {
     pub id: i64,

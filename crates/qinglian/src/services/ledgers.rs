@@ -228,7 +228,7 @@ const SHEETS: [Sheet; 9] = [
         from: "integrity_applications ia JOIN (SELECT id AS campaign_id, 0 AS id, 0 AS seq FROM campaigns) a ON a.campaign_id = ia.campaign_id
                JOIN units u ON u.id = ia.unit_id JOIN integrity_types it ON it.id = ia.type_id",
         columns: "ia.id, u.name, it.name AS type_name,
-                  CASE ia.status WHEN 'recognised' THEN '已命名' WHEN 'evaluated' THEN '已评估' WHEN 'returned' THEN '已退回' ELSE '已申报' END AS state,
+                  CASE ia.status WHEN 'recognised' THEN '已命名' WHEN 'evaluated' THEN '已评估' WHEN 'returned' THEN '已退回' WHEN 'withdrawn' THEN '已撤回' ELSE '已申报' END AS state,
                   ia.total_score, it.pass_score, ia.submitted_at, ia.decision_comment",
         times: &[5],
         dates: &[],

@@ -9,6 +9,7 @@ use sqlx::Row;
 use super::audience::Audience;
 use super::filter::Where;
 use super::outbox;
+use super::revisions::{campaign_open, check_seen, next_version, refusal, signed_text};
 use super::signatures::{self, NewSignature, Signed};
 use super::uploads::{self, Upload};
 use super::{audit, clean_text, Actor, App};
@@ -91,24 +92,14 @@ pub async fn create(
     file: Option<Upload>,
 ) -> AppResult<i64> {
     super::campaigns::activity(app, activity_id).await?;
-    let title = clean_text("title", &input.title, 200, true)?;
-    let body = clean_text("body", &input.body, 200_000, false)?;
-    let link = clean_text("link", &input.link, 500, false)?;
-    if !(link.is_empty() || link.starts_with("https://") || link.starts_with("http://")) {
-        return Err(AppError::invalid("link", Msg::new("err.link")));
-    }
+    let w = Wording::check(&input.title, &input.body, &input.link, &input.due_date)?;
     if !KINDS.contains(&input.kind.as_str()) {
         return Err(AppError::invalid("kind", Msg::new("err.kind_unknown")));
     }
     if !DELIVERIES.contains(&input.delivery.as_str()) {
         return Err(AppError::invalid("delivery", Msg::new("err.kind_unknown")));
     }
-    let due = if input.due_date.trim().is_empty() {
-        String::new()
-    } else {
-        crate::domain::parse_date("due_date", &input.due_date)?
-    };
-    if body.is_empty() && link.is_empty() && file.is_none() {
+    if w.body.is_empty() && w.link.is_empty() && file.is_none() {
         return Err(AppError::invalid("body", Msg::new("err.material_empty")));
     }
     let host = super::units::get(app, input.host_unit_id)
@@ -130,15 +121,15 @@ pub async fn create(
     )
     .bind(activity_id)
     .bind(input.host_unit_id)
-    .bind(&title)
+    .bind(&w.title)
     .bind(&input.kind)
-    .bind(&body)
-    .bind(&link)
+    .bind(&w.body)
+    .bind(&w.link)
     .bind(stored.as_ref().map(|s| s.key.clone()).unwrap_or_default())
     .bind(stored.as_ref().map(|s| s.content_type).unwrap_or_default())
     .bind(stored.as_ref().map(|s| s.file_name.clone()).unwrap_or_default())
     .bind(&input.delivery)
-    .bind(&due)
+    .bind(&w.due_date)
     .bind(input.min_read_seconds.clamp(0, 3600))
     .bind(input.audience.unit_id)
     .bind(input.audience.ranks_text())
@@ -154,11 +145,126 @@ pub async fn create(
         "material.create",
         "material",
         id,
-        json!({"title": title, "delivery": input.delivery}),
+        json!({"title": w.title, "delivery": input.delivery}),
     )
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// What a material says and by when: checked alike when it is published and when corrected.
+struct Wording {
+    title: String,
+    body: String,
+    link: String,
+    due_date: String,
+}
+
+impl Wording {
+    fn check(title: &str, body: &str, link: &str, due_date: &str) -> AppResult<Wording> {
+        let title = clean_text("title", title, 200, true)?;
+        let body = clean_text("body", body, 200_000, false)?;
+        let link = clean_text("link", link, 500, false)?;
+        if !(link.is_empty() || link.starts_with("https://") || link.starts_with("http://")) {
+            return Err(AppError::invalid("link", Msg::new("err.link")));
+        }
+        let due_date = if due_date.trim().is_empty() {
+            String::new()
+        } else {
+            crate::domain::parse_date("due_date", due_date)?
+        };
+        Ok(Wording { title, body, link, due_date })
+    }
+}
+
+/// A correction of a published material: its wording, link, due date and reading time. A new
+/// wording is a new version (see `revisions`); those who have not signed open it afresh.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct MaterialRevision {
+    #[schema(min_length = 1, max_length = 200)]
+    pub title: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub link: String,
+    #[serde(default)]
+    pub due_date: String,
+    #[serde(default)]
+    pub min_read_seconds: i64,
+    /// The version the correction was made from; another correction in between is refused.
+    pub version: i64,
+}
+
+fn revision_fields(m: &Material) -> serde_json::Value {
+    json!({"title": m.title, "body": m.body, "link": m.link, "due_date": m.due_date,
+           "min_read_seconds": m.min_read_seconds, "version": m.version})
+}
+
+/// Corrects a material; returns its version now.
+pub async fn revise(app: &App, actor: &Actor, id: i64, input: MaterialRevision) -> AppResult<i64> {
+    let before = get(app, id).await?;
+    if !actor.covers(&before.host_path) {
+        return Err(AppError::Forbidden);
+    }
+    let w = Wording::check(&input.title, &input.body, &input.link, &input.due_date)?;
+    if w.body.is_empty() && w.link.is_empty() && !before.has_file() {
+        return Err(AppError::invalid("body", Msg::new("err.material_empty")));
+    }
+    let seconds = input.min_read_seconds.clamp(0, 3600);
+    let mut tx = app.db.begin().await?;
+    let texts = (signed_text(&before.title, &before.body), signed_text(&w.title, &w.body));
+    let version = next_version(&mut tx, "material", id, input.version, (&texts.0, &texts.1)).await?;
+    let changed = sqlx::query(&format!(
+        "UPDATE materials SET title = $1, body = $2, link = $3, due_date = $4, min_read_seconds = $5, version = $6
+         WHERE id = $7 AND version = $8 AND {}",
+        campaign_open("materials")
+    ))
+    .bind(&w.title)
+    .bind(&w.body)
+    .bind(&w.link)
+    .bind(&w.due_date)
+    .bind(seconds)
+    .bind(version)
+    .bind(id)
+    .bind(input.version)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Err(refusal(app, Some(before.activity_id)).await?);
+    }
+    if version != input.version {
+        // The reading time runs from opening the wording that will be signed.
+        sqlx::query(
+            "UPDATE material_receipts SET opened_at = 0 WHERE material_id = $1 AND NOT EXISTS
+               (SELECT 1 FROM signatures s WHERE s.subject = 'material' AND s.subject_id = $1 AND s.person_id = material_receipts.person_id)",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let after = json!({"title": w.title, "body": w.body, "link": w.link, "due_date": w.due_date,
+                       "min_read_seconds": seconds, "version": version});
+    audit::record(
+        &mut tx,
+        actor,
+        "material.revise",
+        "material",
+        id,
+        audit::changes(revision_fields(&before), after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(version)
+}
+
+/// The wordings kept, for those who run it (or see the whole campaign).
+pub async fn versions(app: &App, actor: &Actor, id: i64) -> AppResult<Vec<super::revisions::Version>> {
+    let m = get(app, id).await?;
+    if !actor.covers(&m.host_path) && !actor.campaign_wide() {
+        return Err(AppError::NotFound);
+    }
+    super::revisions::history(app, "material", id).await
 }
 
 pub async fn get(app: &App, id: i64) -> AppResult<Material> {
@@ -249,10 +355,25 @@ pub async fn open(app: &App, material: i64, person: i64) -> AppResult<i64> {
     Ok(opened)
 }
 
+/// A reader's signature.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct ReaderSignature {
+    /// `[[[x, y], …], …]` on a 1000 × 400 pad.
+    #[serde(default)]
+    pub strokes: String,
+    /// Use the typed name instead of a drawing.
+    #[serde(default)]
+    pub typed: bool,
+    /// The version the reader was shown; a signature on an earlier one is refused.
+    #[serde(default)]
+    pub version: Option<i64>,
+}
+
 /// Signs that the reader has read it: only after opening it, and after the reading time.
-pub async fn sign(app: &App, actor: &Actor, id: i64, strokes: &str, typed: bool) -> AppResult<Signed> {
+pub async fn sign(app: &App, actor: &Actor, id: i64, input: &ReaderSignature) -> AppResult<Signed> {
     let (m, person) = for_reader(app, actor, id).await?;
     let person = person.ok_or(AppError::Conflict(Msg::new("err.not_addressed")))?;
+    check_seen(input.version, m.version)?;
     let opened: Option<i64> = sqlx::query_scalar(
         "SELECT opened_at FROM material_receipts WHERE material_id = $1 AND person_id = $2",
     )
@@ -269,7 +390,7 @@ pub async fn sign(app: &App, actor: &Actor, id: i64, strokes: &str, typed: bool)
         .bind(person)
         .fetch_one(&app.db.pool)
         .await?;
-    let (svg, method) = super::pledges::signature_svg(&name, strokes, typed)?;
+    let (svg, method) = super::pledges::signature_svg(&name, &input.strokes, input.typed)?;
     let job = NewSignature {
         subject: "material",
         subject_id: id,
@@ -281,7 +402,7 @@ pub async fn sign(app: &App, actor: &Actor, id: i64, strokes: &str, typed: bool)
         phone: String::new(),
         method,
         svg,
-        text: format!("{}\n{}", m.title, m.body),
+        text: signed_text(&m.title, &m.body),
         ip: actor.ip.clone(),
         by_user: Some((actor.user_id, actor.username.clone())),
         signed_at: None,

@@ -26,6 +26,7 @@ pub mod portal;
 pub mod reach;
 pub mod recent;
 pub mod report;
+pub mod revisions;
 pub mod roster;
 pub mod search;
 pub mod series;

@@ -8,6 +8,7 @@ use sqlx::Row;
 
 use super::audience::Audience;
 use super::filter::Where;
+use super::revisions::{campaign_open, check_seen, next_version, refusal, signed_text};
 use super::signatures::{self, check_plain, NewSignature, Signed, Strokes};
 use super::{audit, clean_text, Actor, App};
 use crate::db::{now, Tx};
@@ -40,6 +41,8 @@ pub struct Pledge {
     pub public: bool,
     pub status: String,
     pub signature_count: i64,
+    /// Raised by each correction of the wording.
+    pub version: i64,
     pub audience: Audience,
     pub ledger_entry_id: Option<i64>,
     #[serde(skip)]
@@ -94,6 +97,60 @@ pub async fn create(app: &App, actor: &Actor, input: PledgeInput) -> AppResult<i
     Ok(id)
 }
 
+/// A correction of a pledge's wording: a new version (see `revisions`).
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct PledgeRevision {
+    #[schema(min_length = 1, max_length = 200)]
+    pub title: String,
+    #[schema(min_length = 1, max_length = 10000)]
+    pub body: String,
+    /// The version the correction was made from; another correction in between is refused.
+    pub version: i64,
+}
+
+/// Corrects a pledge's wording; returns its version now.
+pub async fn revise(app: &App, actor: &Actor, id: i64, input: PledgeRevision) -> AppResult<i64> {
+    let before = get(app, id).await?;
+    if !actor.covers(&before.host_path) {
+        return Err(AppError::Forbidden);
+    }
+    let title = clean_text("title", &input.title, 200, true)?;
+    let body = clean_text("body", &input.body, 10_000, true)?;
+    let mut tx = app.db.begin().await?;
+    let texts = (signed_text(&before.title, &before.body), signed_text(&title, &body));
+    let version = next_version(&mut tx, "pledge", id, input.version, (&texts.0, &texts.1)).await?;
+    let changed = sqlx::query(&format!(
+        "UPDATE pledges SET title = $1, body = $2, version = $3 WHERE id = $4 AND version = $5 AND {}",
+        campaign_open("pledges")
+    ))
+    .bind(&title)
+    .bind(&body)
+    .bind(version)
+    .bind(id)
+    .bind(input.version)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Err(refusal(app, before.activity_id).await?);
+    }
+    let was = json!({"title": before.title, "body": before.body, "version": before.version});
+    let now = json!({"title": title, "body": body, "version": version});
+    audit::record(&mut tx, actor, "pledge.revise", "pledge", id, audit::changes(was, now)).await?;
+    tx.commit().await?;
+    app.pledges.forget(id);
+    Ok(version)
+}
+
+/// The wordings kept, for those who run it (or see the whole campaign).
+pub async fn versions(app: &App, actor: &Actor, id: i64) -> AppResult<Vec<super::revisions::Version>> {
+    let p = get(app, id).await?;
+    if !actor.covers(&p.host_path) && !actor.campaign_wide() {
+        return Err(AppError::NotFound);
+    }
+    super::revisions::history(app, "pledge", id).await
+}
+
 pub async fn get(app: &App, id: i64) -> AppResult<Pledge> {
     let r = sqlx::query(
         "SELECT g.*, h.name AS host_name, h.path AS host_path, au.path AS audience_path
@@ -114,6 +171,7 @@ pub async fn get(app: &App, id: i64) -> AppResult<Pledge> {
         public: r.get::<i64, _>("public") != 0,
         status: r.get("status"),
         signature_count: r.get("signature_count"),
+        version: r.get("version"),
         ledger_entry_id: r.get("ledger_entry_id"),
         audience: Audience::from_row(&r, invitees),
         host_path: r.get("host_path"),
@@ -162,6 +220,9 @@ pub struct SignInput {
     /// Or the name typed as a signature (for those who cannot draw).
     #[serde(default)]
     pub typed: bool,
+    /// The version the signer was shown; a signature on an earlier one is refused.
+    #[serde(default)]
+    pub version: Option<i64>,
 }
 
 /// The SVG of a signature: drawn strokes, or the typed name when asked for.
@@ -208,10 +269,17 @@ pub async fn sign(
 ) -> AppResult<Signed> {
     // Read as this server saw it a moment ago; whether it is still open is asked again in the
     // signature's transaction.
-    let p = app.pledges.get(pledge_id, get(app, pledge_id)).await?;
+    let mut p = app.pledges.get(pledge_id, get(app, pledge_id)).await?;
+    if input.version.is_some_and(|v| v != p.version) {
+        // The signer was shown another version than this server kept a moment ago: ask afresh,
+        // since another server may have corrected it just now.
+        app.pledges.forget(pledge_id);
+        p = app.pledges.get(pledge_id, get(app, pledge_id)).await?;
+    }
     if p.status != "open" {
         return Err(AppError::Conflict(Msg::new("err.pledge_closed")));
     }
+    check_seen(input.version, p.version)?;
     // A pledge addressed to an audience is signed only by a signed-in member of it, as the
     // person his account is linked to; what he typed is not looked up, so nothing here tells
     // anyone whether a name or a phone is on the roster.
@@ -254,7 +322,7 @@ pub async fn sign(
     let job = NewSignature {
         subject: "pledge",
         subject_id: p.id,
-        version: 1,
+        version: p.version,
         signer_key,
         person_id,
         name,
@@ -262,7 +330,7 @@ pub async fn sign(
         phone,
         method,
         svg,
-        text: format!("{}\n{}", p.title, p.body),
+        text: signed_text(&p.title, &p.body),
         ip: ip.to_string(),
         by_user: actor.map(|a| (a.user_id, a.username.clone())),
         signed_at: None,
@@ -459,8 +527,7 @@ pub async fn signed_pdf(app: &App, code: &str, verify_url: &str) -> AppResult<Ve
     let zh = crate::i18n::T(crate::i18n::Lang::Zh);
     let data = serde_json::json!({
         "title": s.title,
-        // A material's kept text starts with the version line; the copy shows the text itself.
-        "paragraphs": s.text.lines().skip(if pledge { 0 } else { 1 }).filter(|l| !l.trim().is_empty()).collect::<Vec<_>>(),
+        "paragraphs": s.text.lines().filter(|l| !l.trim().is_empty()).collect::<Vec<_>>(),
         "signer_label": zh.get(if pledge { "copy.pledger" } else { "copy.reader" }),
         "name": s.full_name,
         "org_label": zh.get("copy.org"),

@@ -234,6 +234,30 @@ async fn find_or_keep_text(tx: &mut Tx, s: &NewSignature, digest: &str) -> AppRe
     .await?)
 }
 
+/// Keeps `text` as version `version` of the subject, unless that text is kept already (a
+/// correction back to an earlier wording signs the earlier version again).
+pub(crate) async fn keep_text(
+    tx: &mut Tx,
+    subject: &str,
+    id: i64,
+    version: i64,
+    text: &str,
+) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO signed_texts (subject, subject_id, version, digest, text, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (subject, subject_id, digest) DO NOTHING",
+    )
+    .bind(subject)
+    .bind(id)
+    .bind(version)
+    .bind(sm3_hex(text.as_bytes()))
+    .bind(text)
+    .bind(now())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Moves the chain's head to `digest`, in the transaction that appended it.
 pub(crate) async fn move_head(tx: &mut Tx, digest: &str) -> AppResult<()> {
     sqlx::query("UPDATE chain_head SET digest = $1 WHERE id = 1").bind(digest).execute(&mut **tx).await?;
@@ -495,6 +519,8 @@ pub struct SignatureView {
     pub code: String,
     pub subject: String,
     pub subject_id: i64,
+    /// The version of the text signed; a later correction does not change it.
+    pub version: i64,
     pub title: String,
     /// Masked on the public page.
     pub name: String,
@@ -534,6 +560,7 @@ pub async fn by_code(app: &App, code: &str) -> AppResult<SignatureView> {
         code: r.get("code"),
         subject: r.get("subject"),
         subject_id: r.get("subject_id"),
+        version: r.get("version"),
         title: title.to_string(),
         name: super::series::mask_name(&name),
         org: r.get("org"),

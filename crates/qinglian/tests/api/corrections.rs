@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use crate::harness::{error_of, Client, TestApp};
 
 /// The detail of the latest audit record of `action`.
-async fn last_audit(t: &TestApp, action: &str) -> Value {
+pub(crate) async fn last_audit(t: &TestApp, action: &str) -> Value {
     let detail: String =
         sqlx::query_scalar("SELECT detail FROM audit_log WHERE action = $1 ORDER BY id DESC LIMIT 1")
             .bind(action)
@@ -18,7 +18,7 @@ async fn last_audit(t: &TestApp, action: &str) -> Value {
     serde_json::from_str(&detail).unwrap()
 }
 
-async fn send(c: &Client, method: Method, path: &str, body: &Value) -> reqwest::Response {
+pub(crate) async fn send(c: &Client, method: Method, path: &str, body: &Value) -> reqwest::Response {
     c.request(method, path).json(body).send().await.unwrap()
 }
 
@@ -436,7 +436,208 @@ async fn a_placement_is_corrected_or_deleted_until_the_campaign_closes(t: TestAp
     assert!(message.contains("已结束"), "{message}");
 }
 
+/// A finding's deadline is extended and its wording corrected while open; a rectification
+/// closed without enough done is reopened with a reason; an inspection is corrected, and
+/// deleted only while none of its findings has been rectified.
+async fn an_inspection_and_its_findings_are_corrected_reopened_and_deleted(t: TestApp) {
+    let org = t.api_as("jiwei").await;
+    let camp = t.scalar("SELECT MIN(id) FROM campaigns").await;
+    let village = t.scalar("SELECT id FROM units WHERE name = '东庄村'").await;
+    let finding = |description: &str| json!({"category": "值班值守", "severity": "medium", "description": description, "deadline": "2022-05-30"});
+    let body = json!({"inspected_on": "2022-05-20", "unit_id": village, "focus": "疫情防控纪律",
+                      "findings": [finding("卡口夜间无人值守"), finding("登记台账不全")]});
+    let resp = org.post_json(&format!("/api/v1/campaigns/{camp}/inspections"), &body).await;
+    let inspection = resp.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM findings WHERE inspection_id = $1 ORDER BY id")
+        .bind(inspection)
+        .fetch_all(&t.app.db.pool)
+        .await
+        .unwrap();
+    let (night, ledger) = (ids[0], ids[1]);
+
+    // Extended and reworded; never before the inspection; not by the unit that answers for it.
+    let mut change = finding("卡口夜间无人值守，值班表未落实");
+    change["deadline"] = json!("2022-06-15");
+    change["severity"] = json!("high");
+    let path = format!("/api/v1/findings/{night}");
+    assert_eq!(send(&org, Method::PUT, &path, &change).await.status(), 204);
+    let detail = last_audit(&t, "finding.update").await;
+    assert_eq!(
+        (detail["before"]["deadline"].as_str(), detail["after"]["deadline"].as_str()),
+        (Some("2022-05-30"), Some("2022-06-15"))
+    );
+    assert_eq!(detail["after"]["severity"], "high");
+    let mut early = change.clone();
+    early["deadline"] = json!("2022-05-01");
+    let (status, _, _, fields) = error_of(send(&org, Method::PUT, &path, &early).await).await;
+    assert_eq!(status, 422);
+    assert!(fields["deadline"].as_str().unwrap().contains("不能早于检查日期"), "{fields}");
+    let dz = t.api_as("dongzhuang").await;
+    assert_eq!(send(&dz, Method::PUT, &path, &change).await.status(), 403);
+
+    // Closed by the village, reopened by the commission with a reason; the evidence stays logged.
+    let evidence = json!({"evidence": "已排班"});
+    assert_eq!(dz.post_json(&format!("{path}/close"), &evidence).await.status(), 204);
+    let (status, _, message, _) = error_of(send(&org, Method::PUT, &path, &change).await).await;
+    assert_eq!(status, 409);
+    assert!(message.contains("重新打开"), "{message}");
+    assert_eq!(org.post_json(&format!("{path}/reopen"), &json!({"reason": " "})).await.status(), 422);
+    assert_eq!(dz.post_json(&format!("{path}/reopen"), &json!({"reason": "未见值班表"})).await.status(), 403);
+    assert_eq!(
+        org.post_json(&format!("{path}/reopen"), &json!({"reason": "未见值班表"})).await.status(),
+        204
+    );
+    let detail = last_audit(&t, "finding.reopen").await;
+    assert_eq!(
+        (detail["reason"].as_str(), detail["evidence"].as_str()),
+        (Some("未见值班表"), Some("已排班"))
+    );
+    let status: String = sqlx::query_scalar("SELECT status FROM findings WHERE id = $1")
+        .bind(night)
+        .fetch_one(&t.app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "open");
+    assert_eq!(org.post_json(&format!("{path}/reopen"), &json!({"reason": "再次"})).await.status(), 409);
+
+    // The inspection itself: its date cannot pass a deadline; deleted only while none is rectified.
+    let ipath = format!("/api/v1/inspections/{inspection}");
+    let mut header = json!({"inspected_on": "2022-05-21", "unit_id": village, "focus": "疫情防控工作纪律", "team": "第二监督检查室"});
+    assert_eq!(send(&org, Method::PUT, &ipath, &header).await.status(), 204);
+    assert_eq!(org.get_json(&ipath).await["focus"], "疫情防控工作纪律");
+    assert_eq!(last_audit(&t, "inspection.update").await["before"]["inspected_on"], "2022-05-20");
+    header["inspected_on"] = json!("2022-06-01");
+    let (status, _, _, fields) = error_of(send(&org, Method::PUT, &ipath, &header).await).await;
+    assert_eq!(status, 422, "{fields}");
+    assert_eq!(
+        dz.post_json(&format!("/api/v1/findings/{ledger}/close"), &json!({"evidence": "已补齐"}))
+            .await
+            .status(),
+        204
+    );
+    let (status, _, message, _) = error_of(org.request(Method::DELETE, &ipath).send().await.unwrap()).await;
+    assert_eq!(status, 409);
+    assert!(message.contains("1项问题已整改销号"), "{message}");
+    assert_eq!(
+        org.request(Method::DELETE, &format!("/api/v1/findings/{ledger}")).send().await.unwrap().status(),
+        409
+    );
+    assert_eq!(
+        org.request(Method::DELETE, &format!("/api/v1/findings/{night}")).send().await.unwrap().status(),
+        204
+    );
+
+    // From the pages: an organiser reopens the rectified one, then the inspection goes.
+    let b = t.browser_as("jiwei").await;
+    let page = format!("/campaigns/{camp}/inspections");
+    let csrf = b.csrf_from(&page).await;
+    let camp_s = camp.to_string();
+    let resp = b
+        .post_form(
+            &format!("/findings/{ledger}/reopen"),
+            &[("_csrf", &csrf), ("campaign_id", &camp_s), ("reason", "台账仍缺两日")],
+        )
+        .await;
+    assert_eq!(resp.status(), 303);
+    let html = b.text(&format!("/inspections/{inspection}")).await;
+    assert!(html.contains("id=\"inspection-edit-form\"") && html.contains("疫情防控工作纪律"), "{html}");
+    let resp = b.post_form(&format!("/inspections/{inspection}/delete"), &[("_csrf", &csrf)]).await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(org.get(&ipath).await.status(), 404);
+    assert_eq!(
+        t.scalar(&format!("SELECT COUNT(*) FROM findings WHERE inspection_id = {inspection}")).await,
+        0
+    );
+    assert_eq!(last_audit(&t, "inspection.delete").await["before"]["findings"], 1);
+}
+
+/// An integrity application is corrected by its unit while it awaits evaluation, withdrawn
+/// (the unit may apply again), and a decision made in error is set aside by an organiser.
+async fn an_integrity_application_is_corrected_withdrawn_and_its_decision_set_aside(t: TestApp) {
+    let org = t.api_as("jiwei").await;
+    let dz = t.api_as("dongzhuang").await;
+    let types = org.get_json("/api/v1/integrity/types").await;
+    let village = types.as_array().unwrap().iter().find(|t| t["code"] == "village").unwrap().clone();
+    let ids: Vec<i64> =
+        village["criteria"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect();
+    let unit = t.scalar("SELECT id FROM units WHERE name = '西庄村'").await;
+    let answers =
+        |word: &str| ids.iter().map(|c| json!({"criterion_id": c, "statement": word})).collect::<Vec<_>>();
+    let apply = json!({"type_id": village["id"], "unit_id": unit, "items": answers("已落实")});
+    let resp = dz.post_json("/api/v1/integrity/applications", &apply).await;
+    let id = resp.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let path = format!("/api/v1/integrity/applications/{id}");
+
+    // Corrected: every criterion still answered; the log keeps the words replaced.
+    let mut partial = answers("班子成员签订廉洁承诺书");
+    partial[1]["statement"] = json!(" ");
+    let (status, _, message, _) =
+        error_of(send(&dz, Method::PUT, &path, &json!({"items": partial})).await).await;
+    assert_eq!(status, 422);
+    assert!(message.contains("第2条标准"), "{message}");
+    assert_eq!(
+        send(&dz, Method::PUT, &path, &json!({"items": answers("班子成员签订廉洁承诺书")})).await.status(),
+        204
+    );
+    let a = dz.get_json(&path).await;
+    assert_eq!(a["items"][0]["statement"], "班子成员签订廉洁承诺书");
+    let detail = last_audit(&t, "integrity.correct").await;
+    assert_eq!(detail["before"]["1"], "已落实", "{detail}");
+    let station = t.api_as("wuyilu").await;
+    assert_eq!(send(&station, Method::PUT, &path, &json!({"items": answers("x")})).await.status(), 404);
+
+    // Withdrawn, and applied for again.
+    assert_eq!(
+        dz.post_json(&format!("{path}/withdraw"), &json!({"reason": "材料需补充"})).await.status(),
+        204
+    );
+    assert_eq!(dz.get_json(&path).await["status"], "withdrawn");
+    assert_eq!(send(&dz, Method::PUT, &path, &json!({"items": answers("再改")})).await.status(), 409);
+    let again = dz.post_json("/api/v1/integrity/applications", &apply).await;
+    assert_eq!(again.status(), 200, "a withdrawn application does not block a new one");
+    let again = again.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+
+    // Named, then the naming set aside: scores cleared, the log keeps the decision undone.
+    let criteria = village["criteria"].as_array().unwrap();
+    let full: i64 = criteria.iter().map(|c| c["max_score"].as_i64().unwrap()).sum();
+    let scores = json!({"scores": criteria.iter().map(|c| json!({"criterion_id": c["id"], "score": c["max_score"]})).collect::<Vec<_>>(), "decision": "recognise"});
+    let again_path = format!("/api/v1/integrity/applications/{again}");
+    assert_eq!(org.post_json(&format!("{again_path}/evaluate"), &scores).await.status(), 204);
+    assert_eq!(dz.post_json(&format!("{again_path}/reopen"), &json!({"reason": "误评"})).await.status(), 403);
+    assert_eq!(
+        org.post_json(&format!("{again_path}/reopen"), &json!({"reason": "评分时误用旧标准"})).await.status(),
+        204
+    );
+    let a = org.get_json(&again_path).await;
+    assert_eq!((a["status"].as_str(), a["items"][0]["score"].is_null()), (Some("submitted"), true));
+    let detail = last_audit(&t, "integrity.reopen").await;
+    assert_eq!(
+        (detail["before"]["status"].as_str(), detail["before"]["total"].as_i64()),
+        (Some("recognised"), Some(full))
+    );
+    assert_eq!(
+        org.post_json(&format!("{again_path}/reopen"), &json!({"reason": "再次"})).await.status(),
+        409
+    );
+    let named = t.client().get_json("/api/v1/integrity/recognised").await;
+    assert!(!named.as_array().unwrap().iter().any(|a| a["id"] == again), "no longer on the public list");
+
+    // The page offers the correction to the unit.
+    let b = t.browser_as("dongzhuang").await;
+    let page = format!("/integrity/applications/{again}");
+    let html = b.text(&page).await;
+    assert!(html.contains("id=\"correct-form\"") && html.contains("id=\"withdraw-form\""), "{html}");
+    let csrf = b.csrf_from(&page).await;
+    let mut form: Vec<(String, String)> = vec![("_csrf".into(), csrf)];
+    form.extend(ids.iter().map(|c| (format!("statement_{c}"), "村务公开栏按月更新".to_string())));
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(b.post_form(&format!("{page}/correct"), &pairs).await.status(), 303);
+    assert_eq!(org.get_json(&again_path).await["items"][1]["statement"], "村务公开栏按月更新");
+}
+
 crate::on_both_engines!(
+    an_integrity_application_is_corrected_withdrawn_and_its_decision_set_aside,
+    an_inspection_and_its_findings_are_corrected_reopened_and_deleted,
     a_placement_is_corrected_or_deleted_until_the_campaign_closes,
     a_unit_is_renamed_and_moved_with_everything_below_it,
     a_person_is_corrected_and_moved_within_the_administrators_units,

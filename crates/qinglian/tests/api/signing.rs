@@ -393,7 +393,133 @@ async fn a_pledge_closed_on_another_server_takes_no_signature(t: TestApp) {
     assert_eq!(t.scalar(&format!("SELECT signature_count FROM pledges WHERE id = {pledge}")).await, 1);
 }
 
+/// Correcting a pledge's or a material's wording makes a new version: signatures on the old one
+/// stand on the text their signers saw, a signer shown the old one is asked to read again, and
+/// a closed campaign's texts stay as they were signed.
+async fn a_corrected_text_is_a_new_version_and_old_signatures_keep_theirs(t: TestApp) {
+    let org = t.api_as("jiwei").await;
+    let pledge = public_pledge(&t, &org).await;
+    let public = t.client();
+    let sign = format!("/api/v1/pledges/{pledge}/sign");
+    let first =
+        public.post_json(&sign, &signer("周建平", "13760000001")).await.json::<Value>().await.unwrap();
+    let first = first["code"].as_str().unwrap().to_string();
+
+    let path = format!("/api/v1/pledges/{pledge}");
+    let v2 = json!({"title": "亲清政商关系承诺书", "body": "一、坚持守法诚信经营。\n二、不行贿、不送礼。\n三、主动报告问题线索。", "version": 1});
+    let resp = crate::corrections::send(&org, reqwest::Method::PUT, &path, &v2).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.json::<Value>().await.unwrap()["version"], 2);
+    let detail = crate::corrections::last_audit(&t, "pledge.revise").await;
+    assert_eq!(
+        (detail["before"]["version"].as_i64(), detail["after"]["version"].as_i64()),
+        (Some(1), Some(2))
+    );
+    assert!(detail["before"]["body"].as_str().unwrap().contains("坚持守法经营"), "{detail}");
+
+    // The earlier signature keeps the text it was given; the check page says which version.
+    let check = public.get_json(&format!("/api/v1/signatures/{first}")).await;
+    assert_eq!(check["version"], 1);
+    let html = public.text(&format!("/check?code={first}")).await;
+    assert!(
+        html.contains("一、坚持守法经营。") && !html.contains("主动报告") && html.contains("第1版"),
+        "{html}"
+    );
+
+    // A signer shown the first version is asked to read again; the new one is signed as 2.
+    let mut stale = signer("郑国强", "13760000004");
+    stale["version"] = json!(1);
+    let (status, _, message, _) = error_of(public.post_json(&sign, &stale).await).await;
+    assert_eq!((status, message.as_str()), (409, "内容已修订为第2版，请阅读新版本后再签名。"));
+    stale["version"] = json!(2);
+    let second = public.post_json(&sign, &stale).await.json::<Value>().await.unwrap();
+    let second = public.get_json(&format!("/api/v1/signatures/{}", second["code"].as_str().unwrap())).await;
+    assert_eq!(second["version"], 2);
+    let versions = org.get_json(&format!("{path}/versions")).await;
+    let counts: Vec<(i64, i64)> = versions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["version"].as_i64().unwrap(), v["signatures"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(counts, [(1, 1), (2, 1)]);
+    let admin = t.api_as("admin").await;
+    assert_eq!(admin.get_json("/api/v1/chain").await["intact"], true);
+
+    // A correction made from an old version, or by someone who does not run it, is refused.
+    let (status, _, message, _) =
+        error_of(crate::corrections::send(&org, reqwest::Method::PUT, &path, &v2).await).await;
+    assert_eq!(status, 409);
+    assert!(message.contains("刷新页面"), "{message}");
+    let unit = t.api_as("dongzhuang").await;
+    let mut v3 = v2.clone();
+    v3["version"] = json!(2);
+    assert_eq!(crate::corrections::send(&unit, reqwest::Method::PUT, &path, &v3).await.status(), 403);
+    assert_eq!(public.get_json(&path).await["version"], 2, "nothing written");
+
+    // A material: a reader who opened the first wording opens the new one before signing it;
+    // a change of the due date alone is no new version.
+    let activity = t.scalar("SELECT id FROM activities WHERE kind = 'lecture'").await;
+    let host = t.scalar("SELECT id FROM units WHERE name = '市纪委监委'").await;
+    let m = org
+        .post_json(
+            &format!("/api/v1/activities/{activity}/materials"),
+            &json!({"title": "《监察法实施条例》", "kind": "document", "body": "第一章 总则", "delivery": "online",
+                    "host_unit_id": host, "audience": {"ranks": ["县处级"]}}),
+        )
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (cadre, _) = reader(&t, "县处级", "leader1").await;
+    assert_eq!(cadre.post_json(&format!("/api/v1/materials/{m}/open"), &json!({})).await.status(), 200);
+    let mpath = format!("/api/v1/materials/{m}");
+    let due =
+        json!({"title": "《监察法实施条例》", "body": "第一章 总则", "due_date": "2099-06-30", "version": 1});
+    let resp = crate::corrections::send(&org, reqwest::Method::PUT, &mpath, &due).await;
+    assert_eq!(resp.json::<Value>().await.unwrap()["version"], 1);
+    let reworded =
+        json!({"title": "《监察法实施条例》", "body": "第一章 总则\n第二章 监察机关及其职责", "version": 1});
+    let resp = crate::corrections::send(&org, reqwest::Method::PUT, &mpath, &reworded).await;
+    assert_eq!(resp.json::<Value>().await.unwrap()["version"], 2);
+    let strokes = json!({"strokes": STROKES, "version": 2});
+    let (status, _, message, _) = error_of(cadre.post_json(&format!("{mpath}/sign"), &strokes).await).await;
+    assert_eq!((status, message.as_str()), (409, "请先打开并阅读资料，再签名。"));
+    cadre.post_json(&format!("{mpath}/open"), &json!({})).await;
+    let signed = cadre.post_json(&format!("{mpath}/sign"), &strokes).await.json::<Value>().await.unwrap();
+    let signed = public.get_json(&format!("/api/v1/signatures/{}", signed["code"].as_str().unwrap())).await;
+    assert_eq!(signed["version"], 2);
+
+    // The pages: the form with the versions, and a closed campaign's text stays as signed.
+    let b = t.browser_as("jiwei").await;
+    let page = format!("/materials/{m}/edit");
+    let html = b.text(&page).await;
+    assert!(
+        html.contains("id=\"revise-form\"") && html.contains("第2版") && html.contains("第二章"),
+        "{html}"
+    );
+    let csrf = b.csrf_from(&page).await;
+    let camp = t.scalar(&format!("SELECT campaign_id FROM activities WHERE id = {activity}")).await;
+    sqlx::query("UPDATE campaigns SET status = 'closed' WHERE id = $1")
+        .bind(camp)
+        .execute(&t.app.db.pool)
+        .await
+        .unwrap();
+    let resp = b
+        .post_form(
+            &page,
+            &[("_csrf", &csrf), ("version", "2"), ("title", "《监察法实施条例》"), ("body", "改")],
+        )
+        .await;
+    assert_eq!(resp.status(), 409);
+    assert!(resp.text().await.unwrap().contains("已结束"));
+    assert_eq!(org.get_json(&mpath).await["version"], 2);
+}
+
 crate::on_both_engines!(
+    a_corrected_text_is_a_new_version_and_old_signatures_keep_theirs,
     a_pledge_closed_on_another_server_takes_no_signature,
     public_pledge_signing_and_refusals,
     one_address_flooding_the_form_is_slowed,

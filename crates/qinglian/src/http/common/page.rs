@@ -82,6 +82,10 @@ impl Ctx {
             _ => format!("{start} – {end}"),
         }
     }
+    /// "第2版" / "version 2" of a signed text.
+    pub fn version(&self, v: &i64) -> String {
+        i18n::Msg::new("revise.nth").arg("version", v).render(self.t.0)
+    }
     pub fn status(&self, s: &str) -> &'static str {
         self.t.get(&format!("status.{s}"))
     }

@@ -18,10 +18,24 @@ pub(super) fn routes() -> Router<App> {
         .route("/campaigns/{id}/inspections/statistics", get(inspection_statistics))
         .route("/campaigns/{id}/findings", get(list_findings))
         .route("/findings/{id}/close", post(close_finding))
+        .route("/inspections/{id}", get(get_inspection).put(update_inspection).delete(delete_inspection))
+        .route("/findings/{id}", axum::routing::put(update_finding).delete(delete_finding))
+        .route("/findings/{id}/reopen", post(reopen_finding))
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(create_inspection, inspection_statistics, list_findings, close_finding))]
+#[openapi(paths(
+    create_inspection,
+    inspection_statistics,
+    list_findings,
+    close_finding,
+    get_inspection,
+    update_inspection,
+    delete_inspection,
+    update_finding,
+    delete_finding,
+    reopen_finding
+))]
 pub(super) struct Doc;
 
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/inspections", tag = "inspections", params(("id" = i64, Path)),
@@ -73,5 +87,92 @@ async fn close_finding(
     Json(req): Json<Rectified>,
 ) -> AppResult<Response> {
     inspections::close(&app, &actor, id, &req.evidence).await?;
-    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+    Ok(no_content())
+}
+
+fn no_content() -> Response {
+    axum::http::StatusCode::NO_CONTENT.into_response()
+}
+
+/// An inspection's own record (organisers).
+#[utoipa::path(get, path = "/api/v1/inspections/{id}", tag = "inspections", params(("id" = i64, Path)),
+    responses((status = 200, body = inspections::Inspection), (status = 404, body = ErrorBody)))]
+async fn get_inspection(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Json<inspections::Inspection>> {
+    Ok(Json(inspections::get(&app, &actor, id).await?))
+}
+
+/// Corrects an inspection's date, unit, focus, team, summary and theme, until its campaign closes.
+#[utoipa::path(put, path = "/api/v1/inspections/{id}", tag = "inspections", params(("id" = i64, Path)),
+    request_body = inspections::InspectionRecord,
+    responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_inspection(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<inspections::InspectionRecord>,
+) -> AppResult<Response> {
+    inspections::update(&app, &actor, id, req).await?;
+    Ok(no_content())
+}
+
+/// Deletes an inspection recorded by mistake, with its findings, while none is rectified.
+#[utoipa::path(delete, path = "/api/v1/inspections/{id}", tag = "inspections", params(("id" = i64, Path)),
+    responses((status = 204), (status = 409, body = ErrorBody)))]
+async fn delete_inspection(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    inspections::delete(&app, &actor, id).await?;
+    Ok(no_content())
+}
+
+/// Corrects an open finding: category, severity, description, owner unit, deadline.
+#[utoipa::path(put, path = "/api/v1/findings/{id}", tag = "inspections", params(("id" = i64, Path)),
+    request_body = inspections::FindingInput,
+    responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_finding(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<inspections::FindingInput>,
+) -> AppResult<Response> {
+    inspections::update_finding(&app, &actor, id, req).await?;
+    Ok(no_content())
+}
+
+/// Deletes an open finding recorded by mistake.
+#[utoipa::path(delete, path = "/api/v1/findings/{id}", tag = "inspections", params(("id" = i64, Path)),
+    responses((status = 204), (status = 409, body = ErrorBody)))]
+async fn delete_finding(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    inspections::delete_finding(&app, &actor, id).await?;
+    Ok(no_content())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct Reopening {
+    /// Why the rectification is not done; kept in the audit log with its evidence.
+    #[schema(min_length = 1, max_length = 500)]
+    pub reason: String,
+}
+
+/// Reopens a rectification closed without enough done.
+#[utoipa::path(post, path = "/api/v1/findings/{id}/reopen", tag = "inspections", params(("id" = i64, Path)),
+    request_body = Reopening, responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn reopen_finding(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<Reopening>,
+) -> AppResult<Response> {
+    inspections::reopen_finding(&app, &actor, id, &req.reason).await?;
+    Ok(no_content())
 }

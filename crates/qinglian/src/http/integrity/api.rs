@@ -16,7 +16,9 @@ pub(super) fn routes() -> Router<App> {
     Router::new()
         .route("/integrity/types", get(integrity_types).post(create_integrity_type))
         .route("/integrity/applications", get(integrity_applications).post(apply_integrity))
-        .route("/integrity/applications/{id}", get(integrity_application))
+        .route("/integrity/applications/{id}", get(integrity_application).put(correct_integrity))
+        .route("/integrity/applications/{id}/withdraw", post(withdraw_integrity))
+        .route("/integrity/applications/{id}/reopen", post(reopen_integrity))
         .route("/integrity/applications/{id}/evaluate", post(evaluate_integrity))
         .route("/integrity/recognised", get(integrity_recognised))
 }
@@ -28,6 +30,9 @@ pub(super) fn routes() -> Router<App> {
     integrity_applications,
     apply_integrity,
     integrity_application,
+    correct_integrity,
+    withdraw_integrity,
+    reopen_integrity,
     evaluate_integrity,
     integrity_recognised
 ))]
@@ -109,4 +114,55 @@ async fn evaluate_integrity(
     responses((status = 200, body = Vec<integrity::ApplicationRow>)))]
 async fn integrity_recognised(State(app): State<App>) -> AppResult<Json<Vec<integrity::ApplicationRow>>> {
     Ok(Json(integrity::recognised(&app).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct Answers {
+    /// Every criterion answered again; evidence files stay as they were.
+    pub items: Vec<integrity::ItemInput>,
+}
+
+/// The applicant corrects his answers while the application awaits evaluation.
+#[utoipa::path(put, path = "/api/v1/integrity/applications/{id}", tag = "integrity", params(("id" = i64, Path)),
+    request_body = Answers, responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn correct_integrity(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<Answers>,
+) -> AppResult<Response> {
+    integrity::correct(&app, &actor, id, req.items).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct Why {
+    #[schema(min_length = 1, max_length = 500)]
+    pub reason: String,
+}
+
+/// The applicant withdraws an application awaiting evaluation; the unit may apply again.
+#[utoipa::path(post, path = "/api/v1/integrity/applications/{id}/withdraw", tag = "integrity", params(("id" = i64, Path)),
+    request_body = Why, responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn withdraw_integrity(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<Why>,
+) -> AppResult<Response> {
+    integrity::withdraw(&app, &actor, id, &req.reason).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+/// An organiser sets aside a decision made in error; the application awaits evaluation again.
+#[utoipa::path(post, path = "/api/v1/integrity/applications/{id}/reopen", tag = "integrity", params(("id" = i64, Path)),
+    request_body = Why, responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn reopen_integrity(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<Why>,
+) -> AppResult<Response> {
+    integrity::reopen(&app, &actor, id, &req.reason).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }

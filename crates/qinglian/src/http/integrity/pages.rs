@@ -24,6 +24,9 @@ pub(super) fn routes() -> Router<App> {
         .route("/integrity/applications.xlsx", get(export))
         .route("/integrity/applications/{id}", get(application))
         .route("/integrity/applications/{id}/evaluate", post(evaluate))
+        .route("/integrity/applications/{id}/correct", post(correct))
+        .route("/integrity/applications/{id}/withdraw", post(withdraw))
+        .route("/integrity/applications/{id}/reopen", post(reopen))
         .route("/integrity/applications/{id}/evidence/{criterion}", get(evidence))
 }
 
@@ -225,4 +228,44 @@ async fn evidence(
 async fn export(State(app): State<App>, PageActor { actor, .. }: PageActor) -> PageResult {
     let bytes = integrity::export_xlsx(&app, &actor).await?;
     Ok(xlsx_download("integrity-units", bytes))
+}
+
+async fn correct(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    let items = Fields(f)
+        .0
+        .into_iter()
+        .filter_map(|(k, statement)| {
+            Some(integrity::ItemInput {
+                criterion_id: k.strip_prefix("statement_")?.parse().ok()?,
+                statement,
+            })
+        })
+        .collect();
+    integrity::correct(&app, &actor, id, items).await?;
+    Ok(see_other(&format!("/integrity/applications/{id}?ok=ok.saved")))
+}
+
+async fn withdraw(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    integrity::withdraw(&app, &actor, id, Fields(f).get("reason")).await?;
+    Ok(see_other(&format!("/integrity/applications/{id}?ok=ok.application_withdrawn")))
+}
+
+async fn reopen(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    integrity::reopen(&app, &actor, id, Fields(f).get("reason")).await?;
+    Ok(see_other(&format!("/integrity/applications/{id}?ok=ok.application_reopened")))
 }

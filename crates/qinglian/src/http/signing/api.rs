@@ -11,12 +11,13 @@ use utoipa::OpenApi;
 use crate::error::{AppError, AppResult};
 use crate::http::common::{ApiActor, Caller, ClerkCheckin, Created, ErrorBody};
 use crate::i18n::Msg;
-use crate::services::{materials, pledges, reach, signatures, App};
+use crate::services::{materials, pledges, reach, revisions, signatures, App};
 
 pub(super) fn routes() -> Router<App> {
     Router::new()
         .route("/activities/{id}/materials", post(create_material))
-        .route("/materials/{id}", get(get_material))
+        .route("/materials/{id}", get(get_material).put(revise_material))
+        .route("/materials/{id}/versions", get(material_versions))
         .route("/materials/{id}/open", post(open_material))
         .route("/materials/{id}/sign", post(sign_material))
         .route("/materials/{id}/progress", get(material_progress))
@@ -24,7 +25,8 @@ pub(super) fn routes() -> Router<App> {
         .route("/materials/{id}/paper", post(paper_material))
         .route("/me/materials", get(my_materials))
         .route("/pledges", get(list_pledges).post(create_pledge))
-        .route("/pledges/{id}", get(get_pledge))
+        .route("/pledges/{id}", get(get_pledge).put(revise_pledge))
+        .route("/pledges/{id}/versions", get(pledge_versions))
         .route("/pledges/{id}/sign", post(sign_pledge))
         .route("/pledges/{id}/wall", get(pledge_wall))
         .route("/signatures/{code}", get(check_signature))
@@ -39,6 +41,8 @@ pub(super) fn routes() -> Router<App> {
 #[openapi(paths(
     create_material,
     get_material,
+    revise_material,
+    material_versions,
     open_material,
     sign_material,
     material_progress,
@@ -48,6 +52,8 @@ pub(super) fn routes() -> Router<App> {
     list_pledges,
     create_pledge,
     get_pledge,
+    revise_pledge,
+    pledge_versions,
     sign_pledge,
     pledge_wall,
     check_signature,
@@ -98,25 +104,45 @@ async fn open_material(
     Ok(Json(Opened { opened_at: materials::open(&app, id, person).await? }))
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct SignatureInput {
-    /// `[[[x, y], …], …]` on a 1000 × 400 pad.
-    #[serde(default)]
-    pub strokes: String,
-    /// Use the typed name instead of a drawing.
-    #[serde(default)]
-    pub typed: bool,
-}
-
 #[utoipa::path(post, path = "/api/v1/materials/{id}/sign", tag = "materials", params(("id" = i64, Path)),
-    request_body = SignatureInput, responses((status = 200, body = signatures::Signed), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    request_body = materials::ReaderSignature, responses((status = 200, body = signatures::Signed), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn sign_material(
     State(app): State<App>,
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
-    Json(req): Json<SignatureInput>,
+    Json(req): Json<materials::ReaderSignature>,
 ) -> AppResult<Json<signatures::Signed>> {
-    Ok(Json(materials::sign(&app, &actor, id, &req.strokes, req.typed).await?))
+    Ok(Json(materials::sign(&app, &actor, id, &req).await?))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Revised {
+    /// The version now current: raised when the wording changed.
+    pub version: i64,
+}
+
+/// Corrects a material; a new wording is a new version, and signatures on the old one stand.
+#[utoipa::path(put, path = "/api/v1/materials/{id}", tag = "materials", params(("id" = i64, Path)),
+    request_body = materials::MaterialRevision,
+    responses((status = 200, body = Revised), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn revise_material(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<materials::MaterialRevision>,
+) -> AppResult<Json<Revised>> {
+    Ok(Json(Revised { version: materials::revise(&app, &actor, id, req).await? }))
+}
+
+/// The material's wordings, with the standing signatures on each.
+#[utoipa::path(get, path = "/api/v1/materials/{id}/versions", tag = "materials", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<revisions::Version>), (status = 404, body = ErrorBody)))]
+async fn material_versions(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Vec<revisions::Version>>> {
+    Ok(Json(materials::versions(&app, &actor, id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/materials/{id}/progress", tag = "materials", params(("id" = i64, Path)),
@@ -184,6 +210,30 @@ async fn create_pledge(
     responses((status = 200, body = pledges::Pledge), (status = 404, body = ErrorBody)))]
 async fn get_pledge(State(app): State<App>, Path(id): Path<i64>) -> AppResult<Json<pledges::Pledge>> {
     Ok(Json(pledges::get(&app, id).await?))
+}
+
+/// Corrects a pledge's wording: a new version, and signatures on the old one stand.
+#[utoipa::path(put, path = "/api/v1/pledges/{id}", tag = "pledges", params(("id" = i64, Path)),
+    request_body = pledges::PledgeRevision,
+    responses((status = 200, body = Revised), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn revise_pledge(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<pledges::PledgeRevision>,
+) -> AppResult<Json<Revised>> {
+    Ok(Json(Revised { version: pledges::revise(&app, &actor, id, req).await? }))
+}
+
+/// The pledge's wordings, with the standing signatures on each.
+#[utoipa::path(get, path = "/api/v1/pledges/{id}/versions", tag = "pledges", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<revisions::Version>), (status = 404, body = ErrorBody)))]
+async fn pledge_versions(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Vec<revisions::Version>>> {
+    Ok(Json(pledges::versions(&app, &actor, id).await?))
 }
 
 /// Public: signs a pledge. Rate-limited per address and per phone.

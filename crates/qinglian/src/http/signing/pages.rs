@@ -16,13 +16,15 @@ use crate::http::common::{
 };
 use crate::i18n;
 use crate::services::audience::Audience;
-use crate::services::{materials, people, pledges, signatures, units, App};
+use crate::services::{materials, people, pledges, revisions, signatures, units, App};
 
 pub(super) fn routes() -> Router<App> {
     Router::new()
         .route("/activities/{id}/materials", post(create_material))
         .route("/materials/{id}", get(material_page))
         .route("/materials/{id}/sign", post(sign_material))
+        .route("/materials/{id}/edit", get(material_edit).post(revise_material))
+        .route("/pledges/{id}/edit", get(pledge_edit).post(revise_pledge))
         .route("/materials/{id}/file", get(material_file))
         .route("/materials/{id}/progress", get(material_progress))
         .route("/materials/{id}/progress.xlsx", get(material_xlsx))
@@ -141,7 +143,12 @@ async fn sign_material(
     Form(f): Form<Pairs>,
 ) -> PageResult {
     let f = Fields(f);
-    match materials::sign(&app, &actor, id, f.get("strokes"), f.get("typed") == "1").await {
+    let input = materials::ReaderSignature {
+        strokes: f.get("strokes").to_string(),
+        typed: f.get("typed") == "1",
+        version: f.get("version").parse().ok(),
+    };
+    match materials::sign(&app, &actor, id, &input).await {
         Ok(_) => Ok(see_other(&format!("/materials/{id}?ok=ok.signed"))),
         Err(e) => {
             let (m, person) = materials::for_reader(&app, &actor, id).await?;
@@ -282,6 +289,111 @@ async fn my_materials(State(app): State<App>, PageActor { actor, caller }: PageA
     Ok(render(&MinePage { ctx: Ctx::new(&caller, None), list: materials::mine(&app, &actor).await? }))
 }
 
+// ---- corrections: a new version of what is signed ----
+
+/// The correction form of a material or a pledge, with the versions kept so far.
+#[derive(Template)]
+#[template(path = "revise.html")]
+struct RevisePage {
+    ctx: Ctx,
+    /// "/materials/5" or "/pledges/3".
+    base: String,
+    back: String,
+    is_material: bool,
+    title: String,
+    body: String,
+    link: String,
+    due_date: String,
+    min_read_seconds: i64,
+    version: i64,
+    versions: Vec<revisions::Version>,
+}
+
+async fn material_edit(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Path(id): Path<i64>,
+    Query(n): Query<Notice>,
+) -> PageResult {
+    let versions = materials::versions(&app, &actor, id).await?;
+    let m = materials::get(&app, id).await?;
+    Ok(render(&RevisePage {
+        ctx: Ctx::new(&caller, n.ok.as_deref()),
+        base: format!("/materials/{id}"),
+        back: format!("/materials/{id}/progress"),
+        is_material: true,
+        title: m.title,
+        body: m.body,
+        link: m.link,
+        due_date: m.due_date,
+        min_read_seconds: m.min_read_seconds,
+        version: m.version,
+        versions,
+    }))
+}
+
+async fn revise_material(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    let f = Fields(f);
+    let input = materials::MaterialRevision {
+        title: f.get("title").to_string(),
+        body: f.get("body").to_string(),
+        link: f.get("link").to_string(),
+        due_date: f.get("due_date").to_string(),
+        min_read_seconds: if f.get("min_read_seconds").trim().is_empty() {
+            0
+        } else {
+            f.int("min_read_seconds", "err.number")?
+        },
+        version: f.int("version", "err.changed_meanwhile")?,
+    };
+    materials::revise(&app, &actor, id, input).await?;
+    Ok(see_other(&format!("/materials/{id}/edit?ok=ok.saved")))
+}
+
+async fn pledge_edit(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Path(id): Path<i64>,
+    Query(n): Query<Notice>,
+) -> PageResult {
+    let versions = pledges::versions(&app, &actor, id).await?;
+    let p = pledges::get(&app, id).await?;
+    Ok(render(&RevisePage {
+        ctx: Ctx::new(&caller, n.ok.as_deref()),
+        base: format!("/pledges/{id}"),
+        back: "/pledges".into(),
+        is_material: false,
+        title: p.title,
+        body: p.body,
+        link: String::new(),
+        due_date: String::new(),
+        min_read_seconds: 0,
+        version: p.version,
+        versions,
+    }))
+}
+
+async fn revise_pledge(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    let f = Fields(f);
+    let input = pledges::PledgeRevision {
+        title: f.get("title").to_string(),
+        body: f.get("body").to_string(),
+        version: f.int("version", "err.changed_meanwhile")?,
+    };
+    pledges::revise(&app, &actor, id, input).await?;
+    Ok(see_other(&format!("/pledges/{id}/edit?ok=ok.saved")))
+}
+
 // ---- pledges ----
 
 #[derive(Template)]
@@ -391,6 +503,7 @@ async fn sign_pledge(
         phone: f.get("phone").to_string(),
         strokes: f.get("strokes").to_string(),
         typed: f.get("typed") == "1",
+        version: f.get("version").parse().ok(),
     };
     let page = SignPage {
         ctx: Ctx::new(&caller, None),

@@ -398,7 +398,7 @@ async fn themes(app: &App, campaign: &Campaign) -> AppResult<Vec<ThemeFacts>> {
     let units = by_theme(
         "SELECT ia.theme_id, ia.type_id, u.name AS unit, it.name AS type_name, ia.status
          FROM integrity_applications ia JOIN units u ON u.id = ia.unit_id JOIN integrity_types it ON it.id = ia.type_id
-         WHERE ia.campaign_id = $1 AND ia.theme_id IS NOT NULL AND ia.status <> 'returned' ORDER BY ia.id",
+         WHERE ia.campaign_id = $1 AND ia.theme_id IS NOT NULL AND ia.status NOT IN ('returned', 'withdrawn') ORDER BY ia.id",
     )
     .await?;
     let criteria = sqlx::query("SELECT type_id, text FROM integrity_criteria ORDER BY type_id, seq")
