@@ -139,8 +139,10 @@ impl Audience {
     }
 
     /// A condition over `people p JOIN units u` that holds for this audience. `unit_path` is the
-    /// path of `unit_id`; `named` a subquery giving the ids of the people asked by name.
-    pub fn condition(&self, unit_path: Option<&str>, named: &str, w: &mut Where) -> String {
+    /// path of `unit_id`; `named` a subquery giving the ids of the people asked by name; `as_of`
+    /// the time it addresses them (a sitting's start, a text's publication): who left the roster
+    /// before then is not expected, who left after still is, so past figures stay as they were.
+    pub fn condition(&self, unit_path: Option<&str>, named: &str, as_of: i64, w: &mut Where) -> String {
         let mut rules = Vec::new();
         // Paths are made of digits and slashes by this program, so they may stand in the SQL.
         if let Some(path) = unit_path.filter(|p| p.chars().all(|c| c.is_ascii_digit() || c == '/')) {
@@ -158,6 +160,6 @@ impl Audience {
             (true, true) => "1=1".to_string(),
             (true, false) => "1=0".to_string(),
         };
-        format!("(({rules}) OR p.id IN ({named}))")
+        format!("((({rules}) OR p.id IN ({named})) AND (p.left_at = 0 OR p.left_at > {as_of}))")
     }
 }

@@ -69,15 +69,14 @@ pub struct Material {
     file_key: String,
     #[serde(skip)]
     audience_path: Option<String>,
+    #[serde(skip)]
+    created_at: i64,
 }
 
 impl Material {
     pub(crate) fn audience_sql(&self, w: &mut Where) -> String {
-        self.audience.condition(
-            self.audience_path.as_deref(),
-            &super::audience::MATERIAL.subquery(self.id),
-            w,
-        )
+        let named = super::audience::MATERIAL.subquery(self.id);
+        self.audience.condition(self.audience_path.as_deref(), &named, self.created_at, w)
     }
     pub fn has_file(&self) -> bool {
         !self.file_key.is_empty()
@@ -297,6 +296,7 @@ pub async fn get(app: &App, id: i64) -> AppResult<Material> {
         host_path: r.get("host_path"),
         file_key: r.get("file_key"),
         audience_path: r.get("audience_path"),
+        created_at: r.get("created_at"),
     })
 }
 

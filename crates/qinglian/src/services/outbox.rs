@@ -15,13 +15,14 @@ use crate::db::{now, Tx};
 use crate::error::{AppError, AppResult};
 
 /// The channel and the address a person's notices go by, as SQL over `p` (people): e-mail if he
-/// chose it and has an address, else his phone; [`PERSON_REACHABLE`] leaves out who wants none.
+/// chose it and has an address, else his phone; [`PERSON_REACHABLE`] leaves out who wants none
+/// and who has left the roster.
 pub const PERSON_CHANNEL: &str =
     "CASE WHEN p.notify_by = 'email' AND p.email IS NOT NULL THEN 'email' ELSE 'sms' END";
 pub const PERSON_ADDRESS: &str =
     "CASE WHEN p.notify_by = 'email' AND p.email IS NOT NULL THEN p.email ELSE p.phone END";
 pub const PERSON_REACHABLE: &str =
-    "(p.notify_by <> 'none' AND (p.phone IS NOT NULL OR (p.notify_by = 'email' AND p.email IS NOT NULL)))";
+    "(p.left_at = 0 AND p.notify_by <> 'none' AND (p.phone IS NOT NULL OR (p.notify_by = 'email' AND p.email IS NOT NULL)))";
 
 /// How long a claimed message is this server's before another may take it over.
 const LEASE_SECONDS: i64 = 120;

@@ -24,6 +24,14 @@ pub struct Person {
     pub party_member: bool,
     /// Masked (138****1234) unless the viewer administers the person's unit.
     pub phone: String,
+    /// When he left the roster (调离, 退休); 0 while he is on it.
+    pub left_at: i64,
+}
+
+impl Person {
+    pub fn left(&self) -> bool {
+        self.left_at > 0
+    }
 }
 
 #[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
@@ -68,7 +76,7 @@ pub async fn list(
     let total = w.count(&app.db.pool, from).await?;
     let sql = format!(
         "SELECT p.id, p.name, p.unit_id, u.name AS unit_name, u.path, p.staff_no, p.position, p.rank,
-                p.party_member, p.phone
+                p.party_member, p.phone, p.left_at
          {from} WHERE {} ORDER BY u.path, p.id{}",
         w.sql(),
         paging.sql()
@@ -91,6 +99,7 @@ pub async fn list(
                 rank: r.get("rank"),
                 party_member: r.get::<i64, _>("party_member") != 0,
                 phone: if actor.sees_phones_of(&path) { phone } else { mask_phone(&phone) },
+                left_at: r.get("left_at"),
             }
         })
         .collect();
@@ -106,12 +115,14 @@ pub struct PersonDetail {
     pub email: String,
     /// sms, email or none.
     pub notify_by: String,
+    /// Why he left (调离、退休), when he has.
+    pub left_reason: String,
 }
 
 async fn visible_row(app: &App, actor: &Actor, id: i64) -> AppResult<sqlx::any::AnyRow> {
     let r = sqlx::query(
         "SELECT p.id, p.name, p.unit_id, u.name AS unit_name, u.path, p.staff_no, p.position, p.rank,
-                p.party_member, p.phone, p.email, p.notify_by
+                p.party_member, p.phone, p.email, p.notify_by, p.left_at, p.left_reason
          FROM people p JOIN units u ON u.id = p.unit_id WHERE p.id = $1",
     )
     .bind(id)
@@ -141,9 +152,11 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<PersonDetail> {
             rank: r.get("rank"),
             party_member: r.get::<i64, _>("party_member") != 0,
             phone: if full { phone } else { mask_phone(&phone) },
+            left_at: r.get("left_at"),
         },
         email: if full { email } else { crate::domain::mask_email(&email) },
         notify_by: r.get("notify_by"),
+        left_reason: r.get("left_reason"),
     })
 }
 
@@ -297,4 +310,49 @@ pub async fn update(app: &App, actor: &Actor, id: i64, input: PersonInput) -> Ap
     audit::record(&mut tx, actor, "person.update", "person", id, detail).await?;
     tx.commit().await?;
     get(app, actor, id).await
+}
+
+/// Records that a person left the roster (调离, 退休, 辞职). Nothing of his is removed: what
+/// addressed him before still counts him, with what he did; nothing addressed later expects him,
+/// and no notice reaches him. His unit's administrator records it.
+pub async fn leave(app: &App, actor: &Actor, id: i64, reason: &str) -> AppResult<()> {
+    visible_row(app, actor, id).await?;
+    let reason = super::clean_text("reason", reason, 200, true)?;
+    let mut tx = app.db.begin().await?;
+    let n = sqlx::query(
+        "UPDATE people SET left_at = $1, left_reason = $2, updated_at = $1 WHERE id = $3 AND left_at = 0",
+    )
+    .bind(crate::db::now())
+    .bind(&reason)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(AppError::Conflict(Msg::new("err.person_left")));
+    }
+    audit::record(&mut tx, actor, "person.leave", "person", id, json!({"reason": reason})).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Undoes a leaving recorded in error, or welcomes him back: he is expected again from now on.
+pub async fn rejoin(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
+    let before = visible_row(app, actor, id).await?;
+    let mut tx = app.db.begin().await?;
+    let n = sqlx::query(
+        "UPDATE people SET left_at = 0, left_reason = '', updated_at = $1 WHERE id = $2 AND left_at > 0",
+    )
+    .bind(crate::db::now())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(AppError::Conflict(Msg::new("err.person_on_roster")));
+    }
+    let was = json!({"left_at": before.get::<i64, _>("left_at"), "left_reason": before.get::<String, _>("left_reason")});
+    audit::record(&mut tx, actor, "person.rejoin", "person", id, json!({"before": was})).await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -49,11 +49,14 @@ pub struct Pledge {
     pub host_path: String,
     #[serde(skip)]
     audience_path: Option<String>,
+    #[serde(skip)]
+    created_at: i64,
 }
 
 impl Pledge {
     pub(crate) fn audience_sql(&self, w: &mut Where) -> String {
-        self.audience.condition(self.audience_path.as_deref(), &super::audience::PLEDGE.subquery(self.id), w)
+        let named = super::audience::PLEDGE.subquery(self.id);
+        self.audience.condition(self.audience_path.as_deref(), &named, self.created_at, w)
     }
 }
 
@@ -176,6 +179,7 @@ pub async fn get(app: &App, id: i64) -> AppResult<Pledge> {
         audience: Audience::from_row(&r, invitees),
         host_path: r.get("host_path"),
         audience_path: r.get("audience_path"),
+        created_at: r.get("created_at"),
     })
 }
 

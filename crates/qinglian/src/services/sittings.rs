@@ -101,7 +101,8 @@ impl Sitting {
 
     /// A condition over `people p JOIN units u` that holds for the expected audience.
     pub(crate) fn audience_sql(&self, w: &mut Where) -> String {
-        self.audience.condition(self.audience_path.as_deref(), &super::audience::SITTING.subquery(self.id), w)
+        let named = super::audience::SITTING.subquery(self.id);
+        self.audience.condition(self.audience_path.as_deref(), &named, self.starts_at, w)
     }
 }
 

@@ -635,7 +635,69 @@ async fn an_integrity_application_is_corrected_withdrawn_and_its_decision_set_as
     assert_eq!(org.get_json(&again_path).await["items"][1]["statement"], "村务公开栏按月更新");
 }
 
+/// A person who leaves stays counted by what addressed him before, with what he did; what is
+/// published after neither expects nor notifies him; his unit's administrator records it.
+async fn a_person_who_leaves_keeps_past_figures_and_is_not_expected_after(t: TestApp) {
+    let org = t.api_as("jiwei").await;
+    let activity = t.scalar("SELECT id FROM activities WHERE kind = 'lecture'").await;
+    let host = t.scalar("SELECT id FROM units WHERE name = '市纪委监委'").await;
+    let publish = |title: &str| {
+        json!({"title": title, "kind": "document", "body": "第一章 总则", "delivery": "online",
+               "host_unit_id": host, "audience": {"ranks": ["县处级"]}})
+    };
+    let material =
+        |r: reqwest::Response| async move { r.json::<Value>().await.unwrap()["id"].as_i64().unwrap() };
+    let materials = format!("/api/v1/activities/{activity}/materials");
+    let before = material(org.post_json(&materials, &publish("《监察法实施条例》")).await).await;
+    let expected = |m: i64| {
+        let org = &org;
+        async move {
+            org.get_json(&format!("/api/v1/materials/{m}/progress")).await["totals"]["expected"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let all = expected(before).await;
+    let person = t.scalar("SELECT MIN(id) FROM people WHERE rank = '县处级'").await;
+    let path = format!("/api/v1/people/{person}");
+    // A second later, so the material was published before he left.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+
+    let station = t.api_as("wuyilu").await;
+    let leaving = json!({"reason": "调离"});
+    assert_eq!(station.post_json(&format!("{path}/leave"), &leaving).await.status(), 404, "not his unit");
+    assert_eq!(org.post_json(&format!("{path}/leave"), &json!({"reason": " "})).await.status(), 422);
+    assert_eq!(org.post_json(&format!("{path}/leave"), &leaving).await.status(), 204);
+    assert_eq!(org.post_json(&format!("{path}/leave"), &leaving).await.status(), 409);
+    assert_eq!(last_audit(&t, "person.leave").await["reason"], "调离");
+    assert!(org.get_json(&path).await["left_at"].as_i64().unwrap() > 0);
+
+    assert_eq!(expected(before).await, all, "the earlier material still counts him");
+    let after = material(org.post_json(&materials, &publish("忏悔录")).await).await;
+    assert_eq!(expected(after).await, all - 1, "the later one does not");
+    let reminded = org.post_json(&format!("/api/v1/materials/{before}/remind"), &json!({})).await;
+    assert_eq!(
+        reminded.json::<Value>().await.unwrap()["reminded"].as_i64(),
+        Some(all - 1),
+        "no notice reaches him"
+    );
+
+    // Shown on the roster; put back, he is expected again by what comes next.
+    let b = t.browser_as("jiwei").await;
+    let html = b.text(&format!("/people/{person}")).await;
+    assert!(
+        html.contains("id=\"person-left\"") && html.contains("调离") && html.contains("id=\"rejoin-form\""),
+        "{html}"
+    );
+    let csrf = b.csrf_from(&format!("/people/{person}")).await;
+    assert_eq!(b.post_form(&format!("/people/{person}/rejoin"), &[("_csrf", &csrf)]).await.status(), 303);
+    assert_eq!(org.get_json(&path).await["left_at"], 0);
+    let later = material(org.post_json(&materials, &publish("廉洁自律准则")).await).await;
+    assert_eq!(expected(later).await, all);
+}
+
 crate::on_both_engines!(
+    a_person_who_leaves_keeps_past_figures_and_is_not_expected_after,
     an_integrity_application_is_corrected_withdrawn_and_its_decision_set_aside,
     an_inspection_and_its_findings_are_corrected_reopened_and_deleted,
     a_placement_is_corrected_or_deleted_until_the_campaign_closes,

@@ -17,6 +17,8 @@ pub(super) fn routes() -> Router<App> {
         .route("/units/{id}", axum::routing::put(update_unit))
         .route("/people", get(list_people))
         .route("/people/{id}", get(get_person).put(update_person))
+        .route("/people/{id}/leave", post(leave_person))
+        .route("/people/{id}/rejoin", post(rejoin_person))
         .route("/people/import", post(import_people))
 }
 
@@ -28,6 +30,8 @@ pub(super) fn routes() -> Router<App> {
     list_people,
     get_person,
     update_person,
+    leave_person,
+    rejoin_person,
     import_people
 ))]
 pub(super) struct Doc;
@@ -79,6 +83,38 @@ async fn update_person(
     Json(req): Json<people::PersonInput>,
 ) -> AppResult<Json<people::PersonDetail>> {
     Ok(Json(people::update(&app, &actor, id, req).await?))
+}
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct Leaving {
+    /// 调离、退休 and the like; kept on the roster and in the audit log.
+    #[schema(min_length = 1, max_length = 200)]
+    pub reason: String,
+}
+
+/// Records that a person left: what addressed him before still counts him; nothing later does.
+#[utoipa::path(post, path = "/api/v1/people/{id}/leave", tag = "people", params(("id" = i64, Path)), request_body = Leaving,
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn leave_person(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<Leaving>,
+) -> AppResult<axum::response::Response> {
+    people::leave(&app, &actor, id, &req.reason).await?;
+    Ok(axum::response::IntoResponse::into_response(axum::http::StatusCode::NO_CONTENT))
+}
+
+/// Puts a person who left back on the roster, expected again from now on.
+#[utoipa::path(post, path = "/api/v1/people/{id}/rejoin", tag = "people", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn rejoin_person(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<axum::response::Response> {
+    people::rejoin(&app, &actor, id).await?;
+    Ok(axum::response::IntoResponse::into_response(axum::http::StatusCode::NO_CONTENT))
 }
 
 #[utoipa::path(get, path = "/api/v1/people", tag = "people", params(people::PeopleFilter, Paging),

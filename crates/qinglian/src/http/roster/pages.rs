@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
@@ -21,6 +21,8 @@ pub(super) fn routes() -> Router<App> {
         .route("/people", get(people_page))
         .route("/people/import", get(import_form).post(import))
         .route("/people/{id}", get(person_page).post(edit_person))
+        .route("/people/{id}/leave", post(leave_person))
+        .route("/people/{id}/rejoin", post(rejoin_person))
         .route("/units", get(units_page).post(add_unit))
         .route("/units/{id}", get(unit_page).post(edit_unit))
 }
@@ -240,4 +242,23 @@ async fn edit_person(
     };
     people::update(&app, &actor, id, input).await?;
     Ok(see_other(&format!("/people/{id}?ok=ok.saved")))
+}
+
+async fn leave_person(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    people::leave(&app, &actor, id, Fields(f).get("reason")).await?;
+    Ok(see_other(&format!("/people/{id}?ok=ok.person_left")))
+}
+
+async fn rejoin_person(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+) -> PageResult {
+    people::rejoin(&app, &actor, id).await?;
+    Ok(see_other(&format!("/people/{id}?ok=ok.person_rejoined")))
 }
