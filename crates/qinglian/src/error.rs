@@ -137,6 +137,15 @@ impl AppError {
     }
 }
 
+/// A write refused by a unique constraint, said of the field it concerns: the check made before
+/// the write gives this message, and so does the constraint when two writes race past the check.
+pub fn unique_as(e: sqlx::Error, field: &'static str, msg: Msg) -> AppError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => AppError::invalid(field, msg),
+        _ => e.into(),
+    }
+}
+
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         if let sqlx::Error::Database(db) = &e {

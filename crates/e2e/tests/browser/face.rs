@@ -37,6 +37,8 @@ struct Demo {
     activity: i64,
     person: i64,
     unit: i64,
+    material: i64,
+    inspection: i64,
 }
 
 async fn demo() -> Demo {
@@ -72,6 +74,11 @@ async fn demo() -> Demo {
         )
         .await,
         unit: one("SELECT id FROM units WHERE name = '东庄村'".into()).await,
+        material: one(format!(
+            "SELECT MIN(m.id) FROM materials m JOIN activities a ON a.id = m.activity_id WHERE a.campaign_id = {live}"
+        ))
+        .await,
+        inspection: one("SELECT MIN(id) FROM inspections".into()).await,
         live,
         base,
         app,
@@ -203,6 +210,9 @@ async fn tour(d: &Demo, screen: Screen, size: &str) {
         ("activity-tasks", format!("/tasks?activity_id={}", d.activity)),
         ("person", format!("/people/{}", d.person)),
         ("unit", format!("/units/{}", d.unit)),
+        ("material-revise", format!("/materials/{}/edit", d.material)),
+        ("pledge-revise", format!("/pledges/{}/edit", d.pledge)),
+        ("inspection", format!("/inspections/{}", d.inspection)),
     ] {
         page(&c, d, &axe, size, name, &path).await;
     }

@@ -7,3 +7,16 @@ CREATE INDEX signatures_text ON signatures(text_id);
 -- what addressed him before he left, and by nothing after.
 ALTER TABLE people ADD COLUMN left_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE people ADD COLUMN left_reason TEXT NOT NULL DEFAULT '';
+
+-- The unit a person signed in for, as he was then: moving him later does not move his past
+-- attendance to his new unit.
+ALTER TABLE checkins ADD COLUMN unit_id INTEGER REFERENCES units(id);
+UPDATE checkins SET unit_id = (SELECT p.unit_id FROM people p WHERE p.id = checkins.person_id) WHERE person_id IS NOT NULL;
+
+-- Duplicates on the roster are merged: the duplicate stays (its signatures are in the chain and
+-- name it) but is marked merged, and what it did counts for the person kept. A signature's
+-- `person_id` is covered by the chain; `counted_for` is whom it counts for, and moves.
+ALTER TABLE people ADD COLUMN merged_into INTEGER REFERENCES people(id);
+ALTER TABLE signatures ADD COLUMN counted_for INTEGER REFERENCES people(id);
+UPDATE signatures SET counted_for = person_id WHERE person_id IS NOT NULL;
+CREATE INDEX signatures_counted ON signatures(counted_for, subject, subject_id);

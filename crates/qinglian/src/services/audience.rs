@@ -142,6 +142,7 @@ impl Audience {
     /// path of `unit_id`; `named` a subquery giving the ids of the people asked by name; `as_of`
     /// the time it addresses them (a sitting's start, a text's publication): who left the roster
     /// before then is not expected, who left after still is, so past figures stay as they were.
+    /// A duplicate merged into another record is expected by nothing.
     pub fn condition(&self, unit_path: Option<&str>, named: &str, as_of: i64, w: &mut Where) -> String {
         let mut rules = Vec::new();
         // Paths are made of digits and slashes by this program, so they may stand in the SQL.
@@ -160,6 +161,7 @@ impl Audience {
             (true, true) => "1=1".to_string(),
             (true, false) => "1=0".to_string(),
         };
-        format!("((({rules}) OR p.id IN ({named})) AND (p.left_at = 0 OR p.left_at > {as_of}))")
+        // A record merged into another is the same person twice: never expected.
+        format!("((({rules}) OR p.id IN ({named})) AND p.merged_into IS NULL AND (p.left_at = 0 OR p.left_at > {as_of}))")
     }
 }

@@ -236,7 +236,7 @@ pub async fn revise(app: &App, actor: &Actor, id: i64, input: MaterialRevision) 
         // The reading time runs from opening the wording that will be signed.
         sqlx::query(
             "UPDATE material_receipts SET opened_at = 0 WHERE material_id = $1 AND NOT EXISTS
-               (SELECT 1 FROM signatures s WHERE s.subject = 'material' AND s.subject_id = $1 AND s.person_id = material_receipts.person_id)",
+               (SELECT 1 FROM signatures s WHERE s.subject = 'material' AND s.subject_id = $1 AND s.counted_for = material_receipts.person_id)",
         )
         .bind(id)
         .execute(&mut *tx)
@@ -494,7 +494,7 @@ pub async fn remind(app: &App, actor: &Actor, id: i64) -> AppResult<u64> {
     let sql = format!(
         "INSERT INTO outbox (channel, recipient, subject, body, created_at)
          SELECT {}, {}, {subject}, {body}, {} FROM people p JOIN units u ON u.id = p.unit_id
-         WHERE {} AND NOT EXISTS (SELECT 1 FROM signatures s WHERE s.subject = 'material' AND s.subject_id = {id} AND s.person_id = p.id)",
+         WHERE {} AND NOT EXISTS (SELECT 1 FROM signatures s WHERE s.subject = 'material' AND s.subject_id = {id} AND s.counted_for = p.id)",
         outbox::PERSON_CHANNEL,
         outbox::PERSON_ADDRESS,
         now(),
@@ -544,7 +544,7 @@ pub async fn mine(app: &App, actor: &Actor) -> AppResult<Vec<MyMaterial>> {
         .fetch_optional(&app.db.pool)
         .await?;
         let signed_at: Option<i64> =
-            sqlx::query_scalar("SELECT signed_at FROM signatures WHERE subject = 'material' AND subject_id = $1 AND person_id = $2 AND withdrawn_at = 0")
+            sqlx::query_scalar("SELECT signed_at FROM signatures WHERE subject = 'material' AND subject_id = $1 AND counted_for = $2 AND withdrawn_at = 0")
                 .bind(id)
                 .bind(person)
                 .fetch_optional(&app.db.pool)
@@ -574,7 +574,7 @@ pub async fn file(app: &App, actor: &Actor, id: i64) -> AppResult<(Material, Sto
 /// The code of the person's standing signature of the material, if they have signed it.
 pub async fn signed_code(app: &App, material_id: i64, person_id: i64) -> AppResult<Option<String>> {
     Ok(sqlx::query_scalar(
-        "SELECT code FROM signatures WHERE subject = 'material' AND subject_id = $1 AND person_id = $2 AND withdrawn_at = 0",
+        "SELECT code FROM signatures WHERE subject = 'material' AND subject_id = $1 AND counted_for = $2 AND withdrawn_at = 0",
     )
     .bind(material_id)
     .bind(person_id)

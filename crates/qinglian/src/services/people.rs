@@ -122,7 +122,7 @@ pub struct PersonDetail {
 async fn visible_row(app: &App, actor: &Actor, id: i64) -> AppResult<sqlx::any::AnyRow> {
     let r = sqlx::query(
         "SELECT p.id, p.name, p.unit_id, u.name AS unit_name, u.path, p.staff_no, p.position, p.rank,
-                p.party_member, p.phone, p.email, p.notify_by, p.left_at, p.left_reason
+                p.party_member, p.phone, p.email, p.notify_by, p.left_at, p.left_reason, p.merged_into
          FROM people p JOIN units u ON u.id = p.unit_id WHERE p.id = $1",
     )
     .bind(id)
@@ -269,47 +269,57 @@ pub async fn update(app: &App, actor: &Actor, id: i64, input: PersonInput) -> Ap
     .bind(crate::db::now())
     .bind(id)
     .execute(&mut *tx)
-    .await?;
-    // Contact details enter the log masked: the log is read more widely than the roster.
-    let fields = |name: &str,
-                  unit: i64,
-                  position: &str,
-                  rank: &str,
-                  party: bool,
-                  phone: &Option<String>,
-                  email: &Option<String>,
-                  notify: &str| {
-        json!({
-            "name": name, "unit_id": unit, "position": position, "rank": rank, "party_member": party,
-            "phone": mask_phone(phone.as_deref().unwrap_or_default()),
-            "email": crate::domain::mask_email(email.as_deref().unwrap_or_default()), "notify_by": notify,
-        })
+    .await
+    .map_err(|e| crate::error::unique_as(e, "phone", Msg::new("err.phone_taken")))?;
+    let was = Logged {
+        name: before.get("name"),
+        unit_id: before.get("unit_id"),
+        position: before.get("position"),
+        rank: before.get("rank"),
+        party_member: before.get::<i64, _>("party_member") != 0,
+        phone: before.get("phone"),
+        email: before.get("email"),
+        notify_by: before.get("notify_by"),
     };
-    let detail = audit::changes(
-        fields(
-            before.get("name"),
-            before.get("unit_id"),
-            before.get("position"),
-            before.get("rank"),
-            before.get::<i64, _>("party_member") != 0,
-            &before.get("phone"),
-            &before.get("email"),
-            before.get("notify_by"),
-        ),
-        fields(
-            &name,
-            input.unit_id,
-            &position,
-            rank.as_deref().unwrap_or_default(),
-            input.party_member,
-            &phone,
-            &email,
-            &notify_by,
-        ),
-    );
+    let now = Logged {
+        name: name.clone(),
+        unit_id: input.unit_id,
+        position: position.clone(),
+        rank: rank.clone().unwrap_or_default(),
+        party_member: input.party_member,
+        phone: phone.clone(),
+        email: email.clone(),
+        notify_by: notify_by.clone(),
+    };
+    let detail = audit::changes(was.json(), now.json());
     audit::record(&mut tx, actor, "person.update", "person", id, detail).await?;
     tx.commit().await?;
     get(app, actor, id).await
+}
+
+/// A person's fields as the audit log keeps them.
+struct Logged {
+    name: String,
+    unit_id: i64,
+    position: String,
+    rank: String,
+    party_member: bool,
+    phone: Option<String>,
+    email: Option<String>,
+    notify_by: String,
+}
+
+impl Logged {
+    /// Contact details enter the log masked: the log is read more widely than the roster.
+    fn json(&self) -> serde_json::Value {
+        json!({
+            "name": self.name, "unit_id": self.unit_id, "position": self.position, "rank": self.rank,
+            "party_member": self.party_member,
+            "phone": mask_phone(self.phone.as_deref().unwrap_or_default()),
+            "email": crate::domain::mask_email(self.email.as_deref().unwrap_or_default()),
+            "notify_by": self.notify_by,
+        })
+    }
 }
 
 /// Records that a person left the roster (调离, 退休, 辞职). Nothing of his is removed: what
@@ -339,6 +349,9 @@ pub async fn leave(app: &App, actor: &Actor, id: i64, reason: &str) -> AppResult
 /// Undoes a leaving recorded in error, or welcomes him back: he is expected again from now on.
 pub async fn rejoin(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
     let before = visible_row(app, actor, id).await?;
+    if before.get::<Option<i64>, _>("merged_into").is_some() {
+        return Err(AppError::Conflict(Msg::new("err.already_merged")));
+    }
     let mut tx = app.db.begin().await?;
     let n = sqlx::query(
         "UPDATE people SET left_at = 0, left_reason = '', updated_at = $1 WHERE id = $2 AND left_at > 0",
@@ -353,6 +366,136 @@ pub async fn rejoin(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
     }
     let was = json!({"left_at": before.get::<i64, _>("left_at"), "left_reason": before.get::<String, _>("left_reason")});
     audit::record(&mut tx, actor, "person.rejoin", "person", id, json!({"before": was})).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Someone else on the roster with the same name, offered as the record a duplicate is merged into.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Namesake {
+    pub id: i64,
+    pub unit_name: String,
+    pub position: String,
+    /// Masked unless the viewer administers the person's unit.
+    pub phone: String,
+}
+
+/// The others of the same name the actor may see, not left nor merged: where duplicates are.
+pub async fn namesakes(app: &App, actor: &Actor, id: i64) -> AppResult<Vec<Namesake>> {
+    let me = visible_row(app, actor, id).await?;
+    let sql = format!(
+        "SELECT p.id, u.name AS unit_name, u.path, p.position, p.phone FROM people p JOIN units u ON u.id = p.unit_id
+         WHERE p.name = $1 AND p.id <> $2 AND p.left_at = 0 AND {} ORDER BY u.path, p.id LIMIT 20",
+        actor.scope_sql("u.path")
+    );
+    let rows = sqlx::query(&sql).bind(me.get::<String, _>("name")).bind(id).fetch_all(&app.db.pool).await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let phone = r.get::<Option<String>, _>("phone").unwrap_or_default();
+            Namesake {
+                id: r.get("id"),
+                unit_name: r.get("unit_name"),
+                position: r.get("position"),
+                phone: if actor.sees_phones_of(&r.get::<String, _>("path")) {
+                    phone
+                } else {
+                    mask_phone(&phone)
+                },
+            }
+        })
+        .collect())
+}
+
+/// Rows that name a person and move to the one kept, each as (table, the statements that move
+/// what does not clash and drop what does: the kept person already has that sign-in, invitation,
+/// receipt or certificate). `$1` is the duplicate, `$2` the person kept.
+const MERGED: &[(&str, &[&str])] = &[
+    ("checkins", &[
+        "DELETE FROM checkins WHERE person_id = $1 AND sitting_id IN (SELECT sitting_id FROM checkins WHERE person_id = $2)",
+        "UPDATE checkins SET person_id = $2, attendee_key = 'p:' || CAST($2 AS TEXT) WHERE person_id = $1",
+    ]),
+    ("registrations", &["UPDATE registrations SET person_id = $2 WHERE person_id = $1"]),
+    ("certificates", &[
+        "DELETE FROM certificates WHERE person_id = $1 AND series_id IN (SELECT series_id FROM certificates WHERE person_id = $2)",
+        "UPDATE certificates SET person_id = $2 WHERE person_id = $1",
+    ]),
+    ("material_receipts", &[
+        "DELETE FROM material_receipts WHERE person_id = $1 AND material_id IN (SELECT material_id FROM material_receipts WHERE person_id = $2)",
+        "UPDATE material_receipts SET person_id = $2 WHERE person_id = $1",
+    ]),
+    ("sitting_invitees", &[
+        "DELETE FROM sitting_invitees WHERE person_id = $1 AND sitting_id IN (SELECT sitting_id FROM sitting_invitees WHERE person_id = $2)",
+        "UPDATE sitting_invitees SET person_id = $2 WHERE person_id = $1",
+    ]),
+    ("material_invitees", &[
+        "DELETE FROM material_invitees WHERE person_id = $1 AND material_id IN (SELECT material_id FROM material_invitees WHERE person_id = $2)",
+        "UPDATE material_invitees SET person_id = $2 WHERE person_id = $1",
+    ]),
+    ("pledge_invitees", &[
+        "DELETE FROM pledge_invitees WHERE person_id = $1 AND pledge_id IN (SELECT pledge_id FROM pledge_invitees WHERE person_id = $2)",
+        "UPDATE pledge_invitees SET person_id = $2 WHERE person_id = $1",
+    ]),
+    // The chain names the duplicate on its signatures; they count for the one kept unless he
+    // signed the same himself.
+    ("signatures", &[
+        "UPDATE signatures SET counted_for = $2 WHERE counted_for = $1 AND NOT EXISTS
+           (SELECT 1 FROM signatures k WHERE k.counted_for = $2 AND k.subject = signatures.subject AND k.subject_id = signatures.subject_id)",
+    ]),
+    ("users", &["UPDATE users SET person_id = $2 WHERE person_id = $1"]),
+];
+
+/// Merges a duplicate record into the person kept: his sign-ins, registrations, certificates,
+/// receipts, invitations, signatures and account count for the one kept; a phone, staff number
+/// or e-mail the kept one lacks comes over; the duplicate stays, marked merged (the signature
+/// chain names it), and is expected by nothing again. Both must be the actor's to administer.
+pub async fn merge(app: &App, actor: &Actor, duplicate: i64, kept: i64) -> AppResult<()> {
+    if duplicate == kept {
+        return Err(AppError::invalid("into", Msg::new("err.merge_itself")));
+    }
+    let dup = visible_row(app, actor, duplicate).await?;
+    let keep = visible_row(app, actor, kept)
+        .await
+        .map_err(|_| AppError::invalid("into", Msg::new("err.person_unknown").arg("id", kept)))?;
+    if keep.get::<i64, _>("left_at") > 0 {
+        return Err(AppError::invalid("into", Msg::new("err.merge_into_left")));
+    }
+    let mut tx = app.db.begin().await?;
+    // Claimed first: of two merges of the same duplicate, the second finds it gone.
+    let reason = format!("合并至{}（编号{kept}）", keep.get::<String, _>("name"));
+    let claimed = sqlx::query(
+        "UPDATE people SET merged_into = $1, left_at = $2, left_reason = $3, phone = NULL, staff_no = NULL, email = NULL,
+                updated_at = $2 WHERE id = $4 AND merged_into IS NULL",
+    )
+    .bind(kept)
+    .bind(crate::db::now())
+    .bind(&reason)
+    .bind(duplicate)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if claimed == 0 {
+        return Err(AppError::Conflict(Msg::new("err.already_merged")));
+    }
+    sqlx::query(
+        "UPDATE people SET phone = COALESCE(phone, $1), staff_no = COALESCE(staff_no, $2), email = COALESCE(email, $3) WHERE id = $4",
+    )
+    .bind(dup.get::<Option<String>, _>("phone"))
+    .bind(dup.get::<Option<String>, _>("staff_no"))
+    .bind(dup.get::<Option<String>, _>("email"))
+    .bind(kept)
+    .execute(&mut *tx)
+    .await?;
+    let mut moved = serde_json::Map::new();
+    for (table, statements) in MERGED {
+        let mut n = 0;
+        for sql in *statements {
+            n += sqlx::query(sql).bind(duplicate).bind(kept).execute(&mut *tx).await?.rows_affected();
+        }
+        moved.insert(table.to_string(), json!(n));
+    }
+    let detail = json!({"into": kept, "name": dup.get::<String, _>("name"), "moved": moved});
+    audit::record(&mut tx, actor, "person.merge", "person", duplicate, detail).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -302,6 +302,10 @@ pub async fn create(
     Ok(id)
 }
 
+/// The placement's campaign is still open: a closed campaign's report stands on its placements.
+const CAMPAIGN_OPEN: &str =
+    "EXISTS (SELECT 1 FROM campaigns c WHERE c.id = placements.campaign_id AND c.status <> 'closed')";
+
 /// The placement's campaign, once the actor may act on it: his unit's, and the campaign not closed.
 async fn correctable(app: &App, actor: &Actor, id: i64) -> AppResult<(i64, Valid)> {
     let r = sqlx::query(
@@ -334,6 +338,27 @@ async fn correctable(app: &App, actor: &Actor, id: i64) -> AppResult<(i64, Valid
     Ok((r.get("campaign_id"), stored))
 }
 
+/// A placement as its correction form shows it; refused as a correction would be.
+pub async fn for_correction(app: &App, actor: &Actor, id: i64) -> AppResult<(i64, PlacementInput)> {
+    let (campaign_id, v) = correctable(app, actor, id).await?;
+    let degrees = |e6: Option<i64>| e6.map(|v| v as f64 / 1_000_000.0);
+    let input = PlacementInput {
+        unit_id: v.unit_id,
+        material: v.material,
+        channel: v.channel,
+        place: v.place,
+        district: v.district,
+        lat: degrees(v.lat_e6),
+        lng: degrees(v.lng_e6),
+        quantity: v.quantity,
+        start_date: v.start,
+        end_date: v.end,
+        note: v.note,
+        theme_ids: Vec::new(),
+    };
+    Ok((campaign_id, input))
+}
+
 /// Corrects a placement's figures, place and dates (its photos stay), checked as a new one is.
 pub async fn update(app: &App, actor: &Actor, id: i64, input: PlacementInput) -> AppResult<()> {
     let (campaign_id, before) = correctable(app, actor, id).await?;
@@ -341,9 +366,15 @@ pub async fn update(app: &App, actor: &Actor, id: i64, input: PlacementInput) ->
     let v = validate(&ctx, actor, &input).map_err(AppError::Invalid)?;
     let mut tx = app.db.begin().await?;
     let set: Vec<String> = COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 1)).collect();
-    let sql =
-        format!("UPDATE placements SET {} WHERE id = ${} RETURNING id", set.join(", "), COLUMNS.len() + 1);
-    let _: (i64,) = v.bind(sqlx::query_as(&sql)).bind(id).fetch_one(&mut *tx).await?;
+    let sql = format!(
+        "UPDATE placements SET {} WHERE id = ${} AND {CAMPAIGN_OPEN} RETURNING id",
+        set.join(", "),
+        COLUMNS.len() + 1
+    );
+    let updated: Option<(i64,)> = v.bind(sqlx::query_as(&sql)).bind(id).fetch_optional(&mut *tx).await?;
+    if updated.is_none() {
+        return Err(AppError::Conflict(Msg::new("err.campaign_closed")));
+    }
     audit::record(
         &mut tx,
         actor,
@@ -361,6 +392,15 @@ pub async fn update(app: &App, actor: &Actor, id: i64, input: PlacementInput) ->
 pub async fn delete(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
     let (_, before) = correctable(app, actor, id).await?;
     let mut tx = app.db.begin().await?;
+    // Asked again inside the transaction, holding the row: a campaign closed meanwhile keeps it.
+    let held = sqlx::query(&format!("UPDATE placements SET id = id WHERE id = $1 AND {CAMPAIGN_OPEN}"))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if held == 0 {
+        return Err(AppError::Conflict(Msg::new("err.campaign_closed")));
+    }
     for table in ["placement_photos", "placement_themes"] {
         sqlx::query(&format!("DELETE FROM {table} WHERE placement_id = $1"))
             .bind(id)

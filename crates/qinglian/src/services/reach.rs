@@ -63,7 +63,7 @@ pub struct Subject<'a> {
 pub async fn progress(app: &App, s: &Subject<'_>) -> AppResult<Progress> {
     let id = s.id;
     let signed_join = format!(
-        "LEFT JOIN signatures s ON s.subject = '{}' AND s.subject_id = {id} AND s.person_id = p.id AND s.withdrawn_at = 0",
+        "LEFT JOIN signatures s ON s.subject = '{}' AND s.subject_id = {id} AND s.counted_for = p.id AND s.withdrawn_at = 0",
         s.kind
     );
     let (receipts, delivered, opened) = match s.online {

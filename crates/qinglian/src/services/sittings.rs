@@ -869,7 +869,18 @@ pub struct Checkin {
 }
 
 const CHECKIN_COLUMNS: &str =
-    "INSERT INTO checkins (sitting_id, attendee_key, person_id, registration_id, name, method, checked_at, by_user_id)";
+    "INSERT INTO checkins (sitting_id, attendee_key, person_id, registration_id, name, method, checked_at, by_user_id, unit_id)";
+
+/// The unit each sign-in counts for, over `checkins c` and `people p`: the person's unit when he
+/// signed in (rows from before it was kept fall back to his unit now).
+pub(crate) const CHECKIN_UNIT: &str = "COALESCE(c.unit_id, p.unit_id)";
+
+/// One row of `CHECKIN_COLUMNS` from the eight values bound from `$first`: the unit is the
+/// person's as he signs in.
+fn checkin_row(first: usize) -> String {
+    let args: Vec<String> = (first..first + 8).map(|i| format!("${i}")).collect();
+    format!("{}, (SELECT unit_id FROM people WHERE id = ${})", args.join(", "), first + 2)
+}
 
 async fn record(tx: &mut Tx, job: &Checkin) -> AppResult<CheckinOutcome> {
     // A full sitting takes nobody more; the count and the insert are one statement.
@@ -882,8 +893,9 @@ async fn record(tx: &mut Tx, job: &Checkin) -> AppResult<CheckinOutcome> {
         String::new()
     };
     let sql = format!(
-        "{CHECKIN_COLUMNS} SELECT $1, $2, $3, $4, $5, $6, $7, $8{capacity}
-         ON CONFLICT (sitting_id, attendee_key) DO NOTHING RETURNING id"
+        "{CHECKIN_COLUMNS} SELECT {}{capacity}
+         ON CONFLICT (sitting_id, attendee_key) DO NOTHING RETURNING id",
+        checkin_row(1)
     );
     let inserted: Option<(i64,)> = job.bind(sqlx::query_as(&sql)).fetch_optional(&mut **tx).await?;
     match inserted {
@@ -897,7 +909,7 @@ async fn record_all(tx: &mut Tx, jobs: &[&Checkin]) -> AppResult<Vec<AppResult<C
     let sql = format!(
         "{CHECKIN_COLUMNS} VALUES {} ON CONFLICT (sitting_id, attendee_key) DO NOTHING
          RETURNING id, sitting_id, attendee_key",
-        crate::db::values_placeholders(jobs.len(), 8)
+        (0..jobs.len()).map(|i| format!("({})", checkin_row(i * 8 + 1))).collect::<Vec<_>>().join(", ")
     );
     let mut q = sqlx::query_as::<_, (i64, i64, String)>(&sql);
     for job in jobs {
@@ -1056,8 +1068,8 @@ pub async fn attendance(app: &App, actor: &Actor, sitting_id: i64) -> AppResult<
         let sql = format!(
             "SELECT u.id, u.name, u.path, COUNT(*) AS expected, COUNT(c.id) AS present,
                     SUM(CASE WHEN c.checked_at > {late} THEN 1 ELSE 0 END) AS late
-             FROM people p JOIN units u ON u.id = p.unit_id
-             LEFT JOIN checkins c ON c.person_id = p.id AND c.sitting_id = {id}
+             FROM people p LEFT JOIN checkins c ON c.person_id = p.id AND c.sitting_id = {id}
+             JOIN units u ON u.id = {CHECKIN_UNIT}
              WHERE {} GROUP BY u.id, u.name, u.path ORDER BY u.path",
             w.sql(),
             late = s.late_at(),
@@ -1164,7 +1176,7 @@ pub async fn attendees(
         w.bind("p.name LIKE ?", format!("%{q}%"));
     }
     let from = format!(
-        "FROM people p JOIN units u ON u.id = p.unit_id LEFT JOIN checkins c ON c.person_id = p.id AND c.sitting_id = {}",
+        "FROM people p LEFT JOIN checkins c ON c.person_id = p.id AND c.sitting_id = {} JOIN units u ON u.id = {CHECKIN_UNIT}",
         s.id
     );
     let total = w.count(&app.db.pool, &from).await?;

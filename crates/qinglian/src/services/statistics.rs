@@ -91,7 +91,7 @@ pub async fn statistics(
     .collect();
     let by_unit = counts(
         q("SELECT u.name AS k, COUNT(*) AS n FROM checkins c JOIN sittings s ON s.id = c.sitting_id
-             JOIN activities a ON a.id = s.activity_id JOIN people p ON p.id = c.person_id JOIN units u ON u.id = p.unit_id
+             JOIN activities a ON a.id = s.activity_id JOIN people p ON p.id = c.person_id JOIN units u ON u.id = COALESCE(c.unit_id, p.unit_id)
            WHERE a.campaign_id = $1 AND ($2 = 0 OR a.id = $2) GROUP BY u.name ORDER BY n DESC, u.name LIMIT 15")
         .await?,
     );

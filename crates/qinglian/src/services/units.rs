@@ -232,7 +232,8 @@ pub async fn update(app: &App, actor: &Actor, id: i64, input: UnitChange) -> App
         .bind(input.parent_id)
         .bind(id)
         .execute(&mut *tx)
-        .await?;
+        .await
+        .map_err(|e| crate::error::unique_as(e, "name", Msg::new("err.unit_exists").arg("name", &name)))?;
     let fields = |name: &str, type_code: &str, parent: Option<i64>| json!({"name": name, "type_code": type_code, "parent_id": parent});
     let detail = audit::changes(
         fields(&before.name, &before.type_code, before.parent_id),

@@ -413,6 +413,28 @@ async fn a_placement_is_corrected_or_deleted_until_the_campaign_closes(t: TestAp
     let page = format!("/campaigns/{camp}/placements");
     assert!(b.text(&page).await.contains(&format!("/placements/{id}/delete")));
     let csrf = b.csrf_from(&page).await;
+    // Corrected from its own page, which shows what is stored.
+    let html = b.text(&format!("/placements/{id}")).await;
+    assert!(
+        html.contains("id=\"placement-edit-form\"")
+            && html.contains("value=\"800\"")
+            && html.contains("人民路公交站台"),
+        "{html}"
+    );
+    let town_s = town.to_string();
+    let form = [
+        ("_csrf", csrf.as_str()),
+        ("unit_id", &town_s),
+        ("material", "海报"),
+        ("channel", "公共场所"),
+        ("place", "人民路公交站台"),
+        ("district", "城关街道"),
+        ("quantity", "900"),
+        ("start_date", "2022-05-16"),
+        ("end_date", "2022-05-22"),
+    ];
+    assert_eq!(b.post_form(&format!("/placements/{id}"), &form).await.status(), 303);
+    assert_eq!(totals().await, 900);
     let resp = b
         .post_form(
             &format!("/placements/{id}/delete"),
@@ -421,7 +443,7 @@ async fn a_placement_is_corrected_or_deleted_until_the_campaign_closes(t: TestAp
         .await;
     assert!(resp.status().is_redirection() || resp.status() == 200, "{}", resp.status());
     assert_eq!(totals().await, 0);
-    assert_eq!(last_audit(&t, "placement.delete").await["before"]["quantity"], 800);
+    assert_eq!(last_audit(&t, "placement.delete").await["before"]["quantity"], 900);
     let resp = admin.post_json(&list, &crate::publicity::placement(town)).await;
     let kept = resp.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
     sqlx::query("UPDATE campaigns SET status = 'closed' WHERE id = $1")
@@ -696,7 +718,84 @@ async fn a_person_who_leaves_keeps_past_figures_and_is_not_expected_after(t: Tes
     assert_eq!(expected(later).await, all);
 }
 
+/// A person listed twice is merged: what the duplicate did (a signature, the account) counts
+/// for the one kept, the duplicate is expected by nothing more, and the chain stays intact.
+async fn a_duplicate_person_is_merged_into_the_one_kept(t: TestApp) {
+    let admin = t.api_as("admin").await;
+    let rows = [
+        ["", "赵一", "东庄村", "村支书", "科级", "13700000101", "中共党员"],
+        ["", "赵一", "西庄村", "", "科级", "13700000102", "中共党员"],
+    ];
+    let resp = crate::roster::upload(&admin, "花名册.xlsx", crate::roster::xlsx(&rows), "all").await;
+    assert_eq!(resp.status(), 200);
+    let kept = t.scalar("SELECT id FROM people WHERE phone = '13700000101'").await;
+    let dup = t.scalar("SELECT id FROM people WHERE phone = '13700000102'").await;
+    let account = json!({"username": "zhaoyi", "display_name": "赵一", "password": "Reader#2022pw", "role": "member", "person_phone": "13700000102"});
+    assert_eq!(admin.post_json("/api/v1/users", &account).await.status(), 200);
+    let reader = t.api_with("zhaoyi", "Reader#2022pw").await;
+
+    // The duplicate's account reads and signs a material addressed to the township.
+    let org = t.api_as("jiwei").await;
+    let activity = t.scalar("SELECT id FROM activities WHERE kind = 'lecture'").await;
+    let host = t.scalar("SELECT id FROM units WHERE name = '东庄乡'").await;
+    let body = json!({"title": "廉洁从政若干准则", "kind": "document", "body": "第一条", "delivery": "online",
+                      "host_unit_id": host, "audience": {"unit_id": host}});
+    let m = org.post_json(&format!("/api/v1/activities/{activity}/materials"), &body).await;
+    let m = m.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    reader.post_json(&format!("/api/v1/materials/{m}/open"), &json!({})).await;
+    let sign = json!({"typed": true});
+    assert_eq!(reader.post_json(&format!("/api/v1/materials/{m}/sign"), &sign).await.status(), 200);
+    let progress =
+        || async { org.get_json(&format!("/api/v1/materials/{m}/progress")).await["totals"].clone() };
+    let before = progress().await;
+
+    // The duplicate's page offers the namesake; refusals first.
+    let b = t.browser_as("dongzhuang").await;
+    let html = b.text(&format!("/people/{dup}")).await;
+    assert!(
+        html.contains("id=\"namesakes\"") && html.contains(&format!("name=\"into\" value=\"{kept}\"")),
+        "{html}"
+    );
+    let dz = t.api_as("dongzhuang").await;
+    let merge = |into: i64| json!({"into": into});
+    let path = format!("/api/v1/people/{dup}/merge");
+    assert_eq!(dz.post_json(&path, &merge(dup)).await.status(), 422);
+    let station = t.api_as("wuyilu").await;
+    assert_eq!(station.post_json(&path, &merge(kept)).await.status(), 404, "not his unit");
+    let csrf = b.csrf_from(&format!("/people/{dup}")).await;
+    let into = kept.to_string();
+    let resp = b.post_form(&format!("/people/{dup}/merge"), &[("_csrf", &csrf), ("into", &into)]).await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(dz.post_json(&path, &merge(kept)).await.status(), 409, "merged once");
+
+    // The signature counts for the one kept; the duplicate is expected no more.
+    let after = progress().await;
+    assert_eq!(after["expected"].as_i64(), before["expected"].as_i64().map(|n| n - 1), "{after}");
+    assert_eq!(after["signed"], before["signed"]);
+    let mine = reader.get_json("/api/v1/me/materials").await;
+    assert!(mine.as_array().unwrap().iter().any(|x| x["id"] == m && x["signed_at"].is_i64()), "{mine}");
+    assert_eq!(
+        reader.post_json(&format!("/api/v1/materials/{m}/sign"), &sign).await.status(),
+        409,
+        "signed already"
+    );
+    let detail = last_audit(&t, "person.merge").await;
+    assert_eq!(
+        (detail["moved"]["signatures"].as_i64(), detail["moved"]["users"].as_i64()),
+        (Some(1), Some(1)),
+        "{detail}"
+    );
+    assert_eq!(admin.get_json("/api/v1/chain").await["intact"], true);
+    let dup_now = dz.get_json(&format!("/api/v1/people/{dup}")).await;
+    assert!(
+        dup_now["left_at"].as_i64().unwrap() > 0
+            && dup_now["left_reason"].as_str().unwrap().contains("合并至赵一")
+    );
+    assert_eq!(dz.get_json(&format!("/api/v1/people/{kept}")).await["unit_name"], "东庄村");
+}
+
 crate::on_both_engines!(
+    a_duplicate_person_is_merged_into_the_one_kept,
     a_person_who_leaves_keeps_past_figures_and_is_not_expected_after,
     an_integrity_application_is_corrected_withdrawn_and_its_decision_set_aside,
     an_inspection_and_its_findings_are_corrected_reopened_and_deleted,

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::harness::{Client, TestApp};
 
-fn xlsx(rows: &[[&str; 7]]) -> Vec<u8> {
+pub(crate) fn xlsx(rows: &[[&str; 7]]) -> Vec<u8> {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     sheet.write_string(0, 0, "清河市某单位干部花名册（2022年5月）").unwrap();
@@ -29,7 +29,7 @@ fn xlsx(rows: &[[&str; 7]]) -> Vec<u8> {
     book.save_to_buffer().unwrap()
 }
 
-async fn upload(c: &Client, name: &str, bytes: Vec<u8>, mode: &str) -> reqwest::Response {
+pub(crate) async fn upload(c: &Client, name: &str, bytes: Vec<u8>, mode: &str) -> reqwest::Response {
     let form = Form::new().part("file", Part::bytes(bytes).file_name(name.to_string()));
     c.post_multipart(&format!("/api/v1/people/import?mode={mode}"), form).await
 }

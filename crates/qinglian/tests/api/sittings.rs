@@ -619,7 +619,48 @@ async fn a_sitting_is_moved_or_called_off_until_someone_signs_in(t: TestApp) {
     );
 }
 
+/// A person moved to another unit after he signed in still counts for the unit he signed in
+/// for, in the sitting's attendance and the campaign's statistics.
+async fn a_moved_persons_attendance_stays_with_the_unit_he_signed_in_for(t: TestApp) {
+    let org = t.api_as("jiwei").await;
+    let town = t.scalar("SELECT id FROM units WHERE name = '东庄乡'").await;
+    let (from, to) = (
+        t.scalar("SELECT id FROM units WHERE name = '东庄村'").await,
+        t.scalar("SELECT id FROM units WHERE name = '西庄村'").await,
+    );
+    let sitting = schedule(&t, &org, 60, json!({"audience": {"unit_id": town}})).await;
+    let person = t.scalar(&format!("SELECT MIN(id) FROM people WHERE unit_id = {from}")).await;
+    let resp =
+        org.post_json(&format!("/api/v1/sittings/{sitting}/checkins"), &json!({"person_id": person})).await;
+    assert_eq!(resp.status(), 200);
+
+    let dz = t.api_as("dongzhuang").await;
+    let p = dz.get_json(&format!("/api/v1/people/{person}")).await;
+    let moved = json!({"name": p["name"], "unit_id": to, "position": p["position"], "rank": p["rank"], "party_member": p["party_member"]});
+    let resp = dz
+        .request(reqwest::Method::PUT, &format!("/api/v1/people/{person}"))
+        .json(&moved)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+
+    let a = org.get_json(&format!("/api/v1/sittings/{sitting}/attendance")).await;
+    let present = |name: &str| {
+        a["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["unit_name"] == name)
+            .map(|u| u["present"].as_i64().unwrap())
+    };
+    assert_eq!((present("东庄村"), present("西庄村").unwrap_or(0)), (Some(1), 0), "{a}");
+    let list = org.get_json(&format!("/api/v1/sittings/{sitting}/attendees?show=present")).await;
+    assert_eq!(list["items"][0]["unit_name"], "东庄村", "{list}");
+}
+
 crate::on_both_engines!(
+    a_moved_persons_attendance_stays_with_the_unit_he_signed_in_for,
     a_sitting_is_moved_or_called_off_until_someone_signs_in,
     a_busy_door_answers_from_memory_and_stays_exact,
     the_demo_follows_the_seed,

@@ -22,6 +22,7 @@ pub(super) fn routes() -> Router<App> {
         .route("/campaigns/{id}/placements/import", post(import))
         .route("/campaigns/{id}/placements.xlsx", get(export))
         .route("/placement-photos/{id}", get(photo))
+        .route("/placements/{id}", get(placement_page).post(edit))
         .route("/placements/{id}/delete", post(delete))
 }
 
@@ -38,6 +39,8 @@ struct PlacementsPage {
     channels: Vec<placements::Named>,
     units: Vec<units::Unit>,
     report: Option<placements::ImportReport>,
+    /// The new placement's form, dated for the campaign.
+    f: placements::PlacementInput,
 }
 
 #[derive(Deserialize, Default)]
@@ -54,9 +57,16 @@ async fn render_page(
     q: ListQuery,
     report: Option<placements::ImportReport>,
 ) -> PageResult {
+    let c = campaigns::get(app, id).await?;
+    let f = placements::PlacementInput {
+        start_date: c.start_date.clone(),
+        end_date: c.end_date.clone(),
+        ..Default::default()
+    };
     Ok(render(&PlacementsPage {
         ctx: Ctx::new(caller, q.ok.as_deref()),
-        c: campaigns::get(app, id).await?,
+        c,
+        f,
         totals: placements::totals(app, actor, id).await?,
         list: placements::list(app, actor, id, Paging { page: q.page, per_page: Some(30) }).await?,
         materials: placements::materials(app).await?,
@@ -105,6 +115,46 @@ async fn create(
     let (f, photos) = read_multipart(mp).await?;
     placements::create(&app, &actor, id, input_from(&f)?, photos).await?;
     Ok(see_other(&format!("/campaigns/{id}/placements?ok=ok.placement_added")))
+}
+
+#[derive(Template)]
+#[template(path = "placement.html")]
+struct PlacementPage {
+    ctx: Ctx,
+    id: i64,
+    campaign_id: i64,
+    f: placements::PlacementInput,
+    materials: Vec<placements::Named>,
+    channels: Vec<placements::Named>,
+    units: Vec<units::Unit>,
+}
+
+async fn placement_page(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let (campaign_id, f) = placements::for_correction(&app, &actor, id).await?;
+    Ok(render(&PlacementPage {
+        ctx: Ctx::new(&caller, None),
+        id,
+        campaign_id,
+        f,
+        materials: placements::materials(&app).await?,
+        channels: placements::channels(&app).await?,
+        units: units::visible(&app, &actor).await?,
+    }))
+}
+
+async fn edit(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    let (campaign_id, _) = placements::for_correction(&app, &actor, id).await?;
+    placements::update(&app, &actor, id, input_from(&Fields(f))?).await?;
+    Ok(see_other(&format!("/campaigns/{campaign_id}/placements?ok=ok.saved")))
 }
 
 async fn delete(

@@ -19,6 +19,7 @@ pub(super) fn routes() -> Router<App> {
         .route("/people/{id}", get(get_person).put(update_person))
         .route("/people/{id}/leave", post(leave_person))
         .route("/people/{id}/rejoin", post(rejoin_person))
+        .route("/people/{id}/merge", post(merge_person))
         .route("/people/import", post(import_people))
 }
 
@@ -32,6 +33,7 @@ pub(super) fn routes() -> Router<App> {
     update_person,
     leave_person,
     rejoin_person,
+    merge_person,
     import_people
 ))]
 pub(super) struct Doc;
@@ -114,6 +116,25 @@ async fn rejoin_person(
     Path(id): Path<i64>,
 ) -> AppResult<axum::response::Response> {
     people::rejoin(&app, &actor, id).await?;
+    Ok(axum::response::IntoResponse::into_response(axum::http::StatusCode::NO_CONTENT))
+}
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct Merge {
+    /// The record kept; the one in the path is the duplicate.
+    pub into: i64,
+}
+
+/// Merges a duplicate into the person kept: what the duplicate did counts for him from now on.
+#[utoipa::path(post, path = "/api/v1/people/{id}/merge", tag = "people", params(("id" = i64, Path)), request_body = Merge,
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn merge_person(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<Merge>,
+) -> AppResult<axum::response::Response> {
+    people::merge(&app, &actor, id, req.into).await?;
     Ok(axum::response::IntoResponse::into_response(axum::http::StatusCode::NO_CONTENT))
 }
 

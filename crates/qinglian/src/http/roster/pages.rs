@@ -23,6 +23,7 @@ pub(super) fn routes() -> Router<App> {
         .route("/people/{id}", get(person_page).post(edit_person))
         .route("/people/{id}/leave", post(leave_person))
         .route("/people/{id}/rejoin", post(rejoin_person))
+        .route("/people/{id}/merge", post(merge_person))
         .route("/units", get(units_page).post(add_unit))
         .route("/units/{id}", get(unit_page).post(edit_unit))
 }
@@ -204,6 +205,8 @@ struct PersonPage {
     p: people::PersonDetail,
     units: Vec<units::Unit>,
     ranks: Vec<String>,
+    /// Others of the same name: where a duplicate is merged.
+    namesakes: Vec<people::Namesake>,
 }
 
 async fn person_page(
@@ -217,6 +220,7 @@ async fn person_page(
         p: people::get(&app, &actor, id).await?,
         units: units::visible(&app, &actor).await?,
         ranks: app.config.ranks.names().map(str::to_string).collect(),
+        namesakes: people::namesakes(&app, &actor, id).await?,
     }))
 }
 
@@ -261,4 +265,15 @@ async fn rejoin_person(
 ) -> PageResult {
     people::rejoin(&app, &actor, id).await?;
     Ok(see_other(&format!("/people/{id}?ok=ok.person_rejoined")))
+}
+
+async fn merge_person(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    let kept = Fields(f).int("into", "err.person_unknown")?;
+    people::merge(&app, &actor, id, kept).await?;
+    Ok(see_other(&format!("/people/{kept}?ok=ok.person_merged")))
 }
