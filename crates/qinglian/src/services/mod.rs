@@ -244,10 +244,24 @@ impl Dependents {
         id: i64,
         refusal: &'static str,
     ) -> AppResult<()> {
+        self.refuse_if_any_of(tx, &[id], refusal).await
+    }
+
+    /// As [`Dependents::refuse_if_any`], for checks over two records (`$1`, `$2`, …).
+    pub async fn refuse_if_any_of(
+        &self,
+        tx: &mut crate::db::Tx,
+        ids: &[i64],
+        refusal: &'static str,
+    ) -> AppResult<()> {
         use crate::i18n::{current, Lang, Msg};
         let mut found = Vec::new();
         for (count_sql, key) in self.0 {
-            let n: i64 = sqlx::query_scalar(count_sql).bind(id).fetch_one(&mut **tx).await?;
+            let n: i64 = ids
+                .iter()
+                .fold(sqlx::query_scalar(count_sql), |q, id| q.bind(*id))
+                .fetch_one(&mut **tx)
+                .await?;
             if n > 0 {
                 found.push(Msg::new(key).arg("n", n).render(current()));
             }

@@ -243,3 +243,104 @@ pub async fn update(app: &App, actor: &Actor, id: i64, input: UnitChange) -> App
     tx.commit().await?;
     get(app, id).await
 }
+
+/// Columns that name a unit, each moved to the unit kept by a merge. Sign-ins keep the unit they
+/// counted for as a column too: a merged unit's past attendance becomes the kept unit's.
+const NAMING_COLUMNS: &[(&str, &str)] = &[
+    ("people", "unit_id"),
+    ("campaigns", "issuer_unit_id"),
+    ("activities", "lead_unit_id"),
+    ("tasks", "unit_id"),
+    ("ledger_entries", "unit_id"),
+    ("sittings", "host_unit_id"),
+    ("sittings", "audience_unit_id"),
+    ("materials", "host_unit_id"),
+    ("materials", "audience_unit_id"),
+    ("pledges", "host_unit_id"),
+    ("pledges", "audience_unit_id"),
+    ("placements", "unit_id"),
+    ("inspections", "unit_id"),
+    ("findings", "owner_unit_id"),
+    ("integrity_applications", "unit_id"),
+    ("column_pieces", "unit_id"),
+    ("checkins", "unit_id"),
+    // Listings the kept unit already had were dropped above.
+    ("activity_co_units", "unit_id"),
+];
+
+/// What stops a merge: a task of both units for one assignment (their ledgers would have to be
+/// merged by hand), or accounts scoped to the unit merged away (whose reach a merge must not widen).
+const MERGE_BLOCKERS: super::Dependents = super::Dependents(&[
+    (
+        "SELECT COUNT(*) FROM tasks t WHERE t.unit_id = $1 AND EXISTS
+           (SELECT 1 FROM tasks k WHERE k.assignment_id = t.assignment_id AND k.unit_id = $2)",
+        "dep.shared_tasks",
+    ),
+    ("SELECT COUNT(*) FROM user_roles WHERE unit_id = $1 AND $2 > 0", "dep.unit_grants"),
+]);
+
+/// Merges unit `from` into `into` (撤并): its people, the units below it, its tasks, entries,
+/// sittings, materials, placements, inspections and applications become the kept unit's, and
+/// `from` is removed; the log keeps what moved. Both must be the actor's to administer, and the
+/// kept unit must not lie below the one merged away.
+pub async fn merge(app: &App, actor: &Actor, from: i64, into: i64) -> AppResult<Unit> {
+    let gone = get(app, from).await?;
+    if !actor.covers(&gone.path) {
+        return Err(AppError::NotFound);
+    }
+    let kept = get(app, into).await.map_err(|_| AppError::invalid("into", Msg::new("err.unit_unknown")))?;
+    if !actor.covers(&kept.path) {
+        return Err(AppError::invalid("into", Msg::new("err.unit_out_of_scope")));
+    }
+    if kept.path.starts_with(&gone.path) {
+        return Err(AppError::invalid("into", Msg::new("err.unit_merge_below")));
+    }
+    let mut tx = app.db.begin().await?;
+    // Holding the unit's row first, so a second merge or a task assigned meanwhile waits and is seen.
+    sqlx::query("UPDATE units SET name = name WHERE id = $1").bind(from).execute(&mut *tx).await?;
+    MERGE_BLOCKERS.refuse_if_any_of(&mut tx, &[from, into], "err.unit_merge_blocked").await?;
+    // The units below keep their shape under the kept unit.
+    let depth_delta = kept.path.matches('/').count() as i64 - gone.path.matches('/').count() as i64;
+    sqlx::query(
+        "UPDATE units SET path = $1 || SUBSTR(path, CAST($2 AS INTEGER)), depth = depth + $3 WHERE path LIKE $4 AND id <> $5",
+    )
+    .bind(&kept.path)
+    .bind(gone.path.len() as i64 + 1)
+    .bind(depth_delta)
+    .bind(format!("{}%", gone.path))
+    .bind(from)
+    .execute(&mut *tx)
+    .await?;
+    let mut moved = serde_json::Map::new();
+    let children = sqlx::query("UPDATE units SET parent_id = $1 WHERE parent_id = $2")
+        .bind(into)
+        .bind(from)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    moved.insert("units".into(), json!(children));
+    // A co-operating unit listed twice becomes one listing.
+    sqlx::query(
+        "DELETE FROM activity_co_units WHERE unit_id = $1 AND activity_id IN (SELECT activity_id FROM activity_co_units WHERE unit_id = $2)",
+    )
+    .bind(from)
+    .bind(into)
+    .execute(&mut *tx)
+    .await?;
+    for &(table, column) in NAMING_COLUMNS {
+        let n = sqlx::query(&format!("UPDATE {table} SET {column} = $1 WHERE {column} = $2"))
+            .bind(into)
+            .bind(from)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n > 0 {
+            moved.insert(format!("{table}.{column}"), json!(n));
+        }
+    }
+    sqlx::query("DELETE FROM units WHERE id = $1").bind(from).execute(&mut *tx).await?;
+    let detail = json!({"into": into, "name": gone.name, "path": gone.path, "moved": moved});
+    audit::record(&mut tx, actor, "unit.merge", "unit", from, detail).await?;
+    tx.commit().await?;
+    get(app, into).await
+}

@@ -227,24 +227,21 @@ async fn a_call_is_closed_early_reopened_and_locked_once_judged(t: TestApp) {
     assert!(b.text(&format!("/calls/{call}/manage")).await.contains(&format!("/calls/{call}/closing")));
 }
 
+/// A new village under `parent`, as the API answers it.
+async fn add_village(org: &Client, name: &str, parent: i64) -> Value {
+    let resp = org
+        .post_json("/api/v1/units", &json!({"name": name, "type_code": "village", "parent_id": parent}))
+        .await;
+    assert_eq!(resp.status(), 200, "{name}");
+    resp.json::<Value>().await.unwrap()
+}
+
 /// A unit is renamed or moved with its subtree, within the mover's scope and never under itself.
 async fn a_unit_is_renamed_and_moved_with_everything_below_it(t: TestApp) {
     let org = t.api_as("jiwei").await;
     let office = t.scalar("SELECT id FROM units WHERE name = '市委办公室'").await;
     let township = t.scalar("SELECT id FROM units WHERE name = '东庄乡'").await;
-    let add = |name: &'static str, parent: i64| {
-        let org = &org;
-        async move {
-            let resp = org
-                .post_json(
-                    "/api/v1/units",
-                    &json!({"name": name, "type_code": "village", "parent_id": parent}),
-                )
-                .await;
-            assert_eq!(resp.status(), 200, "{name}");
-            resp.json::<Value>().await.unwrap()
-        }
-    };
+    let add = |name: &'static str, parent: i64| add_village(&org, name, parent);
     let village = add("试点村", office).await;
     let id = village["id"].as_i64().unwrap();
     let school = add("试点村小学", id).await;
@@ -794,7 +791,88 @@ async fn a_duplicate_person_is_merged_into_the_one_kept(t: TestApp) {
     assert_eq!(dz.get_json(&format!("/api/v1/people/{kept}")).await["unit_name"], "东庄村");
 }
 
+/// A village merged into another (撤并): its people, the units below it and its placements go
+/// to the kept village, and it is removed; a task both villages have, or an account scoped to
+/// it, holds the merge until settled.
+async fn a_unit_is_merged_into_another_unless_something_must_be_settled_first(t: TestApp) {
+    let org = t.api_as("jiwei").await;
+    let township = t.scalar("SELECT id FROM units WHERE name = '东庄乡'").await;
+    let kept = t.scalar("SELECT id FROM units WHERE name = '东庄村'").await;
+    let add = |name: &'static str, parent: i64| {
+        let org = &org;
+        async move { add_village(org, name, parent).await["id"].as_i64().unwrap() }
+    };
+    let gone = add("南庄村", township).await;
+    let group = add("南庄村第一村民小组", gone).await;
+    let dz = t.api_as("dongzhuang").await;
+    let person = t.scalar(&format!("SELECT MIN(id) FROM people WHERE unit_id = {kept}")).await;
+    let p = dz.get_json(&format!("/api/v1/people/{person}")).await;
+    let to_gone = json!({"name": p["name"], "unit_id": gone, "position": p["position"], "rank": p["rank"], "party_member": p["party_member"]});
+    assert_eq!(send(&dz, Method::PUT, &format!("/api/v1/people/{person}"), &to_gone).await.status(), 200);
+    let camp = t.scalar("SELECT MIN(id) FROM campaigns WHERE status <> 'closed'").await;
+    let placed = dz
+        .post_json(&format!("/api/v1/campaigns/{camp}/placements"), &crate::publicity::placement(gone))
+        .await;
+    assert_eq!(placed.status(), 200);
+    let placement = placed.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+
+    // Refused: into a unit below it, by someone it is not his, or while a village keeps tasks.
+    let path = format!("/api/v1/units/{gone}/merge");
+    assert_eq!(dz.post_json(&path, &json!({"into": group})).await.status(), 422);
+    let station = t.api_as("wuyilu").await;
+    assert_eq!(station.post_json(&path, &json!({"into": kept})).await.status(), 404);
+    let west = t.scalar("SELECT id FROM units WHERE name = '西庄村'").await;
+    let shared = t.scalar(&format!(
+        "SELECT COUNT(*) FROM tasks t WHERE t.unit_id = {west} AND EXISTS (SELECT 1 FROM tasks k WHERE k.assignment_id = t.assignment_id AND k.unit_id = {kept})"
+    )).await;
+    assert!(shared > 0, "the demo gives both villages tasks of the same assignments");
+    let (status, _, message, _) =
+        error_of(dz.post_json(&format!("/api/v1/units/{west}/merge"), &json!({"into": kept})).await).await;
+    assert_eq!(status, 409);
+    assert!(message.contains(&format!("有{shared}项工作两个单位都有任务")), "{message}");
+    assert_eq!(t.scalar(&format!("SELECT COUNT(*) FROM units WHERE id = {west}")).await, 1, "nothing moved");
+
+    // From the page: everything of 南庄村 is 东庄村's, the group under it, and 南庄村 gone.
+    let b = t.browser_as("dongzhuang").await;
+    let page = format!("/units/{gone}");
+    assert!(b.text(&page).await.contains("id=\"unit-merge-form\""));
+    let csrf = b.csrf_from(&page).await;
+    let into = kept.to_string();
+    assert_eq!(
+        b.post_form(&format!("{page}/merge"), &[("_csrf", &csrf), ("into", &into)]).await.status(),
+        303
+    );
+    assert_eq!(dz.get_json(&format!("/api/v1/people/{person}")).await["unit_id"], kept);
+    assert_eq!(t.scalar(&format!("SELECT unit_id FROM placements WHERE id = {placement}")).await, kept);
+    assert_eq!(t.scalar(&format!("SELECT parent_id FROM units WHERE id = {group}")).await, kept);
+    let (kept_path, group_path): (String, String) = sqlx::query_as(&format!(
+        "SELECT k.path, g.path FROM units k, units g WHERE k.id = {kept} AND g.id = {group}"
+    ))
+    .fetch_one(&t.app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(group_path, format!("{kept_path}{group}/"));
+    assert_eq!(t.scalar(&format!("SELECT COUNT(*) FROM units WHERE id = {gone}")).await, 0);
+    let detail = last_audit(&t, "unit.merge").await;
+    assert_eq!(
+        (detail["name"].as_str(), detail["moved"]["people.unit_id"].as_i64()),
+        (Some("南庄村"), Some(1)),
+        "{detail}"
+    );
+
+    // An account scoped to the unit holds its merge.
+    let held = add("北庄村", township).await;
+    let admin = t.api_as("admin").await;
+    let user = json!({"username": "beizhuang", "display_name": "北庄村管理员", "password": "Village#2022pw", "role": "unit_admin", "unit_id": held});
+    assert_eq!(admin.post_json("/api/v1/users", &user).await.status(), 200);
+    let (status, _, message, _) =
+        error_of(dz.post_json(&format!("/api/v1/units/{held}/merge"), &json!({"into": kept})).await).await;
+    assert_eq!(status, 409);
+    assert!(message.contains("1个账号的管理范围是本单位"), "{message}");
+}
+
 crate::on_both_engines!(
+    a_unit_is_merged_into_another_unless_something_must_be_settled_first,
     a_duplicate_person_is_merged_into_the_one_kept,
     a_person_who_leaves_keeps_past_figures_and_is_not_expected_after,
     an_integrity_application_is_corrected_withdrawn_and_its_decision_set_aside,

@@ -20,6 +20,7 @@ pub(super) fn routes() -> Router<App> {
         .route("/people/{id}/leave", post(leave_person))
         .route("/people/{id}/rejoin", post(rejoin_person))
         .route("/people/{id}/merge", post(merge_person))
+        .route("/units/{id}/merge", post(merge_unit))
         .route("/people/import", post(import_people))
 }
 
@@ -34,6 +35,7 @@ pub(super) fn routes() -> Router<App> {
     leave_person,
     rejoin_person,
     merge_person,
+    merge_unit,
     import_people
 ))]
 pub(super) struct Doc;
@@ -63,6 +65,18 @@ async fn update_unit(
     Json(req): Json<units::UnitChange>,
 ) -> AppResult<Json<units::Unit>> {
     Ok(Json(units::update(&app, &actor, id, req).await?))
+}
+
+/// Merges a unit into another (撤并): what named it names the kept unit, and it is removed.
+#[utoipa::path(post, path = "/api/v1/units/{id}/merge", tag = "units", params(("id" = i64, Path)), request_body = Merge,
+    responses((status = 200, body = units::Unit), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn merge_unit(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<Merge>,
+) -> AppResult<Json<units::Unit>> {
+    Ok(Json(units::merge(&app, &actor, id, req.into).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/people/{id}", tag = "people", params(("id" = i64, Path)),
@@ -121,7 +135,7 @@ async fn rejoin_person(
 
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct Merge {
-    /// The record kept; the one in the path is the duplicate.
+    /// The record kept; the one in the path is merged into it.
     pub into: i64,
 }
 

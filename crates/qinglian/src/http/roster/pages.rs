@@ -24,6 +24,7 @@ pub(super) fn routes() -> Router<App> {
         .route("/people/{id}/leave", post(leave_person))
         .route("/people/{id}/rejoin", post(rejoin_person))
         .route("/people/{id}/merge", post(merge_person))
+        .route("/units/{id}/merge", post(merge_unit))
         .route("/units", get(units_page).post(add_unit))
         .route("/units/{id}", get(unit_page).post(edit_unit))
 }
@@ -159,6 +160,8 @@ struct UnitPage {
     unit: units::Unit,
     /// Where it may move: the units the actor covers, outside its own subtree.
     parents: Vec<units::Unit>,
+    /// What it may be merged into: the units the actor covers, outside its own subtree.
+    targets: Vec<units::Unit>,
     types: Vec<units::UnitType>,
 }
 
@@ -172,8 +175,10 @@ async fn unit_page(
     if !actor.covers(&unit.path) {
         return Err(AppError::NotFound.into());
     }
-    let mut parents: Vec<units::Unit> =
+    // Units outside this one's subtree: where it may move, and what it may be merged into.
+    let targets: Vec<units::Unit> =
         units::visible(&app, &actor).await?.into_iter().filter(|u| !u.path.starts_with(&unit.path)).collect();
+    let mut parents = targets.clone();
     // Staying where it is is always a choice, even under a parent the actor does not administer.
     if let Some(pid) = unit.parent_id.filter(|pid| !parents.iter().any(|u| u.id == *pid)) {
         parents.insert(0, units::get(&app, pid).await?);
@@ -182,6 +187,7 @@ async fn unit_page(
         ctx: Ctx::new(&caller, n.ok.as_deref()),
         unit,
         parents,
+        targets,
         types: units::types(&app).await?,
     }))
 }
@@ -276,4 +282,15 @@ async fn merge_person(
     let kept = Fields(f).int("into", "err.person_unknown")?;
     people::merge(&app, &actor, id, kept).await?;
     Ok(see_other(&format!("/people/{kept}?ok=ok.person_merged")))
+}
+
+async fn merge_unit(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    let into = Fields(f).int("into", "err.unit_unknown")?;
+    units::merge(&app, &actor, id, into).await?;
+    Ok(see_other(&format!("/units/{into}?ok=ok.unit_merged")))
 }
