@@ -131,6 +131,20 @@ async fn sign_out(c: &Client) {
 
 /// Clicks as a thumb would: first scrolled to the middle of the screen, where neither the
 /// sticky header nor the phone's tab bar covers it (WebDriver alone stops at the very edge).
+/// Submits a form by its button and waits for the next page's notice. The page the click leaves
+/// may carry a notice of its own, so the wait starts once that page is gone.
+async fn submit_for_notice(c: &Client, button: Locator<'_>) {
+    let left = c.find(Locator::Css("html")).await.unwrap();
+    click(c, button).await;
+    for _ in 0..200 {
+        if left.tag_name().await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    c.wait().for_element(Locator::Css(".notice")).await.unwrap();
+}
+
 async fn click(c: &Client, target: Locator<'_>) {
     let element = c.find(target).await.unwrap();
     let arg = serde_json::to_value(&element).unwrap();
@@ -180,8 +194,7 @@ async fn organiser_assigns_unit_files_with_photo_organiser_returns() {
     let title = c.wait().for_element(Locator::Id("as-title")).await.unwrap();
     title.send_keys("每个单位召开一次警示教育大会").await.unwrap();
     set_value(&c, "as-due", "2099-06-05").await;
-    click(&c, Locator::Css("#assign-form button[type=submit]")).await;
-    c.wait().for_element(Locator::Css(".notice")).await.unwrap();
+    submit_for_notice(&c, Locator::Css("#assign-form button[type=submit]")).await;
     assert!(body_text(&c).await.contains("任务已布置到各单位"));
     shot(&c, "02-assigned").await;
     let submitted_before = count_in_totals(&c, &base, campaign, "待审核").await;
@@ -210,8 +223,7 @@ async fn organiser_assigns_unit_files_with_photo_organiser_returns() {
         .unwrap();
     fill(&c, "n-files", &photo.display().to_string()).await;
     shot(&c, "04-entry-form").await;
-    click(&c, Locator::Css("#entry-form button[type=submit]")).await;
-    c.wait().for_element(Locator::Css(".notice")).await.unwrap();
+    submit_for_notice(&c, Locator::Css("#entry-form button[type=submit]")).await;
     assert!(body_text(&c).await.contains("台账已报送"));
     let img = c.find(Locator::Css("ul.files img")).await.unwrap();
     assert_eq!(img.attr("alt").await.unwrap().as_deref(), Some("meeting.png"));
@@ -224,8 +236,7 @@ async fn organiser_assigns_unit_files_with_photo_organiser_returns() {
     c.goto(&format!("{base}/tasks/{task}")).await.unwrap();
     let comment = c.wait().for_element(Locator::Css("form.review textarea")).await.unwrap();
     comment.send_keys("请补充会议签到表照片").await.unwrap();
-    click(&c, Locator::Css("form.review button[value=return]")).await;
-    c.wait().for_element(Locator::Css(".notice")).await.unwrap();
+    submit_for_notice(&c, Locator::Css("form.review button[value=return]")).await;
     assert_eq!(count_in_totals(&c, &base, campaign, "已退回").await, 1);
     sign_out(&c).await;
 
@@ -524,8 +535,7 @@ async fn a_team_records_a_placement_with_a_photo_and_the_totals_change() {
         .unwrap();
     c.find(Locator::Id("pm-photos")).await.unwrap().send_keys(&photo.display().to_string()).await.unwrap();
     shot(&c, "14-placement-form").await;
-    click(&c, Locator::Css("#placement-form button[type=submit]")).await;
-    c.wait().for_element(Locator::Css(".notice")).await.unwrap();
+    submit_for_notice(&c, Locator::Css("#placement-form button[type=submit]")).await;
     assert_eq!(quantity(&c).await, before + 300);
     let photos: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM placement_photos").fetch_one(&app.db.pool).await.unwrap();
@@ -564,8 +574,7 @@ async fn the_organiser_edits_the_report_and_builds_the_ledger() {
     first.clear().await.unwrap();
     first.send_keys("宣传周期间，全市{c.units}单位共同参与，{c.activities}重点活动全部开展。").await.unwrap();
     shot(&c, "17-report-edit").await;
-    click(&c, Locator::Css("#edit-form button[type=submit]")).await;
-    c.wait().for_element(Locator::Css(".notice")).await.unwrap();
+    submit_for_notice(&c, Locator::Css("#edit-form button[type=submit]")).await;
     let draft = c.find(Locator::Id("draft")).await.unwrap().text().await.unwrap();
     assert!(draft.contains("全市53个单位共同参与，十项重点活动全部开展"), "{draft}");
     assert!(c.find(Locator::Id("versions")).await.unwrap().text().await.unwrap().contains("版本 1"));
@@ -659,8 +668,11 @@ async fn a_poem_is_submitted_scored_published_and_found() {
             fill(&c, &format!("s{work}-{criterion}"), mark).await;
         }
         shot(&c, &format!("22-score-{juror}")).await;
-        click(&c, Locator::Css(&format!("form[action='/works/{work}/score'] button[type=submit]"))).await;
-        c.wait().for_element(Locator::Css(".notice")).await.unwrap();
+        submit_for_notice(
+            &c,
+            Locator::Css(&format!("form[action='/works/{work}/score'] button[type=submit]")),
+        )
+        .await;
         sign_out(&c).await;
     }
 
@@ -670,8 +682,7 @@ async fn a_poem_is_submitted_scored_published_and_found() {
     let ranking = c.find(Locator::Id("ranking-table")).await.unwrap().text().await.unwrap();
     assert!(ranking.contains("竹影清风") && ranking.contains("85"), "{ranking}");
     c.execute(&format!("document.getElementById('pz-{work}').value = '一等奖';"), vec![]).await.unwrap();
-    click(&c, Locator::Css(&format!("form[action='/works/{work}/prize'] button"))).await;
-    c.wait().for_element(Locator::Css(".notice")).await.unwrap();
+    submit_for_notice(&c, Locator::Css(&format!("form[action='/works/{work}/prize'] button"))).await;
     click(&c, Locator::Css("#publish-form button")).await;
     c.wait()
         .for_element(Locator::XPath("//p[contains(@class, 'notice') and contains(., '公布')]"))
