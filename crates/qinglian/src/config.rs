@@ -13,6 +13,8 @@ pub struct Config {
     pub database_url: String,
     /// Minutes of inactivity after which a session ends.
     pub idle_timeout_minutes: i64,
+    /// Sessions one account may hold at once; signing in beyond it ends the oldest (0: no limit).
+    pub max_sessions_per_user: i64,
     /// Largest accepted upload, in bytes.
     pub max_upload_bytes: usize,
     /// Behind a load balancer: take the client's address from the last `X-Forwarded-For` hop
@@ -77,6 +79,7 @@ pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
     pub idle_timeout_minutes: Option<i64>,
+    pub max_sessions_per_user: Option<i64>,
     pub max_upload_mb: Option<usize>,
     pub trust_proxy: Option<bool>,
     pub secure_cookies: Option<bool>,
@@ -95,6 +98,7 @@ pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
     pub idle_timeout_minutes: Option<i64>,
+    pub max_sessions_per_user: Option<i64>,
     pub trust_proxy: Option<bool>,
     pub secure_cookies: Option<bool>,
     pub storage: Option<String>,
@@ -133,6 +137,12 @@ impl Config {
             data_dir,
             database_url,
             idle_timeout_minutes: over.idle_timeout_minutes.or(file.idle_timeout_minutes).unwrap_or(30),
+            // A phone, a desktop, a projector's laptop and two spares.
+            max_sessions_per_user: over
+                .max_sessions_per_user
+                .or(file.max_sessions_per_user)
+                .unwrap_or(5)
+                .max(0),
             max_upload_bytes: file.max_upload_mb.unwrap_or(10) * 1024 * 1024,
             trust_proxy: over.trust_proxy.or(file.trust_proxy).unwrap_or(false),
             secure_cookies: over.secure_cookies.or(file.secure_cookies).unwrap_or(false),

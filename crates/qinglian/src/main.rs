@@ -48,6 +48,9 @@ enum Command {
         /// Minutes of inactivity before a session ends.
         #[arg(long, env = "QINGLIAN_IDLE_TIMEOUT_MINUTES")]
         idle_timeout_minutes: Option<i64>,
+        /// Sessions one account may hold at once; signing in beyond it ends the oldest (0: no limit).
+        #[arg(long, env = "QINGLIAN_MAX_SESSIONS_PER_USER")]
+        max_sessions_per_user: Option<i64>,
         /// Behind a load balancer: trust X-Forwarded-For and X-Forwarded-Proto.
         #[arg(long, env = "QINGLIAN_TRUST_PROXY")]
         trust_proxy: Option<bool>,
@@ -186,10 +189,19 @@ async fn main() -> anyhow::Result<()> {
         ..Overrides::default()
     };
     match cli.command {
-        Command::Serve { bind, demo, idle_timeout_minutes, trust_proxy, secure_cookies, metrics_bind } => {
+        Command::Serve {
+            bind,
+            demo,
+            idle_timeout_minutes,
+            max_sessions_per_user,
+            trust_proxy,
+            secure_cookies,
+            metrics_bind,
+        } => {
             over.metrics_bind = metrics_bind;
             over.bind = bind;
             over.idle_timeout_minutes = idle_timeout_minutes;
+            over.max_sessions_per_user = max_sessions_per_user;
             over.trust_proxy = trust_proxy;
             over.secure_cookies = secure_cookies;
             serve(Config::resolve(over)?, demo).await

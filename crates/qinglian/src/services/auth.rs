@@ -151,10 +151,38 @@ pub async fn login(app: &App, username: &str, password: &str, ip: &str) -> AppRe
     .bind(ip)
     .execute(&mut *tx)
     .await?;
+    let keep = app.config.max_sessions_per_user;
+    let ended = end_oldest_sessions(&mut tx, user_id, &token_hash(&session.token), keep).await?;
     let who = audit::Who { user_id: Some(user_id), name: username, ip };
-    audit::record_as(&mut tx, who, "auth.login", "user", user_id, json!({})).await?;
+    let detail = if ended > 0 { json!({"ended_oldest_sessions": ended}) } else { json!({}) };
+    audit::record_as(&mut tx, who, "auth.login", "user", user_id, detail).await?;
     tx.commit().await?;
     Ok(session)
+}
+
+/// Keeps the session just begun (`current`, a token hash) and the account's newest others up to
+/// `keep` in all, and ends the rest (0 keeps them all); returns how many ended. In the sign-in's
+/// transaction, so parallel sign-ins on several servers agree.
+async fn end_oldest_sessions(
+    tx: &mut crate::db::Tx,
+    user_id: i64,
+    current: &str,
+    keep: i64,
+) -> AppResult<u64> {
+    if keep == 0 {
+        return Ok(0);
+    }
+    Ok(sqlx::query(
+        "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2 AND token_hash NOT IN
+           (SELECT token_hash FROM sessions WHERE user_id = $1 AND token_hash <> $2
+            ORDER BY created_at DESC, last_seen_at DESC LIMIT $3)",
+    )
+    .bind(user_id)
+    .bind(current)
+    .bind(keep - 1)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected())
 }
 
 /// The account's id, and whether it must change its password, if the password is right. Each

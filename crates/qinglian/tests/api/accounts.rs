@@ -291,7 +291,44 @@ async fn one_address_guessing_many_accounts_is_slowed(t: TestApp) {
     assert!(message.contains("此地址"), "{message}");
 }
 
+/// An account holds at most the configured number of sessions (等保: concurrent sessions are
+/// limited): one sign-in more ends the oldest, on every engine, and the log says so.
+async fn a_sign_in_beyond_the_limit_ends_the_oldest_session(t: TestApp) {
+    let keep = t.app.config.max_sessions_per_user;
+    assert_eq!(keep, 5, "the default");
+    let oldest = t.api_as("shenji").await;
+    sqlx::query("UPDATE sessions SET created_at = created_at - 60 WHERE user_id = (SELECT id FROM users WHERE username = 'shenji')")
+        .execute(&t.app.db.pool)
+        .await
+        .unwrap();
+    let mut others = Vec::new();
+    for _ in 1..keep {
+        others.push(t.api_as("shenji").await);
+    }
+    assert_eq!(oldest.get("/api/v1/me").await.status(), 200, "five sessions are allowed");
+    let newest = t.api_as("shenji").await;
+    assert_eq!(oldest.get("/api/v1/me").await.status(), 401, "the sixth ends the oldest");
+    assert_eq!(newest.get("/api/v1/me").await.status(), 200);
+    for c in &others {
+        assert_eq!(c.get("/api/v1/me").await.status(), 200);
+    }
+    let held = t
+        .scalar(
+            "SELECT COUNT(*) FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = 'shenji')",
+        )
+        .await;
+    assert_eq!(held, keep);
+    let detail: String = sqlx::query_scalar(
+        "SELECT detail FROM audit_log WHERE action = 'auth.login' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&t.app.db.pool)
+    .await
+    .unwrap();
+    assert!(detail.contains("\"ended_oldest_sessions\":1"), "{detail}");
+}
+
 crate::on_both_engines!(
+    a_sign_in_beyond_the_limit_ends_the_oldest_session,
     one_address_guessing_many_accounts_is_slowed,
     administrators_manage_accounts,
     account_page_shows_the_initial_password_once,
