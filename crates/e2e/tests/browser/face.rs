@@ -216,6 +216,15 @@ async fn tour(d: &Demo, screen: Screen, size: &str) {
     ] {
         page(&c, d, &axe, size, name, &path).await;
     }
+    // The corrections further down their pages, scrolled into view.
+    for (name, path, form) in [
+        ("person-leave", format!("/people/{}", d.person), "leave-form"),
+        ("unit-merge", format!("/units/{}", d.unit), "unit-merge-form"),
+    ] {
+        c.goto(&format!("{}{path}", d.base)).await.unwrap();
+        c.execute(&format!("document.getElementById('{form}').scrollIntoView();"), vec![]).await.unwrap();
+        shot(&c, &format!("face-{size}-{name}")).await;
+    }
     // The charts, scrolled into view.
     c.goto(&format!("{}/campaigns/{}/statistics", d.base, d.seed)).await.unwrap();
     c.execute("document.getElementById('chart-days').scrollIntoView();", vec![]).await.unwrap();

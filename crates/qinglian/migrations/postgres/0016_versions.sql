@@ -15,8 +15,9 @@ UPDATE checkins SET unit_id = (SELECT p.unit_id FROM people p WHERE p.id = check
 
 -- Duplicates on the roster are merged: the duplicate stays (its signatures are in the chain and
 -- name it) but is marked merged, and what it did counts for the person kept. A signature's
--- `person_id` is covered by the chain; `counted_for` is whom it counts for, and moves.
+-- `person_id` is covered by the chain; `counted_for` is whom it counts for, and moves. One
+-- signature counts for a person per material or pledge, whichever record signed it.
 ALTER TABLE people ADD COLUMN merged_into INTEGER REFERENCES people(id);
 ALTER TABLE signatures ADD COLUMN counted_for INTEGER REFERENCES people(id);
 UPDATE signatures SET counted_for = person_id WHERE person_id IS NOT NULL;
-CREATE INDEX signatures_counted ON signatures(counted_for, subject, subject_id);
+CREATE UNIQUE INDEX signatures_counted ON signatures(counted_for, subject, subject_id);

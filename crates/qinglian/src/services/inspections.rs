@@ -257,9 +257,11 @@ pub async fn update(app: &App, actor: &Actor, id: i64, input: InspectionRecord) 
     if earlier > 0 {
         return Err(AppError::invalid("inspected_on", Msg::new("err.deadline_before")));
     }
-    sqlx::query(
+    // The theme is kept only if it is one of the campaign's; the log shows what was kept.
+    let theme: Option<i64> = sqlx::query_scalar(
         "UPDATE inspections SET inspected_on = $1, unit_id = $2, focus = $3, team = $4, summary = $5,
-                theme_id = (SELECT id FROM campaign_themes WHERE id = $6 AND campaign_id = $7) WHERE id = $8",
+                theme_id = (SELECT id FROM campaign_themes WHERE id = $6 AND campaign_id = $7) WHERE id = $8
+         RETURNING theme_id",
     )
     .bind(&date)
     .bind(input.unit_id)
@@ -269,12 +271,8 @@ pub async fn update(app: &App, actor: &Actor, id: i64, input: InspectionRecord) 
     .bind(input.theme_id.unwrap_or(0))
     .bind(before.campaign_id)
     .bind(id)
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
-    let theme: Option<i64> = sqlx::query_scalar("SELECT theme_id FROM inspections WHERE id = $1")
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
     let after = json!({"inspected_on": date, "unit_id": input.unit_id, "focus": focus, "team": team,
                        "summary": summary, "theme_id": theme});
     audit::record(

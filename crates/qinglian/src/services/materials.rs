@@ -257,13 +257,18 @@ pub async fn revise(app: &App, actor: &Actor, id: i64, input: MaterialRevision) 
     Ok(version)
 }
 
-/// The wordings kept, for those who run it (or see the whole campaign).
-pub async fn versions(app: &App, actor: &Actor, id: i64) -> AppResult<Vec<super::revisions::Version>> {
+/// The material with the wordings kept, for those who run it (or see the whole campaign).
+pub async fn with_versions(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<(Material, Vec<super::revisions::Version>)> {
     let m = get(app, id).await?;
     if !actor.covers(&m.host_path) && !actor.campaign_wide() {
         return Err(AppError::NotFound);
     }
-    super::revisions::history(app, "material", id).await
+    let versions = super::revisions::history(app, "material", id).await?;
+    Ok((m, versions))
 }
 
 pub async fn get(app: &App, id: i64) -> AppResult<Material> {

@@ -247,7 +247,8 @@ impl Dependents {
         self.refuse_if_any_of(tx, &[id], refusal).await
     }
 
-    /// As [`Dependents::refuse_if_any`], for checks over two records (`$1`, `$2`, …).
+    /// As [`Dependents::refuse_if_any`], for checks over several records: each check is given
+    /// the ids it names (`$1`, `$2`, …).
     pub async fn refuse_if_any_of(
         &self,
         tx: &mut crate::db::Tx,
@@ -257,7 +258,8 @@ impl Dependents {
         use crate::i18n::{current, Lang, Msg};
         let mut found = Vec::new();
         for (count_sql, key) in self.0 {
-            let n: i64 = ids
+            let named = (1..=ids.len()).take_while(|i| count_sql.contains(&format!("${i}"))).count();
+            let n: i64 = ids[..named]
                 .iter()
                 .fold(sqlx::query_scalar(count_sql), |q, id| q.bind(*id))
                 .fetch_one(&mut **tx)

@@ -327,7 +327,7 @@ impl Logged {
 /// and no notice reaches him. His unit's administrator records it.
 pub async fn leave(app: &App, actor: &Actor, id: i64, reason: &str) -> AppResult<()> {
     visible_row(app, actor, id).await?;
-    let reason = super::clean_text("reason", reason, 200, true)?;
+    let reason = super::clean_text("reason", reason, 500, true)?;
     let mut tx = app.db.begin().await?;
     let n = sqlx::query(
         "UPDATE people SET left_at = $1, left_reason = $2, updated_at = $1 WHERE id = $3 AND left_at = 0",
@@ -477,15 +477,21 @@ pub async fn merge(app: &App, actor: &Actor, duplicate: i64, kept: i64) -> AppRe
     if claimed == 0 {
         return Err(AppError::Conflict(Msg::new("err.already_merged")));
     }
-    sqlx::query(
-        "UPDATE people SET phone = COALESCE(phone, $1), staff_no = COALESCE(staff_no, $2), email = COALESCE(email, $3) WHERE id = $4",
+    // The one kept is asked again here: merged or gone meanwhile, he takes nothing.
+    let taken = sqlx::query(
+        "UPDATE people SET phone = COALESCE(phone, $1), staff_no = COALESCE(staff_no, $2), email = COALESCE(email, $3)
+         WHERE id = $4 AND merged_into IS NULL AND left_at = 0",
     )
     .bind(dup.get::<Option<String>, _>("phone"))
     .bind(dup.get::<Option<String>, _>("staff_no"))
     .bind(dup.get::<Option<String>, _>("email"))
     .bind(kept)
     .execute(&mut *tx)
-    .await?;
+    .await?
+    .rows_affected();
+    if taken == 0 {
+        return Err(AppError::invalid("into", Msg::new("err.merge_into_left")));
+    }
     let mut moved = serde_json::Map::new();
     for (table, statements) in MERGED {
         let mut n = 0;

@@ -359,8 +359,9 @@ pub async fn for_correction(app: &App, actor: &Actor, id: i64) -> AppResult<(i64
     Ok((campaign_id, input))
 }
 
-/// Corrects a placement's figures, place and dates (its photos stay), checked as a new one is.
-pub async fn update(app: &App, actor: &Actor, id: i64, input: PlacementInput) -> AppResult<()> {
+/// Corrects a placement's figures, place and dates (its photos stay), checked as a new one is;
+/// returns its campaign.
+pub async fn update(app: &App, actor: &Actor, id: i64, input: PlacementInput) -> AppResult<i64> {
     let (campaign_id, before) = correctable(app, actor, id).await?;
     let ctx = context(app, campaign_id).await?;
     let v = validate(&ctx, actor, &input).map_err(AppError::Invalid)?;
@@ -385,7 +386,7 @@ pub async fn update(app: &App, actor: &Actor, id: i64, input: PlacementInput) ->
     )
     .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(campaign_id)
 }
 
 /// Deletes a placement recorded by mistake, with its photos' records; the log keeps what it was.

@@ -145,13 +145,18 @@ pub async fn revise(app: &App, actor: &Actor, id: i64, input: PledgeRevision) ->
     Ok(version)
 }
 
-/// The wordings kept, for those who run it (or see the whole campaign).
-pub async fn versions(app: &App, actor: &Actor, id: i64) -> AppResult<Vec<super::revisions::Version>> {
+/// The pledge with the wordings kept, for those who run it (or see the whole campaign).
+pub async fn with_versions(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<(Pledge, Vec<super::revisions::Version>)> {
     let p = get(app, id).await?;
     if !actor.covers(&p.host_path) && !actor.campaign_wide() {
         return Err(AppError::NotFound);
     }
-    super::revisions::history(app, "pledge", id).await
+    let versions = super::revisions::history(app, "pledge", id).await?;
+    Ok((p, versions))
 }
 
 pub async fn get(app: &App, id: i64) -> AppResult<Pledge> {

@@ -304,25 +304,13 @@ async fn append(tx: &mut Tx, s: &NewSignature) -> AppResult<Signed> {
     let (text_id, version) = signed_text(tx, s).await?;
     let content = content_digest(&s.text, &s.svg);
     let digest = sm3_hex(canonical(&prev, s, (text_id, version), signed_at, &code, &content).as_bytes());
-    if let Some(person) = s.person_id {
-        // A record merged into this person may have signed already under its own key.
-        let counted: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM signatures WHERE counted_for = $1 AND subject = $2 AND subject_id = $3",
-        )
-        .bind(person)
-        .bind(s.subject)
-        .bind(s.subject_id)
-        .fetch_optional(&mut **tx)
-        .await?;
-        if counted.is_some() {
-            return Err(AppError::Conflict(Msg::new("err.already_signed")));
-        }
-    }
+    // Refused by either key: the signer's own (`signer_key`), or a signature already counted for
+    // the same person (a duplicate merged into him signed it under its own record).
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO signatures (subject, subject_id, version, signer_key, person_id, name, org, phone, method, svg, signed_at, ip,
             code, content_digest, prev_digest, digest, scheme, text_id, counted_for)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 2, $17, $5)
-         ON CONFLICT (subject, subject_id, signer_key) DO NOTHING RETURNING id",
+         ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind(s.subject)
     .bind(s.subject_id)

@@ -89,6 +89,8 @@ pub async fn statistics(
         }
     })
     .collect();
+    // Each sign-in counts for its unit as it was then (`sittings::CHECKIN_UNIT`, written out: the
+    // query is a literal).
     let by_unit = counts(
         q("SELECT u.name AS k, COUNT(*) AS n FROM checkins c JOIN sittings s ON s.id = c.sitting_id
              JOIN activities a ON a.id = s.activity_id JOIN people p ON p.id = c.person_id JOIN units u ON u.id = COALESCE(c.unit_id, p.unit_id)

@@ -214,17 +214,7 @@ pub async fn update(app: &App, actor: &Actor, id: i64, input: UnitChange) -> App
                 format!("/{id}/")
             }
         };
-        // The whole subtree keeps its shape below the new prefix, in one statement.
-        let depth_delta = new_path.matches('/').count() as i64 - before.path.matches('/').count() as i64;
-        sqlx::query(
-            "UPDATE units SET path = $1 || SUBSTR(path, CAST($2 AS INTEGER)), depth = depth + $3 WHERE path LIKE $4",
-        )
-        .bind(&new_path)
-        .bind(before.path.len() as i64 + 1)
-        .bind(depth_delta)
-        .bind(format!("{}%", before.path))
-        .execute(&mut *tx)
-        .await?;
+        move_subtree(&mut tx, &before.path, &new_path).await?;
     }
     sqlx::query("UPDATE units SET name = $1, type_code = $2, parent_id = $3 WHERE id = $4")
         .bind(&name)
@@ -242,6 +232,22 @@ pub async fn update(app: &App, actor: &Actor, id: i64, input: UnitChange) -> App
     audit::record(&mut tx, actor, "unit.update", "unit", id, detail).await?;
     tx.commit().await?;
     get(app, id).await
+}
+
+/// Moves every unit whose path starts with `from` to start with `to` instead, keeping the
+/// subtree's shape and depths, in one statement.
+async fn move_subtree(tx: &mut Tx, from: &str, to: &str) -> AppResult<()> {
+    let depth_delta = to.matches('/').count() as i64 - from.matches('/').count() as i64;
+    sqlx::query(
+        "UPDATE units SET path = $1 || SUBSTR(path, CAST($2 AS INTEGER)), depth = depth + $3 WHERE path LIKE $4",
+    )
+    .bind(to)
+    .bind(from.len() as i64 + 1)
+    .bind(depth_delta)
+    .bind(format!("{from}%"))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Columns that name a unit, each moved to the unit kept by a merge. Sign-ins keep the unit they
@@ -276,7 +282,7 @@ const MERGE_BLOCKERS: super::Dependents = super::Dependents(&[
            (SELECT 1 FROM tasks k WHERE k.assignment_id = t.assignment_id AND k.unit_id = $2)",
         "dep.shared_tasks",
     ),
-    ("SELECT COUNT(*) FROM user_roles WHERE unit_id = $1 AND $2 > 0", "dep.unit_grants"),
+    ("SELECT COUNT(*) FROM user_roles WHERE unit_id = $1", "dep.unit_grants"),
 ]);
 
 /// Merges unit `from` into `into` (撤并): its people, the units below it, its tasks, entries,
@@ -299,18 +305,9 @@ pub async fn merge(app: &App, actor: &Actor, from: i64, into: i64) -> AppResult<
     // Holding the unit's row first, so a second merge or a task assigned meanwhile waits and is seen.
     sqlx::query("UPDATE units SET name = name WHERE id = $1").bind(from).execute(&mut *tx).await?;
     MERGE_BLOCKERS.refuse_if_any_of(&mut tx, &[from, into], "err.unit_merge_blocked").await?;
-    // The units below keep their shape under the kept unit.
-    let depth_delta = kept.path.matches('/').count() as i64 - gone.path.matches('/').count() as i64;
-    sqlx::query(
-        "UPDATE units SET path = $1 || SUBSTR(path, CAST($2 AS INTEGER)), depth = depth + $3 WHERE path LIKE $4 AND id <> $5",
-    )
-    .bind(&kept.path)
-    .bind(gone.path.len() as i64 + 1)
-    .bind(depth_delta)
-    .bind(format!("{}%", gone.path))
-    .bind(from)
-    .execute(&mut *tx)
-    .await?;
+    // The units below keep their shape under the kept unit (the merged one, moved onto the kept
+    // unit's path with them, is removed below).
+    move_subtree(&mut tx, &gone.path, &kept.path).await?;
     let mut moved = serde_json::Map::new();
     let children = sqlx::query("UPDATE units SET parent_id = $1 WHERE parent_id = $2")
         .bind(into)

@@ -1,5 +1,6 @@
-//! What the JSON routes share: the one error shape of every refusal, the answer of a create, and
-//! the body naming a person that a clerk records (signed in at the desk, handed a paper copy).
+//! What the JSON routes share: the one error shape of every refusal, the answer of a create, the
+//! reason given for an act, and the body naming a person that a clerk records (signed in at the
+//! desk, handed a paper copy).
 
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +18,14 @@ pub struct ErrorDetail {
     pub message: String,
     /// Per-field messages for `validation`.
     pub fields: std::collections::HashMap<String, String>,
+}
+
+/// Why it was done, kept in the audit log: a signature withdrawn, a decision set aside, a
+/// rectification reopened, a person who left.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct Reason {
+    #[schema(min_length = 1, max_length = 500)]
+    pub reason: String,
 }
 
 // The id of what was just created.

@@ -11,7 +11,7 @@ mod api;
 mod page;
 mod respond;
 
-pub(crate) use api::{ClerkCheckin, Created, ErrorBody, ErrorDetail, SpreadsheetUpload};
+pub(crate) use api::{ClerkCheckin, Created, ErrorBody, ErrorDetail, Reason, SpreadsheetUpload};
 pub(crate) use auth::{set_cookie, ApiActor, Caller, PageActor, SESSION_COOKIE};
 pub(crate) use form::{read_multipart, Fields};
 /// The unit picker with nothing ticked.

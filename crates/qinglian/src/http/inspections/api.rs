@@ -9,7 +9,7 @@ use serde::Deserialize;
 use utoipa::OpenApi;
 
 use crate::error::AppResult;
-use crate::http::common::{ApiActor, Created, ErrorBody};
+use crate::http::common::{ApiActor, Created, ErrorBody, Reason};
 use crate::services::{inspections, App, Page, Paging};
 
 pub(super) fn routes() -> Router<App> {
@@ -87,11 +87,7 @@ async fn close_finding(
     Json(req): Json<Rectified>,
 ) -> AppResult<Response> {
     inspections::close(&app, &actor, id, &req.evidence).await?;
-    Ok(no_content())
-}
-
-fn no_content() -> Response {
-    axum::http::StatusCode::NO_CONTENT.into_response()
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
 /// An inspection's own record (organisers).
@@ -116,7 +112,7 @@ async fn update_inspection(
     Json(req): Json<inspections::InspectionRecord>,
 ) -> AppResult<Response> {
     inspections::update(&app, &actor, id, req).await?;
-    Ok(no_content())
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
 /// Deletes an inspection recorded by mistake, with its findings, while none is rectified.
@@ -128,7 +124,7 @@ async fn delete_inspection(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     inspections::delete(&app, &actor, id).await?;
-    Ok(no_content())
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
 /// Corrects an open finding: category, severity, description, owner unit, deadline.
@@ -142,7 +138,7 @@ async fn update_finding(
     Json(req): Json<inspections::FindingInput>,
 ) -> AppResult<Response> {
     inspections::update_finding(&app, &actor, id, req).await?;
-    Ok(no_content())
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
 /// Deletes an open finding recorded by mistake.
@@ -154,25 +150,18 @@ async fn delete_finding(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     inspections::delete_finding(&app, &actor, id).await?;
-    Ok(no_content())
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct Reopening {
-    /// Why the rectification is not done; kept in the audit log with its evidence.
-    #[schema(min_length = 1, max_length = 500)]
-    pub reason: String,
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
 /// Reopens a rectification closed without enough done.
 #[utoipa::path(post, path = "/api/v1/findings/{id}/reopen", tag = "inspections", params(("id" = i64, Path)),
-    request_body = Reopening, responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    request_body = Reason, responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn reopen_finding(
     State(app): State<App>,
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
-    Json(req): Json<Reopening>,
+    Json(req): Json<Reason>,
 ) -> AppResult<Response> {
     inspections::reopen_finding(&app, &actor, id, &req.reason).await?;
-    Ok(no_content())
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }

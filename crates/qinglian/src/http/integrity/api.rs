@@ -9,7 +9,7 @@ use serde::Deserialize;
 use utoipa::OpenApi;
 
 use crate::error::AppResult;
-use crate::http::common::{ApiActor, Created, ErrorBody};
+use crate::http::common::{ApiActor, Created, ErrorBody, Reason};
 use crate::services::{integrity, App};
 
 pub(super) fn routes() -> Router<App> {
@@ -135,20 +135,14 @@ async fn correct_integrity(
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct Why {
-    #[schema(min_length = 1, max_length = 500)]
-    pub reason: String,
-}
-
 /// The applicant withdraws an application awaiting evaluation; the unit may apply again.
 #[utoipa::path(post, path = "/api/v1/integrity/applications/{id}/withdraw", tag = "integrity", params(("id" = i64, Path)),
-    request_body = Why, responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    request_body = Reason, responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn withdraw_integrity(
     State(app): State<App>,
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
-    Json(req): Json<Why>,
+    Json(req): Json<Reason>,
 ) -> AppResult<Response> {
     integrity::withdraw(&app, &actor, id, &req.reason).await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
@@ -156,12 +150,12 @@ async fn withdraw_integrity(
 
 /// An organiser sets aside a decision made in error; the application awaits evaluation again.
 #[utoipa::path(post, path = "/api/v1/integrity/applications/{id}/reopen", tag = "integrity", params(("id" = i64, Path)),
-    request_body = Why, responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    request_body = Reason, responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn reopen_integrity(
     State(app): State<App>,
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
-    Json(req): Json<Why>,
+    Json(req): Json<Reason>,
 ) -> AppResult<Response> {
     integrity::reopen(&app, &actor, id, &req.reason).await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())

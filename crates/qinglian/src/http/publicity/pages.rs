@@ -152,8 +152,7 @@ async fn edit(
     Path(id): Path<i64>,
     Form(f): Form<Pairs>,
 ) -> PageResult {
-    let (campaign_id, _) = placements::for_correction(&app, &actor, id).await?;
-    placements::update(&app, &actor, id, input_from(&Fields(f))?).await?;
+    let campaign_id = placements::update(&app, &actor, id, input_from(&Fields(f))?).await?;
     Ok(see_other(&format!("/campaigns/{campaign_id}/placements?ok=ok.saved")))
 }
 

@@ -1,13 +1,15 @@
-//! `/api/v1` routes of units and people: the unit tree, the roster list and its import.
+//! `/api/v1` routes of units and people: the unit tree, the roster list and its import, and
+//! corrections (moving, leaving, merging).
 
 use axum::extract::{Multipart, Path, Query, State};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use utoipa::OpenApi;
 
 use crate::error::{AppError, AppResult};
-use crate::http::common::{read_multipart, ApiActor, ErrorBody, SpreadsheetUpload};
+use crate::http::common::{read_multipart, ApiActor, ErrorBody, Reason, SpreadsheetUpload};
 use crate::i18n::{self, Msg};
 use crate::services::{people, roster, units, App, Page, Paging};
 
@@ -101,24 +103,17 @@ async fn update_person(
     Ok(Json(people::update(&app, &actor, id, req).await?))
 }
 
-#[derive(serde::Deserialize, utoipa::ToSchema)]
-pub struct Leaving {
-    /// 调离、退休 and the like; kept on the roster and in the audit log.
-    #[schema(min_length = 1, max_length = 200)]
-    pub reason: String,
-}
-
 /// Records that a person left: what addressed him before still counts him; nothing later does.
-#[utoipa::path(post, path = "/api/v1/people/{id}/leave", tag = "people", params(("id" = i64, Path)), request_body = Leaving,
+#[utoipa::path(post, path = "/api/v1/people/{id}/leave", tag = "people", params(("id" = i64, Path)), request_body = Reason,
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn leave_person(
     State(app): State<App>,
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
-    Json(req): Json<Leaving>,
-) -> AppResult<axum::response::Response> {
+    Json(req): Json<Reason>,
+) -> AppResult<Response> {
     people::leave(&app, &actor, id, &req.reason).await?;
-    Ok(axum::response::IntoResponse::into_response(axum::http::StatusCode::NO_CONTENT))
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
 /// Puts a person who left back on the roster, expected again from now on.
@@ -128,12 +123,12 @@ async fn rejoin_person(
     State(app): State<App>,
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
-) -> AppResult<axum::response::Response> {
+) -> AppResult<Response> {
     people::rejoin(&app, &actor, id).await?;
-    Ok(axum::response::IntoResponse::into_response(axum::http::StatusCode::NO_CONTENT))
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
-#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct Merge {
     /// The record kept; the one in the path is merged into it.
     pub into: i64,
@@ -147,9 +142,9 @@ async fn merge_person(
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
     Json(req): Json<Merge>,
-) -> AppResult<axum::response::Response> {
+) -> AppResult<Response> {
     people::merge(&app, &actor, id, req.into).await?;
-    Ok(axum::response::IntoResponse::into_response(axum::http::StatusCode::NO_CONTENT))
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/people", tag = "people", params(people::PeopleFilter, Paging),

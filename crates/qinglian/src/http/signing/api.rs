@@ -5,11 +5,11 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::OpenApi;
 
 use crate::error::{AppError, AppResult};
-use crate::http::common::{ApiActor, Caller, ClerkCheckin, Created, ErrorBody};
+use crate::http::common::{ApiActor, Caller, ClerkCheckin, Created, ErrorBody, Reason};
 use crate::i18n::Msg;
 use crate::services::{materials, pledges, reach, revisions, signatures, App};
 
@@ -142,7 +142,7 @@ async fn material_versions(
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Vec<revisions::Version>>> {
-    Ok(Json(materials::versions(&app, &actor, id).await?))
+    Ok(Json(materials::with_versions(&app, &actor, id).await?.1))
 }
 
 #[utoipa::path(get, path = "/api/v1/materials/{id}/progress", tag = "materials", params(("id" = i64, Path)),
@@ -233,7 +233,7 @@ async fn pledge_versions(
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Vec<revisions::Version>>> {
-    Ok(Json(pledges::versions(&app, &actor, id).await?))
+    Ok(Json(pledges::with_versions(&app, &actor, id).await?.1))
 }
 
 /// Public: signs a pledge. Rate-limited per address and per phone.
@@ -265,20 +265,14 @@ async fn check_signature(
     Ok(Json(signatures::by_code(&app, &code).await?))
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct Withdrawal {
-    #[schema(min_length = 1, max_length = 500)]
-    pub reason: String,
-}
-
 /// Administrators only; the signature stays in the chain, marked withdrawn, and the audit log says why.
 #[utoipa::path(post, path = "/api/v1/signatures/{code}/withdraw", tag = "pledges", params(("code" = String, Path)),
-    request_body = Withdrawal, responses((status = 204), (status = 403, body = ErrorBody)))]
+    request_body = Reason, responses((status = 204), (status = 403, body = ErrorBody)))]
 async fn withdraw_signature(
     State(app): State<App>,
     ApiActor(actor): ApiActor,
     Path(code): Path<String>,
-    Json(req): Json<Withdrawal>,
+    Json(req): Json<Reason>,
 ) -> AppResult<Response> {
     pledges::withdraw(&app, &actor, &code, &req.reason).await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())

@@ -64,6 +64,14 @@ fn audience_from(f: &Fields) -> Audience {
 
 // ---- materials ----
 
+/// The minimum reading time a material's form asks for; blank, none.
+fn reading_seconds(f: &Fields) -> Result<i64, AppError> {
+    if f.get("min_read_seconds").trim().is_empty() {
+        return Ok(0);
+    }
+    f.int("min_read_seconds", "err.number")
+}
+
 async fn create_material(
     State(app): State<App>,
     PageActor { actor, .. }: PageActor,
@@ -78,11 +86,7 @@ async fn create_material(
         link: f.get("link").to_string(),
         delivery: f.get("delivery").to_string(),
         due_date: f.get("due_date").to_string(),
-        min_read_seconds: if f.get("min_read_seconds").trim().is_empty() {
-            0
-        } else {
-            f.int("min_read_seconds", "err.number")?
-        },
+        min_read_seconds: reading_seconds(&f)?,
         host_unit_id: f.int("host_unit_id", "err.unit_unknown")?,
         audience: audience_from(&f),
     };
@@ -315,8 +319,7 @@ async fn material_edit(
     Path(id): Path<i64>,
     Query(n): Query<Notice>,
 ) -> PageResult {
-    let versions = materials::versions(&app, &actor, id).await?;
-    let m = materials::get(&app, id).await?;
+    let (m, versions) = materials::with_versions(&app, &actor, id).await?;
     Ok(render(&RevisePage {
         ctx: Ctx::new(&caller, n.ok.as_deref()),
         base: format!("/materials/{id}"),
@@ -344,11 +347,7 @@ async fn revise_material(
         body: f.get("body").to_string(),
         link: f.get("link").to_string(),
         due_date: f.get("due_date").to_string(),
-        min_read_seconds: if f.get("min_read_seconds").trim().is_empty() {
-            0
-        } else {
-            f.int("min_read_seconds", "err.number")?
-        },
+        min_read_seconds: reading_seconds(&f)?,
         version: f.int("version", "err.changed_meanwhile")?,
     };
     materials::revise(&app, &actor, id, input).await?;
@@ -361,8 +360,7 @@ async fn pledge_edit(
     Path(id): Path<i64>,
     Query(n): Query<Notice>,
 ) -> PageResult {
-    let versions = pledges::versions(&app, &actor, id).await?;
-    let p = pledges::get(&app, id).await?;
+    let (p, versions) = pledges::with_versions(&app, &actor, id).await?;
     Ok(render(&RevisePage {
         ctx: Ctx::new(&caller, n.ok.as_deref()),
         base: format!("/pledges/{id}"),
