@@ -102,8 +102,10 @@ pub async fn pages() -> anyhow::Result<()> {
     let live = crate::demo::load_current_week(&app, "admin").await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let server = Server::start(&app).await?;
     let addr = server.addr;
-    let session =
-        auth::login(&app, "jiwei", &password, "127.0.0.1").await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let session = auth::login(&app, "jiwei", &password, "127.0.0.1")
+        .await
+        .and_then(auth::SignIn::session)
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let cookie = format!("Cookie: {}={}\r\n", crate::http::common::SESSION_COOKIE, session.token);
     let pool = &app.db.pool;
     let seed: i64 = sqlx::query_scalar("SELECT MIN(id) FROM campaigns").fetch_one(pool).await?;
@@ -216,6 +218,7 @@ async fn measure(app: App, plan: &Plan) -> anyhow::Result<String> {
     let addr = server.addr;
     let session = auth::login(&app, "bench", &admin_password, "127.0.0.1")
         .await
+        .and_then(auth::SignIn::session)
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let auth_header = format!("Authorization: Bearer {}\r\n", session.token);
 
@@ -286,7 +289,7 @@ async fn timed_import(app: &App, xlsx: &[u8]) -> anyhow::Result<(Duration, roste
 /// attendance view is read repeatedly. Every acknowledged sign-in must be in the database.
 async fn signin_load(app: &App, addr: std::net::SocketAddr, auth_header: &str) -> anyhow::Result<()> {
     let bench = auth::load_actor(
-        &app.db,
+        app,
         users::id_by_name(app, "bench").await.map_err(|e| anyhow::anyhow!("{e:?}"))?,
         "bench",
     )
@@ -894,7 +897,7 @@ async fn seed(app: &App, unit_count: usize) -> anyhow::Result<(i64, String)> {
     }
     tx.commit().await?;
     let bench_actor = auth::load_actor(
-        &app.db,
+        app,
         users::id_by_name(app, "bench").await.map_err(|e| anyhow::anyhow!("{e:?}"))?,
         "bench",
     )

@@ -33,6 +33,52 @@ pub struct Config {
     pub ranks: crate::domain::ranks::Ranks,
     /// How notices leave: SMTP, group robots (`[delivery]` in the TOML file).
     pub delivery: crate::services::channels::DeliverySettings,
+    /// Whether privileged accounts must sign in with a second factor.
+    pub second_factor: SecondFactor,
+    /// A privileged action asks for the password again once it was last given longer ago.
+    pub reauth_minutes: i64,
+    /// Days a password lasts before it must be changed (0: for ever).
+    pub password_max_age_days: i64,
+    /// Passwords an account had that a new one may not repeat (the current one included).
+    pub password_history: i64,
+    /// Days without a sign-in after which an account is disabled (0: never).
+    pub inactive_days: i64,
+    /// Certificate and key for serving HTTPS directly; none, plain HTTP (behind a TLS proxy).
+    pub tls: Option<TlsFiles>,
+}
+
+/// Who signs in with a second factor (TOTP or a recovery code) after the password.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecondFactor {
+    /// Administrators, auditors and organisers must; others may.
+    Required,
+    /// Anyone who enrolled one uses it; nobody must.
+    Optional,
+}
+
+impl SecondFactor {
+    pub fn parse(s: &str) -> anyhow::Result<SecondFactor> {
+        match s {
+            "required" => Ok(SecondFactor::Required),
+            "optional" => Ok(SecondFactor::Optional),
+            other => anyhow::bail!("second_factor 应为 required 或 optional（收到 {other}）"),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecondFactor::Required => "required",
+            SecondFactor::Optional => "optional",
+        }
+    }
+}
+
+/// PEM files of the certificate chain and its private key.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,6 +135,12 @@ pub struct FileConfig {
     pub metrics_bind: Option<SocketAddr>,
     pub ranks: Option<Vec<crate::domain::ranks::Rank>>,
     pub delivery: Option<crate::services::channels::DeliverySettings>,
+    pub second_factor: Option<String>,
+    pub reauth_minutes: Option<i64>,
+    pub password_max_age_days: Option<i64>,
+    pub password_history: Option<i64>,
+    pub inactive_days: Option<i64>,
+    pub tls: Option<TlsFiles>,
 }
 
 /// Values from flags or the environment (clap already merged those two).
@@ -104,6 +156,11 @@ pub struct Overrides {
     pub storage: Option<String>,
     pub metrics_bind: Option<SocketAddr>,
     pub config_file: Option<PathBuf>,
+    pub second_factor: Option<String>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// A demo or test instance: the second factor is optional unless configured.
+    pub relaxed: bool,
 }
 
 impl Config {
@@ -127,7 +184,24 @@ impl Config {
             Some(list) => crate::domain::ranks::Ranks::new(list).map_err(anyhow::Error::msg)?,
             None => crate::domain::ranks::Ranks::default(),
         };
+        let second_factor = match over.second_factor.or(file.second_factor) {
+            Some(s) => SecondFactor::parse(&s)?,
+            None if over.relaxed => SecondFactor::Optional,
+            None => SecondFactor::Required,
+        };
+        let tls = match (over.tls_cert, over.tls_key) {
+            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+            (None, None) => file.tls,
+            _ => anyhow::bail!("--tls-cert 与 --tls-key 须同时给出"),
+        };
+        let days = |v: Option<i64>, default: i64| v.unwrap_or(default).max(0);
         Ok(Config {
+            second_factor,
+            tls,
+            reauth_minutes: file.reauth_minutes.unwrap_or(15).max(1),
+            password_max_age_days: days(file.password_max_age_days, 90),
+            password_history: days(file.password_history, 5),
+            inactive_days: days(file.inactive_days, 90),
             delivery: file.delivery.unwrap_or_default(),
             ranks,
             storage,
@@ -152,7 +226,8 @@ impl Config {
 
     /// A configuration for tests and benchmarks: everything under `data_dir`.
     pub fn for_dir(data_dir: PathBuf, database_url: Option<String>) -> Config {
-        Config::resolve(Overrides { data_dir: Some(data_dir), database_url, ..Overrides::default() })
-            .expect("no config file to read")
+        let over =
+            Overrides { data_dir: Some(data_dir), database_url, relaxed: true, ..Overrides::default() };
+        Config::resolve(over).expect("no config file to read")
     }
 }

@@ -21,11 +21,12 @@ pub const CITY: &str = "清河市";
 pub const NEW_STAFF: usize = 56;
 
 /// A demo account: user name, display name, role, unit of the role.
-pub const ACCOUNTS: [(&str, &str, Role, Option<&str>); 4] = [
+pub const ACCOUNTS: [(&str, &str, Role, Option<&str>); 5] = [
     ("jiwei", "市纪委监委 宣传室", Role::Organiser, None),
     ("dongzhuang", "东庄乡 管理员", Role::UnitAdmin, Some("东庄乡")),
     ("wuyilu", "五一路派出所 管理员", Role::UnitAdmin, Some("五一路派出所")),
-    ("shenji", "审计员", Role::Auditor, None),
+    ("shenji", "审计管理员", Role::Auditor, None),
+    ("anquan", "安全管理员", Role::SecurityAdmin, None),
 ];
 
 const DEPARTMENTS: [&str; 16] = [
@@ -198,7 +199,8 @@ pub async fn load(app: &App, admin_user: &str, password: &str) -> AppResult<usiz
 
     // Accounts.
     let admin = users::insert(&mut tx, admin_user, "系统管理员", &hash, false).await?;
-    for role in [Role::Admin, Role::Organiser, Role::Auditor] {
+    // 三员分立: the system administrator is not also the auditor or the security officer.
+    for role in [Role::Admin, Role::Organiser] {
         users::grant_in(&mut tx, admin, role, 0).await?;
     }
     let unit_id = |name: &str| all.iter().find(|u| u.1 == name).map(|u| u.0).unwrap_or(city);

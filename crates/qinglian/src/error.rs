@@ -29,6 +29,12 @@ pub enum AppError {
     Conflict(Msg),
     #[error("the initial password must be changed first")]
     PasswordChangeRequired,
+    /// A privileged action, and the password was last given too long ago.
+    #[error("the password must be given again")]
+    ReauthRequired,
+    /// The account must enrol a second factor before anything else.
+    #[error("a second factor must be enrolled first")]
+    SecondFactorRequired,
     #[error("csrf token missing or wrong")]
     Csrf,
     #[error("too many requests")]
@@ -77,7 +83,11 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::Csrf | AppError::PasswordChangeRequired => StatusCode::FORBIDDEN,
+            AppError::Forbidden
+            | AppError::Csrf
+            | AppError::PasswordChangeRequired
+            | AppError::ReauthRequired
+            | AppError::SecondFactorRequired => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -99,6 +109,8 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::Csrf => "csrf",
             AppError::PasswordChangeRequired => "password_change_required",
+            AppError::ReauthRequired => "reauth_required",
+            AppError::SecondFactorRequired => "second_factor_enrollment_required",
             AppError::TooMany(_) => "too_many_requests",
             AppError::TooLarge(_) => "payload_too_large",
             AppError::UnsupportedType(_) => "unsupported_type",
@@ -124,6 +136,8 @@ impl AppError {
             AppError::MethodNotAllowed => "err.method",
             AppError::Csrf => "err.csrf",
             AppError::PasswordChangeRequired => "err.must_change_password",
+            AppError::ReauthRequired => "err.reauth",
+            AppError::SecondFactorRequired => "err.must_enrol_second_factor",
             AppError::Internal(_) => "err.internal",
         };
         i18n::tr(lang, key).to_string()

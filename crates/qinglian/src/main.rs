@@ -60,6 +60,16 @@ enum Command {
         /// Serve Prometheus metrics at /metrics on this (private) address.
         #[arg(long, env = "QINGLIAN_METRICS_BIND")]
         metrics_bind: Option<SocketAddr>,
+        /// required (administrators, auditors and organisers sign in with a second factor; the
+        /// default) or optional (the default with --demo).
+        #[arg(long, env = "QINGLIAN_SECOND_FACTOR")]
+        second_factor: Option<String>,
+        /// Serve HTTPS with this PEM certificate chain (with --tls-key).
+        #[arg(long, env = "QINGLIAN_TLS_CERT")]
+        tls_cert: Option<PathBuf>,
+        /// The PEM private key of --tls-cert.
+        #[arg(long, env = "QINGLIAN_TLS_KEY")]
+        tls_key: Option<PathBuf>,
     },
     /// Create or update the database schema, then exit.
     Migrate,
@@ -157,7 +167,8 @@ enum UserAction {
         #[arg(long)]
         password: Option<String>,
     },
-    /// Grant a role: admin, organiser, auditor, unit_admin (needs --unit) or member.
+    /// Grant a role: admin (系统管理员), security_admin (安全管理员), auditor (审计管理员),
+    /// organiser, unit_admin (needs --unit) or member. One account holds at most one of the first three.
     Grant {
         username: String,
         role: String,
@@ -197,7 +208,14 @@ async fn main() -> anyhow::Result<()> {
             trust_proxy,
             secure_cookies,
             metrics_bind,
+            second_factor,
+            tls_cert,
+            tls_key,
         } => {
+            over.second_factor = second_factor;
+            over.tls_cert = tls_cert;
+            over.tls_key = tls_key;
+            over.relaxed = demo;
             over.metrics_bind = metrics_bind;
             over.bind = bind;
             over.idle_timeout_minutes = idle_timeout_minutes;
@@ -272,8 +290,9 @@ async fn main() -> anyhow::Result<()> {
                     }
                 }
                 UserAction::Grant { username, role, unit } => {
-                    let role = Role::parse(&role)
-                        .context("role must be admin, organiser, auditor, unit_admin or member")?;
+                    let role = Role::parse(&role).context(
+                        "role must be admin, security_admin, auditor, organiser, unit_admin or member",
+                    )?;
                     let id = users::id_by_name(&app, &username).await.map_err(zh)?;
                     let unit_id = match unit {
                         Some(name) => Some(users::unit_id_by_name(&app, &name).await.map_err(zh)?),
@@ -459,7 +478,13 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let listener =
         tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
-    println!("清廉 Qinglian 已启动: http://{addr}/  （文件存储 storage: {}）", app.files.describe());
+    let scheme = if app.config.tls.is_some() { "https" } else { "http" };
+    println!("清廉 Qinglian 已启动: {scheme}://{addr}/  （文件存储 storage: {}）", app.files.describe());
+    let policy = match app.config.second_factor {
+        qinglian::config::SecondFactor::Required => "必须（管理员、审计员、组织者登录须输入动态口令）",
+        qinglian::config::SecondFactor::Optional => "可选（演示或测试；生产环境请用 required）",
+    };
+    println!("双因素认证 second_factor = {}：{policy}", app.config.second_factor.as_str());
     if let Some(at) = app.config.metrics_bind {
         let metrics =
             tokio::net::TcpListener::bind(at).await.with_context(|| format!("cannot listen on {at}"))?;
@@ -525,9 +550,7 @@ async fn prepare_demo(app: &qinglian::services::App) -> anyhow::Result<String> {
                 person_phone: None,
             };
             let id = users::add(app, &system, input).await.map_err(zh)?.user_id;
-            for role in [Role::Organiser, Role::Auditor] {
-                users::grant(app, &system, id, role, None).await.map_err(zh)?;
-            }
+            users::grant(app, &system, id, Role::Organiser, None).await.map_err(zh)?;
         }
     }
     Ok(format!("演示数据已存在\n管理员 admin login: {user} / {password}"))

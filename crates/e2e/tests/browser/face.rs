@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use fantoccini::{Client, Locator};
 use serde_json::Value;
 
-use super::{browser_on, server, shot, sign_in, sign_out, Screen};
+use super::{browser_on, click, fill, server, shot, sign_in, sign_out, Screen, PASSWORD};
 
 /// axe-core, installed by `scripts/setup` (npm) outside the repository.
 fn axe_source() -> String {
@@ -261,7 +261,44 @@ async fn tour(d: &Demo, screen: Screen, size: &str) {
     if let Screen::Desktop(w, h) = screen {
         c.set_window_size(w, h).await.unwrap();
     }
+    second_factor(&c, d, &axe, size).await;
     c.close().await.unwrap();
+}
+
+/// The organiser sets up a second factor from his phone: scans the code (here, the test reads
+/// the secret the page shows), confirms it, keeps the recovery codes, and signs in again with
+/// password and code.
+async fn second_factor(c: &Client, d: &Demo, axe: &str, size: &str) {
+    page(c, d, axe, size, "security", "/account/security").await;
+    click(c, Locator::Css("form[action='/account/security/begin'] button")).await;
+    c.wait().for_element(Locator::Id("totp-secret")).await.unwrap();
+    page(c, d, axe, size, "security-enrol", "/account/security").await;
+    let secret = c.find(Locator::Id("totp-secret")).await.unwrap().text().await.unwrap();
+    let code = |at: i64| qinglian::services::second_factor::code_at(secret.trim(), at as u64).unwrap();
+    fill(c, "code", &code(qinglian::db::now())).await;
+    click(c, Locator::Css("form[action='/account/security/confirm'] button")).await;
+    c.wait().for_element(Locator::Id("recovery-codes")).await.unwrap();
+    let codes = c.find_all(Locator::Css("#recovery-codes li")).await.unwrap();
+    assert_eq!(codes.len(), 10, "ten recovery codes");
+    shot(c, &format!("face-{size}-security-codes")).await;
+    sign_out(c).await;
+    // The code just used is spent for its 30 seconds; the next sign-in is taken as a later one.
+    sqlx::query("UPDATE users SET totp_last_step = 0 WHERE username = 'jiwei'")
+        .execute(&d.app.db.pool)
+        .await
+        .unwrap();
+    c.goto(&format!("{}/login", d.base)).await.unwrap();
+    fill(c, "username", "jiwei").await;
+    fill(c, "password", PASSWORD).await;
+    click(c, Locator::Css("form[action='/login'] button[type=submit]")).await;
+    c.wait().for_element(Locator::Css("form[action='/login/verify']")).await.unwrap();
+    let url = c.current_url().await.unwrap();
+    page(c, d, axe, size, "login-verify", &format!("{}?{}", url.path(), url.query().unwrap_or(""))).await;
+    fill(c, "code", &code(qinglian::db::now())).await;
+    click(c, Locator::Css("form[action='/login/verify'] button")).await;
+    c.wait().for_element(Locator::Css(".prior-login")).await.unwrap();
+    shot(c, &format!("face-{size}-home-after-second-factor")).await;
+    sign_out(c).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

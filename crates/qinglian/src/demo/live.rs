@@ -16,7 +16,7 @@ const DAY: i64 = 86_400;
 pub async fn load(app: &App, admin_user: &str, unit_id: &impl Fn(&str) -> i64) -> AppResult<i64> {
     let organiser = match users::id_by_name(app, admin_user).await {
         Ok(id) => {
-            crate::services::auth::load_actor(&app.db, id, "demo").await?.unwrap_or_else(users::system_actor)
+            crate::services::auth::load_actor(app, id, "demo").await?.unwrap_or_else(users::system_actor)
         }
         Err(_) => users::system_actor(),
     };

@@ -6,11 +6,13 @@ use serde::Serialize;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    /// Manages accounts and everything else.
+    /// 系统管理员: accounts, units, configuration (and, as before, the whole city's work).
     Admin,
+    /// 安全管理员: second factors, sessions, keys.
+    SecurityAdmin,
     /// Campaign-wide organiser (discipline commission, propaganda department).
     Organiser,
-    /// Reads the audit log.
+    /// 审计管理员: reads and exports the audit log, the other two's actions included.
     Auditor,
     /// Administers one unit and the units below it.
     UnitAdmin,
@@ -19,11 +21,16 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::Admin, Role::Organiser, Role::Auditor, Role::UnitAdmin, Role::Member];
+    pub const ALL: [Role; 6] =
+        [Role::Admin, Role::SecurityAdmin, Role::Organiser, Role::Auditor, Role::UnitAdmin, Role::Member];
+
+    /// The three officers of 三员分立: no account holds two of them.
+    pub const OFFICERS: [Role; 3] = [Role::Admin, Role::SecurityAdmin, Role::Auditor];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",
+            Role::SecurityAdmin => "security_admin",
             Role::Organiser => "organiser",
             Role::Auditor => "auditor",
             Role::UnitAdmin => "unit_admin",

@@ -78,6 +78,7 @@ pub fn router(app: App) -> Router {
         .route("/readyz", get(readyz))
         .route_layer(middleware::from_fn(metrics::observe))
         .layer(middleware::from_fn(api_errors))
+        .layer(middleware::from_fn(common::page::ask_password_again))
         .route("/static/{file}", get(static_file))
         .route("/favicon.svg", get(favicon))
         .route("/favicon.ico", get(favicon))
@@ -96,7 +97,19 @@ pub fn router(app: App) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(compression())
         .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(hsts(&app))
         .with_state(app)
+}
+
+/// Serving HTTPS itself, the server tells browsers to use nothing else for a year (HSTS).
+fn hsts(app: &App) -> tower::util::Either<SetResponseHeaderLayer<HeaderValue>, tower::layer::util::Identity> {
+    match app.config.tls {
+        Some(_) => tower::util::Either::Left(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        )),
+        None => tower::util::Either::Right(tower::layer::util::Identity::new()),
+    }
 }
 
 /// Pages, scripts, styles and JSON go gzipped to browsers that ask (a cheap phone on a slow
@@ -128,10 +141,22 @@ pub async fn run(
         shutdown.await;
         let _ = stop.send(true);
     });
-    let router = router(app);
-    let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(stopped(stopping))
-        .await;
+    let tls = app.config.tls.clone();
+    let router = router(app).into_make_service_with_connect_info::<SocketAddr>();
+    let served = match tls {
+        None => axum::serve(listener, router).with_graceful_shutdown(stopped(stopping)).await,
+        Some(files) => {
+            let config =
+                axum_server::tls_rustls::RustlsConfig::from_pem_file(&files.cert, &files.key).await?;
+            let handle = axum_server::Handle::new();
+            let on_stop = handle.clone();
+            tokio::spawn(async move {
+                stopped(stopping).await;
+                on_stop.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
+            });
+            axum_server::from_tcp_rustls(listener.into_std()?, config)?.handle(handle).serve(router).await
+        }
+    };
     let _ = worker.await;
     served
 }

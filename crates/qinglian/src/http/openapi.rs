@@ -49,7 +49,7 @@ pub fn openapi() -> serde_json::Value {
     const REFUSALS: &[(&str, &str)] = &[
         ("400", "The request is malformed (JSON syntax, a path or query value of the wrong type)."),
         ("401", "Not signed in, or the session has ended."),
-        ("403", "The role or unit scope does not cover it, or a password change is required."),
+        ("403", "The role or unit scope does not cover it; or a password change, a second factor or the password again (`reauth_required`) is needed first."),
         ("404", "No such record (or it is outside the caller's scope)."),
         ("405", "The path does not take this method."),
         ("409", "Valid, but the current state does not allow it."),

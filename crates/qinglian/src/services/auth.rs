@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use super::{audit, Actor, App};
-use crate::db::{now, Db};
+use crate::db::now;
 use crate::domain::{check_password_rules, Role, RoleGrant};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msg;
@@ -105,12 +105,32 @@ pub struct NewSession {
     pub must_change_password: bool,
 }
 
+/// What a right password leads to: a session, or a wait for the second factor.
+pub enum SignIn {
+    Session(NewSession),
+    /// The secret of a challenge, answered with a code within `CHALLENGE_SECONDS`.
+    SecondFactor(String),
+}
+
+impl SignIn {
+    /// The session, for callers that sign in accounts without a second factor (the bench).
+    pub fn session(self) -> AppResult<NewSession> {
+        match self {
+            SignIn::Session(s) => Ok(s),
+            SignIn::SecondFactor(_) => Err(AppError::Conflict(Msg::new("err.must_enrol_second_factor"))),
+        }
+    }
+}
+
+/// Seconds a password stays good for while its second factor is awaited.
+pub const CHALLENGE_SECONDS: i64 = 5 * 60;
+
 /// Failed sign-ins from one address may not pass this, whatever the accounts.
 fn address_rule() -> super::throttle::Rule {
     super::throttle::Rule { limit: MAX_FAILED_PER_ADDRESS, window: LOCKOUT_SECONDS }
 }
 
-pub async fn login(app: &App, username: &str, password: &str, ip: &str) -> AppResult<NewSession> {
+pub async fn login(app: &App, username: &str, password: &str, ip: &str) -> AppResult<SignIn> {
     let username = username.trim();
     if username.is_empty() || password.is_empty() {
         return Err(AppError::invalid("credentials", Msg::new("err.bad_credentials")));
@@ -132,32 +152,195 @@ pub async fn login(app: &App, username: &str, password: &str, ip: &str) -> AppRe
     if matches!(outcome, Err(AppError::Invalid(_))) {
         app.throttle.claim(&app.db, std::slice::from_ref(&address)).await?;
     }
-    let (user_id, must_change_password) = outcome?;
-    let session = NewSession { token: random_token(), csrf_token: random_token(), must_change_password };
+    let account = outcome?;
     let t = now();
+    if app.config.inactive_days > 0 && t - account.active_at > app.config.inactive_days * 86_400 {
+        return Err(disable_idle(app, account.id, username, ip).await?);
+    }
     let mut tx = app.db.begin().await?;
-    sqlx::query("UPDATE users SET failed_attempts = 0, locked_until = 0 WHERE id = $1")
-        .bind(user_id)
+    if super::second_factor::enrolled(&mut tx, account.id).await? {
+        // The attempt the password claimed stays counted until the second factor is given, so
+        // guesses at the code lock the account as guesses at the password do.
+        let challenge = random_token();
+        sqlx::query("DELETE FROM login_challenges WHERE user_id = $1 AND created_at < $2")
+            .bind(account.id)
+            .bind(t - CHALLENGE_SECONDS)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO login_challenges (token_hash, user_id, created_at, ip) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash(&challenge))
+        .bind(account.id)
+        .bind(t)
+        .bind(ip)
         .execute(&mut *tx)
         .await?;
+        let who = audit::Who { user_id: Some(account.id), name: username, ip };
+        audit::record_as(
+            &mut tx,
+            who,
+            "auth.password",
+            "user",
+            account.id,
+            json!({"second_factor": "awaited"}),
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(SignIn::SecondFactor(challenge));
+    }
+    let session = open_session(app, &mut tx, &account, username, ip, json!({})).await?;
+    tx.commit().await?;
+    Ok(SignIn::Session(session))
+}
+
+/// The second step of a sign-in: the code from the authenticator, or a recovery code.
+pub async fn second_factor(app: &App, challenge: &str, code: &str, ip: &str) -> AppResult<NewSession> {
+    let t = now();
+    let row = sqlx::query(
+        "SELECT c.user_id, c.created_at, u.username FROM login_challenges c JOIN users u ON u.id = c.user_id
+         WHERE c.token_hash = $1",
+    )
+    .bind(token_hash(challenge))
+    .fetch_optional(&app.db.pool)
+    .await?;
+    let expired = || AppError::invalid("challenge", Msg::new("err.challenge_expired"));
+    let Some(row) = row.filter(|r| t - r.get::<i64, _>("created_at") <= CHALLENGE_SECONDS) else {
+        return Err(expired());
+    };
+    let (user_id, username): (i64, String) = (row.get("user_id"), row.get("username"));
+    let Some(claim) = claim_attempt(app, user_id).await? else {
+        failed_login(app, Some(user_id), &username, ip, json!({"reason": "locked", "step": "second_factor"}))
+            .await?;
+        return Err(AppError::TooMany(Msg::new("err.locked").arg("minutes", LOCKOUT_SECONDS / 60)));
+    };
+    let mut tx = app.db.begin().await?;
+    // The challenge is spent by whichever answer takes it first, on any server.
+    let taken = sqlx::query("DELETE FROM login_challenges WHERE token_hash = $1")
+        .bind(token_hash(challenge))
+        .execute(&mut *tx)
+        .await?;
+    if taken.rows_affected() == 0 {
+        return Err(expired());
+    }
+    if let Some(proof) = super::second_factor::spend(&mut tx, user_id, code).await? {
+        let account = Account { id: user_id, must_change: claim.must_change, active_at: t };
+        let detail = json!({"second_factor": proof.as_str()});
+        let session = open_session(app, &mut tx, &account, &username, ip, detail).await?;
+        tx.commit().await?;
+        return Ok(session);
+    }
+    let locked = claim.attempt >= MAX_FAILED_ATTEMPTS;
+    if !locked {
+        // A wrong code may be tried again on the same challenge, within the account's attempts.
+        sqlx::query(
+            "INSERT INTO login_challenges (token_hash, user_id, created_at, ip) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash(challenge))
+        .bind(user_id)
+        .bind(row.get::<i64, _>("created_at"))
+        .bind(ip)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    failed_login(app, Some(user_id), &username, ip, json!({"reason": "bad_second_factor", "locked": locked}))
+        .await?;
+    if locked {
+        return Err(AppError::TooMany(Msg::new("err.locked").arg("minutes", LOCKOUT_SECONDS / 60)));
+    }
+    Err(AppError::invalid("code", Msg::new("err.second_factor_code")))
+}
+
+/// An account whose password was right.
+struct Account {
+    id: i64,
+    must_change: bool,
+    active_at: i64,
+}
+
+/// Opens a session for an account that proved itself: the count of failed attempts clears, the
+/// sign-in before this one is kept for showing, and the oldest sessions beyond the limit end.
+async fn open_session(
+    app: &App,
+    tx: &mut crate::db::Tx,
+    account: &Account,
+    username: &str,
+    ip: &str,
+    mut detail: serde_json::Value,
+) -> AppResult<NewSession> {
+    let t = now();
+    let prior: (i64, String, i64) =
+        sqlx::query_as("SELECT last_login_at, last_login_ip, password_changed_at FROM users WHERE id = $1")
+            .bind(account.id)
+            .fetch_one(&mut **tx)
+            .await?;
     sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, ip)
-         VALUES ($1, $2, $3, $4, $4, $5)",
+        "UPDATE users SET failed_attempts = 0, locked_until = 0, active_at = $2, last_login_at = $2, last_login_ip = $3
+         WHERE id = $1",
+    )
+    .bind(account.id)
+    .bind(t)
+    .bind(ip)
+    .execute(&mut **tx)
+    .await?;
+    let max_age = app.config.password_max_age_days * 86_400;
+    let expired = max_age > 0 && t - prior.2 > max_age;
+    let session = NewSession {
+        token: random_token(),
+        csrf_token: random_token(),
+        must_change_password: account.must_change || expired,
+    };
+    if expired && !account.must_change {
+        sqlx::query("UPDATE users SET must_change_password = 1 WHERE id = $1")
+            .bind(account.id)
+            .execute(&mut **tx)
+            .await?;
+        detail["password_expired"] = json!(true);
+    }
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, ip, confirmed_at,
+                               prior_login_at, prior_login_ip)
+         VALUES ($1, $2, $3, $4, $4, $5, $4, $6, $7)",
     )
     .bind(token_hash(&session.token))
-    .bind(user_id)
+    .bind(account.id)
     .bind(&session.csrf_token)
     .bind(t)
     .bind(ip)
-    .execute(&mut *tx)
+    .bind(prior.0)
+    .bind(&prior.1)
+    .execute(&mut **tx)
     .await?;
     let keep = app.config.max_sessions_per_user;
-    let ended = end_oldest_sessions(&mut tx, user_id, &token_hash(&session.token), keep).await?;
-    let who = audit::Who { user_id: Some(user_id), name: username, ip };
-    let detail = if ended > 0 { json!({"ended_oldest_sessions": ended}) } else { json!({}) };
-    audit::record_as(&mut tx, who, "auth.login", "user", user_id, detail).await?;
-    tx.commit().await?;
+    let ended = end_oldest_sessions(tx, account.id, &token_hash(&session.token), keep).await?;
+    if ended > 0 {
+        detail["ended_oldest_sessions"] = json!(ended);
+    }
+    let who = audit::Who { user_id: Some(account.id), name: username, ip };
+    audit::record_as(tx, who, "auth.login", "user", account.id, detail).await?;
     Ok(session)
+}
+
+/// Disables an account nobody signed in to for `inactive_days` (GB/T 22239: 应及时停用多余的、
+/// 过期的账户) and says so; an administrator enables it again.
+async fn disable_idle(app: &App, user_id: i64, username: &str, ip: &str) -> AppResult<AppError> {
+    let mut tx = app.db.begin().await?;
+    sqlx::query("UPDATE users SET disabled = 1 WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+    let who = audit::Who { user_id: Some(user_id), name: username, ip };
+    let days = app.config.inactive_days;
+    audit::record_as(
+        &mut tx,
+        who,
+        "user.disable",
+        "user",
+        user_id,
+        json!({"reason": "inactive", "days": days}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(AppError::Conflict(Msg::new("err.inactive_disabled").arg("days", days)))
 }
 
 /// Keeps the session just begun (`current`, a token hash) and the account's newest others up to
@@ -185,12 +368,43 @@ async fn end_oldest_sessions(
     .rows_affected())
 }
 
-/// The account's id, and whether it must change its password, if the password is right. Each
-/// check first claims one of the account's attempts in the database (one atomic UPDATE), so
-/// however many arrive at once, at most `MAX_FAILED_ATTEMPTS` passwords are checked before the
-/// account locks, on every server.
-async fn check_credentials(app: &App, username: &str, password: &str, ip: &str) -> AppResult<(i64, bool)> {
-    let row = sqlx::query("SELECT id, disabled, locked_until FROM users WHERE username = $1")
+/// One of the account's attempts, claimed.
+struct Claim {
+    attempt: i64,
+    password_hash: String,
+    must_change: bool,
+}
+
+/// Claims one of the account's attempts in the database (one atomic UPDATE), so however many
+/// arrive at once, on every server, at most `MAX_FAILED_ATTEMPTS` are checked before the account
+/// locks; `None` if it is locked. The attempt that reaches the limit locks it at once (a right
+/// answer among them unlocks it again).
+async fn claim_attempt(app: &App, user_id: i64) -> AppResult<Option<Claim>> {
+    let t = now();
+    let claimed: Option<(i64, String, i64)> = sqlx::query_as(
+        "UPDATE users SET
+           failed_attempts = CASE WHEN failed_attempts >= $2 THEN 1 ELSE failed_attempts + 1 END,
+           locked_until = CASE WHEN (CASE WHEN failed_attempts >= $2 THEN 1 ELSE failed_attempts + 1 END) >= $2
+                               THEN $3 ELSE 0 END
+         WHERE id = $1 AND locked_until <= $4
+         RETURNING failed_attempts, password_hash, must_change_password",
+    )
+    .bind(user_id)
+    .bind(MAX_FAILED_ATTEMPTS)
+    .bind(t + LOCKOUT_SECONDS)
+    .bind(t)
+    .fetch_optional(&app.db.pool)
+    .await?;
+    Ok(claimed.map(|(attempt, password_hash, must_change)| Claim {
+        attempt,
+        password_hash,
+        must_change: must_change != 0,
+    }))
+}
+
+/// The account, if the password is right; each check first claims one of its attempts.
+async fn check_credentials(app: &App, username: &str, password: &str, ip: &str) -> AppResult<Account> {
+    let row = sqlx::query("SELECT id, disabled, locked_until, active_at FROM users WHERE username = $1")
         .bind(username)
         .fetch_optional(&app.db.pool)
         .await?;
@@ -206,23 +420,7 @@ async fn check_credentials(app: &App, username: &str, password: &str, ip: &str) 
         return Err(AppError::invalid("credentials", Msg::new("err.bad_credentials")));
     }
     let t = now();
-    // The claim: count this attempt unless the account is locked; the attempt that reaches the
-    // limit locks it at once (a right password among them unlocks it again).
-    let claimed: Option<(i64, String, i64)> = sqlx::query_as(
-        "UPDATE users SET
-           failed_attempts = CASE WHEN failed_attempts >= $2 THEN 1 ELSE failed_attempts + 1 END,
-           locked_until = CASE WHEN (CASE WHEN failed_attempts >= $2 THEN 1 ELSE failed_attempts + 1 END) >= $2
-                               THEN $3 ELSE 0 END
-         WHERE id = $1 AND locked_until <= $4
-         RETURNING failed_attempts, password_hash, must_change_password",
-    )
-    .bind(user_id)
-    .bind(MAX_FAILED_ATTEMPTS)
-    .bind(t + LOCKOUT_SECONDS)
-    .bind(t)
-    .fetch_optional(&app.db.pool)
-    .await?;
-    let Some((attempt, hash, must_change)) = claimed else {
+    let Some(claim) = claim_attempt(app, user_id).await? else {
         // Locked: as the row read says, or just now by a parallel attempt (for the full period).
         let read: i64 = row.get("locked_until");
         let locked_until = if read > t { read } else { t + LOCKOUT_SECONDS };
@@ -230,10 +428,10 @@ async fn check_credentials(app: &App, username: &str, password: &str, ip: &str) 
         let minutes = (locked_until - t + 59) / 60;
         return Err(AppError::TooMany(Msg::new("err.locked").arg("minutes", minutes)));
     };
-    if verify_password(password, &hash).await? {
-        return Ok((user_id, must_change != 0));
+    if verify_password(password, &claim.password_hash).await? {
+        return Ok(Account { id: user_id, must_change: claim.must_change, active_at: row.get("active_at") });
     }
-    let locked = attempt >= MAX_FAILED_ATTEMPTS;
+    let locked = claim.attempt >= MAX_FAILED_ATTEMPTS;
     failed_login(app, Some(user_id), username, ip, json!({"reason": "bad_password", "locked": locked}))
         .await?;
     if locked {
@@ -261,15 +459,20 @@ async fn failed_login(
 pub struct SessionInfo {
     pub actor: Actor,
     pub csrf_token: String,
+    /// The sign-in before this session's: when (Unix seconds) and from where; none if first.
+    pub prior_login: Option<(i64, String)>,
 }
 
 /// Looks up a live session and refreshes its idle timer; `None` if unknown or idle too long.
 pub async fn session(app: &App, token: &str, ip: &str) -> AppResult<Option<SessionInfo>> {
     let hash = token_hash(token);
-    let row = sqlx::query("SELECT user_id, csrf_token, last_seen_at FROM sessions WHERE token_hash = $1")
-        .bind(&hash)
-        .fetch_optional(&app.db.pool)
-        .await?;
+    let row = sqlx::query(
+        "SELECT user_id, csrf_token, last_seen_at, confirmed_at, prior_login_at, prior_login_ip
+         FROM sessions WHERE token_hash = $1",
+    )
+    .bind(&hash)
+    .fetch_optional(&app.db.pool)
+    .await?;
     let Some(row) = row else { return Ok(None) };
     let t = now();
     let last_seen: i64 = row.get("last_seen_at");
@@ -287,10 +490,13 @@ pub async fn session(app: &App, token: &str, ip: &str) -> AppResult<Option<Sessi
             .await?;
     }
     let user_id: i64 = row.get("user_id");
-    let Some(actor) = load_actor(&app.db, user_id, ip).await? else {
+    let Some(mut actor) = load_actor(app, user_id, ip).await? else {
         return Ok(None);
     };
-    Ok(Some(SessionInfo { actor, csrf_token: row.get("csrf_token") }))
+    actor.confirmed_at = Some(row.get("confirmed_at"));
+    let prior_at: i64 = row.get("prior_login_at");
+    let prior_login = (prior_at > 0).then(|| (prior_at, row.get("prior_login_ip")));
+    Ok(Some(SessionInfo { actor, csrf_token: row.get("csrf_token"), prior_login }))
 }
 
 /// Seconds between refreshes of a session's idle timer: at most a minute, and a quarter of the
@@ -308,19 +514,23 @@ pub async fn bearer(app: &App, token: &str, ip: &str) -> AppResult<Option<Actor>
                 .fetch_optional(&app.db.pool)
                 .await?;
         return match user_id {
-            Some(id) => load_actor(&app.db, id, ip).await,
+            Some(id) => load_actor(app, id, ip).await,
             None => Ok(None),
         };
     }
     Ok(session(app, token, ip).await?.map(|s| s.actor))
 }
 
-pub async fn load_actor(db: &Db, user_id: i64, ip: &str) -> AppResult<Option<Actor>> {
-    let row =
-        sqlx::query("SELECT username, display_name, must_change_password, disabled FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_optional(&db.pool)
-            .await?;
+/// The account as an actor, with its roles; `None` if it is gone or disabled. Its password
+/// counts as not given recently (`confirmed_at` is the session's to set).
+pub async fn load_actor(app: &App, user_id: i64, ip: &str) -> AppResult<Option<Actor>> {
+    let db = &app.db;
+    let row = sqlx::query(
+        "SELECT username, display_name, must_change_password, disabled, totp_enabled_at FROM users WHERE id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(&db.pool)
+    .await?;
     let Some(row) = row else { return Ok(None) };
     if row.get::<i64, _>("disabled") != 0 {
         return Ok(None);
@@ -343,14 +553,19 @@ pub async fn load_actor(db: &Db, user_id: i64, ip: &str) -> AppResult<Option<Act
         })
     })
     .collect();
-    Ok(Some(Actor {
+    let mut actor = Actor {
         user_id,
         username: row.get("username"),
         display_name: row.get("display_name"),
         grants,
         must_change_password: row.get::<i64, _>("must_change_password") != 0,
+        must_enroll_second_factor: false,
+        confirmed_at: None,
         ip: ip.to_string(),
-    }))
+    };
+    actor.must_enroll_second_factor =
+        super::second_factor::required_of(app, &actor) && row.get::<i64, _>("totp_enabled_at") == 0;
+    Ok(Some(actor))
 }
 
 pub async fn logout(app: &App, actor: &Actor, token: &str) -> AppResult<()> {
@@ -380,13 +595,47 @@ pub async fn change_password(
     if new == current {
         return Err(AppError::invalid("password", Msg::new("err.password_same")));
     }
+    let history = app.config.password_history;
+    let earlier: Vec<String> = sqlx::query_scalar(
+        "SELECT password_hash FROM password_history WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
+    )
+    .bind(actor.user_id)
+    .bind((history - 1).max(0))
+    .fetch_all(&app.db.pool)
+    .await?;
+    for hash in &earlier {
+        if verify_password(new, hash).await? {
+            return Err(AppError::invalid("password", Msg::new("err.password_reused").arg("count", history)));
+        }
+    }
     let new_hash = hash_password(new).await?;
+    let t = now();
     let mut tx = app.db.begin().await?;
-    sqlx::query("UPDATE users SET password_hash = $1, must_change_password = 0 WHERE id = $2")
-        .bind(new_hash)
+    // The password being replaced joins the history; only as many as are compared are kept.
+    let old_hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
         .bind(actor.user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE users SET password_hash = $1, must_change_password = 0, password_changed_at = $3 WHERE id = $2")
+        .bind(&new_hash)
+        .bind(actor.user_id)
+        .bind(t)
         .execute(&mut *tx)
         .await?;
+    sqlx::query("INSERT INTO password_history (user_id, password_hash, changed_at) VALUES ($1, $2, $3)")
+        .bind(actor.user_id)
+        .bind(&old_hash)
+        .bind(t)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "DELETE FROM password_history WHERE user_id = $1 AND id NOT IN
+           (SELECT id FROM password_history WHERE user_id = $1 ORDER BY id DESC LIMIT $2)",
+    )
+    .bind(actor.user_id)
+    .bind((history - 1).max(0))
+    .execute(&mut *tx)
+    .await?;
     let kept = keep.map(token_hash).unwrap_or_default();
     let sessions = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
         .bind(actor.user_id)
@@ -407,8 +656,49 @@ pub async fn change_password(
     Ok(())
 }
 
+/// Re-confirmation of a session's holder before privileged actions: the password again. Wrong
+/// guesses are limited per account, as at sign-in; the session itself is not ended by them.
+pub async fn confirm_password(
+    app: &App,
+    actor: &Actor,
+    session_token: &str,
+    password: &str,
+) -> AppResult<()> {
+    let rule = super::throttle::Rule { limit: MAX_FAILED_ATTEMPTS, window: LOCKOUT_SECONDS };
+    let key = format!("confirm:{}", actor.user_id);
+    if app.throttle.hits(&app.db, &key, rule).await? >= MAX_FAILED_ATTEMPTS {
+        return Err(AppError::TooMany(Msg::new("err.locked").arg("minutes", LOCKOUT_SECONDS / 60)));
+    }
+    if !password_is(app, actor.user_id, password).await? {
+        app.throttle.claim(&app.db, &[(key, rule)]).await?;
+        audit::record_standalone(
+            &app.db,
+            Some(actor.user_id),
+            &actor.username,
+            &actor.ip,
+            "auth.confirm",
+            json!({}),
+            "failed",
+        )
+        .await?;
+        return Err(AppError::invalid("confirm_password", Msg::new("err.password_wrong")));
+    }
+    let mut tx = app.db.begin().await?;
+    sqlx::query("UPDATE sessions SET confirmed_at = $1 WHERE token_hash = $2 AND user_id = $3")
+        .bind(now())
+        .bind(token_hash(session_token))
+        .bind(actor.user_id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut tx, actor, "auth.confirm", "user", actor.user_id, json!({})).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Creates a long-lived integration token; the secret is shown once.
 pub async fn create_api_token(app: &App, actor: &Actor, name: &str) -> AppResult<String> {
+    // A long-lived credential is made only by someone who just gave his password.
+    actor.require_recent_password(app)?;
     let name = super::clean_text("name", name, 100, true)?;
     let token = format!("{API_TOKEN_PREFIX}{}", random_token());
     let mut tx = app.db.begin().await?;

@@ -196,7 +196,7 @@ async fn run(app: &App, id: i64) -> AppResult<()> {
     let work = async {
         // The job runs with its requester's permissions as they are now.
         let actor =
-            super::auth::load_actor(&app.db, r.get("requested_by"), "").await?.ok_or(AppError::Forbidden)?;
+            super::auth::load_actor(app, r.get("requested_by"), "").await?.ok_or(AppError::Forbidden)?;
         let progress = JobProgress { app: app.clone(), id };
         let bytes =
             ledgers::workbook(app, &actor, campaign_id, ledgers::Scope::Campaign, &base_url, &progress)

@@ -29,6 +29,7 @@ pub mod report;
 pub mod revisions;
 pub mod roster;
 pub mod search;
+pub mod second_factor;
 pub mod series;
 pub mod sheet;
 pub mod signatures;
@@ -105,6 +106,12 @@ pub struct Actor {
     pub display_name: String,
     pub grants: Vec<RoleGrant>,
     pub must_change_password: bool,
+    /// The policy requires a second factor of this account and none is enrolled: until one is,
+    /// the session may only enrol it.
+    pub must_enroll_second_factor: bool,
+    /// When the session's holder last gave his password; `None` for an integration token.
+    #[serde(skip)]
+    pub confirmed_at: Option<i64>,
     #[serde(skip)]
     pub ip: String,
 }
@@ -124,6 +131,32 @@ impl Actor {
             Ok(())
         } else {
             Err(AppError::Forbidden)
+        }
+    }
+
+    /// Holders of city-wide power, of whom the policy may require a second factor.
+    pub fn privileged(&self) -> bool {
+        Role::OFFICERS.iter().any(|r| self.has(*r)) || self.has(Role::Organiser)
+    }
+
+    /// Who manages second factors and sessions (三员分立: not the system administrator).
+    pub fn require_security_admin(&self) -> AppResult<()> {
+        if self.has(Role::SecurityAdmin) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// A privileged action needs the password given within `reauth_minutes` (an integration
+    /// token never qualifies): a session left open on a desk does not hand out accounts.
+    pub fn require_recent_password(&self, app: &App) -> AppResult<()> {
+        let fresh =
+            self.confirmed_at.is_some_and(|at| crate::db::now() - at <= app.config.reauth_minutes * 60);
+        if fresh {
+            Ok(())
+        } else {
+            Err(AppError::ReauthRequired)
         }
     }
 
@@ -168,8 +201,9 @@ impl Actor {
         self.has(Role::Admin) || self.admin_paths().any(|root| path.starts_with(root))
     }
 
+    /// Only the audit officer reads the log (三员分立): the other two's actions are in it.
     pub fn can_read_audit(&self) -> bool {
-        self.has(Role::Admin) || self.has(Role::Auditor)
+        self.has(Role::Auditor)
     }
 }
 

@@ -19,8 +19,15 @@ pub fn system_actor() -> Actor {
         user_id: 0,
         username: "system".into(),
         display_name: "系统".into(),
-        grants: vec![RoleGrant { role: Role::Admin, unit_id: None, unit_path: None }],
+        // Not an account: the operator at the machine may act as any of the three officers.
+        grants: Role::OFFICERS
+            .iter()
+            .map(|&role| RoleGrant { role, unit_id: None, unit_path: None })
+            .collect(),
         must_change_password: false,
+        must_enroll_second_factor: false,
+        // The command line is the operator at the machine itself.
+        confirmed_at: Some(i64::MAX),
         ip: "cli".into(),
     }
 }
@@ -38,6 +45,8 @@ pub struct User {
     pub person_name: Option<String>,
     /// Signed-in sessions open now.
     pub sessions: i64,
+    /// Whether the account signs in with a second factor.
+    pub second_factor: bool,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -96,6 +105,7 @@ fn choose_password(given: Option<&str>) -> AppResult<(String, bool)> {
 
 pub async fn add(app: &App, actor: &Actor, input: NewUser) -> AppResult<Issued> {
     actor.require_admin()?;
+    actor.require_recent_password(app)?;
     let username = input.username.trim().to_string();
     check_username(&username)?;
     let display_name = clean_text("display_name", &input.display_name, 50, true)?;
@@ -133,8 +143,9 @@ pub async fn insert(
     must_change: bool,
 ) -> AppResult<i64> {
     Ok(sqlx::query_scalar(
-        "INSERT INTO users (username, display_name, password_hash, must_change_password, created_at)
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO users (username, display_name, password_hash, must_change_password, created_at,
+                            password_changed_at, active_at)
+         VALUES ($1, $2, $3, $4, $5, $5, $5) RETURNING id",
     )
     .bind(username)
     .bind(display_name)
@@ -170,16 +181,19 @@ pub async fn reset_password(
     password: Option<&str>,
 ) -> AppResult<Issued> {
     actor.require_admin()?;
+    actor.require_recent_password(app)?;
     let (password, generated) = choose_password(password)?;
     let hash = hash_password(&password).await?;
     let mut tx = app.db.begin().await?;
     let username: String = sqlx::query_scalar(
-        "UPDATE users SET password_hash = $1, must_change_password = $2, failed_attempts = 0, locked_until = 0 WHERE id = $3
-         RETURNING username",
+        "UPDATE users SET password_hash = $1, must_change_password = $2, failed_attempts = 0, locked_until = 0,
+                          password_changed_at = $4, active_at = $4
+         WHERE id = $3 RETURNING username",
     )
     .bind(hash)
     .bind(generated as i64)
     .bind(user_id)
+    .bind(now())
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(AppError::NotFound)?;
@@ -198,6 +212,7 @@ pub async fn grant(
     unit_id: Option<i64>,
 ) -> AppResult<()> {
     actor.require_admin()?;
+    actor.require_recent_password(app)?;
     let mut tx = app.db.begin().await?;
     grant_checked(&mut tx, actor, user_id, role, unit_id).await?;
     tx.commit().await.map_err(AppError::from)
@@ -221,11 +236,24 @@ async fn grant_checked(
         (true, None) => return Err(AppError::invalid("unit_id", Msg::new("err.unit_needed"))),
         (false, _) => 0,
     };
-    let user: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
+    // The row lock makes parallel grants to one account take turns, so two officer roles
+    // cannot both pass the check below.
+    let user: Option<i64> = sqlx::query_scalar("UPDATE users SET id = id WHERE id = $1 RETURNING id")
         .bind(user_id)
         .fetch_optional(&mut **tx)
         .await?;
     user.ok_or(AppError::NotFound)?;
+    if Role::OFFICERS.contains(&role) {
+        let held: Vec<String> = sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_all(&mut **tx)
+            .await?;
+        let other =
+            held.iter().filter_map(|r| Role::parse(r)).any(|r| Role::OFFICERS.contains(&r) && r != role);
+        if other {
+            return Err(AppError::Conflict(Msg::new("err.separation_of_duties")));
+        }
+    }
     grant_in(tx, user_id, role, unit_id).await?;
     audit::record(
         tx,
@@ -251,6 +279,7 @@ pub async fn grant_in(tx: &mut Tx, user_id: i64, role: Role, unit_id: i64) -> Ap
 /// Links an account to the roster entry with this phone (or unlinks it, given an empty phone).
 pub async fn link_person(app: &App, actor: &Actor, user_id: i64, phone: &str) -> AppResult<()> {
     actor.require_admin()?;
+    actor.require_recent_password(app)?;
     let mut tx = app.db.begin().await?;
     let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
         .bind(user_id)
@@ -289,6 +318,7 @@ async fn link_in(tx: &mut Tx, actor: &Actor, user_id: i64, phone: &str) -> AppRe
 
 pub async fn revoke(app: &App, actor: &Actor, user_id: i64, grant_id: i64) -> AppResult<()> {
     actor.require_admin()?;
+    actor.require_recent_password(app)?;
     if user_id == actor.user_id {
         // An administrator cannot lock himself out by accident.
         return Err(AppError::Conflict(Msg::new("err.own_roles")));
@@ -308,13 +338,16 @@ pub async fn revoke(app: &App, actor: &Actor, user_id: i64, grant_id: i64) -> Ap
 
 pub async fn set_disabled(app: &App, actor: &Actor, user_id: i64, disabled: bool) -> AppResult<()> {
     actor.require_admin()?;
+    actor.require_recent_password(app)?;
     if user_id == actor.user_id {
         return Err(AppError::Conflict(Msg::new("err.own_account")));
     }
     let mut tx = app.db.begin().await?;
-    let n = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+    // Enabling again restarts the idle count, or the account would be disabled at once.
+    let n = sqlx::query("UPDATE users SET disabled = $1, active_at = CASE WHEN $1 = 0 THEN $3 ELSE active_at END WHERE id = $2")
         .bind(disabled as i64)
         .bind(user_id)
+        .bind(now())
         .execute(&mut *tx)
         .await?;
     if n.rows_affected() == 0 {
@@ -343,7 +376,7 @@ pub struct SessionRow {
 }
 
 pub async fn sessions(app: &App, actor: &Actor, user_id: i64) -> AppResult<Vec<SessionRow>> {
-    actor.require_admin()?;
+    actor.require_security_admin()?;
     let rows = sqlx::query_as::<_, (i64, i64, String)>(
         "SELECT created_at, last_seen_at, ip FROM sessions WHERE user_id = $1 ORDER BY last_seen_at DESC",
     )
@@ -360,7 +393,8 @@ pub async fn sessions(app: &App, actor: &Actor, user_id: i64) -> AppResult<Vec<S
 /// administrator ending his own keeps the one he is using (`current`, its secret), so the request
 /// signs out his other devices instead of locking him out mid-task.
 pub async fn end_sessions(app: &App, actor: &Actor, user_id: i64, current: Option<&str>) -> AppResult<u64> {
-    actor.require_admin()?;
+    actor.require_security_admin()?;
+    actor.require_recent_password(app)?;
     let kept = current.filter(|_| user_id == actor.user_id).map(super::auth::token_hash).unwrap_or_default();
     let mut tx = app.db.begin().await?;
     let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
@@ -382,7 +416,9 @@ pub async fn end_sessions(app: &App, actor: &Actor, user_id: i64, current: Optio
 }
 
 pub async fn list(app: &App, actor: &Actor, q: Option<&str>, paging: Paging) -> AppResult<Page<User>> {
-    actor.require_admin()?;
+    if !(actor.has(Role::Admin) || actor.has(Role::SecurityAdmin)) {
+        return Err(AppError::Forbidden);
+    }
     let mut w = Where::default();
     if let Some(q) = q.map(str::trim).filter(|s| !s.is_empty()) {
         w.bind("(u.username LIKE ? OR u.display_name LIKE ?)", format!("%{q}%"));
@@ -390,6 +426,7 @@ pub async fn list(app: &App, actor: &Actor, q: Option<&str>, paging: Paging) -> 
     let total = w.count(&app.db.pool, "FROM users u").await?;
     let sql = format!(
         "SELECT u.id, u.username, u.display_name, u.must_change_password, u.locked_until, u.disabled, p.name AS person_name,
+                u.totp_enabled_at,
                 (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id) AS sessions
          FROM users u LEFT JOIN people p ON p.id = u.person_id WHERE {} ORDER BY u.id{}",
         w.sql(),
@@ -431,6 +468,7 @@ pub async fn list(app: &App, actor: &Actor, q: Option<&str>, paging: Paging) -> 
                     })
                     .collect(),
                 must_change_password: r.get::<i64, _>("must_change_password") != 0,
+                second_factor: r.get::<i64, _>("totp_enabled_at") > 0,
                 locked: r.get::<i64, _>("locked_until") > t,
                 disabled: r.get::<i64, _>("disabled") != 0,
                 person_name: r.get("person_name"),

@@ -227,12 +227,17 @@ async fn administrators_manage_accounts(t: TestApp) {
         .await
         .unwrap();
     assert_eq!(resp.status(), 409);
-    // Ending his own sessions signs out his other devices, not the request in hand.
-    let elsewhere = t.api_as("admin").await;
-    let resp =
-        admin.request(reqwest::Method::DELETE, &format!("/api/v1/users/{me}/sessions")).send().await.unwrap();
+    // Ending his own sessions signs out the security officer's other devices, not the request in hand.
+    let security = t.api_as("anquan").await;
+    let elsewhere = t.api_as("anquan").await;
+    let officer = t.scalar("SELECT id FROM users WHERE username = 'anquan'").await;
+    let resp = security
+        .request(reqwest::Method::DELETE, &format!("/api/v1/users/{officer}/sessions"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 204);
-    assert_eq!(admin.get("/api/v1/me").await.status(), 200);
+    assert_eq!(security.get("/api/v1/me").await.status(), 200);
     assert_eq!(elsewhere.get("/api/v1/me").await.status(), 401);
 
     let actions: Vec<String> = sqlx::query_scalar(&format!("SELECT action FROM audit_log WHERE entity = 'user' AND entity_id = '{id}' AND outcome = 'ok' ORDER BY id"))

@@ -100,7 +100,12 @@ async fn spawn(engine: Engine, configure: impl FnOnce(&mut Config)) -> Option<Te
     tokio::spawn(qinglian::http::run(listener, app.clone(), async {
         let _ = stopped.await;
     }));
-    Some(TestApp { base: format!("http://{addr}"), app, _dir: dir, stop: Some(stop), pg_database })
+    // A certificate names a host, not an address.
+    let base = match app.config.tls {
+        Some(_) => format!("https://localhost:{}", addr.port()),
+        None => format!("http://{addr}"),
+    };
+    Some(TestApp { base, app, _dir: dir, stop: Some(stop), pg_database })
 }
 
 impl Drop for TestApp {

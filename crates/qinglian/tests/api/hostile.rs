@@ -303,13 +303,18 @@ async fn a_password_change_ends_the_other_sessions(t: TestApp) {
     assert_eq!(integration.get("/api/v1/me").await.status(), 401);
     assert_eq!(browser.get("/").await.status(), 303, "the browser is signed out");
 
-    // An administrator sees and ends a user's sessions.
-    let admin = t.api_as("admin").await;
+    // The security administrator sees and ends a user's sessions; the system administrator may not.
     let id = t.scalar("SELECT id FROM users WHERE username = 'jiwei'").await;
-    let sessions = admin.get_json(&format!("/api/v1/users/{id}/sessions")).await;
+    let admin = t.api_as("admin").await;
+    assert_eq!(admin.get(&format!("/api/v1/users/{id}/sessions")).await.status(), 403);
+    let security = t.api_as("anquan").await;
+    let sessions = security.get_json(&format!("/api/v1/users/{id}/sessions")).await;
     assert_eq!(sessions.as_array().unwrap().len(), 1, "{sessions}");
-    let resp =
-        admin.request(reqwest::Method::DELETE, &format!("/api/v1/users/{id}/sessions")).send().await.unwrap();
+    let resp = security
+        .request(reqwest::Method::DELETE, &format!("/api/v1/users/{id}/sessions"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 204);
     assert_eq!(here.get("/api/v1/me").await.status(), 401);
     let resp = t.api_as("dongzhuang").await.get(&format!("/api/v1/users/{id}/sessions")).await;

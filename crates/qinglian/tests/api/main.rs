@@ -23,6 +23,7 @@ mod publicity;
 mod report;
 mod roster;
 mod samples;
+mod security;
 mod signing;
 mod sittings;
 mod startup;

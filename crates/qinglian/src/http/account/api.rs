@@ -12,14 +12,19 @@ use utoipa::OpenApi;
 use crate::error::{AppError, AppResult};
 use crate::http::common::{ApiActor, Caller, ErrorBody};
 use crate::i18n::Msg;
-use crate::services::{auth, users, Actor, App, Page, Paging};
+use crate::services::{auth, second_factor, users, Actor, App, Page, Paging};
 
 pub(super) fn routes() -> Router<App> {
     Router::new()
         .route("/auth/login", post(login))
+        .route("/auth/second-factor", post(login_second_factor))
+        .route("/auth/confirm", post(confirm_password))
         .route("/auth/logout", post(logout))
         .route("/me", get(me))
         .route("/me/password", post(change_password))
+        .route("/me/second-factor", get(second_factor_status).post(begin_second_factor))
+        .route("/me/second-factor/confirm", post(confirm_second_factor))
+        .route("/users/{id}/second-factor/reset", post(reset_second_factor))
         .route("/tokens", post(create_token))
         .route("/users", get(list_users).post(create_user))
         .route("/users/{id}/password-reset", post(reset_user_password))
@@ -33,9 +38,15 @@ pub(super) fn routes() -> Router<App> {
 #[derive(OpenApi)]
 #[openapi(paths(
     login,
+    login_second_factor,
+    confirm_password,
     logout,
     me,
     change_password,
+    second_factor_status,
+    begin_second_factor,
+    confirm_second_factor,
+    reset_second_factor,
     create_token,
     list_users,
     create_user,
@@ -66,12 +77,29 @@ pub struct LoginResponse {
     pub must_change_password: bool,
 }
 
+/// The second step a right password leads to when the account has a second factor.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SecondFactorChallenge {
+    /// Send back with the code to `/api/v1/auth/second-factor` within five minutes.
+    pub challenge: String,
+}
+
+/// 200 with a session; 202 with a challenge when the account signs in with a second factor too.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", security(()), request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, body = LoginResponse), (status = 202, body = SecondFactorChallenge),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn login(State(app): State<App>, caller: Caller, Json(req): Json<LoginRequest>) -> AppResult<Response> {
-    let s = auth::login(&app, &req.username, &req.password, &caller.ip).await?;
+    match auth::login(&app, &req.username, &req.password, &caller.ip).await? {
+        auth::SignIn::Session(s) => Ok(session_response(s, &caller)),
+        auth::SignIn::SecondFactor(challenge) => {
+            Ok((axum::http::StatusCode::ACCEPTED, Json(SecondFactorChallenge { challenge })).into_response())
+        }
+    }
+}
+
+fn session_response(s: auth::NewSession, caller: &Caller) -> Response {
     let cookie = super::pages::session_cookie(&s.token, caller.secure);
-    Ok((
+    (
         [(header::SET_COOKIE, cookie)],
         Json(LoginResponse {
             token: s.token,
@@ -79,7 +107,108 @@ async fn login(State(app): State<App>, caller: Caller, Json(req): Json<LoginRequ
             must_change_password: s.must_change_password,
         }),
     )
-        .into_response())
+        .into_response()
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct SecondFactorAnswer {
+    pub challenge: String,
+    /// Six digits from the authenticator, or a recovery code (`XXXXX-XXXXX`).
+    #[schema(min_length = 1, max_length = 20)]
+    pub code: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/second-factor", tag = "auth", security(()), request_body = SecondFactorAnswer,
+    responses((status = 200, body = LoginResponse), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn login_second_factor(
+    State(app): State<App>,
+    caller: Caller,
+    Json(req): Json<SecondFactorAnswer>,
+) -> AppResult<Response> {
+    let s = auth::second_factor(&app, &req.challenge, &req.code, &caller.ip).await?;
+    Ok(session_response(s, &caller))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct PasswordConfirmation {
+    pub password: String,
+}
+
+/// Gives the password again, so privileged actions are allowed for `reauth_minutes` more.
+/// Only a session can: an integration token never performs them.
+#[utoipa::path(post, path = "/api/v1/auth/confirm", tag = "auth", request_body = PasswordConfirmation,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn confirm_password(
+    State(app): State<App>,
+    caller: Caller,
+    ApiActor(actor): ApiActor,
+    Json(req): Json<PasswordConfirmation>,
+) -> AppResult<Response> {
+    let Some(secret) = caller.secret().filter(|s| !s.starts_with(auth::API_TOKEN_PREFIX)) else {
+        return Err(AppError::Forbidden);
+    };
+    auth::confirm_password(&app, &actor, secret, &req.password).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+/// The caller, signed in, even while he must first enrol a second factor.
+fn enrolling(caller: &Caller) -> AppResult<Actor> {
+    caller.actor.clone().ok_or(AppError::Unauthorized)
+}
+
+#[utoipa::path(get, path = "/api/v1/me/second-factor", tag = "auth",
+    responses((status = 200, body = second_factor::Status), (status = 401, body = ErrorBody)))]
+async fn second_factor_status(
+    State(app): State<App>,
+    caller: Caller,
+) -> AppResult<Json<second_factor::Status>> {
+    Ok(Json(second_factor::status(&app, &enrolling(&caller)?).await?))
+}
+
+/// Starts enrolment: a new secret to scan, counted once a code from it is confirmed.
+#[utoipa::path(post, path = "/api/v1/me/second-factor", tag = "auth",
+    responses((status = 200, body = second_factor::Enrolment), (status = 409, body = ErrorBody)))]
+async fn begin_second_factor(
+    State(app): State<App>,
+    caller: Caller,
+) -> AppResult<Json<second_factor::Enrolment>> {
+    Ok(Json(second_factor::begin(&app, &enrolling(&caller)?).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct CodeRequest {
+    #[schema(min_length = 1, max_length = 20)]
+    pub code: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RecoveryCodes {
+    /// Ten one-time codes, shown once: each signs in once in place of the authenticator.
+    pub recovery_codes: Vec<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/me/second-factor/confirm", tag = "auth", request_body = CodeRequest,
+    responses((status = 200, body = RecoveryCodes), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn confirm_second_factor(
+    State(app): State<App>,
+    caller: Caller,
+    Json(req): Json<CodeRequest>,
+) -> AppResult<Json<RecoveryCodes>> {
+    let recovery_codes = second_factor::confirm(&app, &enrolling(&caller)?, &req.code).await?;
+    Ok(Json(RecoveryCodes { recovery_codes }))
+}
+
+/// Security administrators: clears an account's second factor (a lost phone) and ends its sessions.
+#[utoipa::path(post, path = "/api/v1/users/{id}/second-factor/reset", tag = "accounts", params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn reset_second_factor(
+    State(app): State<App>,
+    caller: Caller,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    second_factor::reset(&app, &actor, id, caller.secret()).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -12,17 +12,23 @@ use serde::Deserialize;
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::http::common::{
-    anonymous_page, render, see_other, set_cookie, Caller, Ctx, Fields, PageActor, PageResult, Pairs,
+    anonymous_page, cookie, render, see_other, set_cookie, Caller, Ctx, Fields, PageActor, PageResult, Pairs,
     SESSION_COOKIE,
 };
 use crate::i18n::{self, Msg};
-use crate::services::{auth, units, users, Actor, App, Paging};
+use crate::services::{auth, second_factor, units, users, Actor, App, Paging};
 
 pub(super) fn routes() -> Router<App> {
     Router::new()
         .route("/login", get(login_form).post(login))
+        .route("/login/verify", get(verify_form).post(verify))
         .route("/logout", post(logout))
         .route("/account/password", get(password_form).post(change_password))
+        .route("/account/security", get(security_page))
+        .route("/account/security/begin", post(begin_enrolment))
+        .route("/account/security/confirm", post(confirm_enrolment))
+        .route("/account/confirm", get(confirm_form).post(confirm_password))
+        .route("/admin/users/{id}/second-factor/reset", post(reset_second_factor))
         .route("/admin/users", get(users_page).post(add_user))
         .route("/admin/users/{id}/reset", post(reset_user))
         .route("/admin/users/{id}/roles", post(grant_user_role))
@@ -80,21 +86,86 @@ struct LoginForm {
 
 async fn login(State(app): State<App>, caller: Caller, Form(f): Form<LoginForm>) -> Response {
     match auth::login(&app, &f.username, &f.password, &caller.ip).await {
-        Ok(session) => {
-            let to = if session.must_change_password {
-                "/account/password".to_string()
-            } else {
-                safe_next(f.next.as_deref())
-            };
-            let mut resp = see_other(&to);
-            if let Ok(v) = session_cookie(&session.token, caller.secure).parse() {
-                resp.headers_mut().append(header::SET_COOKIE, v);
-            }
-            resp
+        Ok(auth::SignIn::Session(session)) => signed_in(session, f.next.as_deref(), &caller),
+        Ok(auth::SignIn::SecondFactor(challenge)) => {
+            let next = safe_next(f.next.as_deref());
+            let to = format!(
+                "/login/verify?next={}",
+                url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+            );
+            let cookie = set_cookie(
+                CHALLENGE_COOKIE,
+                &challenge,
+                "Strict",
+                Some(auth::CHALLENGE_SECONDS),
+                caller.secure,
+            );
+            with_cookies(see_other(&to), &[cookie])
         }
         Err(e) => {
             let msg = e.message(i18n::current());
             login_page(caller, f.next.as_deref(), Some(msg), f.username, e.status())
+        }
+    }
+}
+
+/// Where a new session goes: the forced password change, or where the user was going.
+fn signed_in(session: auth::NewSession, next: Option<&str>, caller: &Caller) -> Response {
+    let to = if session.must_change_password { "/account/password".to_string() } else { safe_next(next) };
+    let cleared = set_cookie(CHALLENGE_COOKIE, "", "Strict", Some(0), caller.secure);
+    with_cookies(see_other(&to), &[session_cookie(&session.token, caller.secure), cleared])
+}
+
+fn with_cookies(mut resp: Response, cookies: &[String]) -> Response {
+    for c in cookies {
+        if let Ok(v) = c.parse() {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    resp
+}
+
+/// The challenge of a sign-in awaiting its second factor: a cookie of its own, so the secret
+/// never appears in a URL or a page.
+const CHALLENGE_COOKIE: &str = "ql_2fa";
+
+#[derive(Template)]
+#[template(path = "login_verify.html")]
+struct VerifyPage {
+    ctx: Ctx,
+    next: String,
+    error: Option<String>,
+}
+
+fn verify_page(caller: Caller, next: Option<&str>, error: Option<String>, status: StatusCode) -> Response {
+    anonymous_page(&caller, status, |ctx| render(&VerifyPage { ctx, next: safe_next(next), error }))
+}
+
+async fn verify_form(caller: Caller, headers: HeaderMap, Query(q): Query<NextParam>) -> Response {
+    if cookie(&headers, CHALLENGE_COOKIE).is_none_or(|c| c.is_empty()) {
+        return see_other("/login");
+    }
+    verify_page(caller, q.next.as_deref(), None, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+struct VerifyForm {
+    code: String,
+    next: Option<String>,
+}
+
+async fn verify(
+    State(app): State<App>,
+    caller: Caller,
+    headers: HeaderMap,
+    Form(f): Form<VerifyForm>,
+) -> Response {
+    let challenge = cookie(&headers, CHALLENGE_COOKIE).unwrap_or_default();
+    match auth::second_factor(&app, &challenge, &f.code, &caller.ip).await {
+        Ok(session) => signed_in(session, f.next.as_deref(), &caller),
+        Err(e) => {
+            let msg = e.message(i18n::current());
+            verify_page(caller, f.next.as_deref(), Some(msg), e.status())
         }
     }
 }
@@ -107,11 +178,7 @@ async fn logout(State(app): State<App>, PageActor { actor, caller }: PageActor) 
     if let Some(token) = &caller.session_token {
         auth::logout(&app, &actor, token).await?;
     }
-    let mut resp = see_other("/login");
-    if let Ok(v) = set_cookie(SESSION_COOKIE, "", "Lax", Some(0), caller.secure).parse() {
-        resp.headers_mut().append(header::SET_COOKIE, v);
-    }
-    Ok(resp)
+    Ok(with_cookies(see_other("/login"), &[set_cookie(SESSION_COOKIE, "", "Lax", Some(0), caller.secure)]))
 }
 
 #[derive(Template)]
@@ -159,6 +226,142 @@ async fn change_password(
 }
 
 #[derive(Template)]
+#[template(path = "security.html")]
+struct SecurityPage {
+    ctx: Ctx,
+    status: second_factor::Status,
+    pending: Option<second_factor::Enrolment>,
+    qr_svg: String,
+    enabled_text: String,
+    codes_left: String,
+    /// Recovery codes just issued, shown this once.
+    codes: Vec<String>,
+    error: Option<String>,
+}
+
+async fn render_security(
+    app: &App,
+    actor: &Actor,
+    caller: &Caller,
+    codes: Vec<String>,
+    error: Option<AppError>,
+) -> PageResult {
+    let ctx = Ctx::new(caller, None);
+    let lang = ctx.t.0;
+    let status = second_factor::status(app, actor).await?;
+    let pending = if status.enabled { None } else { second_factor::pending_url(app, actor).await? };
+    let qr_svg = match &pending {
+        Some(p) => qrcode::QrCode::new(p.otpauth_url.as_bytes())
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .render::<qrcode::render::svg::Color>()
+            .min_dimensions(200, 200)
+            .quiet_zone(true)
+            .build(),
+        None => String::new(),
+    };
+    let date = crate::domain::format_datetime(status.enabled_at);
+    let page = SecurityPage {
+        enabled_text: Msg::new("security.enabled").arg("date", date).render(lang),
+        codes_left: Msg::new("security.codes_left").arg("count", status.recovery_codes_left).render(lang),
+        status,
+        pending,
+        qr_svg,
+        codes,
+        error: error.as_ref().map(|e| e.message(lang)),
+        ctx,
+    };
+    let mut resp = render(&page);
+    if let Some(e) = error {
+        *resp.status_mut() = e.status();
+    }
+    Ok(resp)
+}
+
+async fn security_page(State(app): State<App>, PageActor { actor, caller }: PageActor) -> PageResult {
+    render_security(&app, &actor, &caller, Vec::new(), None).await
+}
+
+async fn begin_enrolment(State(app): State<App>, PageActor { actor, caller }: PageActor) -> PageResult {
+    match second_factor::begin(&app, &actor).await {
+        Ok(_) => Ok(see_other("/account/security")),
+        Err(e) => render_security(&app, &actor, &caller, Vec::new(), Some(e)).await,
+    }
+}
+
+async fn confirm_enrolment(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Form(f): Form<Pairs>,
+) -> PageResult {
+    match second_factor::confirm(&app, &actor, Fields(f).get("code")).await {
+        // The session may be used fully now: the page after shows it as such.
+        Ok(codes) => {
+            let mut actor = actor;
+            actor.must_enroll_second_factor = false;
+            let mut caller = caller;
+            caller.actor = Some(actor.clone());
+            render_security(&app, &actor, &caller, codes, None).await
+        }
+        Err(e) => render_security(&app, &actor, &caller, Vec::new(), Some(e)).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "confirm.html")]
+struct ConfirmPage {
+    ctx: Ctx,
+    lead: String,
+    next: String,
+    error: Option<String>,
+}
+
+fn confirm_page(app: &App, caller: &Caller, next: Option<&str>, error: Option<&AppError>) -> Response {
+    let ctx = Ctx::new(caller, None);
+    let lead = Msg::new("confirm.lead").arg("minutes", app.config.reauth_minutes).render(ctx.t.0);
+    let error_text = error.map(|e| e.message(ctx.t.0));
+    let mut resp = render(&ConfirmPage { lead, next: safe_next(next), error: error_text, ctx });
+    if let Some(e) = error {
+        *resp.status_mut() = e.status();
+    }
+    resp
+}
+
+async fn confirm_form(
+    State(app): State<App>,
+    PageActor { caller, .. }: PageActor,
+    Query(q): Query<NextParam>,
+) -> Response {
+    confirm_page(&app, &caller, q.next.as_deref(), None)
+}
+
+#[derive(Deserialize)]
+struct ConfirmForm {
+    password: String,
+    next: Option<String>,
+}
+
+async fn confirm_password(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Form(f): Form<ConfirmForm>,
+) -> Response {
+    let token = caller.session_token.clone().unwrap_or_default();
+    match auth::confirm_password(&app, &actor, &token, &f.password).await {
+        Ok(()) => see_other(&safe_next(f.next.as_deref())),
+        Err(e) => confirm_page(&app, &caller, f.next.as_deref(), Some(&e)),
+    }
+}
+
+async fn reset_second_factor(
+    State(app): State<App>,
+    PageActor { actor, caller }: PageActor,
+    Path(id): Path<i64>,
+) -> PageResult {
+    second_factor::reset(&app, &actor, id, caller.secret()).await?;
+    Ok(see_other("/admin/users?ok=ok.second_factor_reset"))
+}
+
+#[derive(Template)]
 #[template(path = "users.html")]
 struct UsersPage {
     ctx: Ctx,
@@ -184,6 +387,8 @@ async fn render_users(
     issued: Option<(String, String)>,
 ) -> PageResult {
     let list = users::list(app, actor, q.q.as_deref(), Paging { page: q.page, per_page: Some(50) }).await?;
+    // Account management is privileged: the page itself asks for the password once it is stale.
+    actor.require_recent_password(app)?;
     Ok(render(&UsersPage {
         ctx: Ctx::new(caller, q.ok.as_deref()),
         list,

@@ -14,6 +14,7 @@ use crate::http::common::{
     read_multipart, render, see_other, uploaded_file, Caller, Ctx, Fields, Notice, PageActor, PageResult,
     Pairs,
 };
+use crate::i18n::Msg;
 use crate::services::{board, campaigns, ledger, materials, people, units, App, Paging};
 
 pub(super) fn routes() -> Router<App> {
@@ -48,6 +49,8 @@ struct HomePage {
     campaigns: Vec<campaigns::CampaignSummary>,
     form: CampaignForm,
     units: Vec<units::Unit>,
+    /// "上次登录：…", so the holder notices a sign-in that was not his.
+    prior_login: String,
 }
 
 /// The campaign form's values as text, blank or from a campaign.
@@ -112,7 +115,16 @@ async fn home(
     } else {
         Vec::new()
     };
-    Ok(render(&HomePage { ctx: Ctx::new(&caller, n.ok.as_deref()), campaigns: list, form, units }))
+    let ctx = Ctx::new(&caller, n.ok.as_deref());
+    let prior_login = match &caller.prior_login {
+        Some((at, ip)) => Msg::new("login.prior")
+            .arg("time", crate::domain::format_datetime(*at))
+            .arg("ip", if ip.is_empty() { "—" } else { ip.as_str() })
+            .render(ctx.t.0),
+        None if caller.session_token.is_some() => ctx.t.get("login.first").to_string(),
+        None => String::new(),
+    };
+    Ok(render(&HomePage { ctx, campaigns: list, form, units, prior_login }))
 }
 
 #[derive(Template)]

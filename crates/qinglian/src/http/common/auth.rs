@@ -30,6 +30,8 @@ pub struct Caller {
     pub ip: String,
     /// Whether cookies set in the response must be `Secure`.
     pub secure: bool,
+    /// The sign-in before this session's (when, from where), shown on the home page.
+    pub prior_login: Option<(i64, String)>,
 }
 
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -63,6 +65,7 @@ fn client_ip(req: &Request, trust_proxy: bool) -> String {
 /// client came over HTTPS.
 fn secure_request(req: &Request, app: &App) -> bool {
     app.config.secure_cookies
+        || app.config.tls.is_some()
         || (app.config.trust_proxy
             && req.headers().get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https"))
 }
@@ -96,7 +99,9 @@ pub async fn authenticate(State(app): State<App>, req: Request, next: Next) -> R
         csrf_token: String::new(),
         ip: ip.clone(),
         secure,
+        prior_login: None,
     };
+    let mut prior_login = None;
     let result = if let Some(token) = &bearer {
         auth_svc::bearer(&app, token, &ip).await.map(|a| caller.actor = a)
     } else if let Some(token) = &session_cookie {
@@ -104,6 +109,7 @@ pub async fn authenticate(State(app): State<App>, req: Request, next: Next) -> R
             if let Some(s) = s {
                 caller.actor = Some(s.actor);
                 caller.csrf_token = s.csrf_token;
+                prior_login = s.prior_login;
                 caller.session_token = Some(token.clone());
             }
         })
@@ -167,6 +173,7 @@ pub async fn authenticate(State(app): State<App>, req: Request, next: Next) -> R
             return refusal(req.uri().path(), AppError::Csrf);
         }
     }
+    caller.prior_login = prior_login;
     req.extensions_mut().insert(caller);
     next.run(req).await
 }
@@ -218,6 +225,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiActor {
         let caller = parts.extensions.get::<Caller>().cloned();
         match caller.and_then(|c| c.actor) {
             Some(a) if a.must_change_password => Err(AppError::PasswordChangeRequired),
+            Some(a) if a.must_enroll_second_factor => Err(AppError::SecondFactorRequired),
             Some(a) => Ok(ApiActor(a)),
             None => Err(AppError::Unauthorized),
         }
@@ -264,6 +272,12 @@ impl<S: Send + Sync> FromRequestParts<S> for PageActor {
         };
         if actor.must_change_password && parts.uri.path() != "/account/password" {
             return Err(Redirect::to("/account/password").into_response());
+        }
+        if actor.must_enroll_second_factor
+            && !parts.uri.path().starts_with("/account/")
+            && parts.uri.path() != "/logout"
+        {
+            return Err(Redirect::to("/account/security").into_response());
         }
         Ok(PageActor { actor, caller })
     }

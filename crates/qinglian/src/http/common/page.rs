@@ -21,6 +21,8 @@ pub struct Ctx {
     pub can_organise: bool,
     pub can_audit: bool,
     pub can_admin: bool,
+    /// The security officer: second factors and sessions.
+    pub can_secure: bool,
 }
 
 impl Ctx {
@@ -32,6 +34,7 @@ impl Ctx {
             can_organise: user.as_ref().is_some_and(|u| u.campaign_wide()),
             can_audit: user.as_ref().is_some_and(|u| u.can_read_audit()),
             can_admin: user.as_ref().is_some_and(|u| u.has(Role::Admin)),
+            can_secure: user.as_ref().is_some_and(|u| u.has(Role::SecurityAdmin)),
             user,
             csrf: caller.csrf_token.clone(),
             notice: notice.filter(|k| k.starts_with("ok.") && i18n::has_key(k)).map(|k| t.get(k)),
@@ -144,7 +147,42 @@ pub fn error_page(e: &AppError) -> Response {
         fields: e.fields().iter().map(|f| f.render(lang)).collect(),
         signed_out: matches!(e, AppError::Unauthorized),
     };
-    (e.status(), Html(page.render().unwrap_or_else(|_| e.message(lang)))).into_response()
+    let mut resp = (e.status(), Html(page.render().unwrap_or_else(|_| e.message(lang)))).into_response();
+    if matches!(e, AppError::ReauthRequired) {
+        resp.extensions_mut().insert(NeedsPassword);
+    }
+    resp
+}
+
+/// Marks a page refused for want of a recent password, for [`ask_password_again`].
+#[derive(Clone, Copy)]
+pub(crate) struct NeedsPassword;
+
+/// A page refused for want of a recent password sends the user to give it, and back: to the
+/// page itself for a read, to the page the form was on for a write.
+pub(crate) async fn ask_password_again(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let read = req.method() == axum::http::Method::GET;
+    let here = req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
+    let referer = req
+        .headers()
+        .get(axum::http::header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| url::Url::parse(r).ok())
+        .map(|u| format!("{}{}", u.path(), u.query().map(|q| format!("?{q}")).unwrap_or_default()));
+    let resp = next.run(req).await;
+    if resp.extensions().get::<NeedsPassword>().is_none() {
+        return resp;
+    }
+    let back = if read { Some(here) } else { referer };
+    let back = back.unwrap_or_else(|| "/".into());
+    let to = format!(
+        "/account/confirm?next={}",
+        url::form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>()
+    );
+    see_other(&to)
 }
 
 /// `?ok=` of a page reached after a successful write: the catalogue key of its notice.
