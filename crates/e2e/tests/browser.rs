@@ -281,6 +281,7 @@ async fn venue_screen_qr_code_signs_in_a_phone_and_the_count_rises() {
             .fetch_one(&app.db.pool)
             .await
             .unwrap();
+    let phone = app.db.vault.open(&phone).unwrap();
 
     // The organiser schedules a screening starting now, for cadres of section rank.
     sign_in(&c, &base, "admin").await;

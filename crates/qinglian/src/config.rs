@@ -45,6 +45,9 @@ pub struct Config {
     pub inactive_days: i64,
     /// Certificate and key for serving HTTPS directly; none, plain HTTP (behind a TLS proxy).
     pub tls: Option<TlsFiles>,
+    /// The file holding the master key that wraps the data keys personal data is sealed with
+    /// (never in the database); created with a fresh key on an instance that has none yet.
+    pub master_key_file: PathBuf,
 }
 
 /// Who signs in with a second factor (TOTP or a recovery code) after the password.
@@ -141,6 +144,7 @@ pub struct FileConfig {
     pub password_history: Option<i64>,
     pub inactive_days: Option<i64>,
     pub tls: Option<TlsFiles>,
+    pub master_key_file: Option<PathBuf>,
 }
 
 /// Values from flags or the environment (clap already merged those two).
@@ -159,6 +163,7 @@ pub struct Overrides {
     pub second_factor: Option<String>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    pub master_key_file: Option<PathBuf>,
     /// A demo or test instance: the second factor is optional unless configured.
     pub relaxed: bool,
 }
@@ -194,8 +199,11 @@ impl Config {
             (None, None) => file.tls,
             _ => anyhow::bail!("--tls-cert 与 --tls-key 须同时给出"),
         };
+        let master_key_file =
+            over.master_key_file.or(file.master_key_file).unwrap_or_else(|| data_dir.join("master.key"));
         let days = |v: Option<i64>, default: i64| v.unwrap_or(default).max(0);
         Ok(Config {
+            master_key_file,
             second_factor,
             tls,
             reauth_minutes: file.reauth_minutes.unwrap_or(15).max(1),

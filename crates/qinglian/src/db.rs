@@ -21,6 +21,8 @@ pub struct Tx {
     /// In a batch of small writes, what its jobs leave for the batch's end
     /// (`services::batch`).
     pub(crate) batch: Option<crate::services::batch::Deferred>,
+    /// Seals and opens personal data written and read in this transaction.
+    pub vault: std::sync::Arc<crate::vault::Vault>,
 }
 
 impl Tx {
@@ -56,6 +58,8 @@ pub struct Db {
     /// PostgreSQL: a few connections whose commits do not wait for the disk, for writes whose
     /// loss in a database crash costs nothing (attempt counters); see [`Db::unflushed`].
     unflushed: Option<AnyPool>,
+    /// The keys personal data is sealed with ([`crate::vault`]), loaded once migrations ran.
+    pub vault: std::sync::Arc<crate::vault::Vault>,
 }
 
 /// The advisory lock servers take while they prepare the database ("qinglian" in ASCII).
@@ -142,7 +146,7 @@ impl Db {
                     .await?
             }
         };
-        Ok(Db { pool, engine, writer: Default::default(), unflushed })
+        Ok(Db { pool, engine, writer: Default::default(), unflushed, vault: Default::default() })
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
@@ -174,13 +178,20 @@ impl Db {
             Engine::Sqlite => {
                 let writer = self.writer.clone().lock_owned().await;
                 let inner = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-                Ok(Tx { inner, _writer: Some(writer), engine: Engine::Sqlite, batch: None })
+                Ok(Tx {
+                    inner,
+                    _writer: Some(writer),
+                    engine: Engine::Sqlite,
+                    batch: None,
+                    vault: self.vault.clone(),
+                })
             }
             Engine::Postgres => Ok(Tx {
                 inner: self.pool.begin().await?,
                 _writer: None,
                 engine: Engine::Postgres,
                 batch: None,
+                vault: self.vault.clone(),
             }),
         }
     }

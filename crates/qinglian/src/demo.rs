@@ -178,8 +178,9 @@ pub async fn load(app: &App, admin_user: &str, password: &str) -> AppResult<usiz
     }
     for chunk in people.chunks(300) {
         let sql = format!(
-            "INSERT INTO people (unit_id, name, position, rank, party_member, phone, staff_no, created_at, updated_at) VALUES {}",
-            values_placeholders(chunk.len(), 9)
+            "INSERT INTO people (unit_id, name, position, rank, party_member, phone, staff_no, created_at, updated_at, phone_idx)
+             VALUES {}",
+            values_placeholders(chunk.len(), 10)
         );
         let mut q = sqlx::query(&sql);
         for p in chunk {
@@ -189,10 +190,11 @@ pub async fn load(app: &App, admin_user: &str, password: &str) -> AppResult<usiz
                 .bind(&p.2)
                 .bind(&p.3)
                 .bind(p.4 as i64)
-                .bind(&p.5)
+                .bind(tx.vault.seal(&p.5))
                 .bind(&p.6)
                 .bind(t)
-                .bind(t);
+                .bind(t)
+                .bind(tx.vault.index(crate::vault::Blind::Phone, &p.5));
         }
         q.execute(&mut *tx).await?;
     }
@@ -495,11 +497,18 @@ async fn sessions(
         .execute(&mut **tx)
         .await?;
     for (i, (name, company)) in ENTREPRENEURS.iter().enumerate() {
+        let phone = format!("1376000{:04}", i + 1);
         let rid: i64 = sqlx::query_scalar(
-            "INSERT INTO registrations (sitting_id, name, phone, status, created_at, updated_at) VALUES ($1, $2, $3, 'registered', $4, $4) RETURNING id",
+            "INSERT INTO registrations (sitting_id, name, phone, status, created_at, updated_at, phone_idx)
+             VALUES ($1, $2, $3, 'registered', $4, $4, $5) RETURNING id",
         )
-        .bind(forum).bind(format!("{name}（{company}）")).bind(format!("1376000{:04}", i + 1)).bind(at("2022-05-19 10:00"))
-        .fetch_one(&mut **tx).await?;
+        .bind(forum)
+        .bind(format!("{name}（{company}）"))
+        .bind(tx.vault.seal(&phone))
+        .bind(at("2022-05-19 10:00"))
+        .bind(tx.vault.index(crate::vault::Blind::Phone, &phone))
+        .fetch_one(&mut **tx)
+        .await?;
         if i != 3 {
             sqlx::query("INSERT INTO checkins (sitting_id, attendee_key, registration_id, name, method, checked_at) VALUES ($1, $2, $3, $4, 'qr', $5)")
                 .bind(forum).bind(format!("r:{rid}")).bind(rid).bind(format!("{name}（{company}）")).bind(at("2022-05-21 14:20"))
@@ -705,14 +714,14 @@ async fn reading_and_pledges(
                     .await?
                     .iter()
                     .filter(|r| r.get::<i64, _>("id") % 11 != 0)
-                    .map(|r| (Some(r.get("id")), r.get("name"), r.get("unit"), r.get::<Option<String>, _>("phone").unwrap_or_default()))
-                    .collect()
+                    .map(|r| Ok((Some(r.get("id")), r.get("name"), r.get("unit"), tx.vault.column(r, "phone")?)))
+                    .collect::<AppResult<_>>()?
             }
         };
         for (i, (person, name, org, phone)) in signers.into_iter().enumerate() {
             let key = match person {
                 Some(p) => format!("p:{p}"),
-                None => format!("x:{phone}"),
+                None => format!("x:{}", tx.vault.index(crate::vault::Blind::Phone, &phone)),
             };
             let sig = NewSignature {
                 subject: "pledge",

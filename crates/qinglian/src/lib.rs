@@ -9,6 +9,7 @@
 //! - [`storage`]: uploaded and generated files behind one interface: a local directory, the
 //!   database, or an S3-compatible store.
 //! - [`backup`]: the instance (tables and files) to one archive and back.
+//! - [`vault`]: personal data sealed with SM4-GCM, blind indexes (HMAC-SM3), key rotation.
 //! - [`signing`]: the signed short-lived tokens of QR sign-in and certificates.
 //! - [`i18n`]: the message catalogue (`locales.toml`), Simplified Chinese and English.
 //! - [`documents`]: documents handed out (certificates as PDF).
@@ -31,6 +32,7 @@ pub mod i18n;
 pub mod services;
 pub mod signing;
 pub mod storage;
+pub mod vault;
 
 use std::sync::Arc;
 
@@ -47,6 +49,13 @@ pub async fn start(config: Config) -> anyhow::Result<App> {
     db.migrate().await?;
     services::audit::guard_triggers(&db).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     services::signatures::digest_legacy_texts(&db).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    if db.vault.load(&db, vault::master_key(&config.master_key_file, &db).await?).await? {
+        // A database from before sealing: its personal data is sealed now, once, and the space
+        // the plaintext held is rewritten.
+        if vault::reseal(&db).await? > 0 {
+            vault::scrub(&db).await?;
+        }
+    }
     lock.release().await?;
     let files = storage::open(&config, &db)?;
     let signer = signing::Signer::load(&db).await?;
@@ -56,6 +65,7 @@ pub async fn start(config: Config) -> anyhow::Result<App> {
     let checkins = Arc::new(services::batch::Batcher::start(db.clone(), checkin_lanes));
     let throttle = Arc::new(services::throttle::Throttle::start(&db));
     let delivery = Arc::new(services::outbox::Delivery::new(&config.delivery)?);
+    vault::keep_fresh(&db);
     Ok(App {
         signatures: Arc::new(services::batch::Batcher::start(db.clone(), 1)),
         checkins,

@@ -31,6 +31,9 @@ struct Cli {
     /// Optional TOML configuration file.
     #[arg(long, global = true, env = "QINGLIAN_CONFIG")]
     config: Option<PathBuf>,
+    /// The master key file (default: master.key in the data directory, created on a new instance).
+    #[arg(long, global = true, env = "QINGLIAN_MASTER_KEY_FILE")]
+    master_key_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -117,6 +120,17 @@ enum Command {
     /// Restore an archive into an empty database and storage (either engine), then check every
     /// count, file and both SM3 chains.
     Restore { file: PathBuf },
+    /// Archive the audit log (records are never deleted; an archive is the sealed copy kept
+    /// off-line).
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+    /// The keys personal data is sealed with (SM4-GCM under a master key kept outside the database).
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
     /// Measure roster import, the progress board, sign-in and request throughput.
     Bench {
         #[arg(long, default_value_t = 20_000)]
@@ -139,6 +153,35 @@ enum Command {
         #[arg(long, value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(qinglian::bench::SECTIONS))]
         only: Vec<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum KeysAction {
+    /// Write a new random master key to FILE (mode 0600); never overwrites.
+    Generate { file: PathBuf },
+    /// A new data key, and every sealed value re-sealed under it while the servers run.
+    Rotate {
+        /// Only one server uses the database (or none runs): skip waiting for the others to load
+        /// the new key.
+        #[arg(long)]
+        single_server: bool,
+    },
+    /// Wrap the data keys under the master key in FILE instead; then give every server FILE.
+    Rewrap { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum AuditAction {
+    /// Write every record older than the given days (and every one chained between them) to
+    /// FILE, sealed with HMAC-SM3; never overwrites.
+    Archive {
+        #[arg(long, default_value_t = 180)]
+        older_than_days: u32,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check an archive: its chain, its seal, and that the live log holds the same records.
+    VerifyArchive { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -197,6 +240,7 @@ async fn main() -> anyhow::Result<()> {
         database_url: cli.database_url,
         config_file: cli.config,
         storage: cli.storage,
+        master_key_file: cli.master_key_file,
         ..Overrides::default()
     };
     match cli.command {
@@ -389,6 +433,77 @@ async fn main() -> anyhow::Result<()> {
             println!(
                 "恢复完成并已校验：{} 行，{} 个文件；签名链完整（{} 个签名），审计日志链完整（{} 条）",
                 r.rows, r.files, r.signatures.signatures, r.audit.entries
+            );
+            Ok(())
+        }
+        Command::Audit { action: AuditAction::Archive { older_than_days, out } } => {
+            let app = qinglian::start(Config::resolve(over)?).await?;
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&out)
+                .with_context(|| format!("无法新建 {}（已存在则不覆盖）", out.display()))?;
+            let before = qinglian::db::now() - i64::from(older_than_days) * 86_400;
+            let mut writer = std::io::BufWriter::new(file);
+            let written = qinglian::services::audit::archive::write(&app.db, before, &mut writer).await;
+            drop(writer);
+            let h = written.inspect_err(|_| drop(std::fs::remove_file(&out)))?;
+            println!(
+                "审计归档完成：{}（{} 条，第 {} 至 {} 号，{} 之前），已用 HMAC-SM3 封签；线上日志不删除",
+                out.display(),
+                h.entries,
+                h.first_id,
+                h.last_id,
+                qinglian::domain::format_datetime(h.before)
+            );
+            Ok(())
+        }
+        Command::Audit { action: AuditAction::VerifyArchive { file } } => {
+            let app = qinglian::start(Config::resolve(over)?).await?;
+            let input = std::io::BufReader::new(
+                std::fs::File::open(&file).with_context(|| format!("无法打开 {}", file.display()))?,
+            );
+            let r = qinglian::services::audit::archive::verify(&app.db, input).await?;
+            let yes = |ok: bool| if ok { "通过" } else { "未通过" };
+            println!(
+                "审计归档 {}：{} 条（第 {} 至 {} 号）；链校验{}，封签校验{}，与线上日志一致性{}",
+                file.display(),
+                r.header.entries,
+                r.header.first_id,
+                r.header.last_id,
+                yes(r.chain),
+                yes(r.sealed),
+                yes(r.in_log)
+            );
+            if !r.intact() {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::Keys { action: KeysAction::Generate { file } } => {
+            qinglian::vault::write_master_key(&file)?;
+            println!(
+                "已生成主密钥文件 {}：请与数据库分开保管和备份，并在配置中设 master_key_file",
+                file.display()
+            );
+            Ok(())
+        }
+        Command::Keys { action: KeysAction::Rotate { single_server } } => {
+            let app = qinglian::start(Config::resolve(over)?).await?;
+            let wait = if single_server { std::time::Duration::ZERO } else { qinglian::vault::REFRESH * 2 };
+            if !single_server {
+                println!("新数据密钥将在 {} 秒后启用，以便每台服务器先载入它……", wait.as_secs());
+            }
+            let r = qinglian::vault::rotate(&app.db, wait).await?;
+            println!("已启用数据密钥 {}，重新加密 {} 个值；旧数据密钥已停用", r.key, r.resealed);
+            Ok(())
+        }
+        Command::Keys { action: KeysAction::Rewrap { file } } => {
+            let app = qinglian::start(Config::resolve(over)?).await?;
+            let n = qinglian::vault::rewrap(&app.db, qinglian::vault::read_master_key(&file)?).await?;
+            println!(
+                "已用 {} 中的主密钥重新包装 {n} 个数据密钥：请把每台服务器的 master_key_file 改为它并重启",
+                file.display()
             );
             Ok(())
         }

@@ -19,7 +19,7 @@ pub struct LinkedPerson {
 /// The roster entry the account `user_id` is linked to, if the audience condition `audience`
 /// (over `p`, people, and `u`, units) takes it in.
 pub async fn linked_person(
-    pool: &sqlx::AnyPool,
+    db: &crate::db::Db,
     user_id: i64,
     audience: impl FnOnce(&mut Where) -> String,
 ) -> AppResult<Option<LinkedPerson>> {
@@ -30,10 +30,12 @@ pub async fn linked_person(
         "SELECT p.id, p.name, p.phone FROM people p JOIN units u ON u.id = p.unit_id WHERE {}",
         w.sql()
     );
-    Ok(w.fetch_all(pool, &sql).await?.first().map(|r| LinkedPerson {
+    let Some(r) = w.fetch_all(&db.pool, &sql).await?.into_iter().next() else { return Ok(None) };
+    let phone = db.vault.column(&r, "phone")?;
+    Ok(Some(LinkedPerson {
         id: r.get("id"),
         name: r.get("name"),
-        phone: r.get("phone"),
+        phone: Some(phone).filter(|p| !p.is_empty()),
     }))
 }
 

@@ -1,6 +1,8 @@
 //! The append-only audit log: who did what to which entity, from where, with what result.
 //! There is deliberately no update or delete here, and the database refuses both (triggers).
 
+pub mod archive;
+
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
@@ -55,6 +57,7 @@ pub async fn record_as(
 }
 
 /// One row of the log, as chained.
+#[derive(Serialize, Deserialize)]
 pub(crate) struct Entry {
     at: i64,
     actor_user_id: Option<i64>,
@@ -85,6 +88,21 @@ impl Entry {
             entity_id: entity_id.to_string(),
             detail: detail.to_string(),
             outcome: outcome.to_string(),
+        }
+    }
+
+    /// A row read back from the log.
+    fn from_row(r: &sqlx::any::AnyRow) -> Entry {
+        Entry {
+            at: r.get("at"),
+            actor_user_id: r.get("actor_user_id"),
+            actor_name: r.get("actor_name"),
+            ip: r.get("ip"),
+            action: r.get("action"),
+            entity: r.get("entity"),
+            entity_id: r.get("entity_id"),
+            detail: r.get("detail"),
+            outcome: r.get("outcome"),
         }
     }
 
@@ -173,6 +191,20 @@ pub async fn record_standalone(
     record_outcome(db, who, action, ("user", &entity_id), detail, outcome).await
 }
 
+/// A bulk read of personal data (an export of names, units and sign-ins) or of the log itself:
+/// who took how many rows of what, kept like a write (等保: the audit covers such reads).
+pub async fn bulk_read(
+    db: &Db,
+    actor: &Actor,
+    export: &str,
+    (entity, entity_id): (&str, i64),
+    rows: u32,
+) -> AppResult<()> {
+    let who = Who { user_id: Some(actor.user_id), name: &actor.username, ip: &actor.ip };
+    let detail = serde_json::json!({"export": export, "rows": rows});
+    record_outcome(db, who, "data.export", (entity, &entity_id.to_string()), detail, "ok").await
+}
+
 /// A refused or failed attempt on an entity (a QR sign-in at a sitting, a public form), kept so
 /// that the organiser sees who tried.
 pub async fn record_outcome(
@@ -221,17 +253,7 @@ pub async fn verify_chain(db: &Db) -> AppResult<AuditChainReport> {
         }
         for r in &rows {
             let id: i64 = r.get("id");
-            let e = Entry {
-                at: r.get("at"),
-                actor_user_id: r.get("actor_user_id"),
-                actor_name: r.get("actor_name"),
-                ip: r.get("ip"),
-                action: r.get("action"),
-                entity: r.get("entity"),
-                entity_id: r.get("entity_id"),
-                detail: r.get("detail"),
-                outcome: r.get("outcome"),
-            };
+            let e = Entry::from_row(r);
             let digest = super::signatures::sm3_hex(e.canonical(&prev).as_bytes());
             entries += 1;
             if r.get::<String, _>("prev_digest") != prev || r.get::<String, _>("digest") != digest {
@@ -398,6 +420,7 @@ pub async fn list(
 /// The whole filtered log as CSV (UTF-8 with BOM, so Excel opens it right).
 pub async fn export_csv(app: &App, actor: &Actor, filter: &AuditFilter) -> AppResult<Vec<u8>> {
     let mut out = Vec::from("\u{feff}".as_bytes());
+    let mut rows = 0u32;
     {
         let mut w = csv::Writer::from_writer(&mut out);
         let header = ["编号", "时间", "操作人", "地址", "操作", "对象", "对象编号", "详情", "结果"];
@@ -406,6 +429,7 @@ pub async fn export_csv(app: &App, actor: &Actor, filter: &AuditFilter) -> AppRe
         loop {
             let paging = Paging { page: Some(page), per_page: Some(500) };
             let chunk = list(app, actor, filter, paging).await?;
+            rows += chunk.items.len() as u32;
             for e in &chunk.items {
                 let fields = [
                     e.id.to_string(),
@@ -428,5 +452,6 @@ pub async fn export_csv(app: &App, actor: &Actor, filter: &AuditFilter) -> AppRe
         }
         w.flush()?;
     }
+    bulk_read(&app.db, actor, "audit_log", ("audit_log", 0), rows).await?;
     Ok(out)
 }

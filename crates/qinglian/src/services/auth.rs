@@ -167,15 +167,7 @@ pub async fn login(app: &App, username: &str, password: &str, ip: &str) -> AppRe
             .bind(t - CHALLENGE_SECONDS)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "INSERT INTO login_challenges (token_hash, user_id, created_at, ip) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(token_hash(&challenge))
-        .bind(account.id)
-        .bind(t)
-        .bind(ip)
-        .execute(&mut *tx)
-        .await?;
+        put_challenge(&mut tx, &challenge, account.id, t, ip).await?;
         let who = audit::Who { user_id: Some(account.id), name: username, ip };
         audit::record_as(
             &mut tx,
@@ -233,15 +225,7 @@ pub async fn second_factor(app: &App, challenge: &str, code: &str, ip: &str) -> 
     let locked = claim.attempt >= MAX_FAILED_ATTEMPTS;
     if !locked {
         // A wrong code may be tried again on the same challenge, within the account's attempts.
-        sqlx::query(
-            "INSERT INTO login_challenges (token_hash, user_id, created_at, ip) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(token_hash(challenge))
-        .bind(user_id)
-        .bind(row.get::<i64, _>("created_at"))
-        .bind(ip)
-        .execute(&mut *tx)
-        .await?;
+        put_challenge(&mut tx, challenge, user_id, row.get("created_at"), ip).await?;
     }
     tx.commit().await?;
     failed_login(app, Some(user_id), &username, ip, json!({"reason": "bad_second_factor", "locked": locked}))
@@ -250,6 +234,24 @@ pub async fn second_factor(app: &App, challenge: &str, code: &str, ip: &str) -> 
         return Err(AppError::TooMany(Msg::new("err.locked").arg("minutes", LOCKOUT_SECONDS / 60)));
     }
     Err(AppError::invalid("code", Msg::new("err.second_factor_code")))
+}
+
+/// Keeps a challenge (by its hash) until `created_at + CHALLENGE_SECONDS`.
+async fn put_challenge(
+    tx: &mut crate::db::Tx,
+    challenge: &str,
+    user_id: i64,
+    created_at: i64,
+    ip: &str,
+) -> AppResult<()> {
+    sqlx::query("INSERT INTO login_challenges (token_hash, user_id, created_at, ip) VALUES ($1, $2, $3, $4)")
+        .bind(token_hash(challenge))
+        .bind(user_id)
+        .bind(created_at)
+        .bind(ip)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// An account whose password was right.
@@ -508,11 +510,13 @@ fn refresh_interval(idle_seconds: i64) -> i64 {
 /// Resolves an `Authorization: Bearer` secret: a session token or an integration token.
 pub async fn bearer(app: &App, token: &str, ip: &str) -> AppResult<Option<Actor>> {
     if token.starts_with(API_TOKEN_PREFIX) {
-        let user_id: Option<i64> =
-            sqlx::query_scalar("SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at = 0")
-                .bind(token_hash(token))
-                .fetch_optional(&app.db.pool)
-                .await?;
+        let user_id: Option<i64> = sqlx::query_scalar(
+            "SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at = 0 AND expires_at > $2",
+        )
+        .bind(token_hash(token))
+        .bind(now())
+        .fetch_optional(&app.db.pool)
+        .await?;
         return match user_id {
             Some(id) => load_actor(app, id, ip).await,
             None => Ok(None),
@@ -695,25 +699,41 @@ pub async fn confirm_password(
     Ok(())
 }
 
-/// Creates a long-lived integration token; the secret is shown once.
-pub async fn create_api_token(app: &App, actor: &Actor, name: &str) -> AppResult<String> {
+/// How long an integration token lasts unless its maker says otherwise, and at most.
+pub const TOKEN_DAYS: (u32, u32) = (90, 365);
+
+/// Creates an integration token lasting `days` (1 to a year); the secret is shown once. Its
+/// secret and when it expires.
+pub async fn create_api_token(
+    app: &App,
+    actor: &Actor,
+    name: &str,
+    days: Option<u32>,
+) -> AppResult<(String, i64)> {
     // A long-lived credential is made only by someone who just gave his password.
     actor.require_recent_password(app)?;
     let name = super::clean_text("name", name, 100, true)?;
+    let days = days.unwrap_or(TOKEN_DAYS.0);
+    if !(1..=TOKEN_DAYS.1).contains(&days) {
+        return Err(AppError::invalid("valid_days", Msg::new("err.token_days").arg("max", TOKEN_DAYS.1)));
+    }
     let token = format!("{API_TOKEN_PREFIX}{}", random_token());
+    let expires_at = now() + i64::from(days) * 86_400;
     let mut tx = app.db.begin().await?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(actor.user_id)
     .bind(&name)
     .bind(token_hash(&token))
     .bind(now())
+    .bind(expires_at)
     .fetch_one(&mut *tx)
     .await?;
-    audit::record(&mut tx, actor, "token.create", "api_token", id, json!({"name": name})).await?;
+    audit::record(&mut tx, actor, "token.create", "api_token", id, json!({"name": name, "days": days}))
+        .await?;
     tx.commit().await?;
-    Ok(token)
+    Ok((token, expires_at))
 }
 
 #[cfg(test)]

@@ -121,7 +121,12 @@ async fn claim(app: &App, channel: &str, limit: i64) -> AppResult<Vec<Claimed>> 
         .await?;
     let mut claimed: Vec<Claimed> = rows
         .iter()
-        .map(|r| ((r.get("id"), r.get("recipient"), r.get("subject"), r.get("body")), r.get("attempts")))
+        // An address that does not open is left empty: its channel refuses it, and after its
+        // attempts it shows as undeliverable.
+        .map(|r| {
+            let recipient = app.db.vault.column(r, "recipient").unwrap_or_default();
+            ((r.get("id"), recipient, r.get("subject"), r.get("body")), r.get("attempts"))
+        })
         .collect();
     claimed.sort_by_key(|((id, ..), _)| *id);
     Ok(claimed)
@@ -236,11 +241,11 @@ pub async fn troubles(app: &App, actor: &Actor) -> AppResult<Vec<Trouble>> {
     )
     .fetch_all(&app.db.pool)
     .await?;
-    Ok(rows
-        .iter()
+    rows.iter()
         .map(|r| {
-            let (channel, recipient): (String, String) = (r.get("channel"), r.get("recipient"));
-            Trouble {
+            let (channel, recipient): (String, String) =
+                (r.get("channel"), app.db.vault.column(r, "recipient")?);
+            Ok(Trouble {
                 recipient: mask_address(&channel, &recipient),
                 id: r.get("id"),
                 channel,
@@ -249,9 +254,9 @@ pub async fn troubles(app: &App, actor: &Actor) -> AppResult<Vec<Trouble>> {
                 attempts: r.get("attempts"),
                 last_error: r.get("last_error"),
                 created_at: r.get("created_at"),
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// A phone or an e-mail address as lists show personal data; a robot's name as it is.

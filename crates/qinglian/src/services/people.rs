@@ -11,6 +11,7 @@ use crate::domain::text::{normalize, normalize_name};
 use crate::domain::{mask_phone, parse_email, parse_phone};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Msg;
+use crate::vault::Blind;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Person {
@@ -87,9 +88,8 @@ pub async fn list(
         .into_iter()
         .map(|r| {
             let path: String = r.get("path");
-            let phone: Option<String> = r.get("phone");
-            let phone = phone.unwrap_or_default();
-            Person {
+            let phone = app.db.vault.column(&r, "phone")?;
+            Ok(Person {
                 id: r.get("id"),
                 name: r.get("name"),
                 unit_id: r.get("unit_id"),
@@ -100,9 +100,9 @@ pub async fn list(
                 party_member: r.get::<i64, _>("party_member") != 0,
                 phone: if actor.sees_phones_of(&path) { phone } else { mask_phone(&phone) },
                 left_at: r.get("left_at"),
-            }
+            })
         })
-        .collect();
+        .collect::<AppResult<_>>()?;
     Ok(Page::new(items, total, paging))
 }
 
@@ -139,8 +139,8 @@ async fn visible_row(app: &App, actor: &Actor, id: i64) -> AppResult<sqlx::any::
 pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<PersonDetail> {
     let r = visible_row(app, actor, id).await?;
     let full = actor.sees_phones_of(&r.get::<String, _>("path"));
-    let phone = r.get::<Option<String>, _>("phone").unwrap_or_default();
-    let email = r.get::<Option<String>, _>("email").unwrap_or_default();
+    let phone = app.db.vault.column(&r, "phone")?;
+    let email = app.db.vault.column(&r, "email")?;
     Ok(PersonDetail {
         person: Person {
             id,
@@ -201,8 +201,11 @@ pub async fn update(app: &App, actor: &Actor, id: i64, input: PersonInput) -> Ap
         err("rank", m);
         None
     });
+    let vault = &app.db.vault;
+    let (phone_before, email_before) = (vault.column(&before, "phone")?, vault.column(&before, "email")?);
+    let some = |s: &String| Some(s.clone()).filter(|s| !s.is_empty());
     let phone = match input.phone.as_deref().map(normalize) {
-        None => before.get::<Option<String>, _>("phone"),
+        None => some(&phone_before),
         Some(raw) if raw.is_empty() => None,
         Some(raw) => parse_phone(&raw).or_else(|| {
             err("phone", Msg::new("roster.phone_invalid").arg("phone", &raw));
@@ -210,7 +213,7 @@ pub async fn update(app: &App, actor: &Actor, id: i64, input: PersonInput) -> Ap
         }),
     };
     let email = match input.email.as_deref().map(normalize) {
-        None => before.get::<Option<String>, _>("email"),
+        None => some(&email_before),
         Some(raw) if raw.is_empty() => None,
         Some(raw) => parse_email(&raw).or_else(|| {
             err("email", Msg::new("roster.email_invalid").arg("email", &raw));
@@ -244,30 +247,33 @@ pub async fn update(app: &App, actor: &Actor, id: i64, input: PersonInput) -> Ap
         return Err(AppError::Invalid(errors));
     }
     let mut tx = app.db.begin().await?;
-    if let Some(p) = &phone {
-        let other: Option<i64> = sqlx::query_scalar("SELECT id FROM people WHERE phone = $1 AND id <> $2")
-            .bind(p)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let phone_idx = vault.index_opt(Blind::Phone, phone.as_deref());
+    if let Some(p) = &phone_idx {
+        let other: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM people WHERE phone_idx = $1 AND id <> $2")
+                .bind(p)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
         if other.is_some() {
             return Err(AppError::invalid("phone", Msg::new("err.phone_taken")));
         }
     }
     sqlx::query(
         "UPDATE people SET name = $1, unit_id = $2, position = $3, rank = $4, party_member = $5, phone = $6,
-                email = $7, notify_by = $8, updated_at = $9 WHERE id = $10",
+                email = $7, notify_by = $8, updated_at = $9, phone_idx = $11 WHERE id = $10",
     )
     .bind(&name)
     .bind(input.unit_id)
     .bind(&position)
     .bind(rank.clone().unwrap_or_default())
     .bind(input.party_member as i64)
-    .bind(&phone)
-    .bind(&email)
+    .bind(vault.seal_opt(phone.as_deref()))
+    .bind(vault.seal_opt(email.as_deref()))
     .bind(&notify_by)
     .bind(crate::db::now())
     .bind(id)
+    .bind(&phone_idx)
     .execute(&mut *tx)
     .await
     .map_err(|e| crate::error::unique_as(e, "phone", Msg::new("err.phone_taken")))?;
@@ -277,8 +283,8 @@ pub async fn update(app: &App, actor: &Actor, id: i64, input: PersonInput) -> Ap
         position: before.get("position"),
         rank: before.get("rank"),
         party_member: before.get::<i64, _>("party_member") != 0,
-        phone: before.get("phone"),
-        email: before.get("email"),
+        phone: some(&phone_before),
+        email: some(&email_before),
         notify_by: before.get("notify_by"),
     };
     let now = Logged {
@@ -389,11 +395,10 @@ pub async fn namesakes(app: &App, actor: &Actor, id: i64) -> AppResult<Vec<Names
         actor.scope_sql("u.path")
     );
     let rows = sqlx::query(&sql).bind(me.get::<String, _>("name")).bind(id).fetch_all(&app.db.pool).await?;
-    Ok(rows
-        .iter()
+    rows.iter()
         .map(|r| {
-            let phone = r.get::<Option<String>, _>("phone").unwrap_or_default();
-            Namesake {
+            let phone = app.db.vault.column(r, "phone")?;
+            Ok(Namesake {
                 id: r.get("id"),
                 unit_name: r.get("unit_name"),
                 position: r.get("position"),
@@ -402,9 +407,9 @@ pub async fn namesakes(app: &App, actor: &Actor, id: i64) -> AppResult<Vec<Names
                 } else {
                     mask_phone(&phone)
                 },
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Rows that name a person and move to the one kept, each as (table, the statements that move
@@ -464,7 +469,7 @@ pub async fn merge(app: &App, actor: &Actor, duplicate: i64, kept: i64) -> AppRe
     // Claimed first: of two merges of the same duplicate, the second finds it gone.
     let reason = format!("合并至{}（编号{kept}）", keep.get::<String, _>("name"));
     let claimed = sqlx::query(
-        "UPDATE people SET merged_into = $1, left_at = $2, left_reason = $3, phone = NULL, staff_no = NULL, email = NULL,
+        "UPDATE people SET merged_into = $1, left_at = $2, left_reason = $3, phone = NULL, phone_idx = NULL, staff_no = NULL, email = NULL,
                 updated_at = $2 WHERE id = $4 AND merged_into IS NULL",
     )
     .bind(kept)
@@ -479,13 +484,15 @@ pub async fn merge(app: &App, actor: &Actor, duplicate: i64, kept: i64) -> AppRe
     }
     // The one kept is asked again here: merged or gone meanwhile, he takes nothing.
     let taken = sqlx::query(
-        "UPDATE people SET phone = COALESCE(phone, $1), staff_no = COALESCE(staff_no, $2), email = COALESCE(email, $3)
+        "UPDATE people SET phone = COALESCE(phone, $1), phone_idx = CASE WHEN phone IS NULL THEN $5 ELSE phone_idx END,
+                staff_no = COALESCE(staff_no, $2), email = COALESCE(email, $3)
          WHERE id = $4 AND merged_into IS NULL AND left_at = 0",
     )
     .bind(dup.get::<Option<String>, _>("phone"))
     .bind(dup.get::<Option<String>, _>("staff_no"))
     .bind(dup.get::<Option<String>, _>("email"))
     .bind(kept)
+    .bind(app.db.vault.index_opt(Blind::Phone, app.db.vault.open_opt(dup.get("phone"))?.as_deref()))
     .execute(&mut *tx)
     .await?
     .rows_affected();

@@ -14,6 +14,7 @@ use super::{audit, clean_text, Actor, App};
 use crate::db::{now, Tx};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msg;
+use crate::vault::Blind;
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct PledgeInput {
@@ -250,14 +251,14 @@ async fn check_rate(app: &App, ip: &str, phone: &str) -> AppResult<()> {
     }
     let since = now() - 60;
     let from_ip: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM signatures WHERE ip = $1 AND signed_at >= $2")
-            .bind(ip)
+        sqlx::query_scalar("SELECT COUNT(*) FROM signatures WHERE ip_idx = $1 AND signed_at >= $2")
+            .bind(app.db.vault.index(Blind::Ip, ip))
             .bind(since)
             .fetch_one(&app.db.pool)
             .await?;
     let from_phone: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM signatures WHERE phone = $1 AND signed_at >= $2")
-            .bind(phone)
+        sqlx::query_scalar("SELECT COUNT(*) FROM signatures WHERE phone_idx = $1 AND signed_at >= $2")
+            .bind(app.db.vault.index(Blind::Phone, phone))
             .bind(since)
             .fetch_one(&app.db.pool)
             .await?;
@@ -296,8 +297,7 @@ pub async fn sign(
         None
     } else {
         let actor = actor.ok_or_else(|| AppError::Conflict(Msg::new("err.pledge_sign_in")))?;
-        let person =
-            super::audience::linked_person(&app.db.pool, actor.user_id, |w| p.audience_sql(w)).await?;
+        let person = super::audience::linked_person(&app.db, actor.user_id, |w| p.audience_sql(w)).await?;
         let invited = person.and_then(|m| Some((m.id, m.name, m.phone?)));
         Some(invited.ok_or_else(|| AppError::Conflict(Msg::new("err.not_invited")))?)
     };
@@ -324,7 +324,7 @@ pub async fn sign(
     let (signer_key, person_id) = match invited {
         None => {
             check_rate(app, ip, &phone).await?;
-            (format!("x:{phone}"), None)
+            (format!("x:{}", app.db.vault.index(Blind::Phone, &phone)), None)
         }
         Some((person, _, _)) => (format!("p:{person}"), Some(person)),
     };

@@ -21,6 +21,7 @@ use crate::domain::parse_phone;
 use crate::domain::text::{normalize, normalize_name, parse_yes_no};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, Msg};
+use crate::vault::Blind;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema, Default)]
 #[serde(rename_all = "snake_case")]
@@ -240,7 +241,7 @@ pub async fn import(
     let mut by_staff: HashMap<String, i64> = HashMap::new();
     let mut outside: HashSet<i64> = HashSet::new();
     let people = sqlx::query(
-        "SELECT p.id, p.phone, p.staff_no, u.path FROM people p JOIN units u ON u.id = p.unit_id",
+        "SELECT p.id, p.phone_idx, p.staff_no, u.path FROM people p JOIN units u ON u.id = p.unit_id",
     )
     .fetch_all(&app.db.pool)
     .await?;
@@ -249,7 +250,7 @@ pub async fn import(
         if !actor.covers(&r.get::<String, _>("path")) {
             outside.insert(id);
         }
-        if let Some(p) = r.get::<Option<String>, _>("phone") {
+        if let Some(p) = r.get::<Option<String>, _>("phone_idx") {
             by_phone.insert(p, id);
         }
         if let Some(s) = r.get::<Option<String>, _>("staff_no") {
@@ -336,7 +337,8 @@ pub async fn import(
             }
         }
         let by_staff_id = staff_no.as_ref().and_then(|s| by_staff.get(s)).copied();
-        let by_phone_id = phone.as_ref().and_then(|p| by_phone.get(p)).copied();
+        let by_phone_id =
+            phone.as_ref().and_then(|p| by_phone.get(&app.db.vault.index(Blind::Phone, p))).copied();
         if let (Some(a), Some(b)) = (by_staff_id, by_phone_id) {
             if a != b {
                 errors.push(Msg::new("roster.key_conflict"));
@@ -409,6 +411,7 @@ const BATCH: usize = 400;
 
 async fn write_rows(app: &App, actor: &Actor, rows: &[Valid], file_name: &str) -> AppResult<(usize, usize)> {
     let t = now();
+    let vault = &app.db.vault;
     let mut tx = app.db.begin().await?;
     let (updates, creates): (Vec<&Valid>, Vec<&Valid>) = rows.iter().partition(|r| r.existing.is_some());
     // Both engines name the columns of a VALUES list column1, column2, …
@@ -418,9 +421,10 @@ async fn write_rows(app: &App, actor: &Actor, rows: &[Valid], file_name: &str) -
                     position = COALESCE(v.column4, people.position), rank = COALESCE(v.column5, people.rank),
                     party_member = COALESCE(v.column6, people.party_member), phone = COALESCE(v.column7, people.phone),
                     staff_no = COALESCE(v.column8, people.staff_no), email = COALESCE(v.column9, people.email),
-                    notify_by = COALESCE(v.column10, people.notify_by), updated_at = {t}
+                    notify_by = COALESCE(v.column10, people.notify_by), phone_idx = COALESCE(v.column11, people.phone_idx),
+                    updated_at = {t}
              FROM (VALUES {}) AS v WHERE people.id = v.column1",
-            values_placeholders(chunk.len(), 10)
+            values_placeholders(chunk.len(), 11)
         );
         let mut q = sqlx::query(&sql);
         for r in chunk {
@@ -431,18 +435,20 @@ async fn write_rows(app: &App, actor: &Actor, rows: &[Valid], file_name: &str) -
                 .bind(&r.position)
                 .bind(&r.rank)
                 .bind(r.party.map(i64::from))
-                .bind(&r.phone)
+                .bind(vault.seal_opt(r.phone.as_deref()))
                 .bind(&r.staff_no)
-                .bind(&r.email)
-                .bind(r.notify_by);
+                .bind(vault.seal_opt(r.email.as_deref()))
+                .bind(r.notify_by)
+                .bind(vault.index_opt(Blind::Phone, r.phone.as_deref()));
         }
         q.execute(&mut *tx).await?;
     }
     for chunk in creates.chunks(BATCH) {
         let sql = format!(
-            "INSERT INTO people (unit_id, name, staff_no, position, rank, party_member, phone, email, notify_by, created_at, updated_at)
+            "INSERT INTO people (unit_id, name, staff_no, position, rank, party_member, phone, email, notify_by, created_at,
+                    updated_at, phone_idx)
              VALUES {}",
-            values_placeholders(chunk.len(), 11)
+            values_placeholders(chunk.len(), 12)
         );
         let mut q = sqlx::query(&sql);
         for r in chunk {
@@ -453,11 +459,12 @@ async fn write_rows(app: &App, actor: &Actor, rows: &[Valid], file_name: &str) -
                 .bind(r.position.as_deref().unwrap_or(""))
                 .bind(r.rank.as_deref().unwrap_or(""))
                 .bind(r.party.map_or(0, i64::from))
-                .bind(&r.phone)
-                .bind(&r.email)
+                .bind(vault.seal_opt(r.phone.as_deref()))
+                .bind(vault.seal_opt(r.email.as_deref()))
                 .bind(r.notify_by.unwrap_or("sms"))
                 .bind(t)
-                .bind(t);
+                .bind(t)
+                .bind(vault.index_opt(Blind::Phone, r.phone.as_deref()));
         }
         q.execute(&mut *tx).await?;
     }

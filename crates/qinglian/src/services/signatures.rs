@@ -17,6 +17,7 @@ use crate::db::{now, Engine, Tx};
 use crate::domain::format_datetime;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msg;
+use crate::vault::{Blind, Vault};
 
 pub const MAX_STROKES: usize = 60;
 pub const MAX_POINTS: usize = 6_000;
@@ -308,8 +309,8 @@ async fn append(tx: &mut Tx, s: &NewSignature) -> AppResult<Signed> {
     // the same person (a duplicate merged into him signed it under its own record).
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO signatures (subject, subject_id, version, signer_key, person_id, name, org, phone, method, svg, signed_at, ip,
-            code, content_digest, prev_digest, digest, scheme, text_id, counted_for)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 2, $17, $5)
+            code, content_digest, prev_digest, digest, scheme, text_id, counted_for, phone_idx, ip_idx)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 3, $17, $5, $18, $19)
          ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind(s.subject)
@@ -319,16 +320,18 @@ async fn append(tx: &mut Tx, s: &NewSignature) -> AppResult<Signed> {
     .bind(s.person_id)
     .bind(&s.name)
     .bind(&s.org)
-    .bind(&s.phone)
+    .bind(tx.vault.seal(&s.phone))
     .bind(s.method)
     .bind(&s.svg)
     .bind(signed_at)
-    .bind(&s.ip)
+    .bind(tx.vault.seal(&s.ip))
     .bind(&code)
     .bind(&content)
     .bind(&prev)
     .bind(&digest)
     .bind(text_id)
+    .bind(tx.vault.index(Blind::Phone, &s.phone))
+    .bind(tx.vault.index(Blind::Ip, &s.ip))
     .fetch_optional(&mut **tx)
     .await?;
     let id = id.ok_or_else(|| AppError::Conflict(Msg::new("err.already_signed")))?;
@@ -392,18 +395,26 @@ const STORED: &str =
 
 /// Recomputes a stored signature's digest after `prev` from its fields and kept text; the
 /// reason, when the row does not hold.
-fn recompute(r: &sqlx::any::AnyRow, prev: &str) -> Result<String, &'static str> {
+fn recompute(vault: &Vault, r: &sqlx::any::AnyRow, prev: &str) -> Result<String, &'static str> {
     let stored_subject: String = r.get("subject");
     let stored_method: String = r.get("method");
+    let unsealed = |column| vault.column(r, column).map_err(|_| "a sealed phone or address does not open");
+    let (phone, ip) = (unsealed("phone")?, unsealed("ip")?);
+    let scheme: i64 = r.get("scheme");
+    let signer_key: String = r.get("signer_key");
+    // Before scheme 3 a public signer's key was his phone itself; sealing replaced it with the
+    // phone's blind index, and the digest was taken over the old key.
+    let signer_key =
+        if scheme < 3 && signer_key.starts_with("x:") { format!("x:{phone}") } else { signer_key };
     let s = NewSignature {
         subject: if stored_subject == "pledge" { "pledge" } else { "material" },
         subject_id: r.get("subject_id"),
         version: r.get("version"),
-        signer_key: r.get("signer_key"),
+        signer_key,
         person_id: r.get("person_id"),
         name: r.get("name"),
         org: r.get("org"),
-        phone: r.get("phone"),
+        phone,
         method: match stored_method.as_str() {
             "drawn" => "drawn",
             "typed" => "typed",
@@ -411,13 +422,13 @@ fn recompute(r: &sqlx::any::AnyRow, prev: &str) -> Result<String, &'static str> 
         },
         svg: r.get("svg"),
         text: r.get::<Option<String>, _>("text").unwrap_or_default(),
-        ip: r.get("ip"),
+        ip,
         by_user: None,
         signed_at: None,
     };
     let (signed_at, code): (i64, String) = (r.get("signed_at"), r.get("code"));
     let stored_content: String = r.get("content_digest");
-    let digest = if r.get::<i64, _>("scheme") >= 2 {
+    let digest = if scheme >= 2 {
         let content = content_digest(&s.text, &s.svg);
         if content != stored_content {
             return Err("the text or the signature differs from what was signed");
@@ -457,7 +468,7 @@ pub async fn verify_chain(app: &App) -> AppResult<ChainReport> {
         for r in &rows {
             let id: i64 = r.get("id");
             count += 1;
-            let digest = match recompute(r, &prev) {
+            let digest = match recompute(&app.db.vault, r, &prev) {
                 Ok(d) => d,
                 Err(problem) => {
                     broken = Some((id, problem));
@@ -553,7 +564,7 @@ pub async fn by_code(app: &App, code: &str) -> AppResult<SignatureView> {
         .await?
         .ok_or(AppError::NotFound)?;
     // The row must hold on its own: its fields and kept text give its digest.
-    let genuine = recompute(&r, &r.get::<String, _>("prev_digest")).is_ok();
+    let genuine = recompute(&app.db.vault, &r, &r.get::<String, _>("prev_digest")).is_ok();
     let name: String = r.get("name");
     // The text as signed: its first line is the title.
     let text = r.get::<Option<String>, _>("text").unwrap_or_default();

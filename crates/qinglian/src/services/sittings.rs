@@ -775,7 +775,7 @@ async fn find_attendee(app: &App, s: &Sitting, name: String, last4: &str) -> App
             .bind(&name)
             .fetch_all(&app.db.pool)
             .await?;
-        let r = rows.iter().find(|r| r.get::<String, _>("phone").ends_with(last4)).ok_or_else(not_found)?;
+        let r = app.db.vault.phone_ending(&rows, last4)?.ok_or_else(not_found)?;
         let id: i64 = r.get("id");
         return Ok(Attendee { key: format!("r:{id}"), person_id: None, registration_id: Some(id), name });
     }
@@ -791,10 +791,7 @@ async fn find_attendee(app: &App, s: &Sitting, name: String, last4: &str) -> App
         w.sql()
     );
     let rows = w.fetch_all(&app.db.pool, &sql).await?;
-    let r = rows
-        .iter()
-        .find(|r| r.get::<Option<String>, _>("phone").is_some_and(|p| p.ends_with(last4)))
-        .ok_or_else(not_found)?;
+    let r = app.db.vault.phone_ending(&rows, last4)?.ok_or_else(not_found)?;
     let person: i64 = r.get("id");
     attendee_for_person(app, s, person, name).await
 }
@@ -824,7 +821,7 @@ async fn expects(app: &App, s: &Sitting, person: i64) -> AppResult<Option<String
 
 /// The person behind a signed-in account, if the account is linked to one and expected here.
 pub async fn account_attendee(app: &App, s: &Sitting, actor: &Actor) -> AppResult<Option<Attendee>> {
-    match super::audience::linked_person(&app.db.pool, actor.user_id, |w| s.audience_sql(w)).await? {
+    match super::audience::linked_person(&app.db, actor.user_id, |w| s.audience_sql(w)).await? {
         Some(p) => Ok(Some(attendee_for_person(app, s, p.id, p.name).await?)),
         None => Ok(None),
     }
@@ -1192,9 +1189,8 @@ pub async fn attendees(
         .iter()
         .map(|r| {
             let checked_at: Option<i64> = r.get("checked_at");
-            let phone: Option<String> = r.get("phone");
-            let phone = phone.unwrap_or_default();
-            AttendeeRow {
+            let phone = app.db.vault.column(r, "phone")?;
+            Ok(AttendeeRow {
                 person_id: Some(r.get("id")),
                 name: r.get("name"),
                 unit_name: r.get("unit_name"),
@@ -1207,9 +1203,9 @@ pub async fn attendees(
                 late: checked_at.is_some_and(|t| t > s.late_at()),
                 checked_at,
                 method: r.get("method"),
-            }
+            })
         })
-        .collect();
+        .collect::<AppResult<_>>()?;
     Ok(Page::new(items, total, paging))
 }
 
@@ -1233,18 +1229,18 @@ async fn public_attendees(app: &App, s: &Sitting, paging: Paging) -> AppResult<P
         .iter()
         .map(|r| {
             let checked_at: Option<i64> = r.get("checked_at");
-            AttendeeRow {
+            Ok(AttendeeRow {
                 person_id: None,
                 name: r.get("name"),
                 unit_name: String::new(),
                 rank: String::new(),
-                phone: mask_phone(&r.get::<String, _>("phone")),
+                phone: mask_phone(&app.db.vault.column(r, "phone")?),
                 late: checked_at.is_some_and(|t| t > s.late_at()),
                 checked_at,
                 method: r.get("method"),
-            }
+            })
         })
-        .collect();
+        .collect::<AppResult<_>>()?;
     Ok(Page::new(items, total, paging))
 }
 
@@ -1299,7 +1295,7 @@ pub async fn for_registration(
     }
     let member = match actor {
         Some(a) if s.registration_required => {
-            super::audience::linked_person(&app.db.pool, a.user_id, |w| s.audience_sql(w)).await?
+            super::audience::linked_person(&app.db, a.user_id, |w| s.audience_sql(w)).await?
         }
         _ => None,
     };
@@ -1340,12 +1336,13 @@ pub async fn register(
             .ok_or_else(|| AppError::invalid("phone", Msg::new("err.phone")))?;
         (name, phone, None)
     };
+    let phone_idx = app.db.vault.index(crate::vault::Blind::Phone, &phone);
     let mut tx = app.db.begin().await?;
     let existing = sqlx::query(
-        "SELECT id, status FROM registrations WHERE sitting_id = $1 AND phone = $2 AND status <> 'cancelled'",
+        "SELECT id, status FROM registrations WHERE sitting_id = $1 AND phone_idx = $2 AND status <> 'cancelled'",
     )
     .bind(s.id)
-    .bind(&phone)
+    .bind(&phone_idx)
     .fetch_optional(&mut *tx)
     .await?;
     if let Some(r) = existing {
@@ -1364,16 +1361,17 @@ pub async fn register(
     let t = now();
     let receipt = format!("BM-{}", super::auth::readable_code(10));
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO registrations (sitting_id, person_id, name, phone, status, created_at, updated_at, receipt_hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id",
+        "INSERT INTO registrations (sitting_id, person_id, name, phone, status, created_at, updated_at, receipt_hash, phone_idx)
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8) RETURNING id",
     )
     .bind(s.id)
     .bind(person)
     .bind(&name)
-    .bind(&phone)
+    .bind(app.db.vault.seal(&phone))
     .bind(status)
     .bind(t)
     .bind(super::auth::code_hash(&receipt))
+    .bind(&phone_idx)
     .fetch_one(&mut *tx)
     .await?;
     let who = Who { user_id: None, name: &name, ip };
@@ -1639,5 +1637,7 @@ pub async fn attendance_xlsx(app: &App, actor: &Actor, sitting_id: i64) -> AppRe
     sheet.set_column_width(1, 10).map_err(xerr)?;
     sheet.set_column_width(2, 24).map_err(xerr)?;
     sheet.set_column_width(4, 18).map_err(xerr)?;
-    book.save_to_buffer().map_err(xerr)
+    let bytes = book.save_to_buffer().map_err(xerr)?;
+    super::audit::bulk_read(&app.db, actor, "attendance", ("sitting", sitting_id), row - 4).await?;
+    Ok(bytes)
 }

@@ -302,8 +302,8 @@ pub async fn link_person(app: &App, actor: &Actor, user_id: i64, phone: &str) ->
 async fn link_in(tx: &mut Tx, actor: &Actor, user_id: i64, phone: &str) -> AppResult<()> {
     let phone = crate::domain::parse_phone(phone)
         .ok_or_else(|| AppError::invalid("person_phone", Msg::new("err.phone")))?;
-    let person: Option<i64> = sqlx::query_scalar("SELECT id FROM people WHERE phone = $1")
-        .bind(&phone)
+    let person: Option<i64> = sqlx::query_scalar("SELECT id FROM people WHERE phone_idx = $1")
+        .bind(tx.vault.index(crate::vault::Blind::Phone, &phone))
         .fetch_optional(&mut **tx)
         .await?;
     let person =

@@ -17,6 +17,7 @@ use crate::domain::screening::{self, Dictionary, WordMatch};
 use crate::domain::{format_datetime, mask_phone, parse_datetime, parse_phone};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Msg;
+use crate::vault::{Blind, Vault};
 
 /// The share of a work (in thousandths) found in another from which it is flagged as a near-copy.
 pub const NEAR_COPY: i64 = 500;
@@ -539,11 +540,17 @@ pub async fn submit(app: &App, call_id: i64, input: SubmissionInput, ip: &str) -
     let recent = |sql: &'static str, key: String, since: i64| async move {
         sqlx::query_scalar::<_, i64>(sql).bind(key).bind(since).fetch_one(&app.db.pool).await
     };
-    if recent("SELECT COUNT(*) FROM works WHERE ip = $1 AND created_at > $2", ip.to_string(), t - 600).await?
+    let vault = &app.db.vault;
+    if recent(
+        "SELECT COUNT(*) FROM works WHERE ip_idx = $1 AND created_at > $2",
+        vault.index(Blind::Ip, ip),
+        t - 600,
+    )
+    .await?
         >= PER_ADDRESS
         || recent(
-            "SELECT COUNT(*) FROM works WHERE contact = $1 AND created_at > $2",
-            w.contact.clone(),
+            "SELECT COUNT(*) FROM works WHERE contact_idx = $1 AND created_at > $2",
+            vault.index(Blind::Contact, &w.contact),
             t - 86_400,
         )
         .await?
@@ -563,21 +570,24 @@ async fn record_submission(tx: &mut Tx, c: &Call, w: &Checked, ip: &str, t: i64)
     let s = screen(tx, &w.body, 0).await?;
     let status = if s.words.is_empty() { "submitted" } else { "held" };
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO works (call_id, receipt_hash, author, contact, guardian, group_code, genre, title, body, ip, consent_at, status, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $11, $11) RETURNING id",
+        "INSERT INTO works (call_id, receipt_hash, author, contact, guardian, group_code, genre, title, body, ip, consent_at, status,
+            created_at, updated_at, contact_idx, ip_idx)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $11, $11, $13, $14) RETURNING id",
     )
     .bind(c.id)
     .bind(receipt_hash(&code))
     .bind(&w.author)
-    .bind(&w.contact)
-    .bind(&w.guardian)
+    .bind(tx.vault.seal(&w.contact))
+    .bind(tx.vault.seal(&w.guardian))
     .bind(&w.group)
     .bind(&w.genre)
     .bind(&w.title)
     .bind(&w.body)
-    .bind(ip)
+    .bind(tx.vault.seal(ip))
     .bind(t)
     .bind(status)
+    .bind(tx.vault.index(Blind::Contact, &w.contact))
+    .bind(tx.vault.index(Blind::Ip, ip))
     .fetch_one(&mut **tx)
     .await?;
     store_screening(tx, id, &s).await?;
@@ -662,11 +672,11 @@ pub async fn edit(app: &App, code: &str, input: SubmissionInput, ip: &str) -> Ap
     let status = if s.words.is_empty() { "submitted" } else { "held" };
     sqlx::query(
         "UPDATE works SET author = $1, contact = $2, guardian = $3, group_code = $4, genre = $5, title = $6, body = $7,
-           status = $8, updated_at = $9 WHERE id = $10",
+           status = $8, updated_at = $9, contact_idx = $11 WHERE id = $10",
     )
     .bind(&w.author)
-    .bind(&w.contact)
-    .bind(&w.guardian)
+    .bind(app.db.vault.seal(&w.contact))
+    .bind(app.db.vault.seal(&w.guardian))
     .bind(&w.group)
     .bind(&w.genre)
     .bind(&w.title)
@@ -674,6 +684,7 @@ pub async fn edit(app: &App, code: &str, input: SubmissionInput, ip: &str) -> Ap
     .bind(status)
     .bind(now())
     .bind(id)
+    .bind(app.db.vault.index(Blind::Contact, &w.contact))
     .execute(&mut *tx)
     .await?;
     store_screening(&mut tx, id, &s).await?;
@@ -737,15 +748,15 @@ impl WorkRow {
     }
 }
 
-fn work_row(r: &sqlx::any::AnyRow) -> WorkRow {
+fn work_row(vault: &Vault, r: &sqlx::any::AnyRow) -> AppResult<WorkRow> {
     let body: String = r.get("body");
     let (ps, pe): (i64, i64) = (r.get("passage_start"), r.get("passage_end"));
-    WorkRow {
+    Ok(WorkRow {
         id: r.get("id"),
         title: r.get("title"),
         author: r.get("author"),
-        contact: mask_contact(&r.get::<String, _>("contact")),
-        guardian: r.get("guardian"),
+        contact: mask_contact(&vault.column(r, "contact")?),
+        guardian: vault.column(r, "guardian")?,
         group: r.get("group_code"),
         genre: r.get("genre"),
         passage: body.chars().skip(ps as usize).take((pe - ps).max(0) as usize).collect(),
@@ -758,14 +769,14 @@ fn work_row(r: &sqlx::any::AnyRow) -> WorkRow {
         prize: r.get("prize"),
         published: r.get::<i64, _>("published_at") > 0,
         created_at: r.get("created_at"),
-    }
+    })
 }
 
 /// The call's works for the department; `status` filters (held for the moderation queue).
 pub async fn works(app: &App, actor: &Actor, call_id: i64, status: Option<&str>) -> AppResult<Vec<WorkRow>> {
     actor.require_organiser()?;
     call(app, call_id).await?;
-    Ok(sqlx::query(
+    sqlx::query(
         "SELECT w.*, s.title AS similar_title FROM works w LEFT JOIN works s ON s.id = w.similar_to
          WHERE w.call_id = $1 AND ($2 = '' OR w.status = $2) ORDER BY w.id",
     )
@@ -774,8 +785,8 @@ pub async fn works(app: &App, actor: &Actor, call_id: i64, status: Option<&str>)
     .fetch_all(&app.db.pool)
     .await?
     .iter()
-    .map(work_row)
-    .collect())
+    .map(|r| work_row(&app.db.vault, r))
+    .collect()
 }
 
 /// A moderator releases a held work to the jury, or rejects it.

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use crate::harness::{self, empty_postgres_database, Engine, TestApp};
 
 /// Runs the binary on the instance `url` (+ `dir`); its exit status and everything it printed.
-fn qinglian(dir: &Path, url: &str, args: &[&str]) -> (bool, String) {
+pub(crate) fn qinglian(dir: &Path, url: &str, args: &[&str]) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_qinglian"))
         .arg("--data-dir")
         .arg(dir)
@@ -49,17 +49,18 @@ fn sign_ins_under_way(t: &TestApp, code: String, stop: Arc<AtomicBool>) -> Arc<A
     let done = Arc::new(AtomicUsize::new(0));
     let people = Arc::new(std::sync::Mutex::new(Vec::<(String, String)>::new()));
     for phone in 0..8 {
-        let (base, code, stop, done, people, pool) =
-            (t.base.clone(), code.clone(), stop.clone(), done.clone(), people.clone(), t.app.db.pool.clone());
+        let (base, code, stop, done, people, db) =
+            (t.base.clone(), code.clone(), stop.clone(), done.clone(), people.clone(), t.app.db.clone());
         tokio::spawn(async move {
             let http = reqwest::Client::new();
             if phone == 0 {
                 let rows: Vec<(String, String)> =
                     sqlx::query_as("SELECT name, phone FROM people ORDER BY id")
-                        .fetch_all(&pool)
+                        .fetch_all(&db.pool)
                         .await
                         .unwrap();
-                *people.lock().unwrap() = rows;
+                *people.lock().unwrap() =
+                    rows.into_iter().map(|(name, phone)| (name, db.vault.open(&phone).unwrap())).collect();
             }
             while !stop.load(Ordering::Relaxed) {
                 let next = people.lock().unwrap().pop();
@@ -133,13 +134,31 @@ async fn backed_up_under_load_restores_into(t: TestApp, target: Engine) {
     eprintln!("backup taken with {during} sign-ins acknowledged so far; the snapshot holds {in_backup}");
     assert_eq!(manifest.files.len(), 2, "both files are in the archive");
 
+    // Without the source's master key the archive's personal data cannot be opened: refused,
+    // nothing kept.
+    let Some((elsewhere, other_url, other_pg)) = empty_instance(target).await else { return };
+    let (ok, out) = qinglian(elsewhere.path(), &other_url, &["restore", zip.to_str().unwrap()]);
+    assert!(!ok && out.contains("--master-key-file"), "{out}");
+    let users = "SELECT COUNT(*) FROM users";
+    let kept = qinglian::db::Db::connect(&other_url).await.unwrap();
+    assert_eq!(sqlx::query_scalar::<_, i64>(users).fetch_one(&kept.pool).await.unwrap(), 0);
+    kept.close().await;
+    if let Some(name) = other_pg {
+        harness::drop_postgres_database(&name).await;
+    }
+
+    // With it, on a new machine: restored.
     let Some((dir, url, pg)) = empty_instance(target).await else { return };
-    let (ok, out) = qinglian(dir.path(), &url, &["restore", zip.to_str().unwrap()]);
+    let key = source.master_key_file.to_str().unwrap();
+    let (ok, out) = qinglian(dir.path(), &url, &["--master-key-file", key, "restore", zip.to_str().unwrap()]);
     assert!(ok && out.contains("恢复完成并已校验"), "{out}");
 
     // Every count, every file and both chains, looked at independently of the restore's checks.
-    let restored =
-        qinglian::start(Config::for_dir(dir.path().to_path_buf(), Some(url.clone()))).await.unwrap();
+    let config = Config {
+        master_key_file: source.master_key_file.clone(),
+        ..Config::for_dir(dir.path().to_path_buf(), Some(url.clone()))
+    };
+    let restored = qinglian::start(config).await.unwrap();
     for table in &manifest.tables {
         let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {}", table.name))
             .fetch_one(&restored.db.pool)
@@ -175,7 +194,7 @@ async fn backed_up_under_load_restores_into(t: TestApp, target: Engine) {
     assert_eq!(next.status(), 200, "new rows get new ids after the restored ones");
 
     // A target that holds data is never overwritten.
-    let (ok, out) = qinglian(dir.path(), &url, &["restore", zip.to_str().unwrap()]);
+    let (ok, out) = qinglian(dir.path(), &url, &["--master-key-file", key, "restore", zip.to_str().unwrap()]);
     assert!(!ok && out.contains("目标数据库已有数据"), "{out}");
     drop(served);
     if let Some(name) = pg {

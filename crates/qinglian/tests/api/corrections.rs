@@ -305,6 +305,7 @@ async fn a_person_is_corrected_and_moved_within_the_administrators_units(t: Test
     .fetch_one(&t.app.db.pool)
     .await
     .unwrap();
+    let phone = t.open(&phone);
     let path = format!("/api/v1/people/{id}");
     let admin = t.api_as("dongzhuang").await;
     let before = admin.get_json(&path).await;
@@ -337,7 +338,7 @@ async fn a_person_is_corrected_and_moved_within_the_administrators_units(t: Test
     .fetch_one(&t.app.db.pool)
     .await
     .unwrap();
-    change["phone"] = json!(other);
+    change["phone"] = json!(t.open(&other));
     let (status, _, _, fields) = error_of(send(&admin, Method::PUT, &path, &change).await).await;
     assert_eq!(status, 422);
     assert!(fields["phone"].as_str().unwrap().contains("其他人员"), "{fields}");
@@ -725,8 +726,9 @@ async fn a_duplicate_person_is_merged_into_the_one_kept(t: TestApp) {
     ];
     let resp = crate::roster::upload(&admin, "花名册.xlsx", crate::roster::xlsx(&rows), "all").await;
     assert_eq!(resp.status(), 200);
-    let kept = t.scalar("SELECT id FROM people WHERE phone = '13700000101'").await;
-    let dup = t.scalar("SELECT id FROM people WHERE phone = '13700000102'").await;
+    let by_phone = |phone: &str| format!("SELECT id FROM people WHERE phone_idx = '{}'", t.phone_idx(phone));
+    let kept = t.scalar(&by_phone("13700000101")).await;
+    let dup = t.scalar(&by_phone("13700000102")).await;
     let account = json!({"username": "zhaoyi", "display_name": "赵一", "password": "Reader#2022pw", "role": "member", "person_phone": "13700000102"});
     assert_eq!(admin.post_json("/api/v1/users", &account).await.status(), 200);
     let reader = t.api_with("zhaoyi", "Reader#2022pw").await;

@@ -53,6 +53,25 @@ pub fn start(dir: &std::path::Path, port: u16, config: &str) -> Server {
     Server(child)
 }
 
+/// One master key for several servers, as an operator hands the same key file to each machine:
+/// its folder (keep it alive) and the file.
+pub fn shared_master_key() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("master.key");
+    qinglian::vault::write_master_key(&file).unwrap();
+    (dir, file)
+}
+
+/// The SQLite database of a server started in `dir`, with its data keys loaded from the server's
+/// master key file, to read what it sealed.
+async fn open_sealed(dir: &std::path::Path) -> qinglian::db::Db {
+    let db =
+        qinglian::db::Db::connect(&format!("sqlite://{}", dir.join("qinglian.db").display())).await.unwrap();
+    let master = qinglian::vault::read_master_key(&dir.join("master.key")).unwrap();
+    db.vault.load(&db, master).await.unwrap();
+    db
+}
+
 pub async fn wait_healthy(http: &reqwest::Client, base: &str) {
     for _ in 0..300 {
         if let Ok(r) = http.get(format!("{base}/healthz")).send().await {
@@ -107,14 +126,12 @@ async fn acknowledged_sign_ins_survive_a_kill() {
     let code = qr["code"].as_str().unwrap().to_string();
 
     // Everyone on the roster, from 16 phones at once; keep what the server acknowledged.
-    sqlx::any::install_default_drivers();
     let people: Vec<(String, String)> = {
-        let db = sqlx::AnyPool::connect(&format!("sqlite://{}", dir.path().join("qinglian.db").display()))
-            .await
-            .unwrap();
-        let rows = sqlx::query_as("SELECT name, phone FROM people ORDER BY id").fetch_all(&db).await.unwrap();
+        let db = open_sealed(dir.path()).await;
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT name, phone FROM people ORDER BY id").fetch_all(&db.pool).await.unwrap();
         db.close().await;
-        rows
+        rows.into_iter().map(|(name, phone)| (name, db.vault.open(&phone).unwrap())).collect()
     };
     let queue = std::sync::Arc::new(std::sync::Mutex::new(people));
     let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
@@ -157,16 +174,15 @@ async fn acknowledged_sign_ins_survive_a_kill() {
     // Start again on the same data: every acknowledged sign-in is there.
     let _again = start(dir.path(), port, "");
     wait_healthy(&http, &base).await;
-    let db = sqlx::AnyPool::connect(&format!("sqlite://{}", dir.path().join("qinglian.db").display()))
-        .await
-        .unwrap();
+    let db = open_sealed(dir.path()).await;
     let stored: Vec<String> = sqlx::query_scalar(&format!(
         "SELECT p.phone FROM checkins c JOIN people p ON p.id = c.person_id WHERE c.sitting_id = {sitting}"
     ))
-    .fetch_all(&db)
+    .fetch_all(&db.pool)
     .await
     .unwrap();
-    let stored: std::collections::HashSet<String> = stored.into_iter().collect();
+    let stored: std::collections::HashSet<String> =
+        stored.iter().map(|p| db.vault.open(p).unwrap()).collect();
     let lost: Vec<&String> = acked.iter().filter(|p| !stored.contains(*p)).collect();
     assert!(lost.is_empty(), "{} of {} acknowledged sign-ins lost", lost.len(), acked.len());
     eprintln!("killed after {} acknowledged sign-ins; {} stored after restart", acked.len(), stored.len());

@@ -205,6 +205,16 @@ impl TestApp {
     pub async fn scalar(&self, sql: &str) -> i64 {
         sqlx::query_scalar::<_, i64>(sql).fetch_one(&self.app.db.pool).await.expect(sql)
     }
+
+    /// A sealed value (a phone, a contact) as the user gave it.
+    pub fn open(&self, stored: &str) -> String {
+        self.app.db.vault.open(stored).expect("sealed value opens")
+    }
+
+    /// The blind index a phone is looked up by (the column `phone_idx`).
+    pub fn phone_idx(&self, phone: &str) -> String {
+        self.app.db.vault.index(qinglian::vault::Blind::Phone, phone)
+    }
 }
 
 impl Client {

@@ -202,6 +202,7 @@ async fn phone_digits_cannot_be_guessed(t: TestApp) {
             .fetch_one(&t.app.db.pool)
             .await
             .unwrap();
+    let phone = t.open(&phone);
     let code =
         org.get_json(&format!("/api/v1/sittings/{sitting}/qr")).await["code"].as_str().unwrap().to_string();
     let right = phone[7..].to_string();

@@ -11,7 +11,9 @@ use std::time::Duration;
 use qinglian::config::Config;
 use serde_json::Value;
 
-use crate::crash::{free_port, get_json, login, start, wait_healthy, wait_listening, Server};
+use crate::crash::{
+    free_port, get_json, login, shared_master_key, start, wait_healthy, wait_listening, Server,
+};
 use crate::harness::{drop_postgres_database, empty_postgres_database, TestApp};
 
 /// haproxy (scripts/setup installs it) with the deployment's own configuration file.
@@ -55,7 +57,11 @@ async fn wait_balanced(http: &reqwest::Client, base: &str, n: usize) {
 async fn three_servers_behind_haproxy() {
     let Some(database) = empty_postgres_database().await else { return };
     let url = format!("postgres://postgres@127.0.0.1:5432/{database}");
-    let config = format!("database_url = \"{url}\"\ntrust_proxy = true\n");
+    let (_keys, master_key) = shared_master_key();
+    let config = format!(
+        "database_url = \"{url}\"\ntrust_proxy = true\nmaster_key_file = \"{}\"\n",
+        master_key.display()
+    );
     let http = reqwest::Client::new();
     let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     let ports: Vec<u16> = dirs.iter().map(|_| free_port()).collect();
@@ -72,7 +78,11 @@ async fn three_servers_behind_haproxy() {
 
     // The scenarios' own queries go to the same database, from this process.
     let here = tempfile::tempdir().unwrap();
-    let app = qinglian::start(Config::for_dir(here.path().to_path_buf(), Some(url.clone()))).await.unwrap();
+    let config = Config {
+        master_key_file: master_key.clone(),
+        ..Config::for_dir(here.path().to_path_buf(), Some(url.clone()))
+    };
+    let app = qinglian::start(config).await.unwrap();
     let t = || TestApp::behind(lb.clone(), app.clone());
     crate::ledger::file_return_resubmit_accept(t()).await;
     crate::signing::read_then_sign(t()).await;

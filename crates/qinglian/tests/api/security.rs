@@ -368,7 +368,338 @@ async fn the_three_officers_are_three_accounts(t: TestApp) {
     );
 }
 
+/// The audit covers bulk reads of personal data and of the log itself: who exported how many
+/// rows of what.
+async fn exports_of_personal_data_are_audited(t: TestApp) {
+    let sitting = t.scalar("SELECT MIN(id) FROM sittings").await;
+    let organiser = t.browser_as("jiwei").await;
+    let resp = organiser.get(&format!("/sittings/{sitting}/attendance.xlsx")).await;
+    assert_eq!(resp.status(), 200);
+    let auditor = t.browser_as("shenji").await;
+    assert_eq!(auditor.get("/audit/export.csv").await.status(), 200);
+    let exports: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT actor_name, entity, detail FROM audit_log WHERE action = 'data.export' ORDER BY id",
+    )
+    .fetch_all(&t.app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(exports.len(), 2, "{exports:?}");
+    assert_eq!((exports[0].0.as_str(), exports[0].1.as_str()), ("jiwei", "sitting"));
+    assert!(exports[0].2.contains("\"export\":\"attendance\""), "{exports:?}");
+    assert_eq!((exports[1].0.as_str(), exports[1].1.as_str()), ("shenji", "audit_log"));
+}
+
+/// Every phone number the instance holds, as the application reads it: the roster's, the
+/// registrations', public signers' and authors'.
+async fn phones_held(t: &TestApp) -> Vec<String> {
+    let stored: Vec<Option<String>> = sqlx::query_scalar(
+        "SELECT phone FROM people UNION ALL SELECT phone FROM registrations
+         UNION ALL SELECT phone FROM signatures UNION ALL SELECT contact FROM works",
+    )
+    .fetch_all(&t.app.db.pool)
+    .await
+    .unwrap();
+    let mut phones: Vec<String> =
+        stored.iter().flatten().map(|s| t.open(s)).filter(|p| p.len() == 11).collect();
+    phones.sort();
+    phones.dedup();
+    phones
+}
+
+/// The bytes of the database's own files, as a thief with a copy of the disk reads them:
+/// SQLite's file and its write-ahead log; PostgreSQL's tables, indexes and TOAST, flushed first.
+async fn raw_database(t: &TestApp) -> Vec<u8> {
+    let pool = &t.app.db.pool;
+    match t.app.db.engine {
+        qinglian::db::Engine::Sqlite => {
+            let url = &t.app.config.database_url;
+            let path = url.trim_start_matches("sqlite://").split('?').next().unwrap().to_string();
+            let mut bytes = std::fs::read(&path).unwrap();
+            bytes.extend(std::fs::read(format!("{path}-wal")).unwrap_or_default());
+            bytes
+        }
+        qinglian::db::Engine::Postgres => {
+            sqlx::query("CHECKPOINT").execute(pool).await.unwrap();
+            // Each relation's main file as it lies on disk (the demo's stay far below a 1 GB segment).
+            let files: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT pg_relation_filepath(c.oid), pg_relation_size(c.oid) FROM pg_class c
+                 JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname IN ('public', 'pg_toast') AND c.relkind IN ('r', 'i', 't')
+                   AND pg_relation_filepath(c.oid) IS NOT NULL AND pg_relation_size(c.oid) > 0",
+            )
+            .fetch_all(pool)
+            .await
+            .unwrap();
+            let mut bytes = Vec::new();
+            for (file, size) in files {
+                let part: Option<Vec<u8>> = sqlx::query_scalar("SELECT pg_read_binary_file($1, 0, $2, true)")
+                    .bind(&file)
+                    .bind(size)
+                    .fetch_one(pool)
+                    .await
+                    .unwrap();
+                bytes.extend(part.unwrap_or_default());
+            }
+            bytes
+        }
+    }
+}
+
+/// Every run of eleven digits starting with 1 in `bytes`: what a phone number looks like.
+fn phone_like(bytes: &[u8]) -> std::collections::HashSet<String> {
+    let mut found = std::collections::HashSet::new();
+    for run in bytes.split(|b| !b.is_ascii_digit()) {
+        for w in run.windows(11).filter(|w| w[0] == b'1') {
+            found.insert(String::from_utf8(w.to_vec()).unwrap());
+        }
+    }
+    found
+}
+
+/// Personal data is sealed at rest (SM4-GCM): the raw database holds none of the demo's phone
+/// numbers, while sign-in by name and four digits, re-import by phone, the unit
+/// administrator's view and the attendance export behave as before.
+async fn the_raw_database_holds_no_phone_number(t: TestApp) {
+    let phones = phones_held(&t).await;
+    assert!(phones.len() > 1500, "the demo's phones: {}", phones.len());
+    let raw = raw_database(&t).await;
+    assert!(raw.len() > 1_000_000, "the files were read: {} bytes", raw.len());
+    let in_the_clear = phone_like(&raw);
+    let leaked: Vec<&String> = phones.iter().filter(|p| in_the_clear.contains(*p)).collect();
+    assert!(
+        leaked.is_empty(),
+        "{} of {} phones in the clear, e.g. {:?}",
+        leaked.len(),
+        phones.len(),
+        &leaked[..leaked.len().min(5)]
+    );
+    let sealed =
+        t.scalar("SELECT COUNT(*) FROM people WHERE phone LIKE 'sm4:%' AND phone_idx IS NOT NULL").await;
+    assert!(sealed > 1000, "{sealed}");
+
+    // The unit's administrator reads the number.
+    let (id, stored): (i64, String) = sqlx::query_as(
+        "SELECT p.id, p.phone FROM people p JOIN units u ON u.id = p.unit_id WHERE u.name = '东庄村' ORDER BY p.id LIMIT 1",
+    )
+    .fetch_one(&t.app.db.pool)
+    .await
+    .unwrap();
+    let phone = t.open(&stored);
+    let unit = t.api_as("dongzhuang").await;
+    let person = unit.get_json(&format!("/api/v1/people/{id}")).await;
+    assert_eq!(person["phone"], phone.as_str(), "{person}");
+
+    // Re-import by phone finds the person (no plaintext to compare with).
+    let admin = t.api_as("admin").await;
+    let name = person["name"].as_str().unwrap();
+    let rows = [["1", name, "东庄村", "村委委员", "科级", phone.as_str(), "中共党员"]];
+    let resp = crate::roster::upload(&admin, "花名册.xlsx", crate::roster::xlsx(&rows), "all").await;
+    let report: Value = resp.json().await.unwrap();
+    assert_eq!((report["created"].as_i64(), report["updated"].as_i64()), (Some(0), Some(1)), "{report}");
+    let position: String = sqlx::query_scalar("SELECT position FROM people WHERE id = $1")
+        .bind(id)
+        .fetch_one(&t.app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(position, "村委委员");
+    let after = phone_like(&raw_database(&t).await);
+    assert!(!after.contains(&phone), "the re-imported phone is sealed too");
+
+    // A row from before sealing (an upgraded database) is sealed and indexed by the upgrade's
+    // pass, and the space its plaintext held is rewritten.
+    sqlx::query(
+        "INSERT INTO people (unit_id, name, position, rank, party_member, phone, staff_no, created_at, updated_at)
+         VALUES (1, '旧数据', '科员', '科级', 1, '13912345678', 'OLD-1', 0, 0)",
+    )
+    .execute(&t.app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(qinglian::vault::reseal(&t.app.db).await.unwrap(), 1);
+    let old = t
+        .scalar(&format!("SELECT COUNT(*) FROM people WHERE phone_idx = '{}'", t.phone_idx("13912345678")))
+        .await;
+    assert_eq!(old, 1);
+    // PostgreSQL keeps an old row version while any transaction may still see it (this
+    // instance's own workers run meanwhile); at an upgrade nothing else runs yet.
+    let mut left = true;
+    for _ in 0..20 {
+        qinglian::vault::scrub(&t.app.db).await.unwrap();
+        left = phone_like(&raw_database(&t).await).contains("13912345678");
+        if !left {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert!(!left, "no plaintext left behind");
+}
+
+/// `qinglian keys rotate` brings in a new data key online: every sealed value moves to it, the
+/// old one is retired, and everything still opens; the signatures' chain and the audit log stay
+/// intact. A server given another master key refuses to start.
+async fn a_key_rotation_reseals_everything_and_a_wrong_master_key_is_refused(t: TestApp) {
+    let old = t.app.db.vault.active();
+    let phones = phones_held(&t).await;
+    let config = &t.app.config;
+    let key_file = config.master_key_file.to_str().unwrap();
+    let (ok, out) = crate::backup::qinglian(
+        &config.data_dir,
+        &config.database_url,
+        &["--master-key-file", key_file, "keys", "rotate", "--single-server"],
+    );
+    assert!(ok && out.contains("已启用数据密钥"), "{out}");
+    t.app.db.vault.refresh(&t.app.db).await.unwrap();
+    assert_ne!(t.app.db.vault.active(), old);
+    let states: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, state FROM data_keys WHERE purpose = 'data' ORDER BY id")
+            .fetch_all(&t.app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(states, vec![(old, "retired".to_string()), (t.app.db.vault.active(), "active".to_string())]);
+    for s in qinglian::vault::SEALED {
+        let left = t
+            .scalar(&format!("SELECT COUNT(*) FROM {} WHERE {} LIKE 'sm4:{old}:%'", s.table, s.column))
+            .await;
+        assert_eq!(left, 0, "{}.{} still under the old key", s.table, s.column);
+    }
+    assert_eq!(phones_held(&t).await, phones, "every phone opens as before");
+    let chain = qinglian::services::signatures::verify_chain(&t.app).await.unwrap();
+    assert!(chain.intact, "{chain:?}");
+    let audit = qinglian::services::audit::verify_chain(&t.app.db).await.unwrap();
+    assert!(audit.intact, "{audit:?}");
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'keys.rotate'").await, 1);
+
+    // Sign-in by name and the last four digits still finds the cadre.
+    let org = t.api_as("jiwei").await;
+    let activity = t.scalar("SELECT id FROM activities WHERE kind = 'warning_education'").await;
+    let now = qinglian::db::now();
+    let body = json!({"title": "轮换后的场次", "kind": "warning", "host_unit_id": 1, "venue": "礼堂",
+        "starts_at": qinglian::domain::format_datetime(now - 60), "ends_at": qinglian::domain::format_datetime(now + 3600),
+        "audience": {"ranks": ["科级"]}});
+    let sitting = org.post_json(&format!("/api/v1/activities/{activity}/sittings"), &body).await;
+    let sitting = sitting.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let code =
+        org.get_json(&format!("/api/v1/sittings/{sitting}/qr")).await["code"].as_str().unwrap().to_string();
+    let (name, stored): (String, String) =
+        sqlx::query_as("SELECT name, phone FROM people WHERE rank = '科级' ORDER BY id LIMIT 1")
+            .fetch_one(&t.app.db.pool)
+            .await
+            .unwrap();
+    let signin = json!({"code": code, "name": name, "last4": &t.open(&stored)[7..]});
+    let resp = t.client().post_json("/api/v1/signin", &signin).await;
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+
+    // Another master key opens none of the data keys: the server says so and does not start.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let wrong = elsewhere.path().join("other.key");
+    qinglian::vault::write_master_key(&wrong).unwrap();
+    let stranger = qinglian::config::Config {
+        master_key_file: wrong,
+        ..qinglian::config::Config::for_dir(elsewhere.path().to_path_buf(), Some(config.database_url.clone()))
+    };
+    let refused = qinglian::start(stranger).await.err().expect("a wrong master key is refused").to_string();
+    assert!(refused.contains("主密钥"), "{refused}");
+    // And without its key file, a server is told where the key is expected.
+    let missing =
+        qinglian::config::Config::for_dir(elsewhere.path().join("none"), Some(config.database_url.clone()));
+    let refused = qinglian::start(missing).await.err().expect("a missing master key is refused").to_string();
+    assert!(refused.contains("找不到主密钥文件"), "{refused}");
+}
+
+/// The audit log is archived, never deleted: `qinglian audit archive` writes every record before
+/// the cut-off into one sealed file; `verify-archive` checks its chain, its seal and the live
+/// log; an edited or cut-short archive fails, and the records stay in the log.
+async fn the_audit_log_is_archived_sealed_and_never_deleted(t: TestApp) {
+    let config = &t.app.config;
+    let key = config.master_key_file.to_str().unwrap().to_string();
+    let run = |args: &[&str]| {
+        let all: Vec<&str> =
+            ["--master-key-file", key.as_str()].into_iter().chain(args.iter().copied()).collect();
+        crate::backup::qinglian(&config.data_dir, &config.database_url, &all)
+    };
+    let kept = "SELECT COUNT(*) FROM audit_log WHERE digest <> ''";
+    let before = t.scalar(kept).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("audit-2026.jsonl");
+    let path = file.to_str().unwrap();
+    let (ok, out) = run(&["audit", "archive", "--older-than-days", "0", "--out", path]);
+    assert!(ok && out.contains("审计归档完成"), "{out}");
+    let (ok, out) = run(&["audit", "archive", "--older-than-days", "0", "--out", path]);
+    assert!(!ok && out.contains("不覆盖"), "an archive is never overwritten: {out}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let header: Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(header["entries"].as_i64(), Some(before), "{header}");
+    assert_eq!(lines.len() as i64, before + 2, "a header, the records and the seal");
+    assert!(lines.last().unwrap().starts_with("{\"seal\":\"hmac-sm3:"), "{}", lines.last().unwrap());
+
+    let (ok, out) = run(&["audit", "verify-archive", path]);
+    assert!(ok && out.contains("链校验通过，封签校验通过，与线上日志一致性通过"), "{out}");
+    assert_eq!(t.scalar(kept).await, before + 1, "nothing deleted; the archiving itself is recorded");
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'audit.archive'").await, 1);
+
+    // One record edited in the file: its chain and its seal both fail.
+    let edited = dir.path().join("edited.jsonl");
+    let changed = lines[1].replacen("\"outcome\":\"ok\"", "\"outcome\":\"no\"", 1);
+    assert_ne!(changed, lines[1]);
+    std::fs::write(&edited, text.replacen(lines[1], &changed, 1)).unwrap();
+    let (ok, out) = run(&["audit", "verify-archive", edited.to_str().unwrap()]);
+    assert!(!ok && out.contains("链校验未通过") && out.contains("封签校验未通过"), "{out}");
+    // Cut short: refused as incomplete.
+    let short = dir.path().join("short.jsonl");
+    std::fs::write(&short, lines[..lines.len() - 1].join("\n")).unwrap();
+    let (ok, out) = run(&["audit", "verify-archive", short.to_str().unwrap()]);
+    assert!(!ok && out.contains("缺少封签"), "{out}");
+    // Before the log began there is nothing to archive, and no file is left.
+    let empty = dir.path().join("empty.jsonl");
+    let (ok, out) =
+        run(&["audit", "archive", "--older-than-days", "36500", "--out", empty.to_str().unwrap()]);
+    assert!(!ok && out.contains("没有审计记录") && !empty.exists(), "{out}");
+}
+
+/// Integration tokens expire: 90 days unless asked otherwise, a year at most; an expired token
+/// is refused like a revoked one.
+async fn integration_tokens_expire(t: TestApp) {
+    let organiser = t.api_as("jiwei").await;
+    let made: Value =
+        organiser.post_json("/api/v1/tokens", &json!({"name": "报表对接"})).await.json().await.unwrap();
+    let expires = made["expires_at"].as_i64().unwrap();
+    let now = qinglian::db::now();
+    assert!((expires - now - 90 * 86_400).abs() < 60, "{made}");
+    let week: Value = organiser
+        .post_json("/api/v1/tokens", &json!({"name": "一周", "valid_days": 7}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!((week["expires_at"].as_i64().unwrap() - now - 7 * 86_400).abs() < 60, "{week}");
+    for days in [0, 366] {
+        let (status, _, _, fields) = error_of(
+            organiser.post_json("/api/v1/tokens", &json!({"name": "过长", "valid_days": days})).await,
+        )
+        .await;
+        assert_eq!(status, 422);
+        assert!(fields["valid_days"].as_str().unwrap().contains("1 至 365 天"), "{fields}");
+    }
+    let secret = made["token"].as_str().unwrap();
+    let with =
+        |secret: &str| t.client().request(reqwest::Method::GET, "/api/v1/me").bearer_auth(secret.to_string());
+    assert_eq!(with(secret).send().await.unwrap().status(), 200);
+    sqlx::query("UPDATE api_tokens SET expires_at = $1 WHERE name = '报表对接'")
+        .bind(now - 1)
+        .execute(&t.app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(with(secret).send().await.unwrap().status(), 401, "an expired token is refused");
+    assert_eq!(with(week["token"].as_str().unwrap()).send().await.unwrap().status(), 200);
+}
+
 crate::on_both_engines!(
+    integration_tokens_expire,
+    the_audit_log_is_archived_sealed_and_never_deleted,
+    the_raw_database_holds_no_phone_number,
+    a_key_rotation_reseals_everything_and_a_wrong_master_key_is_refused,
+    exports_of_personal_data_are_audited,
     the_three_officers_are_three_accounts,
     wrong_codes_lock_the_account_as_wrong_passwords_do,
     a_security_administrator_resets_a_lost_second_factor,

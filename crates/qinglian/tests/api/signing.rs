@@ -181,6 +181,7 @@ async fn reader(t: &TestApp, rank: &str, username: &str) -> (Client, i64) {
             .fetch_one(&t.app.db.pool)
             .await
             .unwrap();
+    let phone = t.open(&phone);
     let admin = t.api_as("admin").await;
     let body = json!({"username": username, "display_name": username, "password": "Reader#2022pw", "role": "member", "person_phone": phone});
     assert_eq!(admin.post_json("/api/v1/users", &body).await.status(), 200);
@@ -297,6 +298,7 @@ async fn party_members_sign_their_pledge(t: TestApp) {
     .fetch_one(&t.app.db.pool)
     .await
     .unwrap();
+    let member_phone = t.open(&member_phone);
     let (other, _other_phone): (String, String) = sqlx::query_as(&format!(
         "SELECT name, phone FROM people WHERE unit_id = {village} AND party_member = 0 ORDER BY id LIMIT 1"
     ))

@@ -37,7 +37,7 @@ async fn person_of_rank(t: &TestApp, rank: &str) -> (i64, String, String) {
     .fetch_one(&t.app.db.pool)
     .await
     .unwrap();
-    (row.0, row.1, row.2[7..].to_string())
+    (row.0, row.1, t.open(&row.2)[7..].to_string())
 }
 
 /// What a phone does after scanning: open the link, then submit name and digits.
@@ -217,6 +217,7 @@ async fn a_full_sitting_takes_nobody_more(t: TestApp) {
             .fetch_all(&t.app.db.pool)
             .await
             .unwrap();
+    let ids: Vec<(String, String)> = ids.into_iter().map(|(name, phone)| (name, t.open(&phone))).collect();
     let sign = |i: usize| json!({"code": code, "name": ids[i].0, "last4": &ids[i].1[7..]});
     assert_eq!(t.client().post_json("/api/v1/signin", &sign(0)).await.status(), 200);
     let (status, _, message, _) = error_of(t.client().post_json("/api/v1/signin", &sign(1)).await).await;
@@ -475,6 +476,8 @@ async fn a_busy_door_answers_from_memory_and_stays_exact(t: TestApp) {
     .fetch_all(&t.app.db.pool)
     .await
     .unwrap();
+    let expected: Vec<(String, String)> =
+        expected.into_iter().map(|(name, phone)| (name, t.open(&phone))).collect();
     assert_eq!(expected.len(), 41, "the demo has enough cadres for a busy door");
     // Each phone scanned the screen and holds a pass of its own.
     let sign = |name: String, last4: String| {

@@ -12,7 +12,11 @@ fn base(port: u16) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn servers_start_together_and_a_restart_ends_no_session() {
     let Some(database) = empty_postgres_database().await else { return };
-    let config = format!("database_url = \"postgres://postgres@127.0.0.1:5432/{database}\"\n");
+    let (_keys, master_key) = crate::crash::shared_master_key();
+    let config = format!(
+        "database_url = \"postgres://postgres@127.0.0.1:5432/{database}\"\nmaster_key_file = \"{}\"\n",
+        master_key.display()
+    );
     let http = reqwest::Client::new();
     let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     let ports: Vec<u16> = dirs.iter().map(|_| free_port()).collect();

@@ -248,12 +248,17 @@ pub struct TokenRequest {
     /// What the token is for, so it can be told apart and revoked.
     #[schema(min_length = 1, max_length = 100)]
     pub name: String,
+    /// Days the token lasts: 1 to 365, 90 if left out.
+    #[schema(minimum = 1, maximum = 365)]
+    pub valid_days: Option<u32>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct TokenResponse {
     /// Shown once; store it safely.
     pub token: String,
+    /// When it stops working (Unix seconds).
+    pub expires_at: i64,
 }
 
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "auth", request_body = TokenRequest, responses((status = 200, body = TokenResponse)))]
@@ -262,7 +267,8 @@ async fn create_token(
     ApiActor(actor): ApiActor,
     Json(req): Json<TokenRequest>,
 ) -> AppResult<Json<TokenResponse>> {
-    Ok(Json(TokenResponse { token: auth::create_api_token(&app, &actor, &req.name).await? }))
+    let (token, expires_at) = auth::create_api_token(&app, &actor, &req.name, req.valid_days).await?;
+    Ok(Json(TokenResponse { token, expires_at }))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

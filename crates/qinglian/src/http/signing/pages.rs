@@ -16,7 +16,7 @@ use crate::http::common::{
 };
 use crate::i18n;
 use crate::services::audience::Audience;
-use crate::services::{materials, people, pledges, revisions, signatures, units, App};
+use crate::services::{audit, materials, people, pledges, revisions, signatures, units, App};
 
 pub(super) fn routes() -> Router<App> {
     Router::new()
@@ -232,7 +232,9 @@ async fn material_xlsx(
 ) -> PageResult {
     let p = materials::progress(&app, &actor, id).await?;
     let m = materials::get(&app, id).await?;
-    Ok(xlsx_download(&format!("material-{id}"), crate::services::reach::xlsx(&m.title, &p)?))
+    let bytes = crate::services::reach::xlsx(&m.title, &p)?;
+    audit::bulk_read(&app.db, &actor, "material_progress", ("material", id), p.unsigned.len() as u32).await?;
+    Ok(xlsx_download(&format!("material-{id}"), bytes))
 }
 
 async fn pledge_xlsx(
@@ -242,7 +244,9 @@ async fn pledge_xlsx(
 ) -> PageResult {
     let p = pledges::progress(&app, &actor, id).await?;
     let g = pledges::get(&app, id).await?;
-    Ok(xlsx_download(&format!("pledge-{id}"), crate::services::reach::xlsx(&g.title, &p)?))
+    let bytes = crate::services::reach::xlsx(&g.title, &p)?;
+    audit::bulk_read(&app.db, &actor, "pledge_progress", ("pledge", id), p.unsigned.len() as u32).await?;
+    Ok(xlsx_download(&format!("pledge-{id}"), bytes))
 }
 
 async fn material_ledger(
