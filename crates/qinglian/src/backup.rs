@@ -450,9 +450,15 @@ pub async fn restore(app: &App, path: &Path, progress: &dyn Fn(&str)) -> anyhow:
     }
     // The archive's data keys must open under this instance's master key, or every phone in it
     // would be unreadable: refused before anything is kept.
-    app.db.vault.refresh_with(&mut tx).await.context(
-        "备份中的个人信息以来源实例的主密钥加密：请用 --master-key-file 指定来源实例的主密钥文件后再恢复",
-    )?;
+    if let Err(e) = app.db.vault.refresh_with(&mut tx).await {
+        drop(tx);
+        // The keys this start made for the empty target go too, so that the next attempt, with
+        // the right key file, finds the target as it was.
+        sqlx::query("DELETE FROM data_keys").execute(&app.db.pool).await?;
+        return Err(e.context(
+            "备份中的个人信息以来源实例的主密钥加密：请用 --master-key-file 指定来源实例的主密钥文件后再恢复",
+        ));
+    }
     tx.commit().await?;
     progress(&format!("数据已写入：{rows} 行"));
     check_restored(app, &manifest).await

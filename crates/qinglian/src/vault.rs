@@ -329,7 +329,13 @@ impl Vault {
 
     /// A row's sealed column, opened; NULL reads as the empty string.
     pub fn column(&self, row: &sqlx::any::AnyRow, column: &str) -> AppResult<String> {
-        self.open(&row.try_get::<Option<String>, _>(column)?.unwrap_or_default())
+        Ok(self.column_opt(row, column)?.unwrap_or_default())
+    }
+
+    /// A row's sealed column, opened; NULL or empty (not given) is `None`.
+    pub fn column_opt(&self, row: &sqlx::any::AnyRow, column: &str) -> AppResult<Option<String>> {
+        let stored = row.try_get::<Option<String>, _>(column)?.filter(|s| !s.is_empty());
+        self.open_opt(stored)
     }
 
     /// The first of `rows` whose sealed `phone` ends in `last4` (sign-in by name and the last
@@ -532,9 +538,14 @@ pub async fn rotate(db: &Db, wait: Duration) -> anyhow::Result<Rotation> {
 /// server must then be given the new key file (they hold the data keys in memory meanwhile).
 pub async fn rewrap(db: &Db, new_master: [u8; 16]) -> anyhow::Result<usize> {
     let new = Sm4Gcm::new(&new_master.into());
-    let rows =
-        sqlx::query("SELECT id, purpose, wrapped FROM data_keys ORDER BY id").fetch_all(&db.pool).await?;
+    // Read in the transaction that rewrites them, with new keys held off (SQLite's writer lock
+    // does that already), so that none staged meanwhile stays under the old master key.
     let mut tx = db.begin().await?;
+    if db.engine == crate::db::Engine::Postgres {
+        sqlx::query("LOCK TABLE data_keys IN EXCLUSIVE MODE").execute(&mut *tx).await?;
+    }
+    let rows =
+        sqlx::query("SELECT id, purpose, wrapped FROM data_keys ORDER BY id").fetch_all(&mut *tx).await?;
     for r in &rows {
         let (id, purpose): (i64, String) = (r.get("id"), r.get("purpose"));
         let wrapped = b64().decode(r.get::<String, _>("wrapped")).unwrap_or_default();

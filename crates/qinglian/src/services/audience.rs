@@ -31,12 +31,7 @@ pub async fn linked_person(
         w.sql()
     );
     let Some(r) = w.fetch_all(&db.pool, &sql).await?.into_iter().next() else { return Ok(None) };
-    let phone = db.vault.column(&r, "phone")?;
-    Ok(Some(LinkedPerson {
-        id: r.get("id"),
-        name: r.get("name"),
-        phone: Some(phone).filter(|p| !p.is_empty()),
-    }))
+    Ok(Some(LinkedPerson { id: r.get("id"), name: r.get("name"), phone: db.vault.column_opt(&r, "phone")? }))
 }
 
 /// Where a sitting, material or pledge keeps the people asked by name.

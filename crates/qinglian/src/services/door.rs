@@ -115,10 +115,7 @@ async fn load_roster(app: &App, s: &Sitting) -> AppResult<Roster> {
     );
     let mut names: HashMap<String, Vec<(i64, String)>> = HashMap::new();
     for r in w.fetch_all(&app.db.pool, &sql).await? {
-        let phone = app.db.vault.column(&r, "phone")?;
-        if phone.is_empty() {
-            continue;
-        }
+        let Some(phone) = app.db.vault.column_opt(&r, "phone")? else { continue };
         let digits = phone.get(phone.len().saturating_sub(4)..).unwrap_or_default().to_string();
         names.entry(r.get("name")).or_default().push((r.get("id"), digits));
     }

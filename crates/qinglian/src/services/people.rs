@@ -122,7 +122,7 @@ pub struct PersonDetail {
 async fn visible_row(app: &App, actor: &Actor, id: i64) -> AppResult<sqlx::any::AnyRow> {
     let r = sqlx::query(
         "SELECT p.id, p.name, p.unit_id, u.name AS unit_name, u.path, p.staff_no, p.position, p.rank,
-                p.party_member, p.phone, p.email, p.notify_by, p.left_at, p.left_reason, p.merged_into
+                p.party_member, p.phone, p.phone_idx, p.email, p.notify_by, p.left_at, p.left_reason, p.merged_into
          FROM people p JOIN units u ON u.id = p.unit_id WHERE p.id = $1",
     )
     .bind(id)
@@ -202,10 +202,10 @@ pub async fn update(app: &App, actor: &Actor, id: i64, input: PersonInput) -> Ap
         None
     });
     let vault = &app.db.vault;
-    let (phone_before, email_before) = (vault.column(&before, "phone")?, vault.column(&before, "email")?);
-    let some = |s: &String| Some(s.clone()).filter(|s| !s.is_empty());
+    let (phone_before, email_before) =
+        (vault.column_opt(&before, "phone")?, vault.column_opt(&before, "email")?);
     let phone = match input.phone.as_deref().map(normalize) {
-        None => some(&phone_before),
+        None => phone_before.clone(),
         Some(raw) if raw.is_empty() => None,
         Some(raw) => parse_phone(&raw).or_else(|| {
             err("phone", Msg::new("roster.phone_invalid").arg("phone", &raw));
@@ -213,7 +213,7 @@ pub async fn update(app: &App, actor: &Actor, id: i64, input: PersonInput) -> Ap
         }),
     };
     let email = match input.email.as_deref().map(normalize) {
-        None => some(&email_before),
+        None => email_before.clone(),
         Some(raw) if raw.is_empty() => None,
         Some(raw) => parse_email(&raw).or_else(|| {
             err("email", Msg::new("roster.email_invalid").arg("email", &raw));
@@ -283,8 +283,8 @@ pub async fn update(app: &App, actor: &Actor, id: i64, input: PersonInput) -> Ap
         position: before.get("position"),
         rank: before.get("rank"),
         party_member: before.get::<i64, _>("party_member") != 0,
-        phone: some(&phone_before),
-        email: some(&email_before),
+        phone: phone_before,
+        email: email_before,
         notify_by: before.get("notify_by"),
     };
     let now = Logged {
@@ -492,7 +492,7 @@ pub async fn merge(app: &App, actor: &Actor, duplicate: i64, kept: i64) -> AppRe
     .bind(dup.get::<Option<String>, _>("staff_no"))
     .bind(dup.get::<Option<String>, _>("email"))
     .bind(kept)
-    .bind(app.db.vault.index_opt(Blind::Phone, app.db.vault.open_opt(dup.get("phone"))?.as_deref()))
+    .bind(dup.get::<Option<String>, _>("phone_idx"))
     .execute(&mut *tx)
     .await?
     .rows_affected();

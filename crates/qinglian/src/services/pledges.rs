@@ -244,7 +244,7 @@ pub(crate) fn signature_svg(name: &str, strokes: &str, typed: bool) -> AppResult
 }
 
 /// Limits on public signing, counted from the signatures themselves so every server agrees.
-async fn check_rate(app: &App, ip: &str, phone: &str) -> AppResult<()> {
+async fn check_rate(app: &App, ip: &str, phone_idx: &str) -> AppResult<()> {
     let per_minute = app.config.public_signatures_per_minute;
     if per_minute == 0 {
         return Ok(());
@@ -258,7 +258,7 @@ async fn check_rate(app: &App, ip: &str, phone: &str) -> AppResult<()> {
             .await?;
     let from_phone: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM signatures WHERE phone_idx = $1 AND signed_at >= $2")
-            .bind(app.db.vault.index(Blind::Phone, phone))
+            .bind(phone_idx)
             .bind(since)
             .fetch_one(&app.db.pool)
             .await?;
@@ -323,8 +323,10 @@ pub async fn sign(
     };
     let (signer_key, person_id) = match invited {
         None => {
-            check_rate(app, ip, &phone).await?;
-            (format!("x:{}", app.db.vault.index(Blind::Phone, &phone)), None)
+            // One index of the phone serves the rate limit and the one signature per phone.
+            let phone_idx = app.db.vault.index(Blind::Phone, &phone);
+            check_rate(app, ip, &phone_idx).await?;
+            (format!("x:{phone_idx}"), None)
         }
         Some((person, _, _)) => (format!("p:{person}"), Some(person)),
     };

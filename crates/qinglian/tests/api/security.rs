@@ -603,6 +603,33 @@ async fn a_key_rotation_reseals_everything_and_a_wrong_master_key_is_refused(t: 
         qinglian::config::Config::for_dir(elsewhere.path().join("none"), Some(config.database_url.clone()));
     let refused = qinglian::start(missing).await.err().expect("a missing master key is refused").to_string();
     assert!(refused.contains("找不到主密钥文件"), "{refused}");
+
+    // Re-wrapped under a new master key: a server given the new file reads every phone, the old
+    // file opens nothing any more.
+    let renewed = elsewhere.path().join("renewed.key");
+    qinglian::vault::write_master_key(&renewed).unwrap();
+    let (ok, out) = crate::backup::qinglian(
+        &config.data_dir,
+        &config.database_url,
+        &["--master-key-file", key_file, "keys", "rewrap", renewed.to_str().unwrap()],
+    );
+    assert!(ok && out.contains("重新包装"), "{out}");
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'keys.rewrap'").await, 1);
+    let at = |dir: &str, key: &std::path::Path| qinglian::config::Config {
+        master_key_file: key.to_path_buf(),
+        ..qinglian::config::Config::for_dir(elsewhere.path().join(dir), Some(config.database_url.clone()))
+    };
+    let server =
+        qinglian::start(at("renewed", &renewed)).await.expect("the new master key opens the data keys");
+    let stored: String =
+        sqlx::query_scalar("SELECT phone FROM people WHERE phone IS NOT NULL ORDER BY id LIMIT 1")
+            .fetch_one(&server.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(server.db.vault.open(&stored).unwrap(), t.open(&stored));
+    let refused =
+        qinglian::start(at("old", &config.master_key_file)).await.err().expect("the old key is refused");
+    assert!(refused.to_string().contains("主密钥"), "{refused}");
 }
 
 /// The audit log is archived, never deleted: `qinglian audit archive` writes every record before

@@ -7,7 +7,7 @@
 //! Anyone can recompute the chain from the file alone. The instance (`qinglian audit
 //! verify-archive`) also checks the seal, and that its live log still holds the same records.
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Write};
 
 use hmac::Mac;
 use serde::{Deserialize, Serialize};
@@ -123,21 +123,22 @@ impl ArchiveReport {
 }
 
 /// Checks an archive, read line by line from `input`, against itself, its seal and the live log.
-pub async fn verify(db: &Db, input: impl BufRead) -> anyhow::Result<ArchiveReport> {
+pub async fn verify(db: &Db, mut input: impl BufRead) -> anyhow::Result<ArchiveReport> {
     let bad = |why: &str| anyhow::anyhow!("不是有效的审计归档文件：{why}");
-    let mut lines = input.lines();
     let mut mac = db.vault.keyed(SEAL);
-    let first = lines.next().transpose()?.ok_or_else(|| bad("文件为空"))?;
-    let header: Header = serde_json::from_str(&first).map_err(|_| bad("缺少文件头"))?;
+    let mut line = String::new();
+    if !read_line(&mut input, &mut line)? {
+        return Err(bad("文件为空"));
+    }
+    let header: Header = serde_json::from_str(&line).map_err(|_| bad("缺少文件头"))?;
     if header.format != FORMAT {
         return Err(bad("格式版本不符"));
     }
-    mac.update(format!("{first}\n").as_bytes());
+    mac.update(line.as_bytes());
     let (mut chain, mut entries, mut seal) = (true, 0u64, None);
     let mut prev: Option<String> = None;
     let mut digests: Vec<(i64, String)> = Vec::new();
-    for line in lines {
-        let line = line?;
+    while read_line(&mut input, &mut line)? {
         if seal.is_some() {
             return Err(bad("封签之后还有内容"));
         }
@@ -145,7 +146,7 @@ pub async fn verify(db: &Db, input: impl BufRead) -> anyhow::Result<ArchiveRepor
             seal = Some(s.seal);
             continue;
         }
-        mac.update(format!("{line}\n").as_bytes());
+        mac.update(line.as_bytes());
         let record: Record = serde_json::from_str(&line).map_err(|_| bad("记录无法读取"))?;
         let digest =
             super::super::signatures::sm3_hex(record.entry.canonical(&record.prev_digest).as_bytes());
@@ -162,6 +163,18 @@ pub async fn verify(db: &Db, input: impl BufRead) -> anyhow::Result<ArchiveRepor
         && digests.last().map(|d| d.0) == Some(header.last_id);
     let in_log = in_log(db, &digests).await?;
     Ok(ArchiveReport { header, chain, sealed, in_log })
+}
+
+/// The longest line an archive may hold, far above any record: a file from elsewhere is read
+/// a bounded line at a time.
+const MAX_LINE: u64 = 16 << 20;
+
+/// The next line of `input` into `line`, its newline kept (the seal covers it); false at the end.
+fn read_line(input: &mut impl BufRead, line: &mut String) -> anyhow::Result<bool> {
+    line.clear();
+    let n = input.by_ref().take(MAX_LINE + 1).read_line(line)?;
+    anyhow::ensure!(n as u64 <= MAX_LINE, "不是有效的审计归档文件：某一行超过 16 MiB");
+    Ok(n > 0)
 }
 
 /// Whether the live log holds exactly these chained records between the first and the last.
