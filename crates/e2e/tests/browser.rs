@@ -477,10 +477,20 @@ async fn an_entrepreneur_draws_a_signature_on_a_phone_and_verifies_the_copy() {
     let strokes: serde_json::Value =
         c.execute("return document.querySelector('input[name=strokes]').value;", vec![]).await.unwrap();
     assert!(strokes.as_str().unwrap().starts_with("[[["), "the pad recorded the strokes: {strokes}");
+    // The form says what it collects and why, and asks for consent before it is sent.
+    let notice = c.find(Locator::Id("privacy-notice")).await.unwrap().text().await.unwrap();
+    assert!(notice.contains("手机号码") && notice.contains("匿名化"), "{notice}");
+    click(&c, Locator::Id("consent")).await;
     shot(&c, "11-pledge-drawn").await;
     click(&c, Locator::Css("#pledge-form button[type=submit]")).await;
     let code = c.wait().for_element(Locator::Id("pledge-code")).await.unwrap().text().await.unwrap();
     shot(&c, "12-pledge-signed").await;
+    let consent: String = sqlx::query_scalar("SELECT consent FROM signatures WHERE code = $1")
+        .bind(&code)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(consent, "pledge/1", "the consent names the notice agreed to");
 
     // The signed copy downloads as a PDF; its code checks out on the public page.
     let pdf: serde_json::Value = c
@@ -636,7 +646,7 @@ async fn a_poem_is_submitted_scored_published_and_found() {
     fill(&c, "w-title", "竹影清风").await;
     fill(&c, "w-body", "竹影摇清风，家训挂堂中。父亲常叮嘱，清白最光荣。").await;
     click(&c, Locator::Id("w-declaration")).await;
-    click(&c, Locator::Id("w-consent")).await;
+    click(&c, Locator::Id("consent")).await;
     shot(&c, "20-submit-poem").await;
     click(&c, Locator::Css("#submit-form button[type=submit]")).await;
     let code = c.wait().for_element(Locator::Id("receipt-code")).await.unwrap().text().await.unwrap();

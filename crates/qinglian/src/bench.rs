@@ -454,7 +454,7 @@ async fn pledge_load(app: &App, addr: std::net::SocketAddr) -> anyhow::Result<()
     let strokes = "[[[100,200],[200,120],[320,260],[450,140]],[[520,220],[700,200],[880,240]]]";
     let total = 20_000;
     let bodies: Vec<String> = (0..total)
-        .map(|i| serde_json::json!({"name": format!("企业家{i}"), "org": "基准公司", "phone": scattered_phone(i), "strokes": strokes}).to_string())
+        .map(|i| serde_json::json!({"name": format!("企业家{i}"), "org": "基准公司", "phone": scattered_phone(i), "strokes": strokes, "consent": true}).to_string())
         .collect();
     let (elapsed, latencies) = post_load(addr, &format!("/api/v1/pledges/{id}/sign"), bodies).await?;
     let stored: i64 = sqlx::query_scalar("SELECT signature_count FROM pledges WHERE id = $1")
@@ -740,6 +740,7 @@ async fn works_load(app: &App, addr: std::net::SocketAddr) -> anyhow::Result<()>
             body,
             declaration: true,
             consent: true,
+            notice: None,
             ..Default::default()
         };
         let t = Instant::now();

@@ -132,6 +132,9 @@ impl Db {
                             conn.execute("PRAGMA busy_timeout = 10000").await?;
                             conn.execute("PRAGMA foreign_keys = ON").await?;
                             conn.execute("PRAGMA synchronous = FULL").await?;
+                            // What is deleted or overwritten (anonymised names, a rotated key's
+                            // ciphertexts) is zeroed in its page rather than left in the file.
+                            conn.execute("PRAGMA secure_delete = FAST").await?;
                             Ok(())
                         })
                     })

@@ -14,6 +14,7 @@ use sqlx::Row;
 use crate::db::{now, values_placeholders, Tx};
 use crate::domain::Role;
 use crate::error::AppResult;
+use crate::services::privacy::Form;
 use crate::services::{audit, auth, campaigns, units, users, App};
 
 pub const CITY: &str = "清河市";
@@ -211,11 +212,13 @@ pub async fn load(app: &App, admin_user: &str, password: &str) -> AppResult<usiz
         users::grant_in(&mut tx, id, role, unit.map(unit_id).unwrap_or(0)).await?;
     }
 
-    // The seed's campaign.
+    // The seed's campaign: a past year's, its public's data kept the longest a campaign may keep
+    // it (or the year's 365 days would have anonymised the demo's signers long ago).
     let jiwei = unit_id("市纪委监委");
     let campaign: i64 = sqlx::query_scalar(
-        "INSERT INTO campaigns (title, year, theme, start_date, end_date, guiding_text, requirements, issuer_unit_id, status, paperwork, created_at, updated_at)
-         VALUES ($1, 2022, $2, '2022-05-16', '2022-06-15', $3, $4, $5, 'published', $6, $7, $7) RETURNING id",
+        "INSERT INTO campaigns (title, year, theme, start_date, end_date, guiding_text, requirements, issuer_unit_id, status, paperwork,
+                                created_at, updated_at, retention_days)
+         VALUES ($1, 2022, $2, '2022-05-16', '2022-06-15', $3, $4, $5, 'published', $6, $7, $7, 3650) RETURNING id",
     )
     .bind("2022年清廉清河宣传周")
     .bind("清廉清河建设为引领，助力全方位高质量发展")
@@ -663,6 +666,7 @@ async fn reading_and_pledges(
                     ip: "10.0.0.1".into(),
                     by_user: None,
                     signed_at: Some(t),
+                    consent: String::new(),
                 };
                 sig.record(tx).await?;
             }
@@ -738,6 +742,7 @@ async fn reading_and_pledges(
                 ip: "10.0.0.2".into(),
                 by_user: None,
                 signed_at: Some(at("2022-05-21 15:00") + i as i64 * 47),
+                consent: if person.is_none() { Form::Pledge.notice() } else { String::new() },
             };
             sig.record(tx).await?;
         }

@@ -76,6 +76,9 @@ pub const SEALED: &[Sealed] = &[
     Sealed { table: "works", column: "guardian", index: None },
     Sealed { table: "works", column: "ip", index: Some(("ip_idx", Blind::Ip)) },
     Sealed { table: "outbox", column: "recipient", index: None },
+    // The authenticators' secrets: opened only to check a code.
+    Sealed { table: "users", column: "totp_secret", index: None },
+    Sealed { table: "users", column: "totp_pending", index: None },
 ];
 
 /// The keys this server holds in memory, loaded from `data_keys` with the master key.

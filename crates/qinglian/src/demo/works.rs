@@ -239,6 +239,7 @@ pub async fn load(
             body: body.clone(),
             declaration: true,
             consent: true,
+            notice: None,
         };
         let r =
             works::submit_in(tx, &call, &input, "10.0.0.3", at("2022-05-20 10:00") + i as i64 * 3600).await?;

@@ -15,6 +15,7 @@ mod campaigns;
 mod inspections;
 mod integrity;
 mod outbox;
+mod privacy;
 mod publicity;
 mod reports;
 mod roster;
@@ -50,7 +51,7 @@ struct Feature {
 
 /// Every feature, in the order a newcomer would read them: accounts and the city's units and
 /// people, the campaign and its ledger, then the work of the week, then its end.
-const FEATURES: [Feature; 12] = [
+const FEATURES: [Feature; 13] = [
     account::FEATURE,
     roster::FEATURE,
     audit::FEATURE,
@@ -63,6 +64,7 @@ const FEATURES: [Feature; 12] = [
     integrity::FEATURE,
     works::FEATURE,
     reports::FEATURE,
+    privacy::FEATURE,
 ];
 
 /// Builds the whole application router.
@@ -137,6 +139,7 @@ pub async fn run(
     };
     let worker = tokio::spawn(jobs::work(app.clone(), stopped(stopping.clone()), JOB_POLL));
     tokio::spawn(crate::services::outbox::work(app.clone(), stopped(stopping.clone()), OUTBOX_POLL));
+    tokio::spawn(crate::services::privacy::sweep(app.clone(), stopped(stopping.clone()), PRIVACY_SWEEP));
     tokio::spawn(async move {
         shutdown.await;
         let _ = stop.send(true);
@@ -163,6 +166,9 @@ pub async fn run(
 
 /// How often an idle server looks for notices due (a retry's time come, one queued elsewhere).
 const OUTBOX_POLL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// How often a server anonymises the personal data whose retention is over.
+const PRIVACY_SWEEP: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// How often an idle server looks for jobs queued elsewhere or left by a server that died.
 const JOB_POLL: std::time::Duration = std::time::Duration::from_secs(3);

@@ -37,6 +37,15 @@ pub struct Campaign {
     pub activities: Vec<Activity>,
     /// The furniture of the notice and the report (版头, 主送, 署名, 版记).
     pub paperwork: super::report::paperwork::Paperwork,
+    /// Days after the end the public's personal data is kept, then anonymised.
+    pub retention_days: i64,
+}
+
+impl Campaign {
+    /// The day after which the public's personal data is anonymised.
+    pub fn anonymised_after(&self) -> String {
+        super::privacy::anonymised_after(&self.end_date, self.retention_days).unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -141,6 +150,7 @@ pub async fn get(app: &App, id: i64) -> AppResult<Campaign> {
         themes,
         activities: activities(app, id, None).await?,
         paperwork: super::report::paperwork::parse(&r.get::<String, _>("paperwork")),
+        retention_days: r.get("retention_days"),
     })
 }
 

@@ -411,6 +411,7 @@ pub async fn sign(app: &App, actor: &Actor, id: i64, input: &ReaderSignature) ->
         ip: actor.ip.clone(),
         by_user: Some((actor.user_id, actor.username.clone())),
         signed_at: None,
+        consent: String::new(),
     };
     signatures::sign(app, job).await
 }

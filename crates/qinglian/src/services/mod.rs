@@ -23,6 +23,7 @@ pub mod people;
 pub mod placements;
 pub mod pledges;
 pub mod portal;
+pub mod privacy;
 pub mod reach;
 pub mod recent;
 pub mod report;

@@ -8,6 +8,7 @@ use sqlx::Row;
 
 use super::audience::Audience;
 use super::filter::Where;
+use super::privacy::{self, Form};
 use super::revisions::{campaign_open, check_seen, next_version, refusal, signed_text};
 use super::signatures::{self, check_plain, NewSignature, Signed, Strokes};
 use super::{audit, clean_text, Actor, App};
@@ -233,6 +234,12 @@ pub struct SignInput {
     /// The version the signer was shown; a signature on an earlier one is refused.
     #[serde(default)]
     pub version: Option<i64>,
+    /// A public pledge's signer agrees to the privacy notice (`GET /api/v1/privacy/notices`).
+    #[serde(default)]
+    pub consent: bool,
+    /// The notice the signer was shown (`pledge/1`); refused when it is no longer the one in force.
+    #[serde(default)]
+    pub notice: Option<String>,
 }
 
 /// The SVG of a signature: drawn strokes, or the typed name when asked for.
@@ -312,6 +319,10 @@ pub async fn sign(
         ),
     };
     let org = keep(check_plain("org", &input.org, 100, p.public));
+    let consent = match invited {
+        None => keep(privacy::consent(Form::Pledge, input.consent, input.notice.as_deref())),
+        Some(_) => String::new(),
+    };
     if phone.is_none() {
         errors.push(crate::error::FieldError { field: "phone".into(), msg: Msg::new("err.phone") });
     }
@@ -345,6 +356,7 @@ pub async fn sign(
         ip: ip.to_string(),
         by_user: actor.map(|a| (a.user_id, a.username.clone())),
         signed_at: None,
+        consent,
     };
     signatures::sign(app, job).await
 }
@@ -510,6 +522,7 @@ pub async fn wall(app: &App, id: i64) -> AppResult<Wall> {
         .ok_or(AppError::NotFound)?;
     let recent = sqlx::query(
         "SELECT name, org, signed_at FROM signatures WHERE subject = 'pledge' AND subject_id = $1 AND withdrawn_at = 0
+           AND anonymised_at = 0
          ORDER BY id DESC LIMIT 50",
     )
     .bind(id)
@@ -525,6 +538,9 @@ pub async fn wall(app: &App, id: i64) -> AppResult<Wall> {
 /// signature, the unit that issued it and how to check the copy; typeset with embedded fonts.
 pub async fn signed_pdf(app: &App, code: &str, verify_url: &str) -> AppResult<Vec<u8>> {
     let s = signatures::by_code(app, code).await?;
+    if s.anonymised {
+        return Err(AppError::NotFound);
+    }
     let pledge = s.subject == "pledge";
     let issuer: String = sqlx::query_scalar(if pledge {
         "SELECT u.name FROM pledges x JOIN units u ON u.id = x.host_unit_id WHERE x.id = $1"

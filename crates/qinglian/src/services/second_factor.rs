@@ -111,7 +111,7 @@ pub async fn begin(app: &App, actor: &Actor) -> AppResult<Enrolment> {
     let url = totp(&secret, &actor.username)?.get_url();
     let mut tx = app.db.begin().await?;
     let updated = sqlx::query("UPDATE users SET totp_pending = $1 WHERE id = $2 AND totp_enabled_at = 0")
-        .bind(&secret)
+        .bind(app.db.vault.seal(&secret))
         .bind(actor.user_id)
         .execute(&mut *tx)
         .await?;
@@ -125,26 +125,28 @@ pub async fn begin(app: &App, actor: &Actor) -> AppResult<Enrolment> {
 
 /// The pending enrolment's `otpauth://` address, for showing its QR code again.
 pub async fn pending_url(app: &App, actor: &Actor) -> AppResult<Option<Enrolment>> {
-    let secret: String = sqlx::query_scalar("SELECT totp_pending FROM users WHERE id = $1")
+    let sealed: String = sqlx::query_scalar("SELECT totp_pending FROM users WHERE id = $1")
         .bind(actor.user_id)
         .fetch_one(&app.db.pool)
         .await?;
-    if secret.is_empty() {
+    if sealed.is_empty() {
         return Ok(None);
     }
+    let secret = app.db.vault.open(&sealed)?;
     let url = totp(&secret, &actor.username)?.get_url();
     Ok(Some(Enrolment { secret, otpauth_url: url }))
 }
 
 /// Confirms the pending secret with a code from it; returns the recovery codes, shown once.
 pub async fn confirm(app: &App, actor: &Actor, code: &str) -> AppResult<Vec<String>> {
-    let pending: String = sqlx::query_scalar("SELECT totp_pending FROM users WHERE id = $1")
+    let sealed: String = sqlx::query_scalar("SELECT totp_pending FROM users WHERE id = $1")
         .bind(actor.user_id)
         .fetch_one(&app.db.pool)
         .await?;
-    if pending.is_empty() {
+    if sealed.is_empty() {
         return Err(AppError::Conflict(Msg::new("err.second_factor_not_begun")));
     }
+    let pending = app.db.vault.open(&sealed)?;
     let Some(step) = matching_step(&totp(&pending, &actor.username)?, &normalise(code), now() as u64) else {
         return Err(AppError::invalid("code", Msg::new("err.second_factor_code")));
     };
@@ -157,7 +159,7 @@ pub async fn confirm(app: &App, actor: &Actor, code: &str) -> AppResult<Vec<Stri
     .bind(t)
     .bind(step)
     .bind(actor.user_id)
-    .bind(&pending)
+    .bind(&sealed)
     .execute(&mut *tx)
     .await?;
     if claimed.rows_affected() == 0 {
@@ -216,7 +218,7 @@ pub async fn spend(tx: &mut Tx, user_id: i64, code: &str) -> AppResult<Option<Pr
         .bind(user_id)
         .fetch_one(&mut **tx)
         .await?;
-    let secret: String = row.get("totp_secret");
+    let secret = tx.vault.column(&row, "totp_secret")?;
     if secret.is_empty() {
         return Ok(None);
     }

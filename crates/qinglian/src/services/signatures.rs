@@ -4,6 +4,10 @@
 //! from the client, so nothing a signer sends can become markup. Every signature carries the SM3
 //! digest of the text signed and the signature, and a digest chained to the one before it, so an
 //! edit or deletion anywhere in the table breaks the chain that `verify_chain` walks.
+//!
+//! Since scheme 4 the chain holds who signed (name, organisation, phone, address, drawing) only
+//! through a digest salted per row: when the retention the organiser set is over, `anonymise`
+//! erases those fields and the salt, keeps the digest, and the chain still verifies.
 
 use serde::Serialize;
 use serde_json::json;
@@ -128,6 +132,8 @@ pub struct NewSignature {
     pub by_user: Option<(i64, String)>,
     /// When it was signed; now, unless records of the past are being loaded (the demo).
     pub signed_at: Option<i64>,
+    /// The privacy notice a public signer agreed to (`privacy::Form::notice`), else empty.
+    pub consent: String,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -164,12 +170,8 @@ fn canonical(
     code: &str,
     content: &str,
 ) -> String {
-    let fields = [
-        prev.to_string(),
-        s.subject.to_string(),
-        s.subject_id.to_string(),
-        version.to_string(),
-        text_id.to_string(),
+    let mut fields = what_was_signed(prev, s, (text_id, version));
+    fields.extend([
         s.signer_key.clone(),
         s.person_id.map(|p| p.to_string()).unwrap_or_default(),
         s.name.clone(),
@@ -180,8 +182,56 @@ fn canonical(
         s.ip.clone(),
         code.to_string(),
         content.to_string(),
-    ];
+    ]);
     length_prefixed(&fields)
+}
+
+/// The link and what a signature signed: the fields every scheme since 2 begins with.
+fn what_was_signed(prev: &str, s: &NewSignature, (text_id, version): (i64, i64)) -> Vec<String> {
+    vec![
+        prev.to_string(),
+        s.subject.to_string(),
+        s.subject_id.to_string(),
+        version.to_string(),
+        text_id.to_string(),
+    ]
+}
+
+/// Scheme 4: what was signed, when and how, with who signed it only as `personal`, the salted
+/// digest `personal_digest` gives.
+fn canonical_v4(
+    prev: &str,
+    s: &NewSignature,
+    (text_id, version): (i64, i64),
+    signed_at: i64,
+    code: &str,
+    personal: &str,
+) -> String {
+    let mut fields = what_was_signed(prev, s, (text_id, version));
+    fields.extend([
+        s.method.to_string(),
+        signed_at.to_string(),
+        code.to_string(),
+        s.consent.clone(),
+        personal.to_string(),
+    ]);
+    length_prefixed(&fields)
+}
+
+/// Who signed, and the drawing, digested after a random salt: without the salt (erased with the
+/// fields on anonymisation) no guess at a name or phone can be checked against it.
+fn personal_digest(salt: &str, s: &NewSignature, content: &str) -> String {
+    let fields = [
+        salt.to_string(),
+        s.signer_key.clone(),
+        s.person_id.map(|p| p.to_string()).unwrap_or_default(),
+        s.name.clone(),
+        s.org.clone(),
+        s.phone.clone(),
+        s.ip.clone(),
+        content.to_string(),
+    ];
+    sm3_hex(length_prefixed(&fields).as_bytes())
 }
 
 /// Fields joined for a digest, each after its length, so no choice of values can make two rows
@@ -304,13 +354,15 @@ async fn append(tx: &mut Tx, s: &NewSignature) -> AppResult<Signed> {
     // The version is the kept text's, whatever the caller assumed.
     let (text_id, version) = signed_text(tx, s).await?;
     let content = content_digest(&s.text, &s.svg);
-    let digest = sm3_hex(canonical(&prev, s, (text_id, version), signed_at, &code, &content).as_bytes());
+    let salt = hex::encode(rand::random::<[u8; 16]>());
+    let personal = personal_digest(&salt, s, &content);
+    let digest = sm3_hex(canonical_v4(&prev, s, (text_id, version), signed_at, &code, &personal).as_bytes());
     // Refused by either key: the signer's own (`signer_key`), or a signature already counted for
     // the same person (a duplicate merged into him signed it under its own record).
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO signatures (subject, subject_id, version, signer_key, person_id, name, org, phone, method, svg, signed_at, ip,
-            code, content_digest, prev_digest, digest, scheme, text_id, counted_for, phone_idx, ip_idx)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 3, $17, $5, $18, $19)
+            code, content_digest, prev_digest, digest, scheme, text_id, counted_for, phone_idx, ip_idx, consent, salt, personal_digest)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 4, $17, $5, $18, $19, $20, $21, $22)
          ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind(s.subject)
@@ -332,6 +384,9 @@ async fn append(tx: &mut Tx, s: &NewSignature) -> AppResult<Signed> {
     .bind(text_id)
     .bind(tx.vault.index(Blind::Phone, &s.phone))
     .bind(tx.vault.index(Blind::Ip, &s.ip))
+    .bind(&s.consent)
+    .bind(&salt)
+    .bind(&personal)
     .fetch_optional(&mut **tx)
     .await?;
     let id = id.ok_or_else(|| AppError::Conflict(Msg::new("err.already_signed")))?;
@@ -390,17 +445,26 @@ pub struct ChainReport {
 const STORED: &str =
     "SELECT s.id, s.subject, s.subject_id, s.version, s.signer_key, s.person_id, s.name, s.org, s.phone, s.method, s.svg,
             s.signed_at, s.ip, s.code, s.content_digest, s.prev_digest, s.digest, s.scheme, s.text_id, s.withdrawn_at,
-            t.text
+            s.consent, s.salt, s.personal_digest, s.anonymised_at, t.text
      FROM signatures s LEFT JOIN signed_texts t ON t.id = s.text_id";
 
 /// Recomputes a stored signature's digest after `prev` from its fields and kept text; the
 /// reason, when the row does not hold.
 fn recompute(vault: &Vault, r: &sqlx::any::AnyRow, prev: &str) -> Result<String, &'static str> {
+    let scheme: i64 = r.get("scheme");
+    if r.get::<i64, _>("anonymised_at") != 0 && scheme < 4 {
+        // Chained over the fields themselves, erased since: only its place in the chain is left.
+        let digest: String = r.get("digest");
+        return if r.get::<String, _>("prev_digest") == prev {
+            Ok(digest)
+        } else {
+            Err("a signature's fields or its link to the one before were changed")
+        };
+    }
     let stored_subject: String = r.get("subject");
     let stored_method: String = r.get("method");
     let unsealed = |column| vault.column(r, column).map_err(|_| "a sealed phone or address does not open");
     let (phone, ip) = (unsealed("phone")?, unsealed("ip")?);
-    let scheme: i64 = r.get("scheme");
     let signer_key: String = r.get("signer_key");
     // Before scheme 3 a public signer's key was his phone itself; sealing replaced it with the
     // phone's blind index, and the digest was taken over the old key.
@@ -425,15 +489,26 @@ fn recompute(vault: &Vault, r: &sqlx::any::AnyRow, prev: &str) -> Result<String,
         ip,
         by_user: None,
         signed_at: None,
+        consent: r.get("consent"),
     };
     let (signed_at, code): (i64, String) = (r.get("signed_at"), r.get("code"));
     let stored_content: String = r.get("content_digest");
-    let digest = if scheme >= 2 {
+    let text_id = r.get::<Option<i64>, _>("text_id").unwrap_or_default();
+    let digest = if scheme >= 4 {
+        let stored_personal: String = r.get("personal_digest");
+        if r.get::<i64, _>("anonymised_at") == 0 {
+            let content = content_digest(&s.text, &s.svg);
+            let salt: String = r.get("salt");
+            if content != stored_content || personal_digest(&salt, &s, &content) != stored_personal {
+                return Err("the text or the signature differs from what was signed");
+            }
+        }
+        sm3_hex(canonical_v4(prev, &s, (text_id, s.version), signed_at, &code, &stored_personal).as_bytes())
+    } else if scheme >= 2 {
         let content = content_digest(&s.text, &s.svg);
         if content != stored_content {
             return Err("the text or the signature differs from what was signed");
         }
-        let text_id = r.get::<Option<i64>, _>("text_id").unwrap_or_default();
         sm3_hex(canonical(prev, &s, (text_id, s.version), signed_at, &code, &content).as_bytes())
     } else {
         sm3_hex(canonical_v1(prev, &s, signed_at, &code, &stored_content).as_bytes())
@@ -540,6 +615,8 @@ pub struct SignatureView {
     pub org: String,
     pub signed_at: i64,
     pub withdrawn: bool,
+    /// Who signed was erased when the retention set for it was over; the record still verifies.
+    pub anonymised: bool,
     /// Whether the record still matches its digest (false: altered since it was signed).
     pub genuine: bool,
     #[serde(skip)]
@@ -579,6 +656,7 @@ pub async fn by_code(app: &App, code: &str) -> AppResult<SignatureView> {
         org: r.get("org"),
         signed_at: r.get("signed_at"),
         withdrawn: r.get::<i64, _>("withdrawn_at") != 0,
+        anonymised: r.get::<i64, _>("anonymised_at") != 0,
         genuine,
         svg: r.get("svg"),
         text: body.to_string(),

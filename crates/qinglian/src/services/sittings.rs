@@ -10,6 +10,7 @@ pub use super::audience::Audience;
 use super::audit::{self, Who};
 use super::filter::Where;
 use super::outbox;
+use super::privacy::{self, Form};
 use super::throttle::{Rule, Throttle};
 use super::{clean_text, Actor, App, Page, Paging};
 use crate::db::{now, Tx};
@@ -1262,6 +1263,12 @@ pub struct RegistrationInput {
     /// The full mobile number of a member of the public.
     #[serde(default)]
     pub phone: String,
+    /// A member of the public agrees to the privacy notice (`GET /api/v1/privacy/notices`).
+    #[serde(default)]
+    pub consent: bool,
+    /// The notice he was shown (`registration/1`); refused when no longer the one in force.
+    #[serde(default)]
+    pub notice: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -1325,8 +1332,8 @@ pub async fn register(
         return Err(AppError::TooMany(Msg::new("err.signing_too_fast")));
     }
     // A cadre registers as his roster entry; the public by name and phone.
-    let (name, phone, person) = if let Some((id, name, phone)) = member {
-        (name, phone, Some(id))
+    let (name, phone, person, consent) = if let Some((id, name, phone)) = member {
+        (name, phone, Some(id), String::new())
     } else {
         let name = text::normalize_name(&input.name);
         if name.is_empty() || name.chars().count() > 50 {
@@ -1334,7 +1341,8 @@ pub async fn register(
         }
         let phone = crate::domain::parse_phone(&input.phone)
             .ok_or_else(|| AppError::invalid("phone", Msg::new("err.phone")))?;
-        (name, phone, None)
+        let consent = privacy::consent(Form::Registration, input.consent, input.notice.as_deref())?;
+        (name, phone, None, consent)
     };
     let phone_idx = app.db.vault.index(crate::vault::Blind::Phone, &phone);
     let mut tx = app.db.begin().await?;
@@ -1361,8 +1369,8 @@ pub async fn register(
     let t = now();
     let receipt = format!("BM-{}", super::auth::readable_code(10));
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO registrations (sitting_id, person_id, name, phone, status, created_at, updated_at, receipt_hash, phone_idx)
-         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8) RETURNING id",
+        "INSERT INTO registrations (sitting_id, person_id, name, phone, status, created_at, updated_at, receipt_hash, phone_idx, consent)
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9) RETURNING id",
     )
     .bind(s.id)
     .bind(person)
@@ -1372,6 +1380,7 @@ pub async fn register(
     .bind(t)
     .bind(super::auth::code_hash(&receipt))
     .bind(&phone_idx)
+    .bind(&consent)
     .fetch_one(&mut *tx)
     .await?;
     let who = Who { user_id: None, name: &name, ip };

@@ -328,9 +328,12 @@ pub struct SubmissionInput {
     /// 原创声明: the author declares the work his own and unpublished.
     #[serde(default)]
     pub declaration: bool,
-    /// Consent to the processing of the personal data given.
+    /// Consent to the processing of the personal data given (`GET /api/v1/privacy/notices`).
     #[serde(default)]
     pub consent: bool,
+    /// The notice the author was shown (`work/1`); refused when no longer the one in force.
+    #[serde(default)]
+    pub notice: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -389,6 +392,8 @@ struct Checked {
     genre: String,
     title: String,
     body: String,
+    /// The privacy notice agreed to.
+    consent: String,
 }
 
 fn check_submission(c: &Call, input: &SubmissionInput) -> AppResult<Checked> {
@@ -433,9 +438,9 @@ fn check_submission(c: &Call, input: &SubmissionInput) -> AppResult<Checked> {
     if !input.declaration {
         err("declaration", Msg::new("err.declaration"));
     }
-    if !input.consent {
-        err("consent", Msg::new("err.consent"));
-    }
+    let consent = super::privacy::consent(super::privacy::Form::Work, input.consent, input.notice.as_deref())
+        .map_err(|e| errors.extend(e.fields().to_vec()))
+        .unwrap_or_default();
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
@@ -447,6 +452,7 @@ fn check_submission(c: &Call, input: &SubmissionInput) -> AppResult<Checked> {
         genre: input.genre.clone(),
         title,
         body,
+        consent,
     })
 }
 
@@ -571,8 +577,8 @@ async fn record_submission(tx: &mut Tx, c: &Call, w: &Checked, ip: &str, t: i64)
     let status = if s.words.is_empty() { "submitted" } else { "held" };
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO works (call_id, receipt_hash, author, contact, guardian, group_code, genre, title, body, ip, consent_at, status,
-            created_at, updated_at, contact_idx, ip_idx)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $11, $11, $13, $14) RETURNING id",
+            created_at, updated_at, contact_idx, ip_idx, consent)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $11, $11, $13, $14, $15) RETURNING id",
     )
     .bind(c.id)
     .bind(receipt_hash(&code))
@@ -588,6 +594,7 @@ async fn record_submission(tx: &mut Tx, c: &Call, w: &Checked, ip: &str, t: i64)
     .bind(status)
     .bind(tx.vault.index(Blind::Contact, &w.contact))
     .bind(tx.vault.index(Blind::Ip, ip))
+    .bind(&w.consent)
     .fetch_one(&mut **tx)
     .await?;
     store_screening(tx, id, &s).await?;
@@ -672,7 +679,7 @@ pub async fn edit(app: &App, code: &str, input: SubmissionInput, ip: &str) -> Ap
     let status = if s.words.is_empty() { "submitted" } else { "held" };
     sqlx::query(
         "UPDATE works SET author = $1, contact = $2, guardian = $3, group_code = $4, genre = $5, title = $6, body = $7,
-           status = $8, updated_at = $9, contact_idx = $11 WHERE id = $10",
+           status = $8, updated_at = $9, contact_idx = $11, consent = $12, consent_at = $9 WHERE id = $10",
     )
     .bind(&w.author)
     .bind(app.db.vault.seal(&w.contact))
@@ -685,6 +692,7 @@ pub async fn edit(app: &App, code: &str, input: SubmissionInput, ip: &str) -> Ap
     .bind(now())
     .bind(id)
     .bind(app.db.vault.index(Blind::Contact, &w.contact))
+    .bind(&w.consent)
     .execute(&mut *tx)
     .await?;
     store_screening(&mut tx, id, &s).await?;

@@ -223,7 +223,7 @@ async fn acknowledged_signatures_survive_a_kill_and_the_chain_verifies() {
                     break;
                 }
                 let body = json!({"name": format!("企业家{i}"), "org": "公司", "phone": format!("139{i:08}"),
-                    "strokes": "[[[100,200],[300,100],[500,250]]]"});
+                    "strokes": "[[[100,200],[300,100],[500,250]]]", "consent": true});
                 match http.post(format!("{base}/api/v1/pledges/{pledge}/sign")).json(&body).send().await {
                     Ok(r) if r.status() == 200 => {
                         let v: Value = r.json().await.unwrap_or_default();

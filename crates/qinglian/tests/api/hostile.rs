@@ -375,7 +375,8 @@ async fn sitting_registration_is_for_public_sittings(t: TestApp) {
     let resp = stranger.get(&format!("/sittings/{internal}/register")).await;
     assert_eq!(resp.status(), 404);
     assert!(!resp.text().await.unwrap().contains("第三会议室"), "nothing of it is shown");
-    let reg = |i: usize| json!({"name": format!("报名者{i}"), "phone": format!("1390000{i:04}")});
+    let reg =
+        |i: usize| json!({"name": format!("报名者{i}"), "phone": format!("1390000{i:04}"), "consent": true});
     let (status, _, _, _) =
         error_of(stranger.post_json(&format!("/api/v1/sittings/{internal}/registrations"), &reg(0)).await)
             .await;
@@ -476,7 +477,7 @@ async fn both_chains_catch_tampering(t: TestApp) {
     let strokes = "[[[100,200],[200,120],[320,260],[450,140]],[[520,220],[700,200],[880,240]]]";
     let mut codes = Vec::new();
     for i in 0..3 {
-        let signer = json!({"name": format!("签名人{i}"), "org": "清河公司", "phone": format!("1376400{i:04}"), "strokes": strokes});
+        let signer = json!({"name": format!("签名人{i}"), "org": "清河公司", "phone": format!("1376400{i:04}"), "strokes": strokes, "consent": true});
         let v: Value = t
             .client()
             .post_json(&format!("/api/v1/pledges/{pledge}/sign"), &signer)

@@ -19,6 +19,7 @@ mod inspections;
 mod integrity;
 mod ledger;
 mod multiserver;
+mod privacy;
 mod publicity;
 mod report;
 mod roster;

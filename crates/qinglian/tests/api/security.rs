@@ -70,6 +70,13 @@ async fn a_privileged_account_enrols_then_signs_in_with_a_code(t: TestApp) {
     let (secret, codes) = enrol(&admin).await;
     assert_eq!(codes.len(), 10);
     assert_eq!(admin.get("/api/v1/users").await.status(), 200, "the same session is whole now");
+    // The secret is kept sealed, as personal data is.
+    let kept: String = sqlx::query_scalar("SELECT totp_secret FROM users WHERE username = 'admin'")
+        .fetch_one(&t.app.db.pool)
+        .await
+        .unwrap();
+    assert!(kept.starts_with("sm4:") && !kept.contains(&secret), "{kept}");
+    assert_eq!(t.open(&kept), secret);
     // Recovery codes are kept hashed.
     let stored = t
         .scalar(&format!("SELECT COUNT(*) FROM recovery_codes WHERE code_hash LIKE '%{}%'", &codes[0][..5]))

@@ -17,7 +17,7 @@ async fn public_pledge(t: &TestApp, org: &Client) -> i64 {
 }
 
 fn signer(name: &str, phone: &str) -> Value {
-    json!({"name": name, "org": "清河宏达物流有限公司", "phone": phone, "strokes": STROKES})
+    json!({"name": name, "org": "清河宏达物流有限公司", "phone": phone, "strokes": STROKES, "consent": true})
 }
 
 async fn public_pledge_signing_and_refusals(t: TestApp) {
@@ -56,8 +56,7 @@ async fn public_pledge_signing_and_refusals(t: TestApp) {
     );
 
     // Typing the name instead of drawing is accepted (for those who cannot draw).
-    let typed =
-        json!({"name": "郑国强", "org": "清河建工集团有限公司", "phone": "13760000004", "typed": true});
+    let typed = json!({"name": "郑国强", "org": "清河建工集团有限公司", "phone": "13760000004", "typed": true, "consent": true});
     assert_eq!(public.post_json(&path, &typed).await.status(), 200);
 
     let wall = public.get_json(&format!("/api/v1/pledges/{pledge}/wall")).await;
@@ -307,7 +306,8 @@ async fn party_members_sign_their_pledge(t: TestApp) {
     .unwrap();
     // Not signed in: refused, whatever name and phone are typed, and nothing is looked up.
     let public = t.client();
-    let sign = |name: &str, phone: &str| json!({"name": name, "phone": phone, "strokes": STROKES});
+    let sign =
+        |name: &str, phone: &str| json!({"name": name, "phone": phone, "strokes": STROKES, "consent": true});
     let path = format!("/api/v1/pledges/{pledge}/sign");
     let (status, _, refused_member, _) =
         error_of(public.post_json(&path, &sign(&member, &member_phone)).await).await;

@@ -10,7 +10,7 @@ fn local(t: i64) -> String {
 }
 
 /// Schedules a sitting of the warning-education activity starting `from_now` seconds from now.
-async fn schedule(t: &TestApp, org: &Client, from_now: i64, extra: Value) -> i64 {
+pub(crate) async fn schedule(t: &TestApp, org: &Client, from_now: i64, extra: Value) -> i64 {
     let activity = t.scalar("SELECT id FROM activities WHERE kind = 'warning_education'").await;
     let host = t.scalar("SELECT id FROM units WHERE name = '市纪委监委'").await;
     let now = qinglian::db::now();
@@ -230,7 +230,7 @@ async fn public_registration_with_waiting_list(t: TestApp) {
     let forum_host = t.scalar("SELECT id FROM units WHERE name = '市委统战部'").await;
     let sitting = schedule(&t, &org, -600, json!({"title": "清廉民企论谈会", "kind": "forum", "host_unit_id": forum_host, "public": true, "capacity": 1, "audience": {}})).await;
     let public = t.client();
-    let reg = |name: &str, phone: &str| json!({"name": name, "phone": phone});
+    let reg = |name: &str, phone: &str| json!({"name": name, "phone": phone, "consent": true});
     let a: Value = public
         .post_json(&format!("/api/v1/sittings/{sitting}/registrations"), &reg("周老板", "13900001111"))
         .await

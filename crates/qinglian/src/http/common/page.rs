@@ -92,6 +92,10 @@ impl Ctx {
     pub fn status(&self, s: &str) -> &'static str {
         self.t.get(&format!("status.{s}"))
     }
+    /// "将于 2023年6月15日 后匿名化": when a campaign's public data is anonymised.
+    pub fn anonymised_after(&self, c: &crate::services::campaigns::Campaign) -> String {
+        i18n::Msg::new("privacy.anonymised_on").arg("date", c.anonymised_after()).render(self.t.0)
+    }
 }
 
 pub(crate) fn render(t: &impl Template) -> Response {

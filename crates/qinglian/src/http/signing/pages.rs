@@ -16,7 +16,7 @@ use crate::http::common::{
 };
 use crate::i18n;
 use crate::services::audience::Audience;
-use crate::services::{audit, materials, people, pledges, revisions, signatures, units, App};
+use crate::services::{audit, materials, people, pledges, privacy, revisions, signatures, units, App};
 
 pub(super) fn routes() -> Router<App> {
     Router::new()
@@ -459,6 +459,7 @@ struct SignPage {
     org: String,
     /// What a chat shows when the pledge's link is shared.
     share: Share,
+    notice: privacy::Notice,
 }
 
 fn sign_page(caller: &Caller, page: SignPage, status: StatusCode) -> Response {
@@ -480,6 +481,7 @@ async fn pledge_form(
     let p = pledges::get(&app, id).await?;
     let page = SignPage {
         ctx: Ctx::new(&caller, None),
+        notice: privacy::notice_for(&app, privacy::Form::Pledge, id).await?,
         share: pledge_share(&headers, &caller, &p),
         p,
         error: None,
@@ -506,9 +508,12 @@ async fn sign_pledge(
         strokes: f.get("strokes").to_string(),
         typed: f.get("typed") == "1",
         version: f.get("version").parse().ok(),
+        consent: f.get("consent") == "1",
+        notice: Some(f.get("notice").to_string()),
     };
     let page = SignPage {
         ctx: Ctx::new(&caller, None),
+        notice: privacy::notice_for(&app, privacy::Form::Pledge, id).await?,
         share: pledge_share(&headers, &caller, &p),
         p,
         error: None,
@@ -567,6 +572,9 @@ async fn signature_file(
     }
     let code = file.strip_suffix(".svg").ok_or(AppError::NotFound)?;
     let s = signatures::by_code(&app, code).await?;
+    if s.anonymised {
+        return Err(AppError::NotFound.into());
+    }
     // Drawn here from strokes, never taken from a client; served with a strict type all the same.
     Ok((
         [

@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use serde::Deserialize;
 
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
 use crate::http::common::{
     anonymous_page, base_url, check_page, inline_file, render, see_other, xlsx_download, Caller, CodeQuery,
     Ctx, Fields, PageActor, PageError, Pairs,
@@ -17,7 +17,7 @@ use crate::http::common::{
 use crate::i18n::{self, Msg};
 use crate::services::series;
 use crate::services::sittings::{self, Audience, SittingInput};
-use crate::services::{App, Paging};
+use crate::services::{privacy, App, Paging};
 
 pub(super) fn routes() -> Router<App> {
     Router::new()
@@ -416,15 +416,20 @@ struct RegisterPage {
     done: Option<sittings::RegistrationOutcome>,
     cancelled: bool,
     error: Option<String>,
+    notice: privacy::Notice,
+}
+
+impl RegisterPage {
+    async fn new(app: &App, caller: &Caller, id: i64) -> AppResult<RegisterPage> {
+        let (s, _) = sittings::for_registration(app, id, caller.actor.as_ref()).await?;
+        let notice = privacy::notice_for(app, privacy::Form::Registration, id).await?;
+        Ok(RegisterPage { ctx: Ctx::new(caller, None), s, done: None, cancelled: false, error: None, notice })
+    }
 }
 
 async fn register_form(State(app): State<App>, caller: Caller, Path(id): Path<i64>) -> PageResult {
-    let (s, _) = sittings::for_registration(&app, id, caller.actor.as_ref()).await?;
-    Ok(register_page(
-        &caller,
-        RegisterPage { ctx: Ctx::new(&caller, None), s, done: None, cancelled: false, error: None },
-        StatusCode::OK,
-    ))
+    let page = RegisterPage::new(&app, &caller, id).await?;
+    Ok(register_page(&caller, page, StatusCode::OK))
 }
 
 fn register_page(caller: &Caller, page: RegisterPage, status: StatusCode) -> Response {
@@ -438,10 +443,13 @@ async fn register(
     Form(f): Form<Pairs>,
 ) -> PageResult {
     let f = Fields(f);
-    let (s, _) = sittings::for_registration(&app, id, caller.actor.as_ref()).await?;
-    let input =
-        sittings::RegistrationInput { name: f.get("name").to_string(), phone: f.get("phone").to_string() };
-    let page = RegisterPage { ctx: Ctx::new(&caller, None), s, done: None, cancelled: false, error: None };
+    let page = RegisterPage::new(&app, &caller, id).await?;
+    let input = sittings::RegistrationInput {
+        name: f.get("name").to_string(),
+        phone: f.get("phone").to_string(),
+        consent: f.get("consent") == "1",
+        notice: Some(f.get("notice").to_string()),
+    };
     Ok(match sittings::register(&app, id, input, caller.actor.as_ref(), &caller.ip).await {
         Ok(done) => register_page(&caller, RegisterPage { done: Some(done), ..page }, StatusCode::OK),
         Err(e) => {
@@ -458,8 +466,7 @@ async fn cancel(
     Form(f): Form<Pairs>,
 ) -> PageResult {
     let f = Fields(f);
-    let (s, _) = sittings::for_registration(&app, id, caller.actor.as_ref()).await?;
-    let page = RegisterPage { ctx: Ctx::new(&caller, None), s, done: None, cancelled: false, error: None };
+    let page = RegisterPage::new(&app, &caller, id).await?;
     Ok(match sittings::cancel_registration(&app, id, f.get("receipt"), &caller.ip).await {
         Ok(()) => register_page(&caller, RegisterPage { cancelled: true, ..page }, StatusCode::OK),
         Err(e) => {

@@ -10,14 +10,14 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
 use crate::http::common::{
     anonymous_page, base_url, render, see_other, Caller, Ctx, Fields, Notice, PageActor, PageError, Pairs,
     Share,
 };
 use crate::i18n;
 use crate::services::works::{self, Call, SubmissionInput};
-use crate::services::{campaigns, jury, portal, search, units, App};
+use crate::services::{campaigns, jury, portal, privacy, search, units, App};
 
 pub(super) fn routes() -> Router<App> {
     Router::new()
@@ -277,6 +277,7 @@ struct CallPage {
     fields: Vec<String>,
     receipt: Option<works::Receipt>,
     input: SubmissionInput,
+    notice: privacy::Notice,
 }
 
 /// A submission as typed into the form (kept when the form comes back with an error).
@@ -291,6 +292,7 @@ fn submission(f: &Fields) -> SubmissionInput {
         body: f.get("body").into(),
         declaration: f.get("declaration") == "1",
         consent: f.get("consent") == "1",
+        notice: Some(f.get("notice").to_string()),
     }
 }
 
@@ -301,6 +303,7 @@ fn call_page_response(caller: &Caller, page: CallPage, status: StatusCode) -> Re
 async fn call_page(State(app): State<App>, caller: Caller, Path(id): Path<i64>) -> PageResult {
     let call = works::call(&app, id).await?;
     let page = CallPage {
+        notice: privacy::notice_for(&app, privacy::Form::Work, id).await?,
         ctx: Ctx::new(&caller, None),
         open: call.is_open(crate::db::now()),
         call,
@@ -322,6 +325,7 @@ async fn submit(
     let call = works::call(&app, id).await?;
     let input = submission(&f);
     let mut page = CallPage {
+        notice: privacy::notice_for(&app, privacy::Form::Work, id).await?,
         ctx: Ctx::new(&caller, None),
         open: call.is_open(crate::db::now()),
         call,
@@ -352,7 +356,30 @@ struct CheckPage {
     code: String,
     status: Option<works::ReceiptStatus>,
     call: Option<Call>,
+    /// The notice an edit agrees to again, with the call.
+    notice: Option<privacy::Notice>,
     error: Option<String>,
+}
+
+impl CheckPage {
+    fn new(caller: &Caller, code: &str) -> CheckPage {
+        CheckPage {
+            ctx: Ctx::new(caller, None),
+            code: code.to_string(),
+            status: None,
+            call: None,
+            notice: None,
+            error: None,
+        }
+    }
+
+    /// Shows the work a receipt names, with its call and the call's notice.
+    async fn show(&mut self, app: &App, status: works::ReceiptStatus) -> AppResult<()> {
+        self.call = Some(works::call(app, status.call_id).await?);
+        self.notice = Some(privacy::notice_for(app, privacy::Form::Work, status.call_id).await?);
+        self.status = Some(status);
+        Ok(())
+    }
 }
 
 #[derive(Deserialize)]
@@ -362,15 +389,11 @@ struct CodeQuery {
 
 async fn check_page(State(app): State<App>, caller: Caller, Query(q): Query<CodeQuery>) -> PageResult {
     let code = q.code.unwrap_or_default().trim().to_string();
-    let mut page =
-        CheckPage { ctx: Ctx::new(&caller, None), code: code.clone(), status: None, call: None, error: None };
+    let mut page = CheckPage::new(&caller, &code);
     let mut http = StatusCode::OK;
     if !code.is_empty() {
         match works::check(&app, &code).await {
-            Ok(s) => {
-                page.call = Some(works::call(&app, s.call_id).await?);
-                page.status = Some(s);
-            }
+            Ok(s) => page.show(&app, s).await?,
             Err(e) => {
                 http = e.status();
                 page.error = Some(e.message(i18n::current()));
@@ -383,18 +406,15 @@ async fn check_page(State(app): State<App>, caller: Caller, Query(q): Query<Code
 async fn edit_work(State(app): State<App>, caller: Caller, Form(f): Form<Pairs>) -> PageResult {
     let f = Fields(f);
     let code = f.get("code").trim().to_string();
-    let mut page =
-        CheckPage { ctx: Ctx::new(&caller, None), code: code.clone(), status: None, call: None, error: None };
+    let mut page = CheckPage::new(&caller, &code);
     let http = match works::edit(&app, &code, submission(&f), &caller.ip).await {
         Ok(s) => {
-            page.call = Some(works::call(&app, s.call_id).await?);
-            page.status = Some(s);
+            page.show(&app, s).await?;
             StatusCode::OK
         }
         Err(e) => {
             if let Ok(s) = works::check(&app, &code).await {
-                page.call = Some(works::call(&app, s.call_id).await?);
-                page.status = Some(s);
+                page.show(&app, s).await?;
             }
             page.error = Some(e.message(i18n::current()));
             e.status()
