@@ -76,7 +76,7 @@ pub struct Plan {
     /// Seconds of load for each throughput measurement.
     pub seconds: u64,
     /// The sections to run (empty: all): board, signin, pledge, totals, report, works,
-    /// throughput. The roster import always runs, as the others need its people; the report
+    /// dashboard, throughput. The roster import always runs, as the others need its people; the report
     /// needs the pledge's million signatures, so it brings the pledge section with it.
     pub only: Vec<String>,
 }
@@ -89,7 +89,8 @@ impl Plan {
 }
 
 /// The sections [`Plan::only`] may name.
-pub const SECTIONS: [&str; 7] = ["board", "signin", "pledge", "totals", "report", "works", "throughput"];
+pub const SECTIONS: [&str; 8] =
+    ["board", "signin", "pledge", "totals", "report", "works", "dashboard", "throughput"];
 
 /// Page latency on the demo as a newcomer gets it (the 2022 week and the current one): each key
 /// page fetched as the organiser (or the public) 40 times after a warm-up, p50 and p99 of the
@@ -261,7 +262,12 @@ async fn measure(app: App, plan: &Plan) -> anyhow::Result<String> {
         works_load(&app, addr).await?;
     }
 
-    // 8. Throughput.
+    // 8. The live dashboard over every unit, with whatever the sections before left.
+    if plan.runs("dashboard") {
+        dashboard_load(&app, addr, &auth_header, campaign_id, unit_count).await?;
+    }
+
+    // 9. Throughput.
     for path in ["/healthz", "/login"].into_iter().filter(|_| plan.runs("throughput")) {
         let rps = throughput(addr, path, 32, Duration::from_secs(seconds)).await?;
         say!("{path}: {rps:.0} requests/s (32 connections, {seconds} s)");
@@ -558,6 +564,39 @@ async fn totals_load(app: &App, addr: std::net::SocketAddr, auth_header: &str) -
             t.p99()
         );
     }
+    Ok(())
+}
+
+/// The dashboard's figures computed afresh (what each server does every two seconds while a
+/// screen is open), and as a screen's request meets them.
+async fn dashboard_load(
+    app: &App,
+    addr: std::net::SocketAddr,
+    auth_header: &str,
+    campaign: i64,
+    units: usize,
+) -> anyhow::Result<()> {
+    let mut samples = Vec::new();
+    for _ in 0..30 {
+        let t = Instant::now();
+        crate::services::dashboard::compute(app, campaign, false)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        samples.push(t.elapsed());
+    }
+    samples.sort();
+    let fresh = Latencies(samples);
+    let mut conn = Conn::open(addr).await?;
+    let served =
+        timed_gets(&mut conn, &format!("/api/v1/campaigns/{campaign}/dashboard"), auth_header, 5, 300)
+            .await?;
+    say!(
+        "dashboard, {units} units: computed afresh p50 {:.1} ms, p99 {:.1} ms; served p50 {:.2} ms, p99 {:.2} ms",
+        fresh.p50(),
+        fresh.p99(),
+        served.p50(),
+        served.p99()
+    );
     Ok(())
 }
 

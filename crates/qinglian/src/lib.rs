@@ -76,6 +76,8 @@ pub async fn start(config: Config) -> anyhow::Result<App> {
         door: Default::default(),
         pledges: Arc::new(services::recent::Recent::new(std::time::Duration::from_secs(2))),
         portal: Default::default(),
+        dashboards: Arc::new(services::recent::Recent::new(services::dashboard::FRESH_FOR)),
+        dashboard_streams: Arc::new(tokio::sync::Semaphore::new(services::dashboard::MAX_STREAMS)),
         throttle,
         jobs: Default::default(),
         delivery,

@@ -5,6 +5,7 @@
 //! photographed into `target/e2e-screenshots/face-*.png`.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use fantoccini::{Client, Locator};
 use serde_json::Value;
@@ -139,6 +140,7 @@ async fn tour(d: &Demo, screen: Screen, size: &str) {
         ("signin", format!("/s/{code}")),
         ("login", "/login".to_string()),
         ("not-found", "/portal/works/999999".to_string()),
+        ("dashboard-public", format!("/portal/campaigns/{}/dashboard", d.seed)),
     ] {
         page(&c, d, &axe, size, name, &path).await;
     }
@@ -213,6 +215,7 @@ async fn tour(d: &Demo, screen: Screen, size: &str) {
         ("material-revise", format!("/materials/{}/edit", d.material)),
         ("pledge-revise", format!("/pledges/{}/edit", d.pledge)),
         ("inspection", format!("/inspections/{}", d.inspection)),
+        ("dashboard", format!("/campaigns/{}/dashboard", d.seed)),
     ] {
         page(&c, d, &axe, size, name, &path).await;
     }
@@ -257,6 +260,13 @@ async fn tour(d: &Demo, screen: Screen, size: &str) {
         assert_eq!(in_view, serde_json::json!([true, true, true]), "{w}×{h}: code, count and hint in view");
         let title = c.title().await.unwrap();
         assert!(title.contains("签到大屏") && !title.contains("打开"), "{title}");
+        // The dashboard fills the screen without scrolling, its tree map drawn.
+        let m =
+            page(&c, d, &axe, size, &format!("dashboard-{w}"), &format!("/campaigns/{}/dashboard", d.seed))
+                .await;
+        c.wait().for_element(Locator::Css("#treemap .tile")).await.unwrap();
+        shot(&c, &format!("face-{size}-dashboard-{w}-drawn")).await;
+        assert!(m["height"].as_i64().unwrap() <= h as i64, "{w}×{h}: the dashboard scrolls: {m}");
     }
     if let Screen::Desktop(w, h) = screen {
         c.set_window_size(w, h).await.unwrap();
@@ -311,6 +321,57 @@ async fn every_key_page_fits_a_phone_and_passes_axe() {
 async fn every_key_page_fits_a_desktop_and_passes_axe() {
     let d = demo().await;
     tour(&d, Screen::Desktop(1366, 768), "desktop").await;
+}
+
+/// The leadership's dashboard changes by itself when someone signs: no reload, the new signer in
+/// the list, masked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_updates_live() {
+    let d = demo().await;
+    let (c, _driver) = browser_on(Screen::Desktop(1920, 1080)).await;
+    let system = qinglian::services::users::system_actor();
+    let host = sqlx::query_scalar::<_, i64>("SELECT id FROM units WHERE name = '市委统战部'")
+        .fetch_one(&d.app.db.pool)
+        .await
+        .unwrap();
+    let input = qinglian::services::pledges::PledgeInput {
+        title: "清廉民企承诺书".into(),
+        body: "守法经营，不行贿。".into(),
+        host_unit_id: host,
+        activity_id: Some(d.activity),
+        public: true,
+        audience: Default::default(),
+    };
+    let pledge = qinglian::services::pledges::create(&d.app, &system, input).await.unwrap();
+    sign_in(&c, &d.base, "jiwei").await;
+    c.goto(&format!("{}/campaigns/{}/dashboard", d.base, d.live)).await.unwrap();
+    c.wait().for_element(Locator::Css("#treemap .tile")).await.unwrap();
+    let figure = |c: Client| async move {
+        c.find(Locator::Id("dash-signatures")).await.unwrap().text().await.unwrap().parse::<i64>().unwrap()
+    };
+    let before = figure(c.clone()).await;
+    let signer = qinglian::services::pledges::SignInput {
+        name: "黄建明".into(),
+        org: "清河绿源食品有限公司".into(),
+        phone: "13760000099".into(),
+        strokes: "[[[100,200],[300,100],[500,250]]]".into(),
+        consent: true,
+        ..Default::default()
+    };
+    qinglian::services::pledges::sign(&d.app, pledge, signer, None, "10.0.0.9").await.unwrap();
+    let mut now = before;
+    for _ in 0..40 {
+        now = figure(c.clone()).await;
+        if now > before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(now, before + 1, "the count rose without a reload");
+    let latest = c.find(Locator::Id("latest")).await.unwrap().text().await.unwrap();
+    assert!(latest.contains("黄*明") && !latest.contains("黄建明"), "{latest}");
+    shot(&c, "face-desktop-dashboard-live").await;
+    c.close().await.unwrap();
 }
 
 /// A sitting that has ended shows no code on the venue screen and says so before the phone's form.

@@ -12,6 +12,7 @@ mod openapi;
 mod account;
 mod audit;
 mod campaigns;
+mod dashboard;
 mod inspections;
 mod integrity;
 mod outbox;
@@ -51,7 +52,7 @@ struct Feature {
 
 /// Every feature, in the order a newcomer would read them: accounts and the city's units and
 /// people, the campaign and its ledger, then the work of the week, then its end.
-const FEATURES: [Feature; 13] = [
+const FEATURES: [Feature; 14] = [
     account::FEATURE,
     roster::FEATURE,
     audit::FEATURE,
@@ -65,6 +66,7 @@ const FEATURES: [Feature; 13] = [
     works::FEATURE,
     reports::FEATURE,
     privacy::FEATURE,
+    dashboard::FEATURE,
 ];
 
 /// Builds the whole application router.
@@ -273,6 +275,7 @@ async fn language(req: Request, next: Next) -> Response {
 static CSS: &str = include_str!("../../static/app.css");
 static JS: &str = include_str!("../../static/app.js");
 static SCREEN_JS: &str = include_str!("../../static/screen.js");
+static DASHBOARD_JS: &str = include_str!("../../static/dashboard.js");
 static SIGN_JS: &str = include_str!("../../static/sign.js");
 static PREFS_JS: &str = include_str!("../../static/prefs.js");
 static FAVICON: &str = include_str!("../../static/favicon.svg");
@@ -287,6 +290,7 @@ async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> 
         "app.css" => (CSS, "text/css; charset=utf-8"),
         "app.js" => (JS, "text/javascript; charset=utf-8"),
         "screen.js" => (SCREEN_JS, "text/javascript; charset=utf-8"),
+        "dashboard.js" => (DASHBOARD_JS, "text/javascript; charset=utf-8"),
         "sign.js" => (SIGN_JS, "text/javascript; charset=utf-8"),
         "prefs.js" => (PREFS_JS, "text/javascript; charset=utf-8"),
         "favicon.svg" => (FAVICON, "image/svg+xml"),

@@ -9,6 +9,7 @@ pub mod batch;
 pub mod board;
 pub mod campaigns;
 pub mod channels;
+pub mod dashboard;
 pub mod door;
 pub mod filter;
 pub mod inspections;
@@ -64,6 +65,10 @@ pub struct App {
     pub door: Arc<door::Door>,
     /// Per-server read cache of pledges for the signing path.
     pub pledges: Arc<recent::Recent<pledges::Pledge>>,
+    /// Per-server memory of the live dashboards' figures, by campaign and variant.
+    pub dashboards: Arc<recent::Recent<dashboard::Snapshot>>,
+    /// Dashboards this server is feeding now, at most `dashboard::MAX_STREAMS`.
+    pub dashboard_streams: Arc<tokio::sync::Semaphore>,
     /// Per-server read cache of the public portal's figures.
     pub portal: Arc<portal::Cache>,
     /// Group commit of sign-ins.

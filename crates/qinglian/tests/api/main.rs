@@ -9,6 +9,7 @@ mod backup;
 mod campaign;
 mod corrections;
 mod crash;
+mod dashboard;
 mod delivery;
 mod deploy;
 mod face;
