@@ -276,14 +276,15 @@ async fn wrong_password_and_keyboard_only_sign_in() {
 async fn venue_screen_qr_code_signs_in_a_phone_and_the_count_rises() {
     let (base, app, _dir) = server().await;
     let (c, _driver) = browser().await;
-    let (name, phone): (String, String) =
-        sqlx::query_as("SELECT name, phone FROM people WHERE rank = '科级' ORDER BY id LIMIT 1")
-            .fetch_one(&app.db.pool)
+    let cadres: Vec<(String, String)> =
+        sqlx::query_as("SELECT name, phone FROM people WHERE rank = '科级' ORDER BY id LIMIT 2")
+            .fetch_all(&app.db.pool)
             .await
             .unwrap();
-    let phone = app.db.vault.open(&phone).unwrap();
+    let (name, phone) = (cadres[0].0.clone(), app.db.vault.open(&cadres[0].1).unwrap());
 
-    // The organiser schedules a screening starting now, for cadres of section rank.
+    // The organiser schedules a screening starting now, for cadres of section rank, one phone
+    // for one person (防代签).
     sign_in(&c, &base, "admin").await;
     let activity: i64 = sqlx::query_scalar("SELECT id FROM activities WHERE kind = 'warning_education'")
         .fetch_one(&app.db.pool)
@@ -300,6 +301,7 @@ async fn venue_screen_qr_code_signs_in_a_phone_and_the_count_rises() {
     set_value(&c, "st-start", &china(-300)).await;
     set_value(&c, "st-end", &china(7200)).await;
     click(&c, Locator::Css("#sitting-form input[name=ranks][value='科级']")).await;
+    click(&c, Locator::Css("#sitting-form input[name=one_device]")).await;
     click(&c, Locator::Css("#sitting-form button[type=submit]")).await;
     c.wait().for_element(Locator::Id("attendance-summary")).await.unwrap();
     let sitting_url = c.current_url().await.unwrap();
@@ -336,6 +338,16 @@ async fn venue_screen_qr_code_signs_in_a_phone_and_the_count_rises() {
     assert!(result.text().await.unwrap().contains("签到成功"));
     shot(&c, "10-phone-done").await;
 
+    // A colleague's name from the same phone is sent to the clerk.
+    c.goto(&link).await.unwrap();
+    assert!(c.find(Locator::Id("signin-one-device")).await.is_ok(), "the page says one phone, one person");
+    fill(&c, "si-name", &cadres[1].0).await;
+    fill(&c, "si-last4", &app.db.vault.open(&cadres[1].1).unwrap()[7..]).await;
+    click(&c, Locator::Css("#signin-form button[type=submit]")).await;
+    let refused = c.wait().for_element(Locator::Id("signin-error")).await.unwrap().text().await.unwrap();
+    assert!(refused.contains("一部手机只能为一人签到"), "{refused}");
+    shot(&c, "10b-phone-second-name-refused").await;
+
     // Back at the door, the screen's count has risen by itself.
     c.switch_to_window(screen).await.unwrap();
     c.wait()
@@ -370,6 +382,7 @@ async fn an_organiser_moves_a_sitting_and_the_venue_screen_follows() {
         capacity: 0,
         registration_required: false,
         public: false,
+        one_device: false,
         audience: sittings::Audience { ranks: vec!["县处级".into()], ..Default::default() },
         task_id: None,
         opens_minutes_before: None,

@@ -316,6 +316,7 @@ async fn signin_load(app: &App, addr: std::net::SocketAddr, auth_header: &str) -
         capacity: 0,
         registration_required: false,
         public: false,
+        one_device: false,
         audience: crate::services::sittings::Audience { ranks, ..Default::default() },
         task_id: None,
         opens_minutes_before: None,

@@ -132,6 +132,7 @@ pub async fn load(app: &App, admin_user: &str, unit_id: &impl Fn(&str) -> i64) -
         capacity: 0,
         registration_required: false,
         public: false,
+        one_device: false,
         audience: Audience { ranks: ranks.iter().map(|r| r.to_string()).collect(), ..Default::default() },
         task_id: None,
         opens_minutes_before: None,

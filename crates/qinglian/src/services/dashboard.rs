@@ -108,28 +108,7 @@ pub async fn compute(app: &App, id: i64, public: bool) -> AppResult<Snapshot> {
         "SELECT COUNT(*) FROM works w JOIN calls k ON k.id = w.call_id WHERE k.campaign_id = $1 AND w.status <> 'reference'",
     )
     .await?;
-    let coverage: Vec<Tile> = sqlx::query(
-        "SELECT top.name, COUNT(DISTINCT t.unit_id) AS assigned,
-                COUNT(DISTINCT CASE WHEN t.status IN ('submitted', 'accepted') THEN t.unit_id END) AS covered
-         FROM units top JOIN units u ON u.path LIKE top.path || '%' JOIN tasks t ON t.unit_id = u.id
-           JOIN assignments s ON s.id = t.assignment_id JOIN activities a ON a.id = s.activity_id
-         WHERE top.parent_id = (SELECT MIN(id) FROM units WHERE parent_id IS NULL) AND a.campaign_id = $1
-         GROUP BY top.id, top.name, top.sort ORDER BY top.sort, top.id",
-    )
-    .bind(id)
-    .fetch_all(pool)
-    .await?
-    .iter()
-    .map(|r| Tile { name: r.get("name"), assigned: r.get("assigned"), covered: r.get("covered") })
-    .collect();
-    let (units_assigned, units_covered) = sqlx::query_as::<_, (i64, i64)>(
-        "SELECT COUNT(DISTINCT t.unit_id), COUNT(DISTINCT CASE WHEN t.status IN ('submitted', 'accepted') THEN t.unit_id END)
-         FROM tasks t JOIN assignments s ON s.id = t.assignment_id JOIN activities a ON a.id = s.activity_id
-         WHERE a.campaign_id = $1",
-    )
-    .bind(id)
-    .fetch_one(pool)
-    .await?;
+    let (coverage, units_assigned, units_covered) = coverage(app, id).await?;
     Ok(Snapshot {
         campaign_id: id,
         title: campaign.get("title"),
@@ -144,6 +123,44 @@ pub async fn compute(app: &App, id: i64, public: bool) -> AppResult<Snapshot> {
         coverage,
         latest: latest_signers(app, id, public).await?,
     })
+}
+
+/// Units given tasks and units that reported, one tile per unit below the city with its subtree:
+/// one row per unit read, grouped here by the first step of its path (`/1/5/23/` is under 5).
+async fn coverage(app: &App, id: i64) -> AppResult<(Vec<Tile>, i64, i64)> {
+    let pool = &app.db.pool;
+    let units = sqlx::query(
+        "SELECT u.path, MAX(CASE WHEN t.status IN ('submitted', 'accepted') THEN 1 ELSE 0 END) AS covered
+         FROM tasks t JOIN assignments s ON s.id = t.assignment_id JOIN activities a ON a.id = s.activity_id
+           JOIN units u ON u.id = t.unit_id
+         WHERE a.campaign_id = $1 GROUP BY u.id, u.path",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
+    let tops = sqlx::query(
+        "SELECT id, name FROM units WHERE parent_id = (SELECT MIN(id) FROM units WHERE parent_id IS NULL) ORDER BY sort, id",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut tiles: Vec<Tile> =
+        tops.iter().map(|r| Tile { name: r.get("name"), assigned: 0, covered: 0 }).collect();
+    let place: std::collections::HashMap<i64, usize> =
+        tops.iter().enumerate().map(|(i, r)| (r.get::<i64, _>("id"), i)).collect();
+    let (mut assigned, mut covered) = (0, 0);
+    for u in &units {
+        let path: String = u.get("path");
+        let done = u.get::<i64, _>("covered") > 0;
+        assigned += 1;
+        covered += i64::from(done);
+        let top = path.split('/').filter(|s| !s.is_empty()).nth(1).and_then(|s| s.parse::<i64>().ok());
+        if let Some(tile) = top.and_then(|t| place.get(&t)).map(|&i| &mut tiles[i]) {
+            tile.assigned += 1;
+            tile.covered += i64::from(done);
+        }
+    }
+    tiles.retain(|t| t.assigned > 0);
+    Ok((tiles, assigned, covered))
 }
 
 /// The newest signatures on the campaign's pledges: each pledge's newest by its index, merged,

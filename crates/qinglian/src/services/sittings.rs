@@ -41,6 +41,9 @@ pub struct SittingInput {
     /// Open to the public, who register with name and phone.
     #[serde(default)]
     pub public: bool,
+    /// 防代签: one phone signs in one person; a second name from it goes to the clerk.
+    #[serde(default)]
+    pub one_device: bool,
     #[serde(default)]
     pub audience: Audience,
     /// The unit task this sitting fulfils (its ledger entry is filed from the attendance).
@@ -68,6 +71,8 @@ pub struct Sitting {
     pub capacity: i64,
     pub registration_required: bool,
     pub public: bool,
+    /// One phone signs in one person.
+    pub one_device: bool,
     pub audience: Audience,
     pub audience_unit_name: Option<String>,
     #[serde(skip)]
@@ -131,6 +136,7 @@ fn sitting_from_row(r: &sqlx::any::AnyRow, person_ids: Vec<i64>) -> Sitting {
         capacity: r.get("capacity"),
         registration_required: r.get::<i64, _>("registration_required") != 0,
         public: r.get::<i64, _>("public") != 0,
+        one_device: r.get::<i64, _>("one_device") != 0,
         audience: Audience::from_row(r, person_ids),
         audience_unit_name: r.get("audience_unit_name"),
         audience_path: r.get("audience_path"),
@@ -227,7 +233,7 @@ async fn check_input(app: &App, actor: &Actor, input: &SittingInput) -> AppResul
 }
 
 /// The columns a sitting's form sets, in the order [`bind_form`] binds them.
-const FORM_COLUMNS: [&str; 13] = [
+const FORM_COLUMNS: [&str; 14] = [
     "title",
     "kind",
     "host_unit_id",
@@ -241,6 +247,7 @@ const FORM_COLUMNS: [&str; 13] = [
     "audience_ranks",
     "audience_party",
     "task_id",
+    "one_device",
 ];
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
@@ -259,6 +266,7 @@ fn bind_form<'q>(q: AnyQuery<'q>, input: &'q SittingInput, c: &'q Checked) -> An
         .bind(&c.ranks)
         .bind(input.audience.party_column())
         .bind(input.task_id)
+        .bind(input.one_device as i64)
 }
 
 async fn insert(
@@ -334,6 +342,7 @@ fn fields(s: &Sitting) -> serde_json::Value {
         "title": s.title, "kind": s.kind, "host_unit_id": s.host_unit_id, "venue": s.venue,
         "starts_at": s.starts(), "ends_at": s.ends(), "capacity": s.capacity, "public": s.public,
         "registration_required": s.registration_required, "audience": s.audience, "task_id": s.task_id,
+        "one_device": s.one_device,
     })
 }
 
@@ -837,9 +846,19 @@ pub async fn check_in(
     method: &str,
     by: Option<&Actor>,
     ip: &str,
+    device: &str,
 ) -> AppResult<CheckinOutcome> {
     let t = now();
     check_window(s, t)?;
+    // A sitting that takes one sign-in per phone keeps the phone's key with the sign-in it made;
+    // a clerk's entries are his own doing.
+    let device = match (s.one_device, method) {
+        (false, _) | (_, "clerk") => String::new(),
+        _ if device.len() < 16 || device.len() > 128 => {
+            return Err(AppError::Conflict(Msg::new("err.device_needed")));
+        }
+        _ => super::auth::code_hash(device),
+    };
     let job = Checkin {
         sitting_id: s.id,
         capacity: if s.capacity > 0 && !s.registration_required && !s.public { s.capacity } else { 0 },
@@ -849,8 +868,18 @@ pub async fn check_in(
         by: by.map(|a| (a.user_id, a.username.clone())),
         ip: ip.to_string(),
         at: t,
+        device,
     };
-    app.checkins.submit(job).await
+    let outcome = app.checkins.submit(job).await;
+    if matches!(&outcome, Err(AppError::Conflict(m)) if m.key == "err.device_used") {
+        // Kept for the organiser: who tried to sign in from a phone that signed in someone else.
+        let audit_who = Who { user_id: by.map(|a| a.user_id), name: &who.name, ip };
+        let detail = json!({"reason": "device_used", "attendee": who.key, "method": method});
+        let sitting = s.id.to_string();
+        audit::record_outcome(&app.db, audit_who, "signin.refused", ("sitting", &sitting), detail, "refused")
+            .await?;
+    }
+    outcome
 }
 
 /// One sign-in to record.
@@ -864,19 +893,24 @@ pub struct Checkin {
     by: Option<(i64, String)>,
     ip: String,
     at: i64,
+    /// The digest of the phone's key, or empty.
+    device: String,
 }
 
+/// The values [`Checkin::bind`] binds.
+const CHECKIN_VALUES: usize = 9;
+
 const CHECKIN_COLUMNS: &str =
-    "INSERT INTO checkins (sitting_id, attendee_key, person_id, registration_id, name, method, checked_at, by_user_id, unit_id)";
+    "INSERT INTO checkins (sitting_id, attendee_key, person_id, registration_id, name, method, checked_at, by_user_id, device, unit_id)";
 
 /// The unit each sign-in counts for, over `checkins c` and `people p`: the person's unit when he
 /// signed in (rows from before it was kept fall back to his unit now).
 pub(crate) const CHECKIN_UNIT: &str = "COALESCE(c.unit_id, p.unit_id)";
 
-/// One row of `CHECKIN_COLUMNS` from the eight values bound from `$first`: the unit is the
+/// One row of `CHECKIN_COLUMNS` from the nine values bound from `$first`: the unit is the
 /// person's as he signs in.
 fn checkin_row(first: usize) -> String {
-    let args: Vec<String> = (first..first + 8).map(|i| format!("${i}")).collect();
+    let args: Vec<String> = (first..first + CHECKIN_VALUES).map(|i| format!("${i}")).collect();
     format!("{}, (SELECT unit_id FROM people WHERE id = ${})", args.join(", "), first + 2)
 }
 
@@ -892,7 +926,7 @@ async fn record(tx: &mut Tx, job: &Checkin) -> AppResult<CheckinOutcome> {
     };
     let sql = format!(
         "{CHECKIN_COLUMNS} SELECT {}{capacity}
-         ON CONFLICT (sitting_id, attendee_key) DO NOTHING RETURNING id",
+         ON CONFLICT DO NOTHING RETURNING id",
         checkin_row(1)
     );
     let inserted: Option<(i64,)> = job.bind(sqlx::query_as(&sql)).fetch_optional(&mut **tx).await?;
@@ -905,9 +939,12 @@ async fn record(tx: &mut Tx, job: &Checkin) -> AppResult<CheckinOutcome> {
 /// A batch of sign-ins to sittings without a capacity, in one statement.
 async fn record_all(tx: &mut Tx, jobs: &[&Checkin]) -> AppResult<Vec<AppResult<CheckinOutcome>>> {
     let sql = format!(
-        "{CHECKIN_COLUMNS} VALUES {} ON CONFLICT (sitting_id, attendee_key) DO NOTHING
+        "{CHECKIN_COLUMNS} VALUES {} ON CONFLICT DO NOTHING
          RETURNING id, sitting_id, attendee_key",
-        (0..jobs.len()).map(|i| format!("({})", checkin_row(i * 8 + 1))).collect::<Vec<_>>().join(", ")
+        (0..jobs.len())
+            .map(|i| format!("({})", checkin_row(i * CHECKIN_VALUES + 1)))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     let mut q = sqlx::query_as::<_, (i64, i64, String)>(&sql);
     for job in jobs {
@@ -940,8 +977,8 @@ async fn recorded(tx: &mut Tx, job: &Checkin, id: i64) -> AppResult<CheckinOutco
     Ok(CheckinOutcome { name: who.name.clone(), new: true, checked_at: job.at, late: job.at > job.late_at })
 }
 
-/// A sign-in not inserted: the person was already signed in (the answer says when), or the
-/// sitting is full.
+/// A sign-in not inserted: the person was already signed in (the answer says when), the phone
+/// signed in someone else, or the sitting is full.
 async fn earlier(tx: &mut Tx, job: &Checkin) -> AppResult<CheckinOutcome> {
     let first: Option<i64> =
         sqlx::query_scalar("SELECT checked_at FROM checkins WHERE sitting_id = $1 AND attendee_key = $2")
@@ -956,12 +993,25 @@ async fn earlier(tx: &mut Tx, job: &Checkin) -> AppResult<CheckinOutcome> {
             checked_at: at,
             late: at > job.late_at,
         }),
+        None if !job.device.is_empty() && device_used(tx, job).await? => {
+            Err(AppError::Conflict(Msg::new("err.device_used")))
+        }
         None => Err(AppError::Conflict(Msg::new("err.sitting_full"))),
     }
 }
 
+async fn device_used(tx: &mut Tx, job: &Checkin) -> AppResult<bool> {
+    let used: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM checkins WHERE sitting_id = $1 AND device = $2")
+            .bind(job.sitting_id)
+            .bind(&job.device)
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(used.is_some())
+}
+
 impl Checkin {
-    /// Binds this sign-in's eight columns, in [`CHECKIN_COLUMNS`]' order.
+    /// Binds this sign-in's values, in [`CHECKIN_COLUMNS`]' order.
     fn bind<'q, O>(
         &'q self,
         q: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
@@ -974,6 +1024,7 @@ impl Checkin {
             .bind(&self.method)
             .bind(self.at)
             .bind(self.by.as_ref().map(|b| b.0))
+            .bind(&self.device)
     }
 }
 
@@ -1006,7 +1057,7 @@ pub async fn clerk_check_in(
         .ok_or_else(|| AppError::invalid("person_id", Msg::new("err.not_in_audience")))?;
     let who =
         Attendee { key: format!("p:{person_id}"), person_id: Some(person_id), registration_id: None, name };
-    check_in(app, &s, &who, "clerk", Some(actor), &actor.ip).await
+    check_in(app, &s, &who, "clerk", Some(actor), &actor.ip, "").await
 }
 
 // ---- attendance ----

@@ -663,6 +663,8 @@ async fn a_moved_persons_attendance_stays_with_the_unit_he_signed_in_for(t: Test
 }
 
 crate::on_both_engines!(
+    one_phone_signs_in_one_person,
+    the_sign_in_page_binds_the_phone,
     a_moved_persons_attendance_stays_with_the_unit_he_signed_in_for,
     a_sitting_is_moved_or_called_off_until_someone_signs_in,
     a_busy_door_answers_from_memory_and_stays_exact,
@@ -676,3 +678,115 @@ crate::on_both_engines!(
     a_units_meeting_fills_its_ledger,
     a_cadre_sees_his_sessions_and_signs_in_with_his_account,
 );
+
+/// 防代签: at a sitting that takes one sign-in per phone, the phone that signed in one person
+/// cannot sign in another, even both at once; the clerk still can, and the attempt is recorded.
+async fn one_phone_signs_in_one_person(t: TestApp) {
+    let org = t.api_as("jiwei").await;
+    let sitting = schedule(&t, &org, -600, json!({"one_device": true})).await;
+    assert_eq!(org.get_json(&format!("/api/v1/sittings/{sitting}")).await["one_device"], true);
+    let code = qr_code(&org, sitting).await;
+    let people: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT id, name, phone FROM people WHERE rank = '科级' ORDER BY id LIMIT 4")
+            .fetch_all(&t.app.db.pool)
+            .await
+            .unwrap();
+    let sign = |i: usize, device: Option<&str>| {
+        let mut body = json!({"code": code, "name": people[i].1, "last4": &t.open(&people[i].2)[7..]});
+        if let Some(d) = device {
+            body["device"] = json!(d);
+        }
+        body
+    };
+    let phone = "device-0123456789abcdef";
+    let public = t.client();
+    assert_eq!(public.post_json("/api/v1/signin", &sign(0, Some(phone))).await.status(), 200);
+    let (status, _, message, _) =
+        error_of(public.post_json("/api/v1/signin", &sign(1, Some(phone))).await).await;
+    assert_eq!(status, 409);
+    assert!(message.starts_with("这部手机已为本场其他人签到"), "{message}");
+    let (status, _, message, _) = error_of(public.post_json("/api/v1/signin", &sign(1, None)).await).await;
+    assert_eq!(status, 409);
+    assert!(message.contains("签到台"), "{message}");
+    // His own phone; the first person again from hers (the same record).
+    assert_eq!(
+        public.post_json("/api/v1/signin", &sign(1, Some("device-fedcba9876543210"))).await.status(),
+        200
+    );
+    let again: Value = public.post_json("/api/v1/signin", &sign(0, Some(phone))).await.json().await.unwrap();
+    assert_eq!(again["new"], false);
+
+    // Two names from one new phone at the same moment: one gets in.
+    let other = "device-aaaaaaaaaaaaaaaa";
+    let (first, second) = (sign(2, Some(other)), sign(3, Some(other)));
+    let (a, b) =
+        tokio::join!(public.post_json("/api/v1/signin", &first), public.post_json("/api/v1/signin", &second));
+    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [200, 409]);
+
+    // The clerk signs in the one refused; the refusals are counted for the organiser.
+    let refused = if a.status() == 200 { 3 } else { 2 };
+    let clerk = json!({"person_id": people[refused].0});
+    assert_eq!(org.post_json(&format!("/api/v1/sittings/{sitting}/checkins"), &clerk).await.status(), 200);
+    assert_eq!(t.scalar(&format!("SELECT COUNT(*) FROM checkins WHERE sitting_id = {sitting}")).await, 4);
+    let logged = t
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'signin.refused' AND entity_id = '{sitting}' AND detail LIKE '%device_used%'"
+        ))
+        .await;
+    assert_eq!(logged, 2);
+    let attendance = org.get_json(&format!("/api/v1/sittings/{sitting}/attendance")).await;
+    assert!(attendance["refused"].as_i64().unwrap() >= 2, "{attendance}");
+
+    // Without the setting, one phone may sign in several (a family at a public lecture).
+    let open = schedule(&t, &org, -600, json!({"title": "廉政讲座"})).await;
+    let code = qr_code(&org, open).await;
+    for person in &people[..2] {
+        let body = json!({"code": code, "name": person.1, "last4": &t.open(&person.2)[7..], "device": phone});
+        assert_eq!(public.post_json("/api/v1/signin", &body).await.status(), 200);
+    }
+}
+
+/// The phone's page gives it a key of its own, and a second name from it is sent to the clerk.
+async fn the_sign_in_page_binds_the_phone(t: TestApp) {
+    let org = t.api_as("jiwei").await;
+    let sitting = schedule(&t, &org, -600, json!({"one_device": true})).await;
+    let code = qr_code(&org, sitting).await;
+    let people: Vec<(String, String)> =
+        sqlx::query_as("SELECT name, phone FROM people WHERE rank = '科级' ORDER BY id LIMIT 2")
+            .fetch_all(&t.app.db.pool)
+            .await
+            .unwrap();
+    let phone = t.client();
+    let page = phone.get(&format!("/s/{code}")).await;
+    let set =
+        page.headers().get_all("set-cookie").iter().any(|v| v.to_str().unwrap().starts_with("ql_device="));
+    assert!(set, "the scan gives the phone its key");
+    // Each person scans, then fills in the form on the same phone.
+    let submit = |i: usize| {
+        let (phone, code) = (&phone, &code);
+        let (name, last4) = (people[i].0.clone(), t.open(&people[i].1)[7..].to_string());
+        async move {
+            let html = phone.text(&format!("/s/{code}")).await;
+            let field = |name: &str| {
+                let at = format!("name=\"{name}\" value=\"");
+                html.split(at.as_str()).nth(1).unwrap().split('"').next().unwrap().to_string()
+            };
+            let (csrf, pass) = (field("_csrf"), field("pass"));
+            phone
+                .post_form("/s", &[("_csrf", &csrf), ("pass", &pass), ("name", &name), ("last4", &last4)])
+                .await
+        }
+    };
+    assert_eq!(submit(0).await.status(), 200);
+    let second = submit(1).await;
+    assert_eq!(second.status(), 409);
+    assert!(second.text().await.unwrap().contains("一部手机只能为一人签到"));
+    let devices = t
+        .scalar(&format!(
+            "SELECT COUNT(DISTINCT device) FROM checkins WHERE sitting_id = {sitting} AND device <> ''"
+        ))
+        .await;
+    assert_eq!(devices, 1, "only the phone's digest is kept");
+}

@@ -189,6 +189,10 @@ pub struct SignInRequest {
     pub name: String,
     /// Last four digits of the phone.
     pub last4: String,
+    /// A key the phone keeps (16 to 128 characters, the same each time): a sitting that takes one
+    /// sign-in per phone refuses a second name with the same key.
+    #[schema(min_length = 16, max_length = 128)]
+    pub device: Option<String>,
 }
 
 /// Public: a person signs himself in with the code on the venue screen.
@@ -205,7 +209,8 @@ async fn sign_in(
         (None, None) => return Err(AppError::invalid("code", Msg::new("err.qr_invalid"))),
     };
     let who = sittings::identify(&app, &s, &req.name, &req.last4, req.pass.as_deref(), &caller.ip).await?;
-    Ok(Json(sittings::check_in(&app, &s, &who, "qr", None, &caller.ip).await?))
+    let device = req.device.as_deref().unwrap_or_default();
+    Ok(Json(sittings::check_in(&app, &s, &who, "qr", None, &caller.ip, device).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/sittings/{id}/checkins", tag = "sittings", params(("id" = i64, Path)), request_body = ClerkCheckin,

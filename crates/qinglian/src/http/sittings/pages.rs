@@ -11,8 +11,8 @@ use serde::Deserialize;
 
 use crate::error::{AppError, AppResult};
 use crate::http::common::{
-    anonymous_page, base_url, check_page, inline_file, render, see_other, xlsx_download, Caller, CodeQuery,
-    Ctx, Fields, PageActor, PageError, Pairs,
+    anonymous_page, base_url, check_page, cookie, inline_file, render, see_other, set_cookie, xlsx_download,
+    Caller, CodeQuery, Ctx, Fields, PageActor, PageError, Pairs,
 };
 use crate::i18n::{self, Msg};
 use crate::services::series;
@@ -61,6 +61,7 @@ pub(crate) fn input_from(f: &Fields) -> Result<(SittingInput, i64, i64), AppErro
         capacity: if f.get("capacity").trim().is_empty() { 0 } else { f.int("capacity", "err.capacity")? },
         registration_required: f.get("registration_required") == "1",
         public: f.get("public") == "1",
+        one_device: f.get("one_device") == "1",
         audience: Audience {
             unit_id: f.get("audience_unit_id").parse().ok(),
             ranks: f.all("ranks"),
@@ -125,6 +126,7 @@ async fn edit(
         host_unit_id: s.host_unit_id,
         registration_required: s.registration_required,
         public: s.public,
+        one_device: s.one_device,
         audience: s.audience,
         task_id: s.task_id,
         opens_minutes_before: None,
@@ -297,32 +299,68 @@ fn empty_page(caller: &Caller) -> SignInPage {
 }
 
 /// A phone lands here from the venue screen's code.
-async fn scan(State(app): State<App>, caller: Caller, Path(code): Path<String>) -> Response {
+/// The cookie holding the phone's key, for sittings that take one sign-in per phone.
+const DEVICE_COOKIE: &str = "ql_device";
+
+/// The phone's key: the one its cookie holds, or a new one the answer sets (for two years).
+fn device_key(headers: &HeaderMap) -> (String, Option<String>) {
+    match cookie(headers, DEVICE_COOKIE).filter(|k| (16..=128).contains(&k.len())) {
+        Some(key) => (key, None),
+        None => {
+            let key = hex::encode(rand::random::<[u8; 16]>());
+            (key.clone(), Some(key))
+        }
+    }
+}
+
+async fn scan(
+    State(app): State<App>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Response {
+    let mut resp = scan_page(&app, &caller, &code).await;
+    if let (_, Some(new)) = device_key(&headers) {
+        let c = set_cookie(DEVICE_COOKIE, &new, "Lax", Some(2 * 365 * 86_400), caller.secure);
+        if let Ok(v) = axum::http::HeaderValue::from_str(&c) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    resp
+}
+
+async fn scan_page(app: &App, caller: &Caller, code: &str) -> Response {
     let lang = i18n::current();
-    match sittings::scan(&app, &code).await {
+    match sittings::scan(app, code).await {
         Ok((s, pass)) => {
             let account_name = match &caller.actor {
                 Some(actor) => {
-                    sittings::account_attendee(&app, &s, actor).await.ok().flatten().map(|a| a.name)
+                    sittings::account_attendee(app, &s, actor).await.ok().flatten().map(|a| a.name)
                 }
                 None => None,
             };
             // A sitting not yet open or already over says so before anyone fills in the form.
             if let Err(e) = sittings::check_window(&s, crate::db::now()) {
-                let page = SignInPage { s: Some(s), error: Some(e.message(lang)), ..empty_page(&caller) };
-                return sign_in_page(&caller, page, StatusCode::OK);
+                let page = SignInPage { s: Some(s), error: Some(e.message(lang)), ..empty_page(caller) };
+                return sign_in_page(caller, page, StatusCode::OK);
             }
-            let page = SignInPage { s: Some(s), pass, account_name, ..empty_page(&caller) };
-            sign_in_page(&caller, page, StatusCode::OK)
+            let page = SignInPage { s: Some(s), pass, account_name, ..empty_page(caller) };
+            sign_in_page(caller, page, StatusCode::OK)
         }
         Err(e) => {
-            let page = SignInPage { error: Some(e.message(lang)), ..empty_page(&caller) };
-            sign_in_page(&caller, page, e.status())
+            let page = SignInPage { error: Some(e.message(lang)), ..empty_page(caller) };
+            sign_in_page(caller, page, e.status())
         }
     }
 }
 
-async fn sign_in(State(app): State<App>, caller: Caller, Form(f): Form<Pairs>) -> Response {
+async fn sign_in(
+    State(app): State<App>,
+    caller: Caller,
+    headers: HeaderMap,
+    Form(f): Form<Pairs>,
+) -> Response {
+    let (device, _) = device_key(&headers);
     let f = Fields(f);
     let lang = i18n::current();
     let s = match sittings::open_pass(&app, f.get("pass")).await {
@@ -349,7 +387,9 @@ async fn sign_in(State(app): State<App>, caller: Caller, Form(f): Form<Pairs>) -
                 "qr",
             ),
         };
-        sittings::check_in(&app, &s, &who, method, caller.actor.as_ref(), &caller.ip).await
+        // Without the key the scan set (cookies refused), the phone is told to see the clerk.
+        let device = if cookie(&headers, DEVICE_COOKIE).is_some() { device.as_str() } else { "" };
+        sittings::check_in(&app, &s, &who, method, caller.actor.as_ref(), &caller.ip, device).await
     }
     .await;
     match result {
