@@ -75,6 +75,14 @@ impl Signer {
         self.make("qr", sitting_id, now.div_euclid(QR_PERIOD))
     }
 
+    /// The six digits the venue screen shows beside its code during the period containing `now`,
+    /// typed on a phone that cannot scan.
+    pub fn number(&self, sitting_id: i64, now: i64) -> String {
+        let mac = self.mac("number", sitting_id, now.div_euclid(QR_PERIOD));
+        let n = u32::from_str_radix(&mac[..8], 16).unwrap_or(0) % 1_000_000;
+        format!("{n:06}")
+    }
+
     /// The sitting of a scanned code: good during its own period and the next (a minute at most),
     /// so a photo sent out of the room soon stops working.
     pub fn open_qr(&self, token: &str, now: i64) -> Result<i64, TokenError> {

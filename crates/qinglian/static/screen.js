@@ -6,6 +6,7 @@
   var img = document.getElementById('qr');
   var link = document.getElementById('qr-link');
   var present = document.getElementById('present');
+  var number = document.getElementById('short-number');
   var current = link ? link.getAttribute('href') : '';
   function poll() {
     fetch(url, { credentials: 'same-origin', cache: 'no-store' })
@@ -13,6 +14,7 @@
       .then(function (d) {
         if (d.state !== state) { location.reload(); return; }
         present.textContent = d.present;
+        if (number && d.number) number.textContent = d.number;
         if (img && d.url !== current) {
           current = d.url;
           img.src = img.src.split('?')[0] + '?t=' + Date.now();

@@ -644,6 +644,38 @@ pub async fn scan(app: &App, code: &str) -> AppResult<(std::sync::Arc<Sitting>, 
     Ok((s, pass))
 }
 
+/// Typed numbers one address may try in ten minutes: a guess at the six digits of some open
+/// sitting has that many chances in a million per sitting.
+const NUMBER_TRIES: Rule = Rule { limit: 30, window: 600 };
+
+/// The sitting whose venue screen shows `number` now (or did in the period before), with a
+/// pass as a scan gives; the number a phone types when it cannot scan the code.
+pub async fn by_number(app: &App, number: &str, ip: &str) -> AppResult<(std::sync::Arc<Sitting>, String)> {
+    let number: String = text::normalize(number).chars().filter(|c| !c.is_whitespace()).collect();
+    let invalid = || AppError::invalid("number", Msg::new("err.number_invalid"));
+    if number.len() != 6 || !number.chars().all(|c| c.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    let address = [(format!("number:{ip}"), NUMBER_TRIES)];
+    if !Throttle::allowed(&address, &app.throttle.claim(&app.db, &address).await?) {
+        return Err(AppError::TooMany(Msg::new("err.signing_too_fast")));
+    }
+    let t = now();
+    let open: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM sittings WHERE cancelled_at = 0 AND starts_at - opens_minutes_before * 60 <= $1 AND ends_at >= $1",
+    )
+    .bind(t)
+    .fetch_all(&app.db.pool)
+    .await?;
+    let period = crate::signing::QR_PERIOD;
+    let id = open
+        .into_iter()
+        .find(|&id| app.signer.number(id, t) == number || app.signer.number(id, t - period) == number)
+        .ok_or_else(invalid)?;
+    let s = super::door::sitting(app, id).await?;
+    Ok((s, app.signer.pass(id, t)))
+}
+
 /// The sitting a pass was issued for.
 pub async fn open_pass(app: &App, pass: &str) -> AppResult<std::sync::Arc<Sitting>> {
     let id = app.signer.open_pass(pass, now()).map_err(|e| match e {

@@ -663,6 +663,7 @@ async fn a_moved_persons_attendance_stays_with_the_unit_he_signed_in_for(t: Test
 }
 
 crate::on_both_engines!(
+    the_number_on_the_screen_signs_in_as_the_code_does,
     one_phone_signs_in_one_person,
     the_sign_in_page_binds_the_phone,
     a_moved_persons_attendance_stays_with_the_unit_he_signed_in_for,
@@ -789,4 +790,47 @@ async fn the_sign_in_page_binds_the_phone(t: TestApp) {
         ))
         .await;
     assert_eq!(devices, 1, "only the phone's digest is kept");
+}
+
+/// A phone that cannot scan types the six digits on the venue screen instead; a wrong or old
+/// number is refused, and guessing is limited.
+async fn the_number_on_the_screen_signs_in_as_the_code_does(t: TestApp) {
+    let org = t.api_as("jiwei").await;
+    let sitting = schedule(&t, &org, -600, json!({})).await;
+    let b = t.browser_as("jiwei").await;
+    let screen = b.get_json(&format!("/sittings/{sitting}/screen.json")).await;
+    let number = screen["number"].as_str().unwrap().to_string();
+    assert_eq!(number.len(), 6, "{screen}");
+    assert!(b.text(&format!("/sittings/{sitting}/screen")).await.contains(&number));
+    let (name, stored): (String, String) =
+        sqlx::query_as("SELECT name, phone FROM people WHERE rank = '科级' ORDER BY id LIMIT 1")
+            .fetch_one(&t.app.db.pool)
+            .await
+            .unwrap();
+    let last4 = t.open(&stored)[7..].to_string();
+    let public = t.client();
+    let wrong = format!("{:06}", (number.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let body = |n: &str| json!({"number": n, "name": name, "last4": last4});
+    let (status, _, _, fields) = error_of(public.post_json("/api/v1/signin", &body(&wrong)).await).await;
+    assert_eq!((status, fields["number"].is_string()), (422, true), "{fields}");
+    let done: Value = public.post_json("/api/v1/signin", &body(&number)).await.json().await.unwrap();
+    assert_eq!(done["new"], true, "{done}");
+    assert_eq!(t.scalar(&format!("SELECT COUNT(*) FROM checkins WHERE sitting_id = {sitting}")).await, 1);
+
+    // The page: the number leads to the same form a scan does.
+    let phone = t.client();
+    let html = phone.text("/s").await;
+    assert!(html.contains("number-form"));
+    let csrf = html.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let resp = phone.post_form("/s/number", &[("_csrf", &csrf), ("number", &number)]).await;
+    assert_eq!(resp.status(), 200);
+    assert!(resp.text().await.unwrap().contains("name=\"pass\""), "the form to sign in follows");
+
+    // Guessing: thirty tries in ten minutes from one address, then a pause.
+    let guesser = t.client();
+    let mut last = 0;
+    for i in 0..31 {
+        last = guesser.post_json("/api/v1/signin", &body(&format!("{:06}", i))).await.status().as_u16();
+    }
+    assert_eq!(last, 429);
 }

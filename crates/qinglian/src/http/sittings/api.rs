@@ -184,8 +184,10 @@ async fn sitting_qr(
 pub struct SignInRequest {
     /// The scanned QR code, or
     pub code: Option<String>,
-    /// the pass the sign-in page was given for it.
+    /// the pass the sign-in page was given for it, or
     pub pass: Option<String>,
+    /// the six digits the venue screen shows beside its code.
+    pub number: Option<String>,
     pub name: String,
     /// Last four digits of the phone.
     pub last4: String,
@@ -203,10 +205,11 @@ async fn sign_in(
     caller: Caller,
     Json(req): Json<SignInRequest>,
 ) -> AppResult<Json<sittings::CheckinOutcome>> {
-    let s = match (&req.pass, &req.code) {
-        (Some(pass), _) => sittings::open_pass(&app, pass).await?,
-        (None, Some(code)) => sittings::scan(&app, code).await?.0,
-        (None, None) => return Err(AppError::invalid("code", Msg::new("err.qr_invalid"))),
+    let s = match (&req.pass, &req.code, &req.number) {
+        (Some(pass), _, _) => sittings::open_pass(&app, pass).await?,
+        (None, Some(code), _) => sittings::scan(&app, code).await?.0,
+        (None, None, Some(number)) => sittings::by_number(&app, number, &caller.ip).await?.0,
+        (None, None, None) => return Err(AppError::invalid("code", Msg::new("err.qr_invalid"))),
     };
     let who = sittings::identify(&app, &s, &req.name, &req.last4, req.pass.as_deref(), &caller.ip).await?;
     let device = req.device.as_deref().unwrap_or_default();

@@ -34,7 +34,8 @@ pub(super) fn routes() -> Router<App> {
         .route("/sittings/{id}/register", get(register_form).post(register))
         .route("/sittings/{id}/cancel", post(cancel))
         .route("/s/{code}", get(scan))
-        .route("/s", post(sign_in))
+        .route("/s", get(number_form).post(sign_in))
+        .route("/s/number", post(by_number))
         .route("/me/sittings", get(mine))
         .route("/series/{id}", get(series_page))
         .route("/series/{id}/certificates", post(issue_certificates))
@@ -202,6 +203,9 @@ struct ScreenPage {
     state: String,
     /// What the screen says instead of a code when sign-in is not open.
     closed: Option<String>,
+    /// The six digits a phone may type instead of scanning, and where.
+    number: String,
+    number_hint: String,
 }
 
 async fn screen(
@@ -228,7 +232,10 @@ async fn screen(
     }
     .map(|m| m.render(lang));
     let state = screen_state(&s, window);
-    Ok(render(&ScreenPage { t: i18n::T(lang), s, present, url, state, closed }))
+    let number = app.signer.number(id, t);
+    let number_hint =
+        Msg::new("sitting.number_hint").arg("url", format!("{}/s", base_url(&headers, &caller))).render(lang);
+    Ok(render(&ScreenPage { t: i18n::T(lang), s, present, url, state, closed, number, number_hint }))
 }
 
 /// What the screen compares to redraw: the sign-in window and the sitting's revision, so a
@@ -250,7 +257,7 @@ async fn screen_json(
     let present = sittings::present_count(&app, id).await?;
     let period = crate::signing::QR_PERIOD;
     let body = serde_json::json!({
-        "url": url, "present": present, "refresh_in": period - t.rem_euclid(period),
+        "url": url, "present": present, "refresh_in": period - t.rem_euclid(period), "number": app.signer.number(id, t),
         "state": screen_state(&s, sittings::signin_window(&s, t)),
     });
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
@@ -280,6 +287,8 @@ struct SignInPage {
     error: Option<String>,
     done: Option<sittings::CheckinOutcome>,
     name: String,
+    /// The form for the six digits on the venue screen.
+    ask_number: bool,
 }
 
 fn sign_in_page(caller: &Caller, page: SignInPage, status: StatusCode) -> Response {
@@ -295,6 +304,7 @@ fn empty_page(caller: &Caller) -> SignInPage {
         error: None,
         done: None,
         name: String::new(),
+        ask_number: false,
     }
 }
 
@@ -319,8 +329,37 @@ async fn scan(
     headers: HeaderMap,
     Path(code): Path<String>,
 ) -> Response {
-    let mut resp = scan_page(&app, &caller, &code).await;
-    if let (_, Some(new)) = device_key(&headers) {
+    let found = sittings::scan(&app, &code).await;
+    with_device_key(scan_page(&app, &caller, found).await, &headers, &caller)
+}
+
+/// The page that asks for the six digits on the venue screen, for a phone that cannot scan.
+async fn number_form(caller: Caller) -> Response {
+    sign_in_page(&caller, SignInPage { ask_number: true, ..empty_page(&caller) }, StatusCode::OK)
+}
+
+async fn by_number(
+    State(app): State<App>,
+    caller: Caller,
+    headers: HeaderMap,
+    Form(f): Form<Pairs>,
+) -> Response {
+    match sittings::by_number(&app, Fields(f).get("number"), &caller.ip).await {
+        Ok(found) => with_device_key(scan_page(&app, &caller, Ok(found)).await, &headers, &caller),
+        Err(e) => {
+            let page = SignInPage {
+                ask_number: true,
+                error: Some(e.message(i18n::current())),
+                ..empty_page(&caller)
+            };
+            sign_in_page(&caller, page, e.status())
+        }
+    }
+}
+
+/// Gives the phone its key with the page, when it has none yet.
+fn with_device_key(mut resp: Response, headers: &HeaderMap, caller: &Caller) -> Response {
+    if let (_, Some(new)) = device_key(headers) {
         let c = set_cookie(DEVICE_COOKIE, &new, "Lax", Some(2 * 365 * 86_400), caller.secure);
         if let Ok(v) = axum::http::HeaderValue::from_str(&c) {
             resp.headers_mut().append(header::SET_COOKIE, v);
@@ -329,9 +368,14 @@ async fn scan(
     resp
 }
 
-async fn scan_page(app: &App, caller: &Caller, code: &str) -> Response {
+/// The phone's sign-in form for the sitting a scan or a number found.
+async fn scan_page(
+    app: &App,
+    caller: &Caller,
+    found: AppResult<(std::sync::Arc<sittings::Sitting>, String)>,
+) -> Response {
     let lang = i18n::current();
-    match sittings::scan(app, code).await {
+    match found {
         Ok((s, pass)) => {
             let account_name = match &caller.actor {
                 Some(actor) => {
