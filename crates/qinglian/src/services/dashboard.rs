@@ -69,7 +69,7 @@ pub async fn snapshot(
     if !public {
         actor.ok_or(AppError::Unauthorized)?.require_organiser()?;
     }
-    app.dashboards.get(id * 2 + i64::from(public), compute(app, id, public)).await
+    app.dashboards.get((id, public), compute(app, id, public)).await
 }
 
 /// Counts everything the screen shows, now.

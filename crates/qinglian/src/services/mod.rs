@@ -66,7 +66,7 @@ pub struct App {
     /// Per-server read cache of pledges for the signing path.
     pub pledges: Arc<recent::Recent<pledges::Pledge>>,
     /// Per-server memory of the live dashboards' figures, by campaign and variant.
-    pub dashboards: Arc<recent::Recent<dashboard::Snapshot>>,
+    pub dashboards: Arc<recent::Recent<dashboard::Snapshot, (i64, bool)>>,
     /// Dashboards this server is feeding now, at most `dashboard::MAX_STREAMS`.
     pub dashboard_streams: Arc<tokio::sync::Semaphore>,
     /// Per-server read cache of the public portal's figures.

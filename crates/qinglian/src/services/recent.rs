@@ -9,18 +9,19 @@ use std::time::{Duration, Instant};
 
 use crate::error::AppResult;
 
-pub struct Recent<T> {
-    entries: Mutex<HashMap<i64, (Instant, Arc<T>)>>,
+/// Records by key (an id, unless said otherwise).
+pub struct Recent<T, K = i64> {
+    entries: Mutex<HashMap<K, (Instant, Arc<T>)>>,
     keep_for: Duration,
 }
 
-impl<T> Recent<T> {
-    pub fn new(keep_for: Duration) -> Recent<T> {
+impl<T, K: std::hash::Hash + Eq> Recent<T, K> {
+    pub fn new(keep_for: Duration) -> Recent<T, K> {
         Recent { entries: Mutex::default(), keep_for }
     }
 
     /// The record `id`, as read within the last moment or loaded now.
-    pub async fn get<F>(&self, id: i64, load: F) -> AppResult<Arc<T>>
+    pub async fn get<F>(&self, id: K, load: F) -> AppResult<Arc<T>>
     where
         F: Future<Output = AppResult<T>>,
     {
@@ -39,11 +40,11 @@ impl<T> Recent<T> {
     }
 
     /// Forgets `id` after a change on this server, so its own next read sees it.
-    pub fn forget(&self, id: i64) {
+    pub fn forget(&self, id: K) {
         self.lock().remove(&id);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, (Instant, Arc<T>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, (Instant, Arc<T>)>> {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

@@ -73,6 +73,13 @@ async fn the_figures_are_what_happened_and_the_public_sees_nothing_private(t: Te
         .unwrap();
     assert_eq!(public.get(&format!("/api/v1/portal/campaigns/{id}/dashboard")).await.status(), 404);
     assert_eq!(org.get(&format!("/api/v1/campaigns/{id}/dashboard")).await.status(), 200);
+    for id in [i64::MAX - 1, -camp] {
+        assert_eq!(
+            public.get(&format!("/api/v1/portal/campaigns/{id}/dashboard")).await.status(),
+            404,
+            "{id}"
+        );
+    }
 }
 
 /// Reads server-sent events from `resp` until one carries a snapshot that `wanted` accepts.
