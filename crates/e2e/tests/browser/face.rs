@@ -141,6 +141,8 @@ async fn tour(d: &Demo, screen: Screen, size: &str) {
         ("login", "/login".to_string()),
         ("not-found", "/portal/works/999999".to_string()),
         ("dashboard-public", format!("/portal/campaigns/{}/dashboard", d.seed)),
+        ("privacy", "/privacy".to_string()),
+        ("signin-number", "/s".to_string()),
     ] {
         page(&c, d, &axe, size, name, &path).await;
     }
@@ -216,11 +218,13 @@ async fn tour(d: &Demo, screen: Screen, size: &str) {
         ("pledge-revise", format!("/pledges/{}/edit", d.pledge)),
         ("inspection", format!("/inspections/{}", d.inspection)),
         ("dashboard", format!("/campaigns/{}/dashboard", d.seed)),
+        ("privacy-requests", "/privacy/requests".to_string()),
     ] {
         page(&c, d, &axe, size, name, &path).await;
     }
     // The corrections further down their pages, scrolled into view.
     for (name, path, form) in [
+        ("call-consent", format!("/calls/{}", d.call), "privacy-notice"),
         ("person-leave", format!("/people/{}", d.person), "leave-form"),
         ("unit-merge", format!("/units/{}", d.unit), "unit-merge-form"),
     ] {

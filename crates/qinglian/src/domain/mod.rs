@@ -66,13 +66,13 @@ pub fn iso_date(d: time::Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
 }
 
-/// Today's date in China (UTC+8), as stored.
 /// The moment today began in China, as a Unix time.
 pub fn start_of_today() -> i64 {
     let now = time::OffsetDateTime::now_utc().to_offset(CHINA);
     now.replace_time(time::Time::MIDNIGHT).unix_timestamp()
 }
 
+/// Today's date in China (UTC+8), as stored.
 pub fn today() -> String {
     let now = time::OffsetDateTime::now_utc().to_offset(CHINA);
     iso_date(now.date())

@@ -200,9 +200,22 @@ pub async fn bulk_read(
     (entity, entity_id): (&str, i64),
     rows: u32,
 ) -> AppResult<()> {
+    bulk_read_of(db, actor, export, (entity, entity_id), rows, serde_json::Map::new()).await
+}
+
+/// A bulk read as [`bulk_read`], with what says whose data it was (a masked phone).
+pub async fn bulk_read_of(
+    db: &Db,
+    actor: &Actor,
+    export: &str,
+    (entity, entity_id): (&str, i64),
+    rows: u32,
+    mut whose: serde_json::Map<String, serde_json::Value>,
+) -> AppResult<()> {
     let who = Who { user_id: Some(actor.user_id), name: &actor.username, ip: &actor.ip };
-    let detail = serde_json::json!({"export": export, "rows": rows});
-    record_outcome(db, who, "data.export", (entity, &entity_id.to_string()), detail, "ok").await
+    whose.insert("export".into(), export.into());
+    whose.insert("rows".into(), rows.into());
+    record_outcome(db, who, "data.export", (entity, &entity_id.to_string()), whose.into(), "ok").await
 }
 
 /// A refused or failed attempt on an entity (a QR sign-in at a sitting, a public form), kept so

@@ -210,10 +210,17 @@ const ERASE_SIGNATURES: &str = "UPDATE signatures SET name = '', org = '', phone
         content_digest = '', phone_idx = '', ip_idx = '', signer_key = 'a:' || CAST(id AS TEXT), anonymised_at = $1
      WHERE anonymised_at = 0 AND person_id IS NULL AND subject = 'pledge'";
 
+/// An organiser's pass now, with the password just given, besides the servers' hourly one.
+pub async fn anonymise_now(app: &App, actor: &Actor) -> AppResult<Anonymised> {
+    actor.require_organiser()?;
+    actor.require_recent_password(app)?;
+    anonymise_due(app, Some(actor)).await
+}
+
 /// Anonymises the public's data of every campaign whose retention is over, and of pledges
 /// outside any campaign signed more than `DEFAULT_RETENTION_DAYS` ago. Safe on any number of
 /// servers at once: each statement only takes rows not yet anonymised.
-pub async fn anonymise_due(app: &App, by: Option<&Actor>) -> AppResult<Anonymised> {
+async fn anonymise_due(app: &App, by: Option<&Actor>) -> AppResult<Anonymised> {
     let today = crate::domain::today();
     let campaigns = sqlx::query("SELECT id, end_date, retention_days FROM campaigns ORDER BY id")
         .fetch_all(&app.db.pool)
@@ -444,9 +451,8 @@ pub async fn export(app: &App, actor: &Actor, phone: &str) -> AppResult<Personal
         registrations: objects(&registrations),
         works,
     };
-    let who = Who { user_id: Some(actor.user_id), name: &actor.username, ip: &actor.ip };
-    let detail = json!({"export": "personal_data", "phone": mask_phone(&phone), "rows": data.rows()});
-    audit::record_outcome(&app.db, who, "data.export", ("person", ""), detail, "ok").await?;
+    let whose = serde_json::Map::from_iter([("phone".to_string(), json!(mask_phone(&phone)))]);
+    audit::bulk_read_of(&app.db, actor, "personal_data", ("person", 0), data.rows() as u32, whose).await?;
     Ok(data)
 }
 

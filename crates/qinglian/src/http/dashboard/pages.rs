@@ -8,13 +8,13 @@ use std::time::Instant;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::sse::{Event, Sse};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use futures_util::stream::{self, Stream};
 
 use crate::error::AppError;
-use crate::http::common::{Caller, PageActor, PageError};
+use crate::http::common::{render, PageActor, PageError};
 use crate::i18n::{self, Msg, T};
 use crate::services::dashboard::{self, Snapshot};
 use crate::services::{Actor, App};
@@ -46,9 +46,7 @@ impl DashboardPage {
 }
 
 fn page(d: Arc<Snapshot>, events: String, public: bool) -> Result<Response, PageError> {
-    let page = DashboardPage { t: T(i18n::current()), d, events, public };
-    let html = page.render().map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(Html(html).into_response())
+    Ok(render(&DashboardPage { t: T(i18n::current()), d, events, public }))
 }
 
 async fn leadership_page(
@@ -73,11 +71,7 @@ async fn leadership_events(
     events(app, Some(actor), id, false).await
 }
 
-async fn public_events(
-    State(app): State<App>,
-    _caller: Caller,
-    Path(id): Path<i64>,
-) -> Result<Response, PageError> {
+async fn public_events(State(app): State<App>, Path(id): Path<i64>) -> Result<Response, PageError> {
     events(app, None, id, true).await
 }
 

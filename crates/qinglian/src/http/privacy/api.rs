@@ -57,9 +57,7 @@ async fn anonymise_due(
     State(app): State<App>,
     ApiActor(actor): ApiActor,
 ) -> AppResult<Json<privacy::Anonymised>> {
-    actor.require_organiser()?;
-    actor.require_recent_password(&app)?;
-    Ok(Json(privacy::anonymise_due(&app, Some(&actor)).await?))
+    Ok(Json(privacy::anonymise_now(&app, &actor).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

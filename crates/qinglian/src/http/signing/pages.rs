@@ -459,7 +459,8 @@ struct SignPage {
     org: String,
     /// What a chat shows when the pledge's link is shared.
     share: Share,
-    notice: privacy::Notice,
+    /// The notice over the form; looked up only when the form is shown.
+    notice: Option<privacy::Notice>,
 }
 
 fn sign_page(caller: &Caller, page: SignPage, status: StatusCode) -> Response {
@@ -481,7 +482,7 @@ async fn pledge_form(
     let p = pledges::get(&app, id).await?;
     let page = SignPage {
         ctx: Ctx::new(&caller, None),
-        notice: privacy::notice_for(&app, privacy::Form::Pledge, id).await?,
+        notice: Some(privacy::notice_for(&app, privacy::Form::Pledge, id).await?),
         share: pledge_share(&headers, &caller, &p),
         p,
         error: None,
@@ -513,7 +514,7 @@ async fn sign_pledge(
     };
     let page = SignPage {
         ctx: Ctx::new(&caller, None),
-        notice: privacy::notice_for(&app, privacy::Form::Pledge, id).await?,
+        notice: None,
         share: pledge_share(&headers, &caller, &p),
         p,
         error: None,
@@ -524,8 +525,10 @@ async fn sign_pledge(
     Ok(match pledges::sign(&app, id, input, caller.actor.as_ref(), &caller.ip).await {
         Ok(done) => sign_page(&caller, SignPage { done: Some(done), ..page }, StatusCode::OK),
         Err(e) => {
-            let status = e.status();
-            sign_page(&caller, SignPage { error: Some(e.message(i18n::current())), ..page }, status)
+            // The form comes back, with its notice.
+            let notice = Some(privacy::notice_for(&app, privacy::Form::Pledge, id).await?);
+            let page = SignPage { error: Some(e.message(i18n::current())), notice, ..page };
+            sign_page(&caller, page, e.status())
         }
     })
 }

@@ -308,21 +308,15 @@ fn empty_page(caller: &Caller) -> SignInPage {
     }
 }
 
-/// A phone lands here from the venue screen's code.
 /// The cookie holding the phone's key, for sittings that take one sign-in per phone.
 const DEVICE_COOKIE: &str = "ql_device";
 
-/// The phone's key: the one its cookie holds, or a new one the answer sets (for two years).
-fn device_key(headers: &HeaderMap) -> (String, Option<String>) {
-    match cookie(headers, DEVICE_COOKIE).filter(|k| (16..=128).contains(&k.len())) {
-        Some(key) => (key, None),
-        None => {
-            let key = hex::encode(rand::random::<[u8; 16]>());
-            (key.clone(), Some(key))
-        }
-    }
+/// The key the phone's cookie holds, if it holds one.
+fn device_key(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, DEVICE_COOKIE).filter(|k| (16..=128).contains(&k.len()))
 }
 
+/// A phone lands here from the venue screen's code.
 async fn scan(
     State(app): State<App>,
     caller: Caller,
@@ -357,9 +351,10 @@ async fn by_number(
     }
 }
 
-/// Gives the phone its key with the page, when it has none yet.
+/// Gives the phone a key of its own (for two years) with the page, when it has none yet.
 fn with_device_key(mut resp: Response, headers: &HeaderMap, caller: &Caller) -> Response {
-    if let (_, Some(new)) = device_key(headers) {
+    if device_key(headers).is_none() {
+        let new = hex::encode(rand::random::<[u8; 16]>());
         let c = set_cookie(DEVICE_COOKIE, &new, "Lax", Some(2 * 365 * 86_400), caller.secure);
         if let Ok(v) = axum::http::HeaderValue::from_str(&c) {
             resp.headers_mut().append(header::SET_COOKIE, v);
@@ -404,7 +399,8 @@ async fn sign_in(
     headers: HeaderMap,
     Form(f): Form<Pairs>,
 ) -> Response {
-    let (device, _) = device_key(&headers);
+    // Without the key the scan set (cookies refused), the phone is told to see the clerk.
+    let device = device_key(&headers).unwrap_or_default();
     let f = Fields(f);
     let lang = i18n::current();
     let s = match sittings::open_pass(&app, f.get("pass")).await {
@@ -431,9 +427,7 @@ async fn sign_in(
                 "qr",
             ),
         };
-        // Without the key the scan set (cookies refused), the phone is told to see the clerk.
-        let device = if cookie(&headers, DEVICE_COOKIE).is_some() { device.as_str() } else { "" };
-        sittings::check_in(&app, &s, &who, method, caller.actor.as_ref(), &caller.ip, device).await
+        sittings::check_in(&app, &s, &who, method, caller.actor.as_ref(), &caller.ip, &device).await
     }
     .await;
     match result {
