@@ -726,3 +726,78 @@ async fn a_poem_is_submitted_scored_published_and_found() {
     assert!(page.contains("林清晓") && page.contains("一等奖") && !page.contains("13811112222"));
     c.close().await.unwrap();
 }
+
+/// A cadre takes the week's knowledge test on his phone: each tap is saved as he goes (a reload
+/// finds his answers), the paper is handed in, and the score and explanations come back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cadre_takes_the_knowledge_test_on_a_phone() {
+    let (base, app, _dir) = server().await;
+    qinglian::demo::load_current_week(&app, "admin").await.unwrap();
+    let pool = &app.db.pool;
+    let quiz: i64 = sqlx::query_scalar("SELECT MIN(id) FROM quizzes").fetch_one(pool).await.unwrap();
+    // dongzhuang's account is a cadre of 东庄乡 who has not taken it yet.
+    sqlx::query(
+        "UPDATE users SET person_id = (SELECT MAX(p.id) FROM people p JOIN units u ON u.id = p.unit_id
+           WHERE u.name = '东庄乡') WHERE username = 'dongzhuang'",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    let (c, _driver) = browser().await;
+    sign_in(&c, &base, "dongzhuang").await;
+    c.goto(&format!("{base}/me/quizzes")).await.unwrap();
+    click(&c, Locator::Css("#my-quizzes a")).await;
+    c.wait().for_element(Locator::Id("quiz-rules")).await.unwrap();
+    assert!(c.current_url().await.unwrap().path().ends_with(&format!("/quizzes/{quiz}")));
+    shot(&c, "31-quiz-start").await;
+    click(&c, Locator::Css("#quiz-start button")).await;
+    c.wait().for_element(Locator::Id("paper-form")).await.unwrap();
+
+    // The key, as the server keeps it, of each question drawn.
+    let key: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT a.position, q.answer FROM quiz_answers a JOIN questions q ON q.id = a.question_id
+         JOIN quiz_attempts t ON t.id = a.attempt_id WHERE t.submitted_at = 0 ORDER BY a.position",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(key.len(), 10);
+    // Every question right but the last, tapped as a thumb would.
+    for (position, right) in &key[..9] {
+        for v in right.chars() {
+            click(&c, Locator::Css(&format!("input[name='q{position}'][value='{v}']"))).await;
+        }
+    }
+    let saved = c.wait().for_element(Locator::Id("paper-saved")).await.unwrap();
+    for _ in 0..100 {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM quiz_answers WHERE answered_at > 0")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        if n == 9 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(saved.text().await.unwrap(), "已自动保存");
+    shot(&c, "32-quiz-answering").await;
+    // A reload (the phone lost the page) finds every answer where it was.
+    c.refresh().await.unwrap();
+    c.wait().for_element(Locator::Id("paper-form")).await.unwrap();
+    let checked: serde_json::Value = c
+        .execute("return document.querySelectorAll('#paper-form input:checked').length;", vec![])
+        .await
+        .unwrap();
+    let expected: usize = key[..9].iter().map(|(_, r)| r.len()).sum();
+    assert_eq!(checked, json!(expected));
+    let count = c.find(Locator::Id("paper-count")).await.unwrap().text().await.unwrap();
+    assert!(count.contains("9 / 10"), "{count}");
+    // Handed in with one left blank: the phone asks first.
+    c.execute("window.confirm = () => true;", vec![]).await.unwrap();
+    click(&c, Locator::Id("paper-submit")).await;
+    let score = c.wait().for_element(Locator::Id("paper-score")).await.unwrap().text().await.unwrap();
+    assert_eq!(score, "90");
+    assert!(body_text(&c).await.contains("解析"), "the explanations come with the result");
+    shot(&c, "33-quiz-result").await;
+    c.close().await.unwrap();
+}

@@ -149,7 +149,7 @@ enum Command {
         #[arg(long)]
         pages: bool,
         /// Only these sections (the roster import always runs): board, signin, pledge, totals,
-        /// report, works, dashboard, throughput.
+        /// report, works, quiz, dashboard, throughput.
         #[arg(long, value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(qinglian::bench::SECTIONS))]
         only: Vec<String>,
     },

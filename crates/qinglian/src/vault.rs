@@ -72,6 +72,7 @@ pub const SEALED: &[Sealed] = &[
     Sealed { table: "signatures", column: "phone", index: Some(("phone_idx", Blind::Phone)) },
     Sealed { table: "signatures", column: "ip", index: Some(("ip_idx", Blind::Ip)) },
     Sealed { table: "registrations", column: "phone", index: Some(("phone_idx", Blind::Phone)) },
+    Sealed { table: "quiz_attempts", column: "phone", index: Some(("phone_idx", Blind::Phone)) },
     Sealed { table: "works", column: "contact", index: Some(("contact_idx", Blind::Contact)) },
     Sealed { table: "works", column: "guardian", index: None },
     Sealed { table: "works", column: "ip", index: Some(("ip_idx", Blind::Ip)) },

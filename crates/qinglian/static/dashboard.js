@@ -59,6 +59,7 @@
   function draw(d) {
     var figures = {
       signins_today: d.signins_today, signins: d.signins, signatures: d.signatures, readers: d.readers,
+      tests_taken: d.tests_taken,
       placements: d.placements, works: d.works, units_covered: d.units_covered, units_assigned: d.units_assigned,
       percent: d.units_assigned ? Math.floor(d.units_covered * 100 / d.units_assigned) : 0
     };

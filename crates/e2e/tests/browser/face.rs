@@ -40,6 +40,7 @@ struct Demo {
     unit: i64,
     material: i64,
     inspection: i64,
+    quiz: i64,
 }
 
 async fn demo() -> Demo {
@@ -80,6 +81,7 @@ async fn demo() -> Demo {
         ))
         .await,
         inspection: one("SELECT MIN(id) FROM inspections".into()).await,
+        quiz: one("SELECT MIN(id) FROM quizzes".into()).await,
         live,
         base,
         app,
@@ -173,6 +175,7 @@ async fn tour(d: &Demo, screen: Screen, size: &str) {
             page(&c, d, &axe, size, "tasks", "/tasks").await;
             page(&c, d, &axe, size, "my-sittings", "/me/sittings").await;
             page(&c, d, &axe, size, "my-materials", "/me/materials").await;
+            page(&c, d, &axe, size, "my-quizzes", "/me/quizzes").await;
         }
         if user != "jiwei" {
             sign_out(&c).await;
@@ -219,6 +222,9 @@ async fn tour(d: &Demo, screen: Screen, size: &str) {
         ("inspection", format!("/inspections/{}", d.inspection)),
         ("dashboard", format!("/campaigns/{}/dashboard", d.seed)),
         ("privacy-requests", "/privacy/requests".to_string()),
+        ("bank", format!("/campaigns/{}/questions", d.live)),
+        ("quiz", format!("/quizzes/{}", d.quiz)),
+        ("quiz-results", format!("/quizzes/{}/results", d.quiz)),
     ] {
         page(&c, d, &axe, size, name, &path).await;
     }

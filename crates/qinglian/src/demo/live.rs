@@ -1,14 +1,15 @@
 //! The demo's current week: besides the seed's 2022 campaign, one dated around the day the demo
 //! is loaded, so a newcomer can try every live flow at once: a sitting open now with its venue
-//! screen, a call taking entries, a pledge to sign, a material to read and sign, tasks due this
-//! week. Built through the services, as an organiser would build it.
+//! screen, a call taking entries, a pledge to sign, a material to read and sign, a knowledge test
+//! to take (and some of the city already through it), tasks due this week. Built through the services, as an organiser would build it.
 
 use crate::db::now;
 use crate::domain::format_datetime;
 use crate::error::AppResult;
 use crate::services::audience::Audience;
 use crate::services::campaigns::{self, ActivityInput, AssignmentInput, CampaignInput, Targets};
-use crate::services::{materials, pledges, portal, sittings, users, works, App};
+use crate::services::quiz::{self, bank};
+use crate::services::{materials, pledges, portal, sittings, users, works, Actor, App};
 
 const DAY: i64 = 86_400;
 
@@ -187,6 +188,8 @@ pub async fn load(app: &App, admin_user: &str, unit_id: &impl Fn(&str) -> i64) -
     )
     .await?;
 
+    knowledge_test(app, &organiser, campaign, study, unit_id("市纪委监委")).await?;
+
     // A pledge anyone may sign from a shared link.
     pledges::create(
         app,
@@ -235,6 +238,76 @@ pub async fn load(app: &App, admin_user: &str, unit_id: &impl Fn(&str) -> i64) -
         portal::add_news(app, &organiser, campaign, portal::NewsInput { title, body: body.into() }).await?;
     }
     Ok(campaign)
+}
+
+/// The demo bank: sixty questions on the rules the seed names, as an office's spreadsheet has them.
+const QUESTIONS: &[u8] = include_bytes!("questions.tsv");
+
+/// The bank imported as an office would import it, a test of ten questions in the study
+/// activity, and a first few dozen cadres through it.
+async fn knowledge_test(
+    app: &App,
+    organiser: &Actor,
+    campaign: i64,
+    activity: i64,
+    host: i64,
+) -> AppResult<()> {
+    bank::import(app, organiser, campaign, ("题库.tsv", QUESTIONS), "").await?;
+    let draw = bank::categories(app, campaign)
+        .await?
+        .into_iter()
+        .map(|c| quiz::Draw {
+            count: if c.name == "中央八项规定精神" { 4 } else { 3 }, category: c.name
+        })
+        .collect();
+    let id = quiz::create(
+        app,
+        organiser,
+        activity,
+        quiz::QuizInput {
+            title: "廉政知识线上测试".into(),
+            intro: "围绕中央八项规定精神、《中华人民共和国监察法实施条例》和《中国共产党廉洁自律准则》，每人随机抽取10道题，限时15分钟，60分及格，可答两次，取最高分。".into(),
+            draw,
+            minutes: 15,
+            attempts: 2,
+            pass_score: 60,
+            host_unit_id: host,
+            public: false,
+            audience: Audience::default(),
+        },
+    )
+    .await?;
+    let q = quiz::get(app, id).await?;
+    let takers = sqlx::query("SELECT id, name FROM people WHERE left_at = 0 ORDER BY id LIMIT 36")
+        .fetch_all(&app.db.pool)
+        .await?;
+    for (n, r) in takers.iter().enumerate() {
+        use sqlx::Row;
+        let taker = quiz::Taker::Person { id: r.get("id"), name: r.get("name") };
+        let secret = quiz::open_paper(app, &q, &taker, None, "demo").await?;
+        // The key of each question drawn, as the demo's takers happen to know it.
+        let key: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT a.position, q.answer FROM quiz_answers a JOIN questions q ON q.id = a.question_id
+             JOIN quiz_attempts t ON t.id = a.attempt_id WHERE t.token = $1 ORDER BY a.position",
+        )
+        .bind(crate::services::auth::token_hash(&secret))
+        .fetch_all(&app.db.pool)
+        .await?;
+        // Most know most of it; every fourth slips on a few.
+        let answers: Vec<quiz::Answer> = key
+            .iter()
+            .enumerate()
+            .map(|(i, (position, right))| {
+                let right: Vec<usize> =
+                    right.chars().filter_map(|c| c.to_digit(10)).map(|d| d as usize).collect();
+                let slip = (n % 4 == 3 && i % 3 == 0) || (i == n % 10 && n % 2 == 0);
+                let answer = if slip { vec![(right[0] + 1) % 2] } else { right };
+                quiz::Answer { position: *position, answer }
+            })
+            .collect();
+        quiz::submit(app, &secret, &answers, "demo").await?;
+    }
+    Ok(())
 }
 
 const STUDY_TEXT: &str = "一、严明政治纪律和政治规矩，坚决维护党中央权威和集中统一领导。\n二、严守组织纪律，如实报告个人有关事项，不搞团团伙伙。\n三、严守廉洁纪律，不收受可能影响公正执行公务的礼品、礼金、消费卡。\n四、严守群众纪律，坚决纠治侵害群众利益的不正之风和腐败问题。\n五、严守工作纪律和生活纪律，做到秉公用权、廉洁从政。";

@@ -18,6 +18,7 @@ mod integrity;
 mod outbox;
 mod privacy;
 mod publicity;
+mod quizzes;
 mod reports;
 mod roster;
 mod signing;
@@ -52,7 +53,7 @@ struct Feature {
 
 /// Every feature, in the order a newcomer would read them: accounts and the city's units and
 /// people, the campaign and its ledger, then the work of the week, then its end.
-const FEATURES: [Feature; 14] = [
+const FEATURES: [Feature; 15] = [
     account::FEATURE,
     roster::FEATURE,
     audit::FEATURE,
@@ -60,6 +61,7 @@ const FEATURES: [Feature; 14] = [
     campaigns::FEATURE,
     sittings::FEATURE,
     signing::FEATURE,
+    quizzes::FEATURE,
     publicity::FEATURE,
     inspections::FEATURE,
     integrity::FEATURE,
@@ -277,6 +279,7 @@ static JS: &str = include_str!("../../static/app.js");
 static SCREEN_JS: &str = include_str!("../../static/screen.js");
 static DASHBOARD_JS: &str = include_str!("../../static/dashboard.js");
 static SIGN_JS: &str = include_str!("../../static/sign.js");
+static QUIZ_JS: &str = include_str!("../../static/quiz.js");
 static PREFS_JS: &str = include_str!("../../static/prefs.js");
 static FAVICON: &str = include_str!("../../static/favicon.svg");
 
@@ -292,6 +295,7 @@ async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> 
         "screen.js" => (SCREEN_JS, "text/javascript; charset=utf-8"),
         "dashboard.js" => (DASHBOARD_JS, "text/javascript; charset=utf-8"),
         "sign.js" => (SIGN_JS, "text/javascript; charset=utf-8"),
+        "quiz.js" => (QUIZ_JS, "text/javascript; charset=utf-8"),
         "prefs.js" => (PREFS_JS, "text/javascript; charset=utf-8"),
         "favicon.svg" => (FAVICON, "image/svg+xml"),
         _ => return StatusCode::NOT_FOUND.into_response(),

@@ -1,5 +1,5 @@
 //! Who is expected: the people of a unit subtree, of some ranks, of a party membership, and
-//! people asked by name. Sittings, study materials and pledges all address their audience so.
+//! people asked by name. Sittings, study materials, pledges and tests all address their audience so.
 
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -43,6 +43,7 @@ pub struct Named {
 pub const SITTING: Named = Named { table: "sitting_invitees", owner: "sitting_id" };
 pub const MATERIAL: Named = Named { table: "material_invitees", owner: "material_id" };
 pub const PLEDGE: Named = Named { table: "pledge_invitees", owner: "pledge_id" };
+pub const QUIZ: Named = Named { table: "quiz_invitees", owner: "quiz_id" };
 
 impl Named {
     /// The ids of the people asked by name, as a subquery for [`Audience::condition`].

@@ -30,6 +30,8 @@ pub struct Snapshot {
     pub signatures: i64,
     /// Study materials read and signed.
     pub readers: i64,
+    /// Knowledge-test papers handed in.
+    pub tests_taken: i64,
     pub placements: i64,
     /// Works received by the campaign's calls.
     pub works: i64,
@@ -109,6 +111,11 @@ pub async fn compute(app: &App, id: i64, public: bool) -> AppResult<Snapshot> {
          JOIN activities a ON a.id = m.activity_id WHERE a.campaign_id = $1 AND g.withdrawn_at = 0",
     )
     .await?;
+    let tests_taken = count(
+        "SELECT COUNT(*) FROM quiz_attempts t JOIN quizzes q ON q.id = t.quiz_id JOIN activities a ON a.id = q.activity_id
+         WHERE a.campaign_id = $1 AND t.submitted_at > 0",
+    )
+    .await?;
     let placements = count("SELECT COUNT(*) FROM placements WHERE campaign_id = $1").await?;
     let works = count(
         "SELECT COUNT(*) FROM works w JOIN calls k ON k.id = w.call_id WHERE k.campaign_id = $1 AND w.status <> 'reference'",
@@ -122,6 +129,7 @@ pub async fn compute(app: &App, id: i64, public: bool) -> AppResult<Snapshot> {
         signins,
         signatures,
         readers,
+        tests_taken,
         placements,
         works,
         units_covered,

@@ -465,7 +465,7 @@ pub async fn file_ledger(app: &App, actor: &Actor, id: i64) -> AppResult<i64> {
         return Err(AppError::Forbidden);
     }
     let p = progress(app, actor, id).await?;
-    super::reach::file_ledger(
+    super::reach::file_signed_ledger(
         app,
         actor,
         super::reach::Owner {
@@ -576,7 +576,6 @@ pub async fn file(app: &App, actor: &Actor, id: i64) -> AppResult<(Material, Sto
     Ok((m, file))
 }
 
-/// The materials of an activity, for its page.
 /// The code of the person's standing signature of the material, if they have signed it.
 pub async fn signed_code(app: &App, material_id: i64, person_id: i64) -> AppResult<Option<String>> {
     Ok(sqlx::query_scalar(
@@ -588,6 +587,7 @@ pub async fn signed_code(app: &App, material_id: i64, person_id: i64) -> AppResu
     .await?)
 }
 
+/// The materials of an activity, for its page.
 pub async fn list_for_activity(app: &App, activity_id: i64) -> AppResult<Vec<(i64, String, String)>> {
     Ok(sqlx::query("SELECT id, title, delivery FROM materials WHERE activity_id = $1 ORDER BY id")
         .bind(activity_id)

@@ -25,6 +25,7 @@ pub mod placements;
 pub mod pledges;
 pub mod portal;
 pub mod privacy;
+pub mod quiz;
 pub mod reach;
 pub mod recent;
 pub mod report;

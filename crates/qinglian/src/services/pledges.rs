@@ -475,7 +475,7 @@ pub async fn file_ledger(app: &App, actor: &Actor, id: i64) -> AppResult<i64> {
     } else {
         progress(app, actor, id).await?
     };
-    super::reach::file_ledger(
+    super::reach::file_signed_ledger(
         app,
         actor,
         super::reach::Owner {

@@ -3,7 +3,7 @@
 //! for him on request, and the public's data anonymised once the organiser's retention is over.
 //!
 //! Anonymising erases who took part (names, organisations, phones, contacts, addresses, drawn
-//! signatures) from the public's signatures, registrations and works, and keeps the rows: every
+//! signatures) from the public's signatures, registrations, works and test papers, and keeps the rows: every
 //! count, ranking and report figure stays, and the signature chain verifies (see `signatures`).
 //! The roster's own records (cadres' sign-ins, readings, signatures) are the units' official
 //! records, kept under their rules, and are not touched here.
@@ -35,16 +35,19 @@ pub enum Form {
     Registration,
     /// Submitting a work to a call: author, contact, guardian, the address.
     Work,
+    /// Taking a public knowledge test: name and phone.
+    Quiz,
 }
 
 impl Form {
-    pub const ALL: [Form; 3] = [Form::Pledge, Form::Registration, Form::Work];
+    pub const ALL: [Form; 4] = [Form::Pledge, Form::Registration, Form::Work, Form::Quiz];
 
     fn code(self) -> &'static str {
         match self {
             Form::Pledge => "pledge",
             Form::Registration => "registration",
             Form::Work => "work",
+            Form::Quiz => "quiz",
         }
     }
 
@@ -149,6 +152,10 @@ pub async fn notice_for(app: &App, form: Form, id: i64) -> AppResult<Notice> {
         Form::Work => {
             "SELECT c.retention_days FROM calls k JOIN campaigns c ON c.id = k.campaign_id WHERE k.id = $1"
         }
+        Form::Quiz => {
+            "SELECT c.retention_days FROM quizzes q JOIN activities a ON a.id = q.activity_id
+             JOIN campaigns c ON c.id = a.campaign_id WHERE q.id = $1"
+        }
     };
     let days: Option<i64> = sqlx::query_scalar(sql).bind(id).fetch_optional(&app.db.pool).await?;
     Ok(notice(form, crate::i18n::current(), days))
@@ -197,11 +204,13 @@ pub struct Anonymised {
     pub signatures: i64,
     pub registrations: i64,
     pub works: i64,
+    /// Public test papers.
+    pub papers: i64,
 }
 
 impl Anonymised {
     fn any(&self) -> bool {
-        self.signatures + self.registrations + self.works > 0
+        self.signatures + self.registrations + self.works + self.papers > 0
     }
 }
 
@@ -236,6 +245,7 @@ async fn anonymise_due(app: &App, by: Option<&Actor>) -> AppResult<Anonymised> {
         total.signatures += done.signatures;
         total.registrations += done.registrations;
         total.works += done.works;
+        total.papers += done.papers;
     }
     // Pledges outside any campaign: their own signers' time counts.
     let t = now();
@@ -302,9 +312,18 @@ async fn anonymise_campaign(app: &App, campaign: i64, by: Option<&Actor>) -> App
         campaign,
     )
     .await?;
-    let done = Anonymised { campaigns: 1, signatures, registrations, works };
+    let papers = erase(
+        &mut tx,
+        "UPDATE quiz_attempts SET name = '', phone = '', phone_idx = '', taker = 'a:' || CAST(id AS TEXT), anonymised_at = $1
+         WHERE anonymised_at = 0 AND person_id IS NULL AND quiz_id IN
+           (SELECT q.id FROM quizzes q JOIN activities a ON a.id = q.activity_id WHERE a.campaign_id = $2)",
+        t,
+        campaign,
+    )
+    .await?;
+    let done = Anonymised { campaigns: 1, signatures, registrations, works, papers };
     if done.any() {
-        let detail = json!({"signatures": signatures, "registrations": registrations, "works": works});
+        let detail = json!({"signatures": signatures, "registrations": registrations, "works": works, "papers": papers});
         audit::record_as(&mut tx, anonymiser(by), "privacy.anonymise", "campaign", campaign, detail).await?;
     }
     tx.commit().await?;
@@ -347,6 +366,8 @@ pub struct PersonalData {
     pub registrations: Vec<serde_json::Value>,
     /// Works whose contact is this phone.
     pub works: Vec<serde_json::Value>,
+    /// Knowledge-test papers, of the roster entries or with this phone.
+    pub papers: Vec<serde_json::Value>,
 }
 
 impl PersonalData {
@@ -356,6 +377,7 @@ impl PersonalData {
             + self.signatures.len()
             + self.registrations.len()
             + self.works.len()
+            + self.papers.len()
     }
 }
 
@@ -442,6 +464,17 @@ pub async fn export(app: &App, actor: &Actor, phone: &str) -> AppResult<Personal
         row["contact"] = json!(vault.column(stored, "contact")?);
         row["guardian"] = json!(vault.column(stored, "guardian")?);
     }
+    let taken = sqlx::query(&format!(
+        "SELECT t.id, q.title AS test, t.name, t.phone, t.number, t.started_at, t.submitted_at, t.score, t.consent
+         FROM quiz_attempts t JOIN quizzes q ON q.id = t.quiz_id WHERE t.person_id IN ({person_in}) OR t.phone_idx = $1 ORDER BY t.id"
+    ))
+    .bind(&phone_idx)
+    .fetch_all(pool)
+    .await?;
+    let mut papers = objects(&taken);
+    for (row, stored) in papers.iter_mut().zip(&taken) {
+        row["phone"] = json!(vault.column(stored, "phone")?);
+    }
     let data = PersonalData {
         phone: phone.clone(),
         generated_at: now(),
@@ -450,6 +483,7 @@ pub async fn export(app: &App, actor: &Actor, phone: &str) -> AppResult<Personal
         signatures,
         registrations: objects(&registrations),
         works,
+        papers,
     };
     let whose = serde_json::Map::from_iter([("phone".to_string(), json!(mask_phone(&phone)))]);
     audit::bulk_read_of(&app.db, actor, "personal_data", ("person", 0), data.rows() as u32, whose).await?;
@@ -480,6 +514,11 @@ mod tests {
                 "work/1",
                 "0b47a637dd3c45f8b379c61103b4769544490daf9a380722f2718f7b8d44ce43",
                 "0d609a06fc73e7d0a111c34e66bf3e67f6b634804452675a76f52b918932b6af",
+            ),
+            (
+                "quiz/1",
+                "34e37d64978a3842401fcc9062261095e0f58b9c6c02a5e429823869ad620518",
+                "d48ed1b0c0e1b86479c3e0cf0943d43b80c131347d0dfc5033a7a00cdf38c1bd",
             ),
         ];
         for (form, (id, zh, en)) in Form::ALL.iter().zip(pinned) {

@@ -1,6 +1,6 @@
 //! How far a study material or a pledge has reached the people it is addressed to: delivered,
 //! opened and signed, per unit and per rank, who has not signed; as XLSX; and as the host unit's
-//! ledger entry for the activity.
+//! ledger entry for the activity (which a knowledge test files too).
 
 use serde::Serialize;
 use serde_json::json;
@@ -181,9 +181,9 @@ pub fn xlsx(title: &str, p: &Progress) -> AppResult<Vec<u8>> {
     book.save_to_buffer().map_err(xerr)
 }
 
-/// What a ledger entry is filed for: a material or a pledge, its activity and host unit.
+/// What a ledger entry is filed for: a material, a pledge or a test, its activity and host unit.
 pub struct Owner<'a> {
-    /// "materials" or "pledges".
+    /// "materials", "pledges" or "quizzes".
     pub table: &'static str,
     pub id: i64,
     pub activity_id: Option<i64>,
@@ -191,22 +191,32 @@ pub struct Owner<'a> {
     pub title: &'a str,
 }
 
-/// Files the host unit's ledger entry for the activity from the reach: how many signed, of how
-/// many asked. Once per material or pledge.
-pub async fn file_ledger(app: &App, actor: &Actor, owner: Owner<'_>, p: &Progress) -> AppResult<i64> {
-    let Owner { table, id, activity_id, host_unit_id, title } = owner;
+/// Files the host unit's ledger entry for a material or pledge from its reach: how many
+/// signed, of how many asked.
+pub async fn file_signed_ledger(app: &App, actor: &Actor, owner: Owner<'_>, p: &Progress) -> AppResult<i64> {
+    let t = &p.totals;
+    let summary =
+        format!("{}：应签{}人，已签名{}人，签名率{}%。", owner.title, t.expected, t.signed, t.rate());
+    file_ledger(app, actor, owner, t.signed, summary).await
+}
+
+/// Files the host unit's ledger entry for the activity, online, with `participants` and
+/// `summary`. Once per material, pledge or test.
+pub async fn file_ledger(
+    app: &App,
+    actor: &Actor,
+    owner: Owner<'_>,
+    participants: i64,
+    summary: String,
+) -> AppResult<i64> {
+    let Owner { table, id, activity_id, host_unit_id, .. } = owner;
     let activity_id = activity_id.ok_or_else(|| AppError::Conflict(Msg::new("err.no_activity")))?;
     let campaign_id = super::campaigns::activity(app, activity_id).await?.campaign_id;
     let input = super::ledger::EntryInput {
         entry_date: crate::domain::today(),
         place: "线上".into(),
-        participants: p.totals.signed,
-        summary: format!(
-            "{title}：应签{}人，已签名{}人，签名率{}%。",
-            p.totals.expected,
-            p.totals.signed,
-            p.totals.rate()
-        ),
+        participants,
+        summary,
         theme_ids: Vec::new(),
     };
     let target = super::ledger::Target { activity_id, campaign_id, task_id: None, unit_id: host_unit_id };

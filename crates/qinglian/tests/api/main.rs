@@ -22,6 +22,7 @@ mod ledger;
 mod multiserver;
 mod privacy;
 mod publicity;
+mod quizzes;
 mod report;
 mod roster;
 mod samples;

@@ -30,7 +30,7 @@ async fn public_forms_record_consent_to_the_notice_in_force(t: TestApp) {
     let public = t.client();
     let notices = public.get_json("/api/v1/privacy/notices").await;
     let ids: Vec<&str> = notices.as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["pledge/1", "registration/1", "work/1"]);
+    assert_eq!(ids, ["pledge/1", "registration/1", "work/1", "quiz/1"]);
     assert!(notices[0]["text"].as_str().unwrap().contains("手机号码"), "{notices}");
 
     let org = t.api_as("jiwei").await;

@@ -245,6 +245,9 @@ struct ActivityPage {
     themes: Vec<campaigns::Theme>,
     sittings: Vec<crate::services::sittings::SittingRow>,
     materials: Vec<(i64, String, String)>,
+    quizzes: Vec<(i64, String, bool)>,
+    /// The campaign's question bank, for a test's draw.
+    categories: Vec<crate::services::quiz::bank::Category>,
     ranks: Vec<String>,
     board: board::Board,
     types: Vec<units::UnitType>,
@@ -266,7 +269,9 @@ async fn activity_page(
     let entries =
         ledger::entries_of_activity(&app, &actor, id, Paging { page: Some(1), per_page: Some(50) }).await?;
     let themes = campaigns::get(&app, a.campaign_id).await?.themes;
+    let categories = crate::services::quiz::bank::categories(&app, a.campaign_id).await?;
     Ok(render(&ActivityPage {
+        categories,
         ctx: Ctx::new(&caller, n.ok.as_deref()),
         a,
         board: b,
@@ -274,6 +279,7 @@ async fn activity_page(
         themes,
         sittings: crate::services::sittings::list_for_activity(&app, &actor, id).await?,
         materials: materials::list_for_activity(&app, id).await?,
+        quizzes: crate::services::quiz::list_for_activity(&app, id).await?,
         ranks: people::ranks(&app).await?,
         types: units::types(&app).await?,
         // Organisers may act for every unit, a unit administrator for his own subtree.

@@ -50,7 +50,8 @@ fn pick<'a>(ordinal: i64, choices: &[&'a str]) -> &'a str {
 
 /// Whether an activity left any record of having been carried out.
 pub fn carried_out(a: &ActivityFacts, facts: &Facts) -> bool {
-    a.sittings + a.delivered + a.pledge_signatures + a.entries + a.works + a.column_published > 0
+    a.sittings + a.delivered + a.pledge_signatures + a.test_takers + a.entries + a.works + a.column_published
+        > 0
         || (a.activity.kind == "publicity" && facts.placements.sites > 0)
 }
 
@@ -222,6 +223,20 @@ fn activity_paragraph(ordinal: i64, f: &ActivityFacts, facts: &Facts) -> String 
                 .replace("{s}", &k("pledge_signatures")),
         );
     }
+    if f.test_takers > 0 {
+        said.push(
+            pick(
+                ordinal,
+                &[
+                    "组织{n}参加廉政知识线上测试，平均分{a}，及格率{p}",
+                    "开展廉政知识线上测试，{n}参加答题，平均得分{a}，及格率{p}",
+                ],
+            )
+            .replace("{n}", &k("test_takers"))
+            .replace("{a}", &k("test_average"))
+            .replace("{p}", &k("test_pass_share")),
+        );
+    }
     if a.kind == "publicity" && facts.placements.sites > 0 {
         let materials: Vec<String> = facts
             .placements
@@ -367,6 +382,7 @@ fn closing(f: &Facts) -> Option<String> {
         ("c.checkins", "各类活动签到", Some("c.prev_checkins")),
         ("c.read_signed", "学习资料阅后签名", None),
         ("c.pledge_signatures", "承诺签名", Some("c.prev_pledge_signatures")),
+        ("c.test_takers", "参加廉政知识测试", None),
         ("c.works", "收到社会各界作品", None),
     ] {
         if has(key) {

@@ -65,6 +65,12 @@ pub struct ActivityFacts {
     pub read_signed: i64,
     pub pledges: i64,
     pub pledge_signatures: i64,
+    /// Knowledge tests, those who handed a paper in (each once), the average of their best
+    /// scores (rounded) and the share of them who passed.
+    pub tests: i64,
+    pub test_takers: i64,
+    pub test_average: i64,
+    pub test_pass_share: i64,
     pub entries: i64,
     pub units_reported: i64,
     pub participants: i64,
@@ -93,6 +99,10 @@ impl ActivityFacts {
             read_signed: 0,
             pledges: 0,
             pledge_signatures: 0,
+            tests: 0,
+            test_takers: 0,
+            test_average: 0,
+            test_pass_share: 0,
             entries: 0,
             units_reported: 0,
             participants: 0,
@@ -198,6 +208,17 @@ pub async fn load(app: &App, id: i64) -> AppResult<Facts> {
          FROM pledges p JOIN activities a ON a.id = p.activity_id WHERE a.campaign_id = $1 GROUP BY p.activity_id",
     )
     .await?;
+    crate::services::quiz::close_expired_of_campaign(app, id).await?;
+    let tests = grouped(
+        "SELECT q.activity_id, COUNT(DISTINCT q.id) AS tests, COUNT(b.taker) AS takers,
+           CAST(COALESCE(SUM(b.best), 0) AS BIGINT) AS points,
+           CAST(COALESCE(SUM(CASE WHEN b.best >= q.pass_score THEN 1 ELSE 0 END), 0) AS BIGINT) AS passed
+         FROM quizzes q JOIN activities a ON a.id = q.activity_id
+         LEFT JOIN (SELECT quiz_id, taker, MAX(score) AS best FROM quiz_attempts WHERE submitted_at > 0
+                    GROUP BY quiz_id, taker) b ON b.quiz_id = q.id
+         WHERE a.campaign_id = $1 GROUP BY q.activity_id",
+    )
+    .await?;
     let entries = grouped(
         "SELECT e.activity_id, COUNT(*) AS entries, COUNT(DISTINCT e.unit_id) AS units,
            CAST(SUM(e.participants) AS BIGINT) AS participants
@@ -250,6 +271,7 @@ pub async fn load(app: &App, id: i64) -> AppResult<Facts> {
     let sittings = count_map(&sittings, &["sittings", "checkins"]);
     let materials = count_map(&materials, &["materials", "delivered", "signed"]);
     let pledges = count_map(&pledges, &["pledges", "signed"]);
+    let tests = count_map(&tests, &["tests", "takers", "points", "passed"]);
     let entries = count_map(&entries, &["entries", "units", "participants"]);
     let tasks = count_map(&tasks, &["tasks", "done"]);
     let get = |m: &HashMap<i64, Vec<i64>>, id: i64, i: usize| m.get(&id).map(|v| v[i]).unwrap_or(0);
@@ -264,6 +286,13 @@ pub async fn load(app: &App, id: i64) -> AppResult<Facts> {
         f.read_signed = get(&materials, a.id, 2);
         f.pledges = get(&pledges, a.id, 0);
         f.pledge_signatures = get(&pledges, a.id, 1);
+        f.tests = get(&tests, a.id, 0);
+        f.test_takers = get(&tests, a.id, 1);
+        if f.test_takers > 0 {
+            let (points, passed) = (get(&tests, a.id, 2), get(&tests, a.id, 3));
+            f.test_average = (points + f.test_takers / 2) / f.test_takers;
+            f.test_pass_share = (passed * 100 + f.test_takers / 2) / f.test_takers;
+        }
         f.entries = get(&entries, a.id, 0);
         f.units_reported = get(&entries, a.id, 1);
         f.participants = get(&entries, a.id, 2);
@@ -523,6 +552,11 @@ fn basis(key: &str) -> &'static str {
         "read_signed" => "学习资料的阅后签名数（不含已撤回）",
         "pledges" => "本活动发布的承诺书数",
         "pledge_signatures" => "承诺书签名数（不含已撤回）",
+        "test_takers" if key.starts_with('c') => "各项活动知识测试交卷的人数之和（每人每场计一次）",
+        "tests" => "本活动发布的知识测试数",
+        "test_takers" => "本活动知识测试交卷的人数（每人每场计一次，多次作答取最高分）",
+        "test_average" => "交卷人员最高分的平均值（四舍五入到整数）",
+        "test_pass_share" => "最高分达到及格分的人数占交卷人数的百分比（四舍五入）",
         "entries" if key.starts_with('t') => "标注该结合主题的工作台账数",
         "entries" => "本活动已报送（待审核或已通过）的工作台账数",
         "units_reported" => "报送了工作台账的单位数（去重）",
@@ -614,6 +648,7 @@ impl Facts {
             ("c.checkins", "签到人次合计", self.total(|a| a.checkins), "人次"),
             ("c.read_signed", "阅后签名人次合计", self.total(|a| a.read_signed), "人次"),
             ("c.pledge_signatures", "承诺签名人数合计", self.total(|a| a.pledge_signatures), "人"),
+            ("c.test_takers", "参加知识测试人数合计", self.total(|a| a.test_takers), "人"),
             ("c.works", "征集作品数合计", self.total(|a| a.works), "篇"),
         ] {
             put(key.into(), label, value, measure, false, format!("/campaigns/{cid}/statistics"));
@@ -661,6 +696,12 @@ impl Facts {
             put(k("read_signed"), "阅后签名人次", f.read_signed, "人次", false, page.clone());
             put(k("pledges"), "承诺书种数", f.pledges, "种", false, page.clone());
             put(k("pledge_signatures"), "承诺签名人数", f.pledge_signatures, "人", false, page.clone());
+            if f.tests > 0 {
+                put(k("tests"), "知识测试场数", f.tests, "场", false, page.clone());
+                put(k("test_takers"), "参加测试人数", f.test_takers, "人", false, page.clone());
+                put(k("test_average"), "测试平均分", f.test_average, "分", false, page.clone());
+                put(k("test_pass_share"), "测试及格率", f.test_pass_share, "%", false, page.clone());
+            }
             put(k("entries"), "工作台账份数", f.entries, "份", false, page.clone());
             put(k("units_reported"), "报送台账单位数", f.units_reported, "个", false, page.clone());
             put(k("participants"), "台账参加人次", f.participants, "人次", false, page.clone());
