@@ -142,7 +142,7 @@ async fn create_quiz(
 }
 
 /// A test, for its audience (a public test: anyone) and those who run it.
-#[utoipa::path(get, path = "/api/v1/quizzes/{id}", tag = "quizzes", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/quizzes/{id}", tag = "quizzes", params(("id" = i64, Path)), security(()),
     responses((status = 200, body = quiz::Quiz), (status = 404, body = ErrorBody)))]
 async fn get_quiz(
     State(app): State<App>,
@@ -161,7 +161,7 @@ pub struct Started {
 
 /// Starts an attempt: a member of the audience as his roster entry; the public of a public
 /// test by name, phone and consent.
-#[utoipa::path(post, path = "/api/v1/quizzes/{id}/start", tag = "quizzes", params(("id" = i64, Path)),
+#[utoipa::path(post, path = "/api/v1/quizzes/{id}/start", tag = "quizzes", params(("id" = i64, Path)), security(()),
     request_body = quiz::PublicTaker,
     responses((status = 200, body = Started), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn start_quiz(
@@ -173,14 +173,14 @@ async fn start_quiz(
     Ok(Json(Started { secret: quiz::start(&app, caller.actor.as_ref(), id, &req, &caller.ip).await? }))
 }
 
-#[utoipa::path(get, path = "/api/v1/quiz-papers/{secret}", tag = "quizzes", params(("secret" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/quiz-papers/{secret}", tag = "quizzes", params(("secret" = String, Path)), security(()),
     responses((status = 200, body = quiz::Paper), (status = 404, body = ErrorBody)))]
 async fn get_paper(State(app): State<App>, Path(secret): Path<String>) -> AppResult<Json<quiz::Paper>> {
     Ok(Json(quiz::paper(&app, &secret).await?))
 }
 
 /// Saves one answer as it is given.
-#[utoipa::path(put, path = "/api/v1/quiz-papers/{secret}/answers", tag = "quizzes", params(("secret" = String, Path)),
+#[utoipa::path(put, path = "/api/v1/quiz-papers/{secret}/answers", tag = "quizzes", params(("secret" = String, Path)), security(()),
     request_body = quiz::Answer, responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn save_answer(
     State(app): State<App>,
@@ -199,7 +199,7 @@ pub struct Submission {
 }
 
 /// Hands the paper in and scores it; the paper comes back with its result and explanations.
-#[utoipa::path(post, path = "/api/v1/quiz-papers/{secret}/submit", tag = "quizzes", params(("secret" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/quiz-papers/{secret}/submit", tag = "quizzes", params(("secret" = String, Path)), security(()),
     request_body = Submission, responses((status = 200, body = quiz::Paper), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn submit_paper(
     State(app): State<App>,

@@ -469,6 +469,7 @@ pub struct Shown {
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = PaperItem)]
 pub struct Item {
     pub position: i64,
     pub kind: String,
