@@ -687,25 +687,29 @@ async fn save_in(tx: &mut Tx, a: &Attempt, answers: &[Answer]) -> AppResult<()> 
     if answers.len() as i64 > MAX_QUESTIONS {
         return Err(AppError::invalid("answers", Msg::new("err.too_many")));
     }
+    // The paper's questions, read once for all the answers sent.
+    let paper: std::collections::HashMap<i64, (Vec<usize>, String, String)> = sqlx::query(
+        "SELECT a.position, a.shown, q.kind, q.answer FROM quiz_answers a JOIN questions q ON q.id = a.question_id
+         WHERE a.attempt_id = $1",
+    )
+    .bind(a.id)
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|r| (r.get("position"), (bank::indices(&r.get::<String, _>("shown")), r.get("kind"), r.get("answer"))))
+    .collect();
     for given in answers {
-        let row = sqlx::query(
-            "SELECT a.shown, q.kind, q.answer FROM quiz_answers a JOIN questions q ON q.id = a.question_id
-             WHERE a.attempt_id = $1 AND a.position = $2",
-        )
-        .bind(a.id)
-        .bind(given.position)
-        .fetch_optional(&mut **tx)
-        .await?
-        .ok_or_else(|| AppError::invalid("position", Msg::new("err.not_found")))?;
-        let shown = bank::indices(&row.get::<String, _>("shown"));
+        let (shown, kind, key) = paper
+            .get(&given.position)
+            .ok_or_else(|| AppError::invalid("position", Msg::new("err.not_found")))?;
         if given.answer.iter().any(|v| !shown.contains(v)) {
             return Err(AppError::invalid("answer", Msg::new("err.question_answer")));
         }
         let chosen = bank::stored(&given.answer);
-        if row.get::<String, _>("kind") != "multiple" && chosen.len() > 1 {
+        if kind != "multiple" && chosen.len() > 1 {
             return Err(AppError::invalid("answer", Msg::new("err.question_single")));
         }
-        let correct = !chosen.is_empty() && chosen == row.get::<String, _>("answer");
+        let correct = !chosen.is_empty() && &chosen == key;
         sqlx::query(
             "UPDATE quiz_answers SET answer = $1, correct = $2, answered_at = $3 WHERE attempt_id = $4 AND position = $5",
         )
