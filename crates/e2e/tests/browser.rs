@@ -302,6 +302,16 @@ async fn venue_screen_qr_code_signs_in_a_phone_and_the_count_rises() {
     set_value(&c, "st-end", &china(7200)).await;
     click(&c, Locator::Css("#sitting-form input[name=ranks][value='科级']")).await;
     click(&c, Locator::Css("#sitting-form input[name=one_device]")).await;
+    // At the venue, the organiser takes its position from his own phone's.
+    c.execute(&stub_position(Some((31.230416, 121.473701))), vec![]).await.unwrap();
+    click(&c, Locator::Css("#sitting-form [data-locate]")).await;
+    c.wait()
+        .for_element(Locator::XPath("//p[@id='st-locate-status' and contains(., '已填入当前位置')]"))
+        .await
+        .unwrap();
+    let lat = c.find(Locator::Id("st-lat")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(lat.as_deref(), Some("31.230416"));
+    fill(&c, "st-radius", "300").await;
     click(&c, Locator::Css("#sitting-form button[type=submit]")).await;
     c.wait().for_element(Locator::Id("attendance-summary")).await.unwrap();
     let sitting_url = c.current_url().await.unwrap();
@@ -330,9 +340,19 @@ async fn venue_screen_qr_code_signs_in_a_phone_and_the_count_rises() {
     let phone_tab = c.new_window(true).await.unwrap();
     c.switch_to_window(phone_tab.handle).await.unwrap();
     c.goto(&link).await.unwrap();
+    assert!(c.find(Locator::Id("signin-geofence")).await.is_ok(), "the page says the place is checked");
     fill(&c, "si-name", &name).await;
     fill(&c, "si-last4", &phone[7..]).await;
     shot(&c, "09-phone-form").await;
+    // A phone that will not tell where it is goes to the clerk, told why.
+    c.execute(&stub_position(None), vec![]).await.unwrap();
+    click(&c, Locator::Css("#signin-form button[type=submit]")).await;
+    let refused = c.wait().for_element(Locator::Id("signin-error")).await.unwrap().text().await.unwrap();
+    assert!(refused.contains("未提供位置") && refused.contains("签到台"), "{refused}");
+    shot(&c, "09b-phone-no-position").await;
+    // Allowed, 80 metres from the venue: signed in.
+    c.execute(&stub_position(Some((31.231136, 121.473701))), vec![]).await.unwrap();
+    fill(&c, "si-last4", &phone[7..]).await;
     click(&c, Locator::Css("#signin-form button[type=submit]")).await;
     let result = c.wait().for_element(Locator::Id("signin-result")).await.unwrap();
     assert!(result.text().await.unwrap().contains("签到成功"));
@@ -343,6 +363,7 @@ async fn venue_screen_qr_code_signs_in_a_phone_and_the_count_rises() {
     assert!(c.find(Locator::Id("signin-one-device")).await.is_ok(), "the page says one phone, one person");
     fill(&c, "si-name", &cadres[1].0).await;
     fill(&c, "si-last4", &app.db.vault.open(&cadres[1].1).unwrap()[7..]).await;
+    c.execute(&stub_position(Some((31.231136, 121.473701))), vec![]).await.unwrap();
     click(&c, Locator::Css("#signin-form button[type=submit]")).await;
     let refused = c.wait().for_element(Locator::Id("signin-error")).await.unwrap().text().await.unwrap();
     assert!(refused.contains("一部手机只能为一人签到"), "{refused}");
@@ -355,7 +376,41 @@ async fn venue_screen_qr_code_signs_in_a_phone_and_the_count_rises() {
         .for_element(Locator::XPath("//strong[@id='present' and text()='1']"))
         .await
         .expect("the count rises without reloading");
+    let distance: Option<i64> =
+        sqlx::query_scalar("SELECT distance_m FROM checkins ORDER BY id DESC LIMIT 1")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert!(distance.is_some_and(|d| (75..=85).contains(&d)), "{distance:?}");
+
+    // The organiser finds the phone that tried a second name flagged, and confirms it.
+    c.goto(sitting_url.as_str()).await.unwrap();
+    let flag = c.wait().for_element(Locator::Css("#flags .flag")).await.unwrap().text().await.unwrap();
+    assert!(flag.contains("同一手机为多人签到") && flag.contains(&cadres[1].0), "{flag}");
+    c.execute("document.getElementById('flags').scrollIntoView();", vec![]).await.unwrap();
+    shot(&c, "10c-sitting-flags").await;
+    click(&c, Locator::Css("#flags .flag-actions button.secondary")).await;
+    let confirmed = c.wait().for_element(Locator::Css("#flags .flag.confirmed")).await.unwrap();
+    assert!(confirmed.text().await.unwrap().contains("已确认有效"));
     c.close().await.unwrap();
+}
+
+/// Replaces the page's geolocation with one that answers `at` at once (None: refused), as a phone
+/// whose owner taps 允许 or 拒绝.
+fn stub_position(at: Option<(f64, f64)>) -> String {
+    let answer = match at {
+        Some((lat, lon)) => {
+            format!(
+                "ok({{coords: {{latitude: {lat}, longitude: {lon}, accuracy: 20}}, timestamp: Date.now()}})"
+            )
+        }
+        None => "fail({code: 1, message: 'denied'})".to_string(),
+    };
+    format!(
+        "Object.defineProperty(navigator, 'geolocation', {{configurable: true, value: {{
+           getCurrentPosition: function (ok, fail) {{ setTimeout(function () {{ {answer}; }}, 10); }} }}}});
+         document.querySelectorAll('form[data-asked]').forEach(function (f) {{ f.removeAttribute('data-asked'); }});"
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -383,6 +438,7 @@ async fn an_organiser_moves_a_sitting_and_the_venue_screen_follows() {
         registration_required: false,
         public: false,
         one_device: false,
+        geofence: None,
         audience: sittings::Audience { ranks: vec!["县处级".into()], ..Default::default() },
         task_id: None,
         opens_minutes_before: None,

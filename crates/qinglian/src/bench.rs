@@ -324,6 +324,7 @@ async fn signin_load(app: &App, addr: std::net::SocketAddr, auth_header: &str) -
         registration_required: false,
         public: false,
         one_device: false,
+        geofence: None,
         audience: crate::services::sittings::Audience { ranks, ..Default::default() },
         task_id: None,
         opens_minutes_before: None,
@@ -1149,6 +1150,7 @@ async fn quiz_load(app: &App, addr: std::net::SocketAddr) -> anyhow::Result<()> 
             name: format!("答题人{i}"),
             phone: scattered_phone(i),
             consent: "quiz/1".into(),
+            resume: None,
         };
         let secret = quiz::open_paper(app, &q, &taker, None, "bench").await.map_err(e)?;
         let paper = quiz::paper(app, &secret).await.map_err(e)?;

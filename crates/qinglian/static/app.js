@@ -119,3 +119,42 @@ document.addEventListener('click', function (ev) {
   var link = ev.target.closest && ev.target.closest('a[data-confirm]');
   if (link && !window.confirm(link.getAttribute('data-confirm'))) ev.preventDefault();
 });
+
+// Location check. The organiser's "use my current position" fills the venue's degrees
+// (<button data-locate="prefix">, the fields prefix-lat and prefix-lon); a sign-in form that
+// checks the place (<form data-geofence>) asks the phone where it is before it is sent. A phone
+// that will not say is sent on without a position, and the server's answer sends it to the clerk.
+(function () {
+  if (!navigator.geolocation) return;
+  var ask = { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 };
+  document.querySelectorAll('[data-locate]').forEach(function (button) {
+    var prefix = button.getAttribute('data-locate');
+    var status = document.getElementById(prefix + '-locate-status');
+    button.hidden = false;
+    button.addEventListener('click', function () {
+      status.textContent = button.getAttribute('data-busy');
+      navigator.geolocation.getCurrentPosition(function (p) {
+        document.getElementById(prefix + '-lat').value = p.coords.latitude.toFixed(6);
+        document.getElementById(prefix + '-lon').value = p.coords.longitude.toFixed(6);
+        status.textContent = button.getAttribute('data-done').replace('{n}', Math.round(p.coords.accuracy));
+      }, function () { status.textContent = button.getAttribute('data-fail'); }, ask);
+    });
+  });
+  document.querySelectorAll('form[data-geofence]').forEach(function (form) {
+    var status = form.querySelector('.locating');
+    form.addEventListener('submit', function (ev) {
+      if (form.elements.latitude.value || form.getAttribute('data-asked')) return;
+      ev.preventDefault();
+      form.setAttribute('data-asked', '1');
+      status.textContent = status.getAttribute('data-busy');
+      var button = form.querySelector('button[type=submit]');
+      button.disabled = true;
+      function send() { button.disabled = false; form.requestSubmit ? form.requestSubmit(button) : form.submit(); }
+      navigator.geolocation.getCurrentPosition(function (p) {
+        form.elements.latitude.value = p.coords.latitude.toFixed(6);
+        form.elements.longitude.value = p.coords.longitude.toFixed(6);
+        send();
+      }, function () { status.textContent = ''; send(); }, ask);
+    });
+  });
+})();

@@ -134,6 +134,7 @@ pub async fn load(app: &App, admin_user: &str, unit_id: &impl Fn(&str) -> i64) -
         registration_required: false,
         public: false,
         one_device: false,
+        geofence: None,
         audience: Audience { ranks: ranks.iter().map(|r| r.to_string()).collect(), ..Default::default() },
         task_id: None,
         opens_minutes_before: None,

@@ -1,5 +1,6 @@
 //! Plain types and rules, no I/O: what a valid phone, password, date or role is.
 
+pub mod geo;
 pub mod numerals;
 pub mod ranks;
 pub mod roles;

@@ -9,6 +9,7 @@ pub mod batch;
 pub mod board;
 pub mod campaigns;
 pub mod channels;
+pub mod checkin_flags;
 pub mod dashboard;
 pub mod door;
 pub mod filter;

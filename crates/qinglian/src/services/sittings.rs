@@ -14,6 +14,7 @@ use super::privacy::{self, Form};
 use super::throttle::{Rule, Throttle};
 use super::{clean_text, Actor, App, Page, Paging};
 use crate::db::{now, Tx};
+use crate::domain::geo::Point;
 use crate::domain::{format_datetime, mask_phone, parse_datetime, text};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msg;
@@ -44,6 +45,9 @@ pub struct SittingInput {
     /// 防代签: one phone signs in one person; a second name from it goes to the clerk.
     #[serde(default)]
     pub one_device: bool,
+    /// 防代签 by place: phones sign in with their position; one farther away is flagged.
+    #[serde(default)]
+    pub geofence: Option<Geofence>,
     #[serde(default)]
     pub audience: Audience,
     /// The unit task this sitting fulfils (its ledger entry is filed from the attendance).
@@ -73,6 +77,7 @@ pub struct Sitting {
     pub public: bool,
     /// One phone signs in one person.
     pub one_device: bool,
+    pub geofence: Option<Geofence>,
     pub audience: Audience,
     pub audience_unit_name: Option<String>,
     #[serde(skip)]
@@ -87,6 +92,31 @@ pub struct Sitting {
     pub cancelled_at: i64,
     pub cancel_reason: String,
 }
+
+/// Where a sitting's venue is, and how far from it (in metres) a phone may sign in unflagged.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct Geofence {
+    #[schema(minimum = -90, maximum = 90)]
+    pub latitude: f64,
+    #[schema(minimum = -180, maximum = 180)]
+    pub longitude: f64,
+    /// Indoors a phone's position may be a few hundred metres off: 500 is a sound default.
+    #[schema(minimum = 50, maximum = 5000)]
+    pub radius_m: i64,
+}
+
+impl Geofence {
+    pub fn venue(&self) -> Point {
+        Point { latitude: self.latitude, longitude: self.longitude }
+    }
+}
+
+/// The radii a sitting may set, in metres.
+const RADII: std::ops::RangeInclusive<i64> = 50..=5000;
+
+/// How long after the close a clerk may still record those his paper list shows (补录); each such
+/// sign-in is flagged for the organiser.
+pub const CLERK_GRACE: i64 = 3 * 86_400;
 
 impl Sitting {
     pub fn cancelled(&self) -> bool {
@@ -137,6 +167,13 @@ fn sitting_from_row(r: &sqlx::any::AnyRow, person_ids: Vec<i64>) -> Sitting {
         registration_required: r.get::<i64, _>("registration_required") != 0,
         public: r.get::<i64, _>("public") != 0,
         one_device: r.get::<i64, _>("one_device") != 0,
+        geofence: match (r.get::<Option<i64>, _>("venue_lat"), r.get::<Option<i64>, _>("venue_lon")) {
+            (Some(lat), Some(lon)) if r.get::<i64, _>("radius_m") > 0 => {
+                let p = Point::from_micro(lat, lon);
+                Some(Geofence { latitude: p.latitude, longitude: p.longitude, radius_m: r.get("radius_m") })
+            }
+            _ => None,
+        },
         audience: Audience::from_row(r, person_ids),
         audience_unit_name: r.get("audience_unit_name"),
         audience_path: r.get("audience_path"),
@@ -176,6 +213,8 @@ struct Checked {
     starts_at: i64,
     ends_at: i64,
     ranks: String,
+    /// The venue in millionths of a degree, and the radius (0: no check by place).
+    fence: (Option<i64>, Option<i64>, i64),
 }
 
 async fn check_input(app: &App, actor: &Actor, input: &SittingInput) -> AppResult<Checked> {
@@ -200,6 +239,17 @@ async fn check_input(app: &App, actor: &Actor, input: &SittingInput) -> AppResul
     }
     if !(0..=100_000).contains(&input.capacity) {
         errors.push(field_error("capacity", "err.capacity"));
+    }
+    let mut fence = (None, None, 0);
+    if let Some(g) = input.geofence {
+        match Point::checked(g.latitude, g.longitude) {
+            Some(p) => (fence.0, fence.1) = (Some(p.to_micro().0), Some(p.to_micro().1)),
+            None => errors.push(field_error("geofence", "err.geofence_point")),
+        }
+        if !RADII.contains(&g.radius_m) {
+            errors.push(field_error("radius_m", "err.geofence_radius"));
+        }
+        fence.2 = g.radius_m;
     }
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
@@ -229,11 +279,12 @@ async fn check_input(app: &App, actor: &Actor, input: &SittingInput) -> AppResul
         starts_at: starts_at.unwrap_or_default(),
         ends_at: ends_at.unwrap_or_default(),
         ranks: input.audience.ranks_text(),
+        fence,
     })
 }
 
 /// The columns a sitting's form sets, in the order [`bind_form`] binds them.
-const FORM_COLUMNS: [&str; 14] = [
+const FORM_COLUMNS: [&str; 17] = [
     "title",
     "kind",
     "host_unit_id",
@@ -248,6 +299,9 @@ const FORM_COLUMNS: [&str; 14] = [
     "audience_party",
     "task_id",
     "one_device",
+    "venue_lat",
+    "venue_lon",
+    "radius_m",
 ];
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
@@ -267,6 +321,9 @@ fn bind_form<'q>(q: AnyQuery<'q>, input: &'q SittingInput, c: &'q Checked) -> An
         .bind(input.audience.party_column())
         .bind(input.task_id)
         .bind(input.one_device as i64)
+        .bind(c.fence.0)
+        .bind(c.fence.1)
+        .bind(c.fence.2)
 }
 
 async fn insert(
@@ -342,7 +399,7 @@ fn fields(s: &Sitting) -> serde_json::Value {
         "title": s.title, "kind": s.kind, "host_unit_id": s.host_unit_id, "venue": s.venue,
         "starts_at": s.starts(), "ends_at": s.ends(), "capacity": s.capacity, "public": s.public,
         "registration_required": s.registration_required, "audience": s.audience, "task_id": s.task_id,
-        "one_device": s.one_device,
+        "one_device": s.one_device, "geofence": s.geofence,
     })
 }
 
@@ -618,6 +675,10 @@ pub struct CheckinOutcome {
     pub new: bool,
     pub checked_at: i64,
     pub late: bool,
+    /// How far from the venue the phone said it was, at a sitting that checks (metres).
+    pub distance_m: Option<i64>,
+    /// Farther than the sitting allows: recorded, and flagged for the organiser.
+    pub far: bool,
 }
 
 impl CheckinOutcome {
@@ -869,44 +930,68 @@ pub async fn account_attendee(app: &App, s: &Sitting, actor: &Actor) -> AppResul
     }
 }
 
+/// How a sign-in is made: by whom and how, and what the phone brought with it.
+pub struct Presence<'a> {
+    /// qr, account or clerk.
+    pub method: &'a str,
+    /// The clerk, or the account signed in on the phone.
+    pub by: Option<&'a Actor>,
+    pub ip: &'a str,
+    /// The phone's key (empty: it has none).
+    pub device: &'a str,
+    /// Where the phone said it was (None: it would not say).
+    pub position: Option<Point>,
+}
+
 /// Records that `who` is present. The same person twice is one record: the second time says
 /// when the first was. The answer comes only once the record is committed.
 pub async fn check_in(
     app: &App,
     s: &Sitting,
     who: &Attendee,
-    method: &str,
-    by: Option<&Actor>,
-    ip: &str,
-    device: &str,
+    how: Presence<'_>,
 ) -> AppResult<CheckinOutcome> {
     let t = now();
-    check_window(s, t)?;
+    let clerk = how.method == "clerk";
+    // A clerk may still enter his paper list after the close (补录); phones may not.
+    if !(clerk && signin_window(s, t) == Window::After && t <= s.ends_at + CLERK_GRACE) {
+        check_window(s, t)?;
+    }
     // A sitting that takes one sign-in per phone keeps the phone's key with the sign-in it made;
-    // a clerk's entries are his own doing.
-    let device = match (s.one_device, method) {
-        (false, _) | (_, "clerk") => String::new(),
-        _ if device.len() < 16 || device.len() > 128 => {
+    // a clerk's entries are his own doing, and so is where he stands.
+    let device = match (s.one_device, clerk) {
+        (false, _) | (_, true) => String::new(),
+        _ if how.device.len() < 16 || how.device.len() > 128 => {
             return Err(AppError::Conflict(Msg::new("err.device_needed")));
         }
-        _ => super::auth::code_hash(device),
+        _ => super::auth::code_hash(how.device),
+    };
+    let distance = match (s.geofence, clerk) {
+        (None, _) | (_, true) => None,
+        (Some(fence), false) => match how.position {
+            Some(p) => Some(p.metres_to(fence.venue())),
+            None => return Err(AppError::Conflict(Msg::new("err.location_needed"))),
+        },
     };
     let job = Checkin {
         sitting_id: s.id,
         capacity: if s.capacity > 0 && !s.registration_required && !s.public { s.capacity } else { 0 },
         late_at: s.late_at(),
+        radius: s.geofence.map_or(0, |f| f.radius_m),
         who: who.clone(),
-        method: method.to_string(),
-        by: by.map(|a| (a.user_id, a.username.clone())),
-        ip: ip.to_string(),
+        method: how.method.to_string(),
+        by: how.by.map(|a| (a.user_id, a.username.clone())),
+        ip: how.ip.to_string(),
         at: t,
-        device,
+        device: device.clone(),
+        distance,
     };
     let outcome = app.checkins.submit(job).await;
     if matches!(&outcome, Err(AppError::Conflict(m)) if m.key == "err.device_used") {
         // Kept for the organiser: who tried to sign in from a phone that signed in someone else.
-        let audit_who = Who { user_id: by.map(|a| a.user_id), name: &who.name, ip };
-        let detail = json!({"reason": "device_used", "attendee": who.key, "method": method});
+        let audit_who = Who { user_id: how.by.map(|a| a.user_id), name: &who.name, ip: how.ip };
+        let detail =
+            json!({"reason": "device_used", "attendee": who.key, "method": how.method, "device": device});
         let sitting = s.id.to_string();
         audit::record_outcome(&app.db, audit_who, "signin.refused", ("sitting", &sitting), detail, "refused")
             .await?;
@@ -920,6 +1005,8 @@ pub struct Checkin {
     /// 0: no limit.
     capacity: i64,
     late_at: i64,
+    /// The sitting's radius (0: no check by place).
+    radius: i64,
     who: Attendee,
     method: String,
     by: Option<(i64, String)>,
@@ -927,19 +1014,20 @@ pub struct Checkin {
     at: i64,
     /// The digest of the phone's key, or empty.
     device: String,
+    distance: Option<i64>,
 }
 
 /// The values [`Checkin::bind`] binds.
-const CHECKIN_VALUES: usize = 9;
+const CHECKIN_VALUES: usize = 10;
 
 const CHECKIN_COLUMNS: &str =
-    "INSERT INTO checkins (sitting_id, attendee_key, person_id, registration_id, name, method, checked_at, by_user_id, device, unit_id)";
+    "INSERT INTO checkins (sitting_id, attendee_key, person_id, registration_id, name, method, checked_at, by_user_id, device, distance_m, unit_id)";
 
 /// The unit each sign-in counts for, over `checkins c` and `people p`: the person's unit when he
 /// signed in (rows from before it was kept fall back to his unit now).
 pub(crate) const CHECKIN_UNIT: &str = "COALESCE(c.unit_id, p.unit_id)";
 
-/// One row of `CHECKIN_COLUMNS` from the nine values bound from `$first`: the unit is the
+/// One row of `CHECKIN_COLUMNS` from the ten values bound from `$first`: the unit is the
 /// person's as he signs in.
 fn checkin_row(first: usize) -> String {
     let args: Vec<String> = (first..first + CHECKIN_VALUES).map(|i| format!("${i}")).collect();
@@ -1006,7 +1094,14 @@ async fn recorded(tx: &mut Tx, job: &Checkin, id: i64) -> AppResult<CheckinOutco
     };
     let detail = json!({"checkin": id, "attendee": who.key, "method": job.method});
     audit::record_as(tx, audit_who, "sitting.checkin", "sitting", job.sitting_id, detail).await?;
-    Ok(CheckinOutcome { name: who.name.clone(), new: true, checked_at: job.at, late: job.at > job.late_at })
+    Ok(CheckinOutcome {
+        name: who.name.clone(),
+        new: true,
+        checked_at: job.at,
+        late: job.at > job.late_at,
+        distance_m: job.distance,
+        far: job.distance.is_some_and(|d| d > job.radius),
+    })
 }
 
 /// A sign-in not inserted: the person was already signed in (the answer says when), the phone
@@ -1024,6 +1119,8 @@ async fn earlier(tx: &mut Tx, job: &Checkin) -> AppResult<CheckinOutcome> {
             new: false,
             checked_at: at,
             late: at > job.late_at,
+            distance_m: None,
+            far: false,
         }),
         None if !job.device.is_empty() && device_used(tx, job).await? => {
             Err(AppError::Conflict(Msg::new("err.device_used")))
@@ -1057,6 +1154,7 @@ impl Checkin {
             .bind(self.at)
             .bind(self.by.as_ref().map(|b| b.0))
             .bind(&self.device)
+            .bind(self.distance)
     }
 }
 
@@ -1089,7 +1187,8 @@ pub async fn clerk_check_in(
         .ok_or_else(|| AppError::invalid("person_id", Msg::new("err.not_in_audience")))?;
     let who =
         Attendee { key: format!("p:{person_id}"), person_id: Some(person_id), registration_id: None, name };
-    check_in(app, &s, &who, "clerk", Some(actor), &actor.ip, "").await
+    let how = Presence { method: "clerk", by: Some(actor), ip: &actor.ip, device: "", position: None };
+    check_in(app, &s, &who, how).await
 }
 
 // ---- attendance ----
@@ -1680,8 +1779,18 @@ pub async fn attendance_xlsx(app: &App, actor: &Actor, sitting_id: i64) -> AppRe
             ),
         )
         .map_err(xerr)?;
-    for (c, h) in ["序号", "姓名", "单位", "职级", "签到时间", "签到方式", "状态"].iter().enumerate()
-    {
+    // Flagged sign-ins are marked as the sitting's page shows them, so the filed sheet says so too;
+    // a person is known by the register, a registrant or a passer-by by name.
+    let whose =
+        |person: Option<i64>, name: &str| (person, if person.is_some() { "" } else { name }.to_string());
+    let flags: std::collections::HashMap<(Option<i64>, String), String> =
+        super::checkin_flags::flagged(app, actor, sitting_id)
+            .await?
+            .into_iter()
+            .map(|f| (whose(f.person_id, &f.name), f.summary(crate::i18n::Lang::Zh)))
+            .collect();
+    let headers = ["序号", "姓名", "单位", "职级", "签到时间", "签到方式", "状态", "核验"];
+    for (c, h) in headers.iter().enumerate() {
         sheet.write_string_with_format(3, c as u16, *h, &bold).map_err(xerr)?;
     }
     let mut row = 4u32;
@@ -1715,6 +1824,7 @@ pub async fn attendance_xlsx(app: &App, actor: &Actor, sitting_id: i64) -> AppRe
                 p.time(),
                 method.into(),
                 state.into(),
+                flags.get(&whose(p.person_id, &p.name)).cloned().unwrap_or_default(),
             ];
             for (c, v) in cells.iter().enumerate() {
                 crate::services::sheet::write_text(sheet, row, c as u16, v).map_err(xerr)?;
@@ -1729,6 +1839,7 @@ pub async fn attendance_xlsx(app: &App, actor: &Actor, sitting_id: i64) -> AppRe
     sheet.set_column_width(1, 10).map_err(xerr)?;
     sheet.set_column_width(2, 24).map_err(xerr)?;
     sheet.set_column_width(4, 18).map_err(xerr)?;
+    sheet.set_column_width(7, 28).map_err(xerr)?;
     let bytes = book.save_to_buffer().map_err(xerr)?;
     super::audit::bulk_read(&app.db, actor, "attendance", ("sitting", sitting_id), row - 4).await?;
     Ok(bytes)

@@ -27,6 +27,7 @@ mod report;
 mod roster;
 mod samples;
 mod security;
+mod signin_checks;
 mod signing;
 mod sittings;
 mod startup;

@@ -344,6 +344,14 @@ async fn a_paper_out_of_time_is_scored_as_it_stands(t: TestApp) {
     let after: Value =
         cadre.post_json(&format!("/api/v1/quiz-papers/{secret}/submit"), &late).await.json().await.unwrap();
     assert_eq!(after["correct"], 1);
+    // The campaign closed, its test takes no new papers (a second attempt was left).
+    let camp = t.scalar("SELECT MIN(id) FROM campaigns").await;
+    let close = json!({"status": "closed"});
+    assert_eq!(org.post_json(&format!("/api/v1/campaigns/{camp}/status"), &close).await.status(), 204);
+    let (status, _, message, _) = error_of(start(&cadre, quiz, &json!({})).await).await;
+    assert_eq!((status, message.as_str()), (409, "本次活动已结束，该测试不再开放答题。"));
+    let page = t.browser_as("dongzhuang").await.text(&format!("/quizzes/{quiz}")).await;
+    assert!(page.contains(r#"id="quiz-closed""#) && !page.contains(r#"id="quiz-start""#), "{page}");
 }
 
 async fn results_by_unit_with_the_most_missed_in_a_workbook_a_ledger_and_the_report(t: TestApp) {
@@ -454,6 +462,15 @@ async fn a_public_test_asks_name_phone_and_consent_and_forgets_them_with_its_cam
     assert_eq!((status, fields["phone"].is_string()), (422, true), "{fields}");
     let me = json!({"name": "赵公众", "phone": "13780000001", "consent": true, "notice": "quiz/1"});
     let secret = secret_of(start(&public, quiz, &me).await).await;
+    // An open paper is taken up again only by the browser that holds its secret: someone else who
+    // knows the phone number cannot take it over.
+    let (status, _, message, _) = error_of(start(&public, quiz, &me).await).await;
+    assert_eq!((status, message.contains("尚未交卷")), (409, true), "{message}");
+    let mut again = me.clone();
+    again["resume"] = json!("not-the-secret");
+    assert_eq!(start(&public, quiz, &again).await.status(), 409);
+    again["resume"] = json!(secret);
+    assert_eq!(secret_of(start(&public, quiz, &again).await).await, secret);
     let k = key(&t, &secret).await;
     let answers: Vec<Value> = k.iter().map(|(p, a)| json!({"position": p, "answer": a})).collect();
     let done: Value = public

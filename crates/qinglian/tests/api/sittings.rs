@@ -30,7 +30,7 @@ pub(crate) async fn schedule(t: &TestApp, org: &Client, from_now: i64, extra: Va
 }
 
 /// A person of the given rank, with the last four digits of his phone.
-async fn person_of_rank(t: &TestApp, rank: &str) -> (i64, String, String) {
+pub(crate) async fn person_of_rank(t: &TestApp, rank: &str) -> (i64, String, String) {
     let row: (i64, String, String) = sqlx::query_as(&format!(
         "SELECT id, name, phone FROM people WHERE rank = '{rank}' ORDER BY id LIMIT 1"
     ))
@@ -62,7 +62,7 @@ async fn phone_sign_in(t: &TestApp, code: &str, name: &str, last4: &str) -> (u16
     (resp.status().as_u16(), resp.text().await.unwrap())
 }
 
-async fn qr_code(org: &Client, sitting: i64) -> String {
+pub(crate) async fn qr_code(org: &Client, sitting: i64) -> String {
     org.get_json(&format!("/api/v1/sittings/{sitting}/qr")).await["code"].as_str().unwrap().to_string()
 }
 

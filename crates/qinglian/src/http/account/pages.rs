@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -12,8 +12,8 @@ use serde::Deserialize;
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::http::common::{
-    anonymous_page, cookie, render, see_other, set_cookie, Caller, Ctx, Fields, PageActor, PageResult, Pairs,
-    SESSION_COOKIE,
+    anonymous_page, cookie, render, see_other, set_cookie, with_cookies, Caller, Ctx, Fields, PageActor,
+    PageResult, Pairs, SESSION_COOKIE,
 };
 use crate::i18n::{self, Msg};
 use crate::services::{auth, second_factor, units, users, Actor, App, Paging};
@@ -114,15 +114,6 @@ fn signed_in(session: auth::NewSession, next: Option<&str>, caller: &Caller) -> 
     let to = if session.must_change_password { "/account/password".to_string() } else { safe_next(next) };
     let cleared = set_cookie(CHALLENGE_COOKIE, "", "Strict", Some(0), caller.secure);
     with_cookies(see_other(&to), &[session_cookie(&session.token, caller.secure), cleared])
-}
-
-fn with_cookies(mut resp: Response, cookies: &[String]) -> Response {
-    for c in cookies {
-        if let Ok(v) = c.parse() {
-            resp.headers_mut().append(header::SET_COOKIE, v);
-        }
-    }
-    resp
 }
 
 /// The challenge of a sign-in awaiting its second factor: a cookie of its own, so the secret

@@ -70,6 +70,16 @@ fn secure_request(req: &Request, app: &App) -> bool {
             && req.headers().get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https"))
 }
 
+/// `resp` setting `cookies` (values made by [`set_cookie`]).
+pub fn with_cookies(mut resp: axum::response::Response, cookies: &[String]) -> axum::response::Response {
+    for c in cookies {
+        if let Ok(v) = c.parse() {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    resp
+}
+
 /// A `Set-Cookie` value for our cookies: HttpOnly always; `max_age` 0 deletes.
 pub fn set_cookie(name: &str, value: &str, same_site: &str, max_age: Option<i64>, secure: bool) -> String {
     let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite={same_site}");

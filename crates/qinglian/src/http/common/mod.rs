@@ -12,7 +12,7 @@ pub(crate) mod page;
 mod respond;
 
 pub(crate) use api::{ClerkCheckin, Created, ErrorBody, ErrorDetail, Reason, SpreadsheetUpload};
-pub(crate) use auth::{cookie, set_cookie, ApiActor, Caller, PageActor, SESSION_COOKIE};
+pub(crate) use auth::{cookie, set_cookie, with_cookies, ApiActor, Caller, PageActor, SESSION_COOKIE};
 pub(crate) use form::{read_multipart, Fields};
 /// The unit picker with nothing ticked.
 pub(crate) const NONE_CHECKED: &[i64] = &[];

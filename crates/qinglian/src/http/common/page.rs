@@ -89,6 +89,10 @@ impl Ctx {
     pub fn version(&self, v: &i64) -> String {
         i18n::Msg::new("revise.nth").arg("version", v).render(self.t.0)
     }
+    /// A message with one value in it: `ctx.with("flag.distance", "n", d)` is "距会场 812 米".
+    pub fn with(&self, key: &'static str, arg: &'static str, value: impl std::fmt::Display) -> String {
+        i18n::Msg::new(key).arg(arg, value).render(self.t.0)
+    }
     pub fn status(&self, s: &str) -> &'static str {
         self.t.get(&format!("status.{s}"))
     }

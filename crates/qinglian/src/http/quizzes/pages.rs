@@ -13,8 +13,8 @@ use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::http::common::{
-    anonymous_page, read_multipart, render, see_other, xlsx_download, Caller, Ctx, Fields, Notice, PageActor,
-    PageResult, Pairs,
+    anonymous_page, cookie, read_multipart, render, see_other, set_cookie, with_cookies, xlsx_download,
+    Caller, Ctx, Fields, Notice, PageActor, PageResult, Pairs,
 };
 use crate::i18n;
 use crate::services::audience::Audience;
@@ -319,6 +319,8 @@ struct QuizPage {
     /// The caller runs it: the results are his to see.
     runs: bool,
     notice: Option<privacy::Notice>,
+    /// The campaign is closed: no new papers.
+    closed: bool,
     error: Option<String>,
     name: String,
 }
@@ -345,6 +347,7 @@ async fn quiz_view(
         Some((e, s)) => (Some(e), s),
         None => (None, StatusCode::OK),
     };
+    let closed = quiz::closed(app, &q).await?;
     let page = QuizPage {
         ctx: Ctx::new(caller, None),
         member: person.is_some(),
@@ -352,6 +355,7 @@ async fn quiz_view(
         standing,
         runs,
         notice,
+        closed,
         error,
         name,
     };
@@ -366,16 +370,24 @@ async fn start_quiz(
     State(app): State<App>,
     caller: Caller,
     Path(id): Path<i64>,
+    headers: axum::http::HeaderMap,
     Form(f): Form<Pairs>,
 ) -> PageResult {
     let f = Fields(f);
+    // The browser that started a public paper keeps its secret, the only key to take it up again.
+    let held = format!("ql_paper_{id}");
     let public = quiz::PublicTaker {
         name: f.get("name").to_string(),
         phone: f.get("phone").to_string(),
         consent: f.get("consent") == "1",
         notice: Some(f.get("notice").to_string()),
+        resume: cookie(&headers, &held),
     };
     match quiz::start(&app, caller.actor.as_ref(), id, &public, &caller.ip).await {
+        Ok(secret) if caller.actor.is_none() => Ok(with_cookies(
+            see_other(&format!("/quiz/{secret}")),
+            &[set_cookie(&held, &secret, "Lax", Some(86_400), caller.secure)],
+        )),
         Ok(secret) => Ok(see_other(&format!("/quiz/{secret}"))),
         Err(e) => {
             let status = e.status();

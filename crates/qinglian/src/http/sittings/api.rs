@@ -11,6 +11,7 @@ use utoipa::OpenApi;
 use crate::error::{AppError, AppResult};
 use crate::http::common::{ApiActor, Caller, ClerkCheckin, Created, ErrorBody};
 use crate::i18n::Msg;
+use crate::services::checkin_flags::{self, Flagged, Verdict};
 use crate::services::{series, sittings, App, Page, Paging};
 
 pub(super) fn routes() -> Router<App> {
@@ -23,6 +24,8 @@ pub(super) fn routes() -> Router<App> {
         .route("/sittings/{id}/attendees", get(sitting_attendees))
         .route("/sittings/{id}/qr", get(sitting_qr))
         .route("/sittings/{id}/checkins", post(clerk_checkin))
+        .route("/sittings/{id}/flags", get(sitting_flags))
+        .route("/sittings/{id}/checkins/{checkin}/review", post(review_checkin))
         .route("/sittings/{id}/registrations", post(register))
         .route("/sittings/{id}/registrations/cancel", post(cancel_registration))
         .route("/sittings/{id}/ledger", post(sitting_ledger))
@@ -46,6 +49,8 @@ pub(super) fn routes() -> Router<App> {
     sitting_qr,
     sign_in,
     clerk_checkin,
+    sitting_flags,
+    review_checkin,
     register,
     cancel_registration,
     sitting_ledger,
@@ -195,6 +200,9 @@ pub struct SignInRequest {
     /// sign-in per phone refuses a second name with the same key.
     #[schema(min_length = 16, max_length = 128)]
     pub device: Option<String>,
+    /// Where the phone is, by its browser's geolocation: a sitting that checks the place needs it
+    /// and keeps only the distance to the venue.
+    pub position: Option<crate::domain::geo::Point>,
 }
 
 /// Public: a person signs himself in with the code on the venue screen.
@@ -212,8 +220,15 @@ async fn sign_in(
         (None, None, None) => return Err(AppError::invalid("code", Msg::new("err.qr_invalid"))),
     };
     let who = sittings::identify(&app, &s, &req.name, &req.last4, req.pass.as_deref(), &caller.ip).await?;
-    let device = req.device.as_deref().unwrap_or_default();
-    Ok(Json(sittings::check_in(&app, &s, &who, "qr", None, &caller.ip, device).await?))
+    let position = req.position.and_then(|p| crate::domain::geo::Point::checked(p.latitude, p.longitude));
+    let how = sittings::Presence {
+        method: "qr",
+        by: None,
+        ip: &caller.ip,
+        device: req.device.as_deref().unwrap_or_default(),
+        position,
+    };
+    Ok(Json(sittings::check_in(&app, &s, &who, how).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/sittings/{id}/checkins", tag = "sittings", params(("id" = i64, Path)), request_body = ClerkCheckin,
@@ -225,6 +240,42 @@ async fn clerk_checkin(
     Json(req): Json<ClerkCheckin>,
 ) -> AppResult<Json<sittings::CheckinOutcome>> {
     Ok(Json(sittings::clerk_check_in(&app, &actor, id, req.person_id).await?))
+}
+
+/// Sign-ins that may have been made for someone else: the same phone for two names, far from
+/// the venue, entered after the close, or after many wrong digits.
+#[utoipa::path(get, path = "/api/v1/sittings/{id}/flags", tag = "sittings", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<Flagged>)))]
+async fn sitting_flags(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Vec<Flagged>>> {
+    Ok(Json(checkin_flags::flagged(&app, &actor, id).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct Review {
+    pub verdict: Verdict,
+    /// Why; needed to strike.
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    pub reason: String,
+}
+
+/// The organiser confirms a flagged sign-in, or strikes it (it no longer counts; the audit log
+/// keeps it).
+#[utoipa::path(post, path = "/api/v1/sittings/{id}/checkins/{checkin}/review", tag = "sittings",
+    params(("id" = i64, Path), ("checkin" = i64, Path)), request_body = Review,
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn review_checkin(
+    State(app): State<App>,
+    ApiActor(actor): ApiActor,
+    Path((id, checkin)): Path<(i64, i64)>,
+    Json(req): Json<Review>,
+) -> AppResult<Response> {
+    checkin_flags::review(&app, &actor, id, checkin, req.verdict, &req.reason).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
 /// Public: registration for a sitting that asks for it.

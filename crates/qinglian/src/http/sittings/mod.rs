@@ -4,5 +4,7 @@
 mod api;
 mod pages;
 
+pub(crate) use pages::{fence_fields, NO_FENCE};
+
 pub(super) const FEATURE: super::Feature =
     super::Feature { pages: pages::routes, api: api::routes, doc: <api::Doc as utoipa::OpenApi>::openapi };

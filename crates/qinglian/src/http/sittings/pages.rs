@@ -11,12 +11,12 @@ use serde::Deserialize;
 
 use crate::error::{AppError, AppResult};
 use crate::http::common::{
-    anonymous_page, base_url, check_page, cookie, inline_file, render, see_other, set_cookie, xlsx_download,
-    Caller, CodeQuery, Ctx, Fields, PageActor, PageError, Pairs,
+    anonymous_page, base_url, check_page, cookie, inline_file, render, see_other, set_cookie, with_cookies,
+    xlsx_download, Caller, CodeQuery, Ctx, Fields, PageActor, PageError, Pairs,
 };
 use crate::i18n::{self, Msg};
-use crate::services::series;
 use crate::services::sittings::{self, Audience, SittingInput};
+use crate::services::{checkin_flags, series};
 use crate::services::{privacy, App, Paging};
 
 pub(super) fn routes() -> Router<App> {
@@ -29,6 +29,7 @@ pub(super) fn routes() -> Router<App> {
         .route("/sittings/{id}/screen.json", get(screen_json))
         .route("/sittings/{id}/qr.svg", get(qr_svg))
         .route("/sittings/{id}/checkins", post(clerk_check_in))
+        .route("/sittings/{id}/flags/{checkin}", post(review_checkin))
         .route("/sittings/{id}/attendance.xlsx", get(export))
         .route("/sittings/{id}/ledger", post(file_ledger))
         .route("/sittings/{id}/register", get(register_form).post(register))
@@ -44,6 +45,47 @@ pub(super) fn routes() -> Router<App> {
 }
 
 type PageResult = Result<Response, PageError>;
+
+/// What a sitting form's location fields hold.
+pub(crate) struct FenceFields {
+    pub lat: String,
+    pub lon: String,
+    pub radius: String,
+}
+
+/// The location fields of a new sitting: blank.
+pub(crate) const NO_FENCE: FenceFields =
+    FenceFields { lat: String::new(), lon: String::new(), radius: String::new() };
+
+/// The location fields of a sitting being corrected.
+pub(crate) fn fence_fields(s: &sittings::Sitting) -> FenceFields {
+    match s.geofence {
+        Some(g) => FenceFields {
+            lat: g.latitude.to_string(),
+            lon: g.longitude.to_string(),
+            radius: g.radius_m.to_string(),
+        },
+        None => NO_FENCE,
+    }
+}
+
+/// The sitting form's location check: the venue's degrees and a radius (500 m unless given), or
+/// none when both degrees are blank.
+fn geofence_from(f: &Fields) -> Result<Option<sittings::Geofence>, AppError> {
+    let degrees = |name: &str| crate::domain::text::normalize(f.get(name)).trim().to_string();
+    let (lat, lon) = (degrees("fence_lat"), degrees("fence_lon"));
+    if lat.is_empty() && lon.is_empty() {
+        return Ok(None);
+    }
+    let bad = || AppError::invalid("geofence", Msg::new("err.geofence_point"));
+    let radius_m =
+        if f.get("radius_m").trim().is_empty() { 500 } else { f.int("radius_m", "err.geofence_radius")? };
+    Ok(Some(sittings::Geofence {
+        latitude: lat.parse().map_err(|_| bad())?,
+        longitude: lon.parse().map_err(|_| bad())?,
+        radius_m,
+    }))
+}
 
 /// The sitting form: one day, or a training of several consecutive days.
 pub(crate) fn input_from(f: &Fields) -> Result<(SittingInput, i64, i64), AppError> {
@@ -63,6 +105,7 @@ pub(crate) fn input_from(f: &Fields) -> Result<(SittingInput, i64, i64), AppErro
         registration_required: f.get("registration_required") == "1",
         public: f.get("public") == "1",
         one_device: f.get("one_device") == "1",
+        geofence: geofence_from(f)?,
         audience: Audience {
             unit_id: f.get("audience_unit_id").parse().ok(),
             ranks: f.all("ranks"),
@@ -128,6 +171,7 @@ async fn edit(
         registration_required: s.registration_required,
         public: s.public,
         one_device: s.one_device,
+        geofence: geofence_from(&f)?,
         audience: s.audience,
         task_id: s.task_id,
         opens_minutes_before: None,
@@ -153,6 +197,9 @@ struct SittingPage {
     ctx: Ctx,
     s: sittings::Sitting,
     a: sittings::Attendance,
+    flags: Vec<checkin_flags::Flagged>,
+    /// The sitting has closed: the clerk's sign-in is an entry made late (补录).
+    over: bool,
     list: crate::services::Page<sittings::AttendeeRow>,
     show: String,
     q: String,
@@ -176,6 +223,7 @@ async fn sitting_page(
 ) -> PageResult {
     let s = sittings::get(&app, &actor, id).await?;
     let a = sittings::attendance(&app, &actor, id).await?;
+    let flags = checkin_flags::flagged(&app, &actor, id).await?;
     let filter = sittings::AttendeeFilter { show: q.show.clone(), q: q.q.clone() };
     let list =
         sittings::attendees(&app, &actor, id, &filter, Paging { page: q.page, per_page: Some(50) }).await?;
@@ -186,6 +234,8 @@ async fn sitting_page(
         ctx,
         s,
         a,
+        flags,
+        over,
         list,
         show: q.show.unwrap_or_default(),
         q: q.q.unwrap_or_default(),
@@ -291,6 +341,13 @@ struct SignInPage {
     ask_number: bool,
 }
 
+impl SignInPage {
+    /// The sitting checks where the phone is: the forms carry its position.
+    fn fenced(&self) -> bool {
+        self.s.as_ref().is_some_and(|s| s.geofence.is_some())
+    }
+}
+
 fn sign_in_page(caller: &Caller, page: SignInPage, status: StatusCode) -> Response {
     anonymous_page(caller, status, |ctx| render(&SignInPage { ctx, ..page }))
 }
@@ -352,15 +409,12 @@ async fn by_number(
 }
 
 /// Gives the phone a key of its own (for two years) with the page, when it has none yet.
-fn with_device_key(mut resp: Response, headers: &HeaderMap, caller: &Caller) -> Response {
-    if device_key(headers).is_none() {
-        let new = hex::encode(rand::random::<[u8; 16]>());
-        let c = set_cookie(DEVICE_COOKIE, &new, "Lax", Some(2 * 365 * 86_400), caller.secure);
-        if let Ok(v) = axum::http::HeaderValue::from_str(&c) {
-            resp.headers_mut().append(header::SET_COOKIE, v);
-        }
+fn with_device_key(resp: Response, headers: &HeaderMap, caller: &Caller) -> Response {
+    if device_key(headers).is_some() {
+        return resp;
     }
-    resp
+    let new = hex::encode(rand::random::<[u8; 16]>());
+    with_cookies(resp, &[set_cookie(DEVICE_COOKIE, &new, "Lax", Some(2 * 365 * 86_400), caller.secure)])
 }
 
 /// The phone's sign-in form for the sitting a scan or a number found.
@@ -427,7 +481,18 @@ async fn sign_in(
                 "qr",
             ),
         };
-        sittings::check_in(&app, &s, &who, method, caller.actor.as_ref(), &caller.ip, &device).await
+        let position = match (f.get("latitude").parse(), f.get("longitude").parse()) {
+            (Ok(lat), Ok(lon)) => crate::domain::geo::Point::checked(lat, lon),
+            _ => None,
+        };
+        let how = sittings::Presence {
+            method,
+            by: caller.actor.as_ref(),
+            ip: &caller.ip,
+            device: &device,
+            position,
+        };
+        sittings::check_in(&app, &s, &who, how).await
     }
     .await;
     match result {
@@ -447,6 +512,27 @@ async fn sign_in(
             sign_in_page(&caller, page, e.status())
         }
     }
+}
+
+#[derive(Deserialize)]
+struct ReviewForm {
+    verdict: checkin_flags::Verdict,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn review_checkin(
+    State(app): State<App>,
+    PageActor { actor, .. }: PageActor,
+    Path((id, checkin)): Path<(i64, i64)>,
+    Form(f): Form<ReviewForm>,
+) -> PageResult {
+    checkin_flags::review(&app, &actor, id, checkin, f.verdict, &f.reason).await?;
+    let key = match f.verdict {
+        checkin_flags::Verdict::Confirm => "ok.signin_confirmed",
+        checkin_flags::Verdict::Strike => "ok.signin_struck",
+    };
+    Ok(see_other(&format!("/sittings/{id}?ok={key}#flags")))
 }
 
 #[derive(Deserialize)]

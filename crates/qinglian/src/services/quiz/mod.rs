@@ -219,8 +219,18 @@ pub async fn list_for_activity(app: &App, activity_id: i64) -> AppResult<Vec<(i6
 /// Who takes a test: a roster entry, or a member of the public by phone.
 #[derive(Debug, Clone)]
 pub enum Taker {
-    Person { id: i64, name: String },
-    Public { name: String, phone: String, consent: String },
+    Person {
+        id: i64,
+        name: String,
+    },
+    /// `resume`: the secret of the paper this browser started, the only key to a paper open
+    /// under the phone (whoever knows a number cannot take over its owner's paper).
+    Public {
+        name: String,
+        phone: String,
+        consent: String,
+        resume: Option<String>,
+    },
 }
 
 /// What the public gives to take a public test.
@@ -236,6 +246,10 @@ pub struct PublicTaker {
     /// The notice shown (`quiz/1`).
     #[serde(default)]
     pub notice: Option<String>,
+    /// The secret of the paper this taker started and has not handed in, to take it up again:
+    /// a paper open under the phone is given to no one without it.
+    #[serde(default)]
+    pub resume: Option<String>,
 }
 
 /// The test for one who would take it: its audience (a public test, anyone), and those who run
@@ -324,11 +338,17 @@ pub async fn start(
             let phone = crate::domain::parse_phone(&public.phone)
                 .ok_or_else(|| AppError::invalid("phone", Msg::new("err.phone")))?;
             let consent = privacy::consent(Form::Quiz, public.consent, public.notice.as_deref())?;
-            Taker::Public { name, phone, consent }
+            Taker::Public { name, phone, consent, resume: public.resume.clone() }
         }
         None => return Err(AppError::Conflict(Msg::new("err.not_addressed"))),
     };
     open_paper(app, &q, &taker, actor.map(|a| a.user_id), ip).await
+}
+
+/// Whether `q`'s campaign is closed: its figures are final, so the test draws no new papers (one
+/// open at the close may still be finished and handed in).
+pub async fn closed(app: &App, q: &Quiz) -> AppResult<bool> {
+    Ok(super::campaigns::get_status(app, q.campaign_id).await? == crate::domain::status::CAMPAIGN_CLOSED)
 }
 
 /// Opens a paper of `q` for `taker`, or takes up his open one. The caller has checked the
@@ -344,7 +364,7 @@ pub async fn open_paper(
         Taker::Person { id, name } => {
             (format!("p:{id}"), Some(*id), name.clone(), String::new(), String::new(), String::new())
         }
-        Taker::Public { name, phone, consent } => {
+        Taker::Public { name, phone, consent, .. } => {
             let idx = app.db.vault.index(crate::vault::Blind::Phone, phone);
             (format!("t:{idx}"), None, name.clone(), app.db.vault.seal(phone), idx, consent.clone())
         }
@@ -362,6 +382,19 @@ pub async fn open_paper(
     .fetch_optional(&mut *tx)
     .await?;
     if let Some(attempt) = open {
+        if let Taker::Public { resume, .. } = taker {
+            // The public's paper is taken up only by the browser that holds its secret.
+            let held: Option<String> = sqlx::query_scalar("SELECT token FROM quiz_attempts WHERE id = $1")
+                .bind(attempt)
+                .fetch_optional(&mut *tx)
+                .await?;
+            return match resume {
+                Some(secret) if held.as_deref() == Some(super::auth::token_hash(secret).as_str()) => {
+                    Ok(secret.clone())
+                }
+                _ => Err(AppError::Conflict(Msg::new("err.paper_elsewhere"))),
+            };
+        }
         sqlx::query("UPDATE quiz_attempts SET token = $1 WHERE id = $2")
             .bind(&token)
             .bind(attempt)
@@ -369,6 +402,9 @@ pub async fn open_paper(
             .await?;
         tx.commit().await?;
         return Ok(secret);
+    }
+    if closed(app, q).await? {
+        return Err(AppError::Conflict(Msg::new("err.quiz_closed")));
     }
     let made: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM quiz_attempts WHERE quiz_id = $1 AND taker = $2")
