@@ -22,6 +22,11 @@ impl Point {
             .then_some(Point { latitude, longitude })
     }
 
+    /// The point a form's two fields give, if they are numbers and real degrees.
+    pub fn parse(latitude: &str, longitude: &str) -> Option<Point> {
+        Point::checked(latitude.trim().parse().ok()?, longitude.trim().parse().ok()?)
+    }
+
     /// The point as stored: whole millionths of a degree (about 11 cm), exact on both engines.
     pub fn to_micro(self) -> (i64, i64) {
         ((self.latitude * 1e6).round() as i64, (self.longitude * 1e6).round() as i64)
@@ -67,6 +72,8 @@ mod tests {
         assert!(Point::checked(0.0, f64::INFINITY).is_none());
         assert!(Point::checked(91.0, 0.0).is_none());
         assert!(Point::checked(0.0, -180.5).is_none());
+        assert!(Point::parse("NaN", "0").is_none() && Point::parse("", "1").is_none());
+        assert_eq!(Point::parse(" 31.5", "121.25 "), Point::checked(31.5, 121.25));
         let p = Point::checked(31.230416, 121.473701).unwrap();
         let (lat, lon) = p.to_micro();
         assert_eq!((lat, lon), (31_230_416, 121_473_701));

@@ -687,7 +687,7 @@ pub async fn update_activity(app: &App, actor: &Actor, id: i64, input: ActivityI
     activity(app, id).await
 }
 
-pub(crate) async fn get_status(app: &App, campaign_id: i64) -> AppResult<String> {
+async fn get_status(app: &App, campaign_id: i64) -> AppResult<String> {
     sqlx::query_scalar("SELECT status FROM campaigns WHERE id = $1")
         .bind(campaign_id)
         .fetch_optional(&app.db.pool)

@@ -121,8 +121,12 @@ async fn attempts(app: &App, s: &Sitting) -> AppResult<Attempts> {
 
 /// The sitting's flagged sign-ins, in the order they were made.
 pub async fn flagged(app: &App, actor: &Actor, sitting_id: i64) -> AppResult<Vec<Flagged>> {
-    let s = sittings::get(app, actor, sitting_id).await?;
-    let seen = attempts(app, &s).await?;
+    flags_of(app, &sittings::get(app, actor, sitting_id).await?).await
+}
+
+/// [`flagged`] for a sitting its caller has already read (and so checked the actor's right to).
+pub async fn flags_of(app: &App, s: &Sitting) -> AppResult<Vec<Flagged>> {
+    let seen = attempts(app, s).await?;
     let radius = s.geofence.map(|f| f.radius_m);
     // Only the candidates are read: a 5,000-person sitting has a handful.
     let mut w = Where::default();
@@ -209,7 +213,7 @@ pub async fn review(
     reason: &str,
 ) -> AppResult<()> {
     let s = sittings::get(app, actor, sitting_id).await?;
-    let flag = flagged(app, actor, sitting_id)
+    let flag = flags_of(app, &s)
         .await?
         .into_iter()
         .find(|f| f.checkin_id == checkin_id)

@@ -167,10 +167,14 @@ fn sitting_from_row(r: &sqlx::any::AnyRow, person_ids: Vec<i64>) -> Sitting {
         registration_required: r.get::<i64, _>("registration_required") != 0,
         public: r.get::<i64, _>("public") != 0,
         one_device: r.get::<i64, _>("one_device") != 0,
-        geofence: match (r.get::<Option<i64>, _>("venue_lat"), r.get::<Option<i64>, _>("venue_lon")) {
-            (Some(lat), Some(lon)) if r.get::<i64, _>("radius_m") > 0 => {
+        geofence: match (
+            r.get::<Option<i64>, _>("venue_lat"),
+            r.get::<Option<i64>, _>("venue_lon"),
+            r.get("radius_m"),
+        ) {
+            (Some(lat), Some(lon), radius_m) if radius_m > 0 => {
                 let p = Point::from_micro(lat, lon);
-                Some(Geofence { latitude: p.latitude, longitude: p.longitude, radius_m: r.get("radius_m") })
+                Some(Geofence { latitude: p.latitude, longitude: p.longitude, radius_m })
             }
             _ => None,
         },
@@ -242,8 +246,8 @@ async fn check_input(app: &App, actor: &Actor, input: &SittingInput) -> AppResul
     }
     let mut fence = (None, None, 0);
     if let Some(g) = input.geofence {
-        match Point::checked(g.latitude, g.longitude) {
-            Some(p) => (fence.0, fence.1) = (Some(p.to_micro().0), Some(p.to_micro().1)),
+        match Point::checked(g.latitude, g.longitude).map(Point::to_micro) {
+            Some((lat, lon)) => (fence.0, fence.1) = (Some(lat), Some(lon)),
             None => errors.push(field_error("geofence", "err.geofence_point")),
         }
         if !RADII.contains(&g.radius_m) {
@@ -968,7 +972,8 @@ pub async fn check_in(
     };
     let distance = match (s.geofence, clerk) {
         (None, _) | (_, true) => None,
-        (Some(fence), false) => match how.position {
+        // A position that is not real degrees is no position.
+        (Some(fence), false) => match how.position.and_then(|p| Point::checked(p.latitude, p.longitude)) {
             Some(p) => Some(p.metres_to(fence.venue())),
             None => return Err(AppError::Conflict(Msg::new("err.location_needed"))),
         },
@@ -1784,7 +1789,7 @@ pub async fn attendance_xlsx(app: &App, actor: &Actor, sitting_id: i64) -> AppRe
     let whose =
         |person: Option<i64>, name: &str| (person, if person.is_some() { "" } else { name }.to_string());
     let flags: std::collections::HashMap<(Option<i64>, String), String> =
-        super::checkin_flags::flagged(app, actor, sitting_id)
+        super::checkin_flags::flags_of(app, &s)
             .await?
             .into_iter()
             .map(|f| (whose(f.person_id, &f.name), f.summary(crate::i18n::Lang::Zh)))

@@ -319,8 +319,6 @@ struct QuizPage {
     /// The caller runs it: the results are his to see.
     runs: bool,
     notice: Option<privacy::Notice>,
-    /// The campaign is closed: no new papers.
-    closed: bool,
     error: Option<String>,
     name: String,
 }
@@ -347,7 +345,6 @@ async fn quiz_view(
         Some((e, s)) => (Some(e), s),
         None => (None, StatusCode::OK),
     };
-    let closed = quiz::closed(app, &q).await?;
     let page = QuizPage {
         ctx: Ctx::new(caller, None),
         member: person.is_some(),
@@ -355,7 +352,6 @@ async fn quiz_view(
         standing,
         runs,
         notice,
-        closed,
         error,
         name,
     };

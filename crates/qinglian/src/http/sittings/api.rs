@@ -220,13 +220,12 @@ async fn sign_in(
         (None, None, None) => return Err(AppError::invalid("code", Msg::new("err.qr_invalid"))),
     };
     let who = sittings::identify(&app, &s, &req.name, &req.last4, req.pass.as_deref(), &caller.ip).await?;
-    let position = req.position.and_then(|p| crate::domain::geo::Point::checked(p.latitude, p.longitude));
     let how = sittings::Presence {
         method: "qr",
         by: None,
         ip: &caller.ip,
         device: req.device.as_deref().unwrap_or_default(),
-        position,
+        position: req.position,
     };
     Ok(Json(sittings::check_in(&app, &s, &who, how).await?))
 }

@@ -223,7 +223,7 @@ async fn sitting_page(
 ) -> PageResult {
     let s = sittings::get(&app, &actor, id).await?;
     let a = sittings::attendance(&app, &actor, id).await?;
-    let flags = checkin_flags::flagged(&app, &actor, id).await?;
+    let flags = checkin_flags::flags_of(&app, &s).await?;
     let filter = sittings::AttendeeFilter { show: q.show.clone(), q: q.q.clone() };
     let list =
         sittings::attendees(&app, &actor, id, &filter, Paging { page: q.page, per_page: Some(50) }).await?;
@@ -481,16 +481,12 @@ async fn sign_in(
                 "qr",
             ),
         };
-        let position = match (f.get("latitude").parse(), f.get("longitude").parse()) {
-            (Ok(lat), Ok(lon)) => crate::domain::geo::Point::checked(lat, lon),
-            _ => None,
-        };
         let how = sittings::Presence {
             method,
             by: caller.actor.as_ref(),
             ip: &caller.ip,
             device: &device,
-            position,
+            position: crate::domain::geo::Point::parse(f.get("latitude"), f.get("longitude")),
         };
         sittings::check_in(&app, &s, &who, how).await
     }

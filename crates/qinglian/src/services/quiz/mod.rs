@@ -74,6 +74,9 @@ pub struct Quiz {
     pub host_unit_name: String,
     pub audience: Audience,
     pub ledger_entry_id: Option<i64>,
+    /// Its campaign is closed: its figures are final, so it draws no new papers (one open at the
+    /// close may still be finished and handed in).
+    pub closed: bool,
     #[serde(skip)]
     pub host_path: String,
     #[serde(skip)]
@@ -174,8 +177,10 @@ async fn check_draw(app: &App, campaign: i64, draw: &[Draw]) -> AppResult<Vec<Dr
 
 pub async fn get(app: &App, id: i64) -> AppResult<Quiz> {
     let r = sqlx::query(
-        "SELECT q.*, a.campaign_id, h.name AS host_name, h.path AS host_path, au.path AS audience_path
-         FROM quizzes q JOIN activities a ON a.id = q.activity_id JOIN units h ON h.id = q.host_unit_id
+        "SELECT q.*, a.campaign_id, c.status AS campaign_status, h.name AS host_name, h.path AS host_path,
+                au.path AS audience_path
+         FROM quizzes q JOIN activities a ON a.id = q.activity_id JOIN campaigns c ON c.id = a.campaign_id
+         JOIN units h ON h.id = q.host_unit_id
          LEFT JOIN units au ON au.id = q.audience_unit_id WHERE q.id = $1",
     )
     .bind(id)
@@ -199,6 +204,7 @@ pub async fn get(app: &App, id: i64) -> AppResult<Quiz> {
         host_unit_name: r.get("host_name"),
         audience: Audience::from_row(&r, invitees),
         ledger_entry_id: r.get("ledger_entry_id"),
+        closed: r.get::<String, _>("campaign_status") == crate::domain::status::CAMPAIGN_CLOSED,
         host_path: r.get("host_path"),
         audience_path: r.get("audience_path"),
         created_at: r.get("created_at"),
@@ -345,12 +351,6 @@ pub async fn start(
     open_paper(app, &q, &taker, actor.map(|a| a.user_id), ip).await
 }
 
-/// Whether `q`'s campaign is closed: its figures are final, so the test draws no new papers (one
-/// open at the close may still be finished and handed in).
-pub async fn closed(app: &App, q: &Quiz) -> AppResult<bool> {
-    Ok(super::campaigns::get_status(app, q.campaign_id).await? == crate::domain::status::CAMPAIGN_CLOSED)
-}
-
 /// Opens a paper of `q` for `taker`, or takes up his open one. The caller has checked the
 /// taker's right to it ([`start`] does; the demo and the benchmark seat their own takers).
 pub async fn open_paper(
@@ -373,25 +373,19 @@ pub async fn open_paper(
     let token = super::auth::token_hash(&secret);
     let t = now();
     let mut tx = app.db.begin().await?;
-    let open: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM quiz_attempts WHERE quiz_id = $1 AND taker = $2 AND submitted_at = 0 AND deadline > $3",
+    let open: Option<(i64, String)> = sqlx::query_as(
+        "SELECT id, token FROM quiz_attempts WHERE quiz_id = $1 AND taker = $2 AND submitted_at = 0 AND deadline > $3",
     )
     .bind(q.id)
     .bind(&key)
     .bind(t)
     .fetch_optional(&mut *tx)
     .await?;
-    if let Some(attempt) = open {
+    if let Some((attempt, held)) = open {
         if let Taker::Public { resume, .. } = taker {
             // The public's paper is taken up only by the browser that holds its secret.
-            let held: Option<String> = sqlx::query_scalar("SELECT token FROM quiz_attempts WHERE id = $1")
-                .bind(attempt)
-                .fetch_optional(&mut *tx)
-                .await?;
             return match resume {
-                Some(secret) if held.as_deref() == Some(super::auth::token_hash(secret).as_str()) => {
-                    Ok(secret.clone())
-                }
+                Some(secret) if held == super::auth::token_hash(secret) => Ok(secret.clone()),
                 _ => Err(AppError::Conflict(Msg::new("err.paper_elsewhere"))),
             };
         }
@@ -403,7 +397,7 @@ pub async fn open_paper(
         tx.commit().await?;
         return Ok(secret);
     }
-    if closed(app, q).await? {
+    if q.closed {
         return Err(AppError::Conflict(Msg::new("err.quiz_closed")));
     }
     let made: i64 =
